@@ -1,0 +1,20 @@
+package dev.terway.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
+/** Entry point of `bin/terway`. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        int code = TerwayCli.create(out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+}

@@ -1,0 +1,12 @@
+package dev.terway.cli;
+
+import picocli.CommandLine.Command;
+
+/** The `terway` command group; each subcommand is a thin shell over a domain service. */
+@Command(name = "terway",
+        mixinStandardHelpOptions = true,
+        versionProvider = TerwayVersion.class,
+        description = "Bridges pods onto the node's own LAN, with addresses leased from the LAN's DHCP server.",
+        subcommands = {})
+public final class TerwayCommand {
+}
