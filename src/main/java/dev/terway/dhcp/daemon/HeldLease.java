@@ -9,12 +9,13 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A lease the daemon holds for one pod interface: who it is for, what the server granted and when it
+ * A lease the daemon holds for one pod interface: who it is for (and the interface's MAC, the chaddr, as
+ * {@code aa:bb:cc:dd:ee:ff}), what the server granted and when it
  * must be renewed. {@code gateway} is the first router (option 3); {@code routes} are the classless
  * static routes (option 121) when the server sent them. Times are absolute so a restored lease keeps
  * its schedule.
  */
-public record HeldLease(PodIdentity identity, String clientId, Optional<String> hostname,
+public record HeldLease(PodIdentity identity, String hardwareAddress, String clientId, Optional<String> hostname,
                         Inet4Address address, int prefixLength, Optional<Inet4Address> gateway,
                         Inet4Address server, List<Inet4Address> dns, Optional<String> domain,
                         List<String> search, List<LeaseRoute> routes, OptionalInt mtu,
@@ -23,6 +24,7 @@ public record HeldLease(PodIdentity identity, String clientId, Optional<String> 
 
     public HeldLease {
         Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(hardwareAddress, "hardwareAddress");
         Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(address, "address");

@@ -33,6 +33,7 @@ public final class LeaseJson {
         node.put("netns", id.netns().toString());
         node.put("podNamespace", id.podNamespace().orElse(null));
         node.put("podName", id.podName().orElse(null));
+        node.put("mac", lease.hardwareAddress());
         node.put("clientId", lease.clientId());
         node.put("hostname", lease.hostname().orElse(null));
         node.put("address", lease.cidr());
@@ -92,7 +93,7 @@ public final class LeaseJson {
         } else {
             throw new IllegalArgumentException("field 'mtu' must be an integer or null");
         }
-        return new HeldLease(identity, text(node, "clientId"), optionalText(node, "hostname"),
+        return new HeldLease(identity, text(node, "mac"), text(node, "clientId"), optionalText(node, "hostname"),
                 cidr.address(), cidr.prefixLength(),
                 optionalText(node, "gateway").map(g -> Ipv4Text.parse(g, "gateway")),
                 Ipv4Text.parse(text(node, "server"), "server"), dns, optionalText(node, "domain"), search, routes,
