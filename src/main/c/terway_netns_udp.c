@@ -1,0 +1,454 @@
+/*
+ * terway_netns_udp.c: the native half of dev.terway.jni.NetnsUdpSocket.
+ *
+ * Opens an IPv4 UDP socket inside another network namespace: the calling thread enters the
+ * namespace with setns(), creates and binds the socket, and always returns to its own namespace.
+ * A socket belongs to the namespace it was created in for its whole life, so sending, receiving
+ * and closing need no namespace switching and may run on any thread.
+ *
+ * Every failure becomes a Java exception carrying the step, the object and strerror(errno).
+ * The Java side validates arguments first; this file still checks the bounds it relies on.
+ */
+#define _GNU_SOURCE
+#include <jni.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dev_terway_jni_NetnsUdpNative.h"
+
+#define NATIVE_SOCKET_EXCEPTION "dev/terway/jni/NativeSocketException"
+#define SWITCH_BACK_ERROR "dev/terway/jni/NetnsSwitchBackError"
+
+/* Datagrams up to this size are staged on the stack; DHCP messages are well below it. */
+#define STACK_BUFFER 2048
+
+/* A failed step, kept until the thread is back in its own namespace and it is time to throw. */
+struct failure {
+    const char *operation; /* e.g. "setns into" */
+    jstring object;        /* what it was done to, worded by the Java side */
+    int err;               /* errno */
+    const char *hint;      /* likely cause for well-known errno values, or NULL */
+};
+
+static jstring new_string(JNIEnv *env, const char *text)
+{
+    return text == NULL ? NULL : (*env)->NewStringUTF(env, text);
+}
+
+/* Builds (does not throw) a NativeSocketException; NULL with an exception pending if even that fails. */
+static jthrowable socket_exception(JNIEnv *env, const struct failure *f)
+{
+    char buf[256];
+    /* GNU strerror_r: returns a pointer to the text, which may or may not be buf. */
+    const char *text = strerror_r(f->err, buf, sizeof buf);
+    jclass cls = (*env)->FindClass(env, NATIVE_SOCKET_EXCEPTION);
+    if (cls == NULL) {
+        return NULL;
+    }
+    jmethodID ctor = (*env)->GetMethodID(env, cls, "<init>",
+            "(Ljava/lang/String;Ljava/lang/String;ILjava/lang/String;Ljava/lang/String;)V");
+    if (ctor == NULL) {
+        return NULL;
+    }
+    jstring operation = new_string(env, f->operation);
+    jstring errno_text = new_string(env, text);
+    jstring hint = new_string(env, f->hint);
+    if ((*env)->ExceptionCheck(env)) {
+        return NULL;
+    }
+    return (jthrowable) (*env)->NewObject(env, cls, ctor, operation, f->object, (jint) f->err, errno_text, hint);
+}
+
+static void throw_failure(JNIEnv *env, const struct failure *f)
+{
+    jthrowable e = socket_exception(env, f);
+    if (e != NULL) {
+        (*env)->Throw(env, e);
+    }
+}
+
+static void throw_simple(JNIEnv *env, const char *operation, jstring object, int err)
+{
+    struct failure f = { operation, object, err, NULL };
+    throw_failure(env, &f);
+}
+
+static void throw_illegal_argument(JNIEnv *env, const char *message)
+{
+    jclass cls = (*env)->FindClass(env, "java/lang/IllegalArgumentException");
+    if (cls != NULL) {
+        (*env)->ThrowNew(env, cls, message);
+    }
+}
+
+/* The thread could not return to its own namespace: throw NetnsSwitchBackError (with the earlier failure as cause). */
+static void throw_switch_back(JNIEnv *env, jstring netns_text, int err, const struct failure *earlier)
+{
+    char buf[256];
+    const char *text = strerror_r(err, buf, sizeof buf);
+    jthrowable cause = NULL;
+    if (earlier != NULL) {
+        cause = socket_exception(env, earlier);
+        (*env)->ExceptionClear(env); /* losing the cause is better than losing the Error */
+    }
+    jclass cls = (*env)->FindClass(env, SWITCH_BACK_ERROR);
+    if (cls == NULL) {
+        return;
+    }
+    jmethodID ctor = (*env)->GetMethodID(env, cls, "<init>",
+            "(Ljava/lang/String;ILjava/lang/String;Ljava/lang/Throwable;)V");
+    jstring errno_text = new_string(env, text);
+    if (ctor == NULL || errno_text == NULL) {
+        return;
+    }
+    jthrowable e = (jthrowable) (*env)->NewObject(env, cls, ctor, netns_text, (jint) err, errno_text, cause);
+    if (e != NULL) {
+        (*env)->Throw(env, e);
+    }
+}
+
+/*
+ * Copies a NUL-terminated byte[] from Java into dst. Returns 0, or -1 with IllegalArgumentException
+ * pending when it does not fit or lacks the terminating NUL.
+ */
+static int copy_c_string(JNIEnv *env, jbyteArray src, char *dst, size_t size, const char *what)
+{
+    jsize len = (*env)->GetArrayLength(env, src);
+    if (len < 1 || (size_t) len > size) {
+        char message[128];
+        snprintf(message, sizeof message, "%s must be 1..%zu bytes including the NUL, got %d", what, size, (int) len);
+        throw_illegal_argument(env, message);
+        return -1;
+    }
+    (*env)->GetByteArrayRegion(env, src, 0, len, (jbyte *) dst);
+    if (dst[len - 1] != '\0' || strlen(dst) != (size_t) len - 1) {
+        char message[128];
+        snprintf(message, sizeof message, "%s must end in its only NUL byte", what);
+        throw_illegal_argument(env, message);
+        return -1;
+    }
+    return 0;
+}
+
+/* The calling thread's own network namespace. /proc/thread-self needs Linux 3.17; fall back to the tid path. */
+static int open_own_netns(void)
+{
+    int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/task/%ld/ns/net", (long) syscall(SYS_gettid));
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    return fd;
+}
+
+static const char *setns_hint(int err)
+{
+    switch (err) {
+    case EINVAL:
+        return "not a network namespace";
+    case EPERM:
+        return "entering a network namespace needs CAP_SYS_ADMIN";
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * In the target namespace: create the socket and set it up. Returns the descriptor, or -1 with *f
+ * describing the failed step (and nothing left open).
+ */
+static int create_bound_socket(const char *ifname, int port, jstring netns_text, jstring device_text,
+                               jstring socket_text, struct failure *f)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *f = (struct failure) { "create a UDP socket in", netns_text, errno, NULL };
+        return -1;
+    }
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+        *f = (struct failure) { "set SO_REUSEADDR on", socket_text, errno, NULL };
+    } else if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0) {
+        *f = (struct failure) { "set SO_BROADCAST on", socket_text, errno, NULL };
+    } else if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t) strlen(ifname) + 1) != 0) {
+        int err = errno;
+        *f = (struct failure) { "bind to device", device_text, err,
+                                err == EPERM ? "SO_BINDTODEVICE needs CAP_NET_RAW" : NULL };
+    } else {
+        struct sockaddr_in any = { 0 };
+        any.sin_family = AF_INET;
+        any.sin_port = htons((uint16_t) port);
+        any.sin_addr.s_addr = htonl(INADDR_ANY);
+        if (bind(fd, (struct sockaddr *) &any, sizeof any) == 0) {
+            return fd;
+        }
+        *f = (struct failure) { "bind", socket_text, errno, NULL };
+    }
+    close(fd);
+    return -1;
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jclass cls, jbyteArray netns_path,
+        jbyteArray ifname_bytes, jint port, jstring netns_text, jstring device_text, jstring socket_text)
+{
+    (void) cls;
+    char path[PATH_MAX];
+    char ifname[IFNAMSIZ];
+    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
+            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
+        return -1;
+    }
+    if (port < 0 || port > 65535) {
+        throw_illegal_argument(env, "port must be 0..65535");
+        return -1;
+    }
+
+    /* Everything the thread must not leave behind: its own namespace fd, the target's fd. */
+    int own = open_own_netns();
+    if (own < 0) {
+        throw_simple(env, "open the calling thread's network namespace", netns_text, errno);
+        return -1;
+    }
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    if (target < 0) {
+        int err = errno;
+        close(own);
+        throw_simple(env, "open network namespace", netns_text, err);
+        return -1;
+    }
+    /* setns() checks that the file is a network namespace (EINVAL otherwise) before switching. */
+    if (setns(target, CLONE_NEWNET) != 0) {
+        int err = errno;
+        close(target);
+        close(own);
+        struct failure f = { "setns into", netns_text, err, setns_hint(err) };
+        throw_failure(env, &f);
+        return -1;
+    }
+    close(target);
+
+    /* From here until the switch back the thread is inside the pod's namespace: no JNI calls. */
+    struct failure f = { NULL, NULL, 0, NULL };
+    int fd = create_bound_socket(ifname, port, netns_text, device_text, socket_text, &f);
+
+    if (setns(own, CLONE_NEWNET) != 0) {
+        int err = errno;
+        close(own);
+        if (fd >= 0) {
+            close(fd);
+        }
+        throw_switch_back(env, netns_text, err, fd < 0 ? &f : NULL);
+        return -1;
+    }
+    close(own);
+    if (fd < 0) {
+        throw_failure(env, &f);
+        return -1;
+    }
+    return fd;
+}
+
+/* Stages Java bytes in native memory: the stack for small datagrams, the heap for large ones. */
+static unsigned char *staging(JNIEnv *env, unsigned char *stack_buffer, jint length)
+{
+    if (length <= STACK_BUFFER) {
+        return stack_buffer;
+    }
+    unsigned char *heap = malloc((size_t) length);
+    if (heap == NULL) {
+        jclass oom = (*env)->FindClass(env, "java/lang/OutOfMemoryError");
+        if (oom != NULL) {
+            (*env)->ThrowNew(env, oom, "no native memory to stage a datagram");
+        }
+    }
+    return heap;
+}
+
+static void release_staging(unsigned char *data, unsigned char *stack_buffer)
+{
+    if (data != stack_buffer) {
+        free(data);
+    }
+}
+
+static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length)
+{
+    jsize size = (*env)->GetArrayLength(env, array);
+    if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+        throw_illegal_argument(env, "offset/length outside the array");
+        return 0;
+    }
+    return 1;
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send(JNIEnv *env, jclass cls, jint fd, jbyteArray data,
+        jint offset, jint length, jbyteArray ipv4, jint port, jstring target_text)
+{
+    (void) cls;
+    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, ipv4) != 4 || port < 1 || port > 65535) {
+        if (!(*env)->ExceptionCheck(env)) {
+            throw_illegal_argument(env, "destination must be 4 address bytes and a port 1..65535");
+        }
+        return -1;
+    }
+    unsigned char stack_buffer[STACK_BUFFER];
+    unsigned char *bytes = staging(env, stack_buffer, length);
+    if (bytes == NULL) {
+        return -1;
+    }
+    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
+
+    struct sockaddr_in dst = { 0 };
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons((uint16_t) port);
+    (*env)->GetByteArrayRegion(env, ipv4, 0, 4, (jbyte *) &dst.sin_addr.s_addr); /* already network order */
+
+    ssize_t sent;
+    do {
+        sent = sendto(fd, bytes, (size_t) length, 0, (struct sockaddr *) &dst, sizeof dst);
+    } while (sent < 0 && errno == EINTR);
+    int err = errno;
+    release_staging(bytes, stack_buffer);
+    if (sent < 0) {
+        throw_simple(env, "send to", target_text, err);
+        return -1;
+    }
+    return (jint) sent;
+}
+
+static long long monotonic_millis(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive(JNIEnv *env, jclass cls, jint fd,
+        jbyteArray buffer, jint offset, jint length, jint timeout_millis, jintArray source_info, jstring socket_text)
+{
+    (void) cls;
+    if (!in_bounds(env, buffer, offset, length)) {
+        return -1;
+    }
+    if (length < 1 || timeout_millis < 0
+            || (*env)->GetArrayLength(env, source_info) < dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE) {
+        throw_illegal_argument(env, "receive needs a non-empty buffer, a timeout >= 0 and room for the source");
+        return -1;
+    }
+
+    /* Wait for readability; a signal (EINTR) only shortens the wait, it does not restart it. */
+    long long deadline = monotonic_millis() + timeout_millis;
+    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+    for (;;) {
+        long long remaining = deadline - monotonic_millis();
+        int ready = poll(&p, 1, remaining > 0 ? (int) remaining : 0);
+        if (ready > 0) {
+            break;
+        }
+        if (ready == 0) {
+            return dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT;
+        }
+        if (errno != EINTR) {
+            throw_simple(env, "wait for a datagram on", socket_text, errno);
+            return -1;
+        }
+    }
+    if (p.revents & POLLNVAL) {
+        throw_simple(env, "wait for a datagram on", socket_text, EBADF);
+        return -1;
+    }
+
+    unsigned char stack_buffer[STACK_BUFFER];
+    unsigned char *bytes = staging(env, stack_buffer, length);
+    if (bytes == NULL) {
+        return -1;
+    }
+    struct sockaddr_in src = { 0 };
+    socklen_t src_len = sizeof src;
+    ssize_t n;
+    /* MSG_DONTWAIT: poll() said readable, but the datagram may be gone (bad checksum) or the wake-up
+       may come from shutdown(); never block here. MSG_TRUNC: report the datagram's real length. */
+    do {
+        n = recvfrom(fd, bytes, (size_t) length, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &src, &src_len);
+    } while (n < 0 && errno == EINTR);
+    int err = errno;
+    if (n < 0) {
+        release_staging(bytes, stack_buffer);
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            return dev_terway_jni_NetnsUdpNative_RECEIVE_NOTHING;
+        }
+        throw_simple(env, "receive on", socket_text, err);
+        return -1;
+    }
+    jint copied = n > length ? length : (jint) n;
+    (*env)->SetByteArrayRegion(env, buffer, offset, copied, (const jbyte *) bytes);
+    release_staging(bytes, stack_buffer);
+
+    jint info[dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE];
+    info[dev_terway_jni_NetnsUdpNative_SOURCE_ADDRESS] = (jint) ntohl(src.sin_addr.s_addr);
+    info[dev_terway_jni_NetnsUdpNative_SOURCE_PORT] = (jint) ntohs(src.sin_port);
+    info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = (jint) n;
+    (*env)->SetIntArrayRegion(env, source_info, 0, dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE, info);
+    return copied;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_dev_terway_jni_NetnsUdpNative_hardwareAddress(JNIEnv *env, jclass cls, jint fd,
+        jbyteArray ifname_bytes, jintArray arp_type, jstring device_text)
+{
+    (void) cls;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    if (copy_c_string(env, ifname_bytes, ifr.ifr_name, sizeof ifr.ifr_name, "interface name") != 0) {
+        return NULL;
+    }
+    if ((*env)->GetArrayLength(env, arp_type) < 1) {
+        throw_illegal_argument(env, "arpType must have room for one int");
+        return NULL;
+    }
+    /* The ioctl resolves the name in the socket's namespace, not the calling thread's. */
+    if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) {
+        throw_simple(env, "read hardware address of", device_text, errno);
+        return NULL;
+    }
+    jint type = ifr.ifr_hwaddr.sa_family;
+    (*env)->SetIntArrayRegion(env, arp_type, 0, 1, &type);
+    jbyteArray mac = (*env)->NewByteArray(env, 6);
+    if (mac != NULL) {
+        (*env)->SetByteArrayRegion(env, mac, 0, 6, (const jbyte *) ifr.ifr_hwaddr.sa_data);
+    }
+    return mac;
+}
+
+JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsUdpNative_shutdown(JNIEnv *env, jclass cls, jint fd)
+{
+    (void) env;
+    (void) cls;
+    /* On an unconnected UDP socket this returns ENOTCONN but still marks the socket shut down and
+       wakes every poll() on it (the kernel does this on purpose), which is all we want. */
+    (void) shutdown(fd, SHUT_RDWR);
+}
+
+JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsUdpNative_close(JNIEnv *env, jclass cls, jint fd,
+        jstring socket_text)
+{
+    (void) cls;
+    /* Linux releases the descriptor even when close() reports EINTR, so never retry. */
+    if (close(fd) != 0 && errno != EINTR) {
+        throw_simple(env, "close", socket_text, errno);
+    }
+}

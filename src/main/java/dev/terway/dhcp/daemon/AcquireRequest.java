@@ -1,0 +1,57 @@
+package dev.terway.dhcp.daemon;
+
+import java.net.Inet4Address;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a pod interface needs a lease for. {@code clientId} and {@code hostname} override the defaults
+ * derived from the pod identity (see {@link PodIdentity}); {@code requestedAddress} is asked for in the
+ * DISCOVER (option 50) and the server may ignore it.
+ */
+public record AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
+                             Optional<String> podName, Optional<Inet4Address> requestedAddress,
+                             Optional<String> clientId, Optional<String> hostname, Duration timeout) {
+
+    public AcquireRequest {
+        Objects.requireNonNull(containerId, "containerId");
+        Objects.requireNonNull(netns, "netns");
+        Objects.requireNonNull(ifname, "ifname");
+        Objects.requireNonNull(podNamespace, "podNamespace");
+        Objects.requireNonNull(podName, "podName");
+        Objects.requireNonNull(requestedAddress, "requestedAddress");
+        Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(timeout, "timeout");
+        if (containerId.isBlank()) {
+            throw new IllegalArgumentException("acquire: the container id is empty");
+        }
+        if (ifname.isEmpty() || ifname.length() > 15 || ifname.contains("/") || ifname.contains(" ")) {
+            throw new IllegalArgumentException("acquire: interface name '" + ifname
+                    + "' is not a valid Linux interface name (1-15 characters, no '/' or space)");
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("acquire: timeout must be positive, got " + timeout);
+        }
+        if (podNamespace.isPresent() != podName.isPresent()) {
+            throw new IllegalArgumentException("acquire: pod namespace and pod name must be given together");
+        }
+    }
+
+    /** A request with only the mandatory parts; the daemon derives client id and host name. */
+    public static AcquireRequest of(String containerId, Path netns, String ifname, Duration timeout) {
+        return new AcquireRequest(containerId, netns, ifname, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), timeout);
+    }
+
+    public AcquireRequest withPod(String namespace, String name) {
+        return new AcquireRequest(containerId, netns, ifname, Optional.of(namespace), Optional.of(name),
+                requestedAddress, clientId, hostname, timeout);
+    }
+
+    public PodIdentity identity() {
+        return new PodIdentity(containerId, ifname, netns, podNamespace, podName);
+    }
+}

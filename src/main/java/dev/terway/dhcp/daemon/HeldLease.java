@@ -1,0 +1,69 @@
+package dev.terway.dhcp.daemon;
+
+import java.net.Inet4Address;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A lease the daemon holds for one pod interface: who it is for (and the interface's MAC, the chaddr, as
+ * {@code aa:bb:cc:dd:ee:ff}), what the server granted and when it
+ * must be renewed. {@code gateway} is the first router (option 3); {@code routes} are the classless
+ * static routes (option 121) when the server sent them. Times are absolute so a restored lease keeps
+ * its schedule.
+ */
+public record HeldLease(PodIdentity identity, String hardwareAddress, String clientId, Optional<String> hostname,
+                        Inet4Address address, int prefixLength, Optional<Inet4Address> gateway,
+                        Inet4Address server, List<Inet4Address> dns, Optional<String> domain,
+                        List<String> search, List<LeaseRoute> routes, OptionalInt mtu,
+                        Instant boundAt, Duration leaseTime, Instant renewAt, Instant rebindAt,
+                        Instant expires) {
+
+    public HeldLease {
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(hardwareAddress, "hardwareAddress");
+        Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(gateway, "gateway");
+        Objects.requireNonNull(server, "server");
+        dns = List.copyOf(dns);
+        Objects.requireNonNull(domain, "domain");
+        search = List.copyOf(search);
+        routes = List.copyOf(routes);
+        Objects.requireNonNull(mtu, "mtu");
+        Objects.requireNonNull(boundAt, "boundAt");
+        Objects.requireNonNull(leaseTime, "leaseTime");
+        Objects.requireNonNull(renewAt, "renewAt");
+        Objects.requireNonNull(rebindAt, "rebindAt");
+        Objects.requireNonNull(expires, "expires");
+        if (prefixLength < 0 || prefixLength > 32) {
+            throw new IllegalArgumentException("lease prefix length " + prefixLength + " is not in 0..32");
+        }
+    }
+
+    public String containerId() {
+        return identity.containerId();
+    }
+
+    public String ifname() {
+        return identity.ifname();
+    }
+
+    /** The address with its prefix, as `ip addr` takes it: {@code 192.168.1.20/24}. */
+    public String cidr() {
+        return address.getHostAddress() + "/" + prefixLength;
+    }
+
+    /** Whole seconds left until expiry at {@code now} (0 once expired): the address's valid_lft. */
+    public long remainingSeconds(Instant now) {
+        return Math.max(0, Duration.between(now, expires).toSeconds());
+    }
+
+    public boolean isExpired(Instant now) {
+        return !now.isBefore(expires);
+    }
+}

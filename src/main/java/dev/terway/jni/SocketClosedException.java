@@ -1,0 +1,11 @@
+package dev.terway.jni;
+
+import java.io.IOException;
+
+/** An operation was attempted on, or interrupted by closing, a {@link NetnsUdpSocket}. */
+public final class SocketClosedException extends IOException {
+
+    SocketClosedException(String operation, String socket) {
+        super(operation + " " + socket + " failed: socket closed");
+    }
+}
