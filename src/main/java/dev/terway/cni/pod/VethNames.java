@@ -52,7 +52,7 @@ public final class VethNames {
 
     private static byte[] digest(String containerId, String ifname) {
         try {
-            // '/' cannot occur in an interface name, so distinct pairs never hash the same text.
+            // Neither a container id nor an interface name may contain '/', so distinct pairs hash distinct text.
             return MessageDigest.getInstance("SHA-256")
                     .digest((containerId + "/" + ifname).getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
