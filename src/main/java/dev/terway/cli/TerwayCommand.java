@@ -1,5 +1,6 @@
 package dev.terway.cli;
 
+import dev.terway.cli.dhcp.DhcpCommand;
 import picocli.CommandLine.Command;
 
 /** The `terway` command group; each subcommand is a thin shell over a domain service. */
@@ -7,6 +8,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TerwayVersion.class,
         description = "Bridges pods onto the node's own LAN, with addresses leased from the LAN's DHCP server.",
-        subcommands = {})
+        subcommands = {DhcpCommand.class})
 public final class TerwayCommand {
 }

@@ -52,7 +52,10 @@ public final class LeaseOps {
             return Response.error("bad release request: " + e.getMessage());
         }
         ObjectNode body = LeaseJson.MAPPER.createObjectNode();
-        body.put("released", leases.release(containerId, ifname));
+        Optional<HeldLease> released = leases.releaseLease(containerId, ifname);
+        body.put("released", released.isPresent());
+        // The contract's answer is {"released":…}; the lease that went is added for the CLI to show.
+        released.ifPresent(lease -> body.set("lease", LeaseJson.toJson(lease)));
         return Response.ok(body.toString());
     }
 

@@ -1,6 +1,7 @@
 package dev.terway.dhcp.daemon;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The daemon's leases, as the in-process CNI handler and the socket API see them. Implementations are
@@ -19,7 +20,7 @@ public interface LeaseService {
     HeldLease acquire(AcquireRequest request) throws LeaseException;
 
     /**
-     * Sends DHCPRELEASE for the interface's lease (when its netns still exists) and forgets it.
+     * Sends DHCPRELEASE for the interface's lease and forgets it.
      *
      * @return false when nothing was held for this interface; never throws for an unknown lease
      */
@@ -27,4 +28,15 @@ public interface LeaseService {
 
     /** Every lease held now, in a stable order (container id, then interface). */
     List<HeldLease> list();
+
+    /**
+     * Like {@link #release} but returns the lease that was released, for callers that report it. The
+     * default looks the lease up first; the daemon's implementation does both in one step.
+     */
+    default Optional<HeldLease> releaseLease(String containerId, String ifname) {
+        Optional<HeldLease> held = list().stream()
+                .filter(l -> l.containerId().equals(containerId) && l.ifname().equals(ifname))
+                .findFirst();
+        return release(containerId, ifname) ? held : Optional.empty();
+    }
 }

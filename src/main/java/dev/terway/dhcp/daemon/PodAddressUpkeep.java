@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * plan engine (the runner given records every command in the audit log). A pod whose netns is gone has
  * nothing to keep up; that is logged, not an error.
  */
-public final class PodAddressUpkeep {
+public final class PodAddressUpkeep implements AddressUpkeep {
 
     private final CommandRunner reader;
     private final PlanRunner planRunner;
@@ -39,15 +39,25 @@ public final class PodAddressUpkeep {
         this.log = log;
     }
 
+    @Override
     public void refresh(HeldLease lease) {
         observeAddresses(lease.identity()).ifPresent(addresses ->
                 run(lease.identity(), PodAddressPlans.refresh(lease, addresses, clock.instant())));
     }
 
+    @Override
     public void remove(PodIdentity pod, String cidr, String why) {
         observeAddresses(pod).ifPresent(addresses -> run(pod, PodAddressPlans.remove(pod, cidr, addresses, why)));
     }
 
+    @Override
+    public boolean holds(PodIdentity pod, String cidr) {
+        return observeAddresses(pod)
+                .map(addresses -> addresses.stream().anyMatch(a -> a.dev().equals(pod.ifname()) && a.cidr().equals(cidr)))
+                .orElse(false);
+    }
+
+    @Override
     public void restore(HeldLease lease) {
         PodIdentity pod = lease.identity();
         observeAddresses(pod).ifPresent(addresses -> observeRoutes(pod).ifPresent(routes ->

@@ -32,6 +32,13 @@ public record PodIdentity(String containerId, String ifname, Path netns, Optiona
         return podName;
     }
 
+    /** The interface as failure reports name it: {@code eth0 in netns /run/netns/x (pod default/web)}. */
+    public String interfaceDescription() {
+        return ifname + " in netns " + netns
+                + (podNamespace.isPresent() && podName.isPresent() ? " (pod " + podNamespace.get() + "/" + podName.get() + ")"
+                : " (container " + containerId + ")");
+    }
+
     /** How log lines name the pod: namespace/name when known, else the short container id. */
     public String describe() {
         String who = podNamespace.isPresent() && podName.isPresent()

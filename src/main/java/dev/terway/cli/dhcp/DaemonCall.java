@@ -1,0 +1,38 @@
+package dev.terway.cli.dhcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.dhcp.daemon.DaemonClient;
+import dev.terway.dhcp.daemon.Response;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** One call of a CLI client: send, and turn a failure status into an exception carrying the daemon's error. */
+final class DaemonCall {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private DaemonCall() {
+    }
+
+    /** The response body as JSON, or an exception with the daemon's error text prefixed by {@code action}. */
+    static JsonNode call(Path socket, JsonNode request, String action) throws IOException {
+        Response response = new DaemonClient(socket).call(request.toString());
+        JsonNode body;
+        try {
+            body = JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new IOException(action + ": the daemon answered status " + response.status()
+                    + " with a body that is not JSON: " + response.body());
+        }
+        if (response.status() != 0) {
+            String error = body != null && body.hasNonNull("error") ? body.get("error").asText() : response.body();
+            throw new IOException(action + " failed: " + error);
+        }
+        return body;
+    }
+
+    static String pretty(JsonNode node) throws IOException {
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.terway.cli.dhcp;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "acquire", mixinStandardHelpOptions = true,
+        description = "Asks the daemon for a lease for a pod interface and prints it as JSON.")
+public final class DhcpAcquireCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    SocketOption socket;
+
+    @Option(names = "--netns", required = true, paramLabel = "PATH", description = "The pod's network namespace.")
+    Path netns;
+
+    @Option(names = "--ifname", required = true, paramLabel = "IF", description = "The interface inside the pod.")
+    String ifname;
+
+    @Option(names = "--container-id", required = true, paramLabel = "ID")
+    String containerId;
+
+    @Option(names = "--pod", paramLabel = "NAMESPACE/NAME",
+            description = "The pod: gives a stable client id and the host name.")
+    String pod;
+
+    @Option(names = "--requested-address", paramLabel = "A.B.C.D", description = "Address to ask for.")
+    String requestedAddress;
+
+    @Option(names = "--client-id", paramLabel = "TEXT", description = "Overrides the client identifier.")
+    String clientId;
+
+    @Option(names = "--hostname", paramLabel = "NAME", description = "Overrides the host name sent.")
+    String hostname;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long to wait for a lease (default: the daemon's --timeout).")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectNode request = DaemonCall.JSON.createObjectNode();
+        request.put("op", "acquire");
+        request.put("containerId", containerId);
+        request.put("netns", netns.toAbsolutePath().toString());
+        request.put("ifname", ifname);
+        if (pod != null) {
+            int slash = pod.indexOf('/');
+            if (slash <= 0 || slash == pod.length() - 1 || pod.indexOf('/', slash + 1) >= 0) {
+                throw new ParameterException(spec.commandLine(),
+                        "--pod must be NAMESPACE/NAME, got '" + pod + "'");
+            }
+            request.put("podNamespace", pod.substring(0, slash));
+            request.put("podName", pod.substring(slash + 1));
+        }
+        if (requestedAddress != null) {
+            request.put("requestedAddress", requestedAddress);
+        }
+        if (clientId != null) {
+            request.put("clientId", clientId);
+        }
+        if (hostname != null) {
+            request.put("hostname", hostname);
+        }
+        if (timeout != null) {
+            request.put("timeoutMs", timeout.toMillis());
+        }
+        spec.commandLine().getOut().println(DaemonCall.pretty(DaemonCall.call(socket.socket(), request,
+                "acquire a lease for " + ifname + " of container " + containerId)));
+        return 0;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.terway.cli.dhcp;
+
+import dev.terway.dhcp.daemon.DaemonLog;
+import dev.terway.dhcp.daemon.DaemonServer;
+import dev.terway.dhcp.daemon.DhcpLeaseService;
+import dev.terway.dhcp.daemon.LeaseOps;
+import dev.terway.dhcp.daemon.LeaseTimer;
+import dev.terway.dhcp.daemon.NetnsPodSockets;
+import dev.terway.dhcp.daemon.NodeSender;
+import dev.terway.dhcp.daemon.PodAddressUpkeep;
+import dev.terway.dhcp.daemon.RequestHandlers;
+import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.plan.AuditLog;
+import dev.terway.plan.ExecCommandRunner;
+import dev.terway.plan.PlanRunner;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+        description = {"Holds the DHCP leases of the node's pods and serves the lease API on a unix socket.",
+                "Leases are kept in <state-dir>/leases and taken up again after a restart; SIGTERM stops the"
+                        + " daemon without releasing them."})
+public final class DhcpDaemonCommand implements Callable<Integer> {
+
+    /** Requests served at once: an acquire may block for its whole timeout, so this bounds waiting pods. */
+    static final int MAX_PARALLEL_REQUESTS = 64;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    SocketOption socket;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/terway",
+            description = "Where leases (leases/) and the audit log are kept (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long an acquire may take unless the request says otherwise (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Clock clock = Clock.systemUTC();
+        DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
+        LeaseStore store = LeaseStore.open(stateDir, log::warn);
+        AuditLog audit = new AuditLog(stateDir.resolve("audit.log"), clock);
+        ExecCommandRunner commands = new ExecCommandRunner(Duration.ofSeconds(10));
+        PodAddressUpkeep upkeep = new PodAddressUpkeep(commands, new PlanRunner(audit.recording(commands)), clock,
+                log::warn);
+
+        ExecutorService upkeepExecutor = Executors.newSingleThreadExecutor(threads("terway-upkeep", 0));
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, threads("terway-lease-timer", 0));
+        scheduler.setRemoveOnCancelPolicy(true);
+        // Receive loops run only during exchanges; small stacks, threads retire when idle.
+        ThreadPoolExecutor receivers = new ThreadPoolExecutor(0, 1024, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                threads("terway-dhcp-rx", 256 * 1024));
+
+        DhcpLeaseService leases = new DhcpLeaseService(DhcpLeaseService.Settings.lan(timeout), store,
+                new NetnsPodSockets(), NodeSender.udp(), upkeep, upkeepExecutor, receivers,
+                LeaseTimer.of(scheduler, clock), clock, log);
+        int restored = leases.restoreAll();
+
+        RequestHandlers handlers = new LeaseOps(leases, timeout).registerOn(RequestHandlers.builder()).build();
+        DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
+        log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
+                + restored + " stored lease(s) taken up");
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // SIGTERM: stop taking requests, stop the clients, keep every lease on disk (the pods keep
+            // running; the next start takes the leases up again).
+            server.close(Duration.ofSeconds(3));
+            int kept = leases.list().size();
+            leases.close();
+            scheduler.shutdownNow();
+            receivers.shutdownNow();
+            // Pending address upkeep is dropped: the next start refreshes every address it takes up.
+            upkeepExecutor.shutdownNow();
+            log.info("terway dhcp daemon stopped; " + kept + " lease(s) kept in " + store.directory());
+            stopped.countDown();
+        }, "terway-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    private static ThreadFactory threads(String name, long stackSize) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(null, r, name + "-" + n.incrementAndGet(), stackSize);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,734 @@
+package dev.terway.dhcp.daemon;
+
+import dev.terway.dhcp.client.AcquireFailure;
+import dev.terway.dhcp.client.ClientState;
+import dev.terway.dhcp.client.DhcpClient;
+import dev.terway.dhcp.client.DhcpClientConfig;
+import dev.terway.dhcp.client.DhcpTransport;
+import dev.terway.dhcp.client.Lease;
+import dev.terway.dhcp.client.LeaseListener;
+import dev.terway.dhcp.client.LeaseLoss;
+import dev.terway.dhcp.client.RetransmitPolicy;
+import dev.terway.dhcp.codec.ClasslessRoute;
+import dev.terway.dhcp.codec.ClientIdentifier;
+import dev.terway.dhcp.codec.DhcpMessage;
+import dev.terway.dhcp.codec.DhcpOptions;
+import dev.terway.dhcp.codec.HardwareAddress;
+import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.dhcp.codec.MessageType;
+import dev.terway.dhcp.store.LeaseKey;
+import dev.terway.dhcp.store.LeaseStore;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongFunction;
+
+/**
+ * The daemon's leases: one {@link DhcpClient} state machine per pod interface, driven by a timer
+ * (T1, T2, expiry, retransmissions) and by a receive loop that runs only while an exchange is under
+ * way. The pod's socket (port 68 on the pod interface, inside its netns) is opened for an exchange and
+ * closed once the client is BOUND again, so 200 held leases cost 200 small objects and no threads or
+ * descriptors between renewals.
+ *
+ * <p>Every event of one pod (API call, timer, datagram) runs under that pod's lock, which is what the
+ * non-thread-safe client needs. Lease changes are persisted in the {@link LeaseStore} before they are
+ * reported, so a daemon killed at any moment finds every lease again on start ({@link #restoreAll()}).
+ * The pod's address follows the lease through {@link AddressUpkeep}, off the pod's lock.
+ */
+public final class DhcpLeaseService implements LeaseService, AutoCloseable {
+
+    /** Server port: requests go to 67. */
+    static final int SERVER_PORT = 67;
+    /** 255.255.255.255, where broadcasts go (SO_BINDTODEVICE keeps them on the pod interface). */
+    private static final Inet4Address BROADCAST = Ipv4.BROADCAST.toInetAddress();
+    /** How long one receive waits before looking whether the exchange is still on. */
+    private static final Duration RECEIVE_SLICE = Duration.ofSeconds(2);
+    /** Room above the client's own deadline before an acquire caller stops waiting on it. */
+    private static final Duration ACQUIRE_GRACE = Duration.ofSeconds(2);
+
+    /**
+     * How the clients behave. {@code retransmit}: back-off for DISCOVER/REQUEST, short because a LAN
+     * server answers in milliseconds; {@code defaultTimeout}: acquire timeout when a request gives none,
+     * and for re-acquiring after a loss; {@code reacquireRetry}: pause before trying again after a
+     * re-acquisition failed.
+     */
+    public record Settings(RetransmitPolicy retransmit, Duration defaultTimeout, Duration minRenewRetransmit,
+                           int maxRequests, Duration reacquireRetry) {
+
+        public static Settings lan(Duration defaultTimeout) {
+            return new Settings(new RetransmitPolicy(Duration.ofMillis(250), Duration.ofSeconds(4), 0.25),
+                    defaultTimeout, Duration.ofSeconds(60), 4, Duration.ofSeconds(30));
+        }
+    }
+
+    private final Settings settings;
+    private final LeaseStore store;
+    private final PodSocket.Factory sockets;
+    private final NodeSender nodeSender;
+    private final AddressUpkeep upkeep;
+    private final Executor upkeepExecutor;
+    private final ExecutorService receivers;
+    private final LeaseTimer timer;
+    private final Clock clock;
+    private final DaemonLog log;
+    private final SecureRandom seeds = new SecureRandom();
+    private final ConcurrentHashMap<LeaseKey, PodLease> pods = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets, NodeSender nodeSender,
+                            AddressUpkeep upkeep, Executor upkeepExecutor, ExecutorService receivers,
+                            LeaseTimer timer, Clock clock, DaemonLog log) {
+        this.settings = settings;
+        this.store = store;
+        this.sockets = sockets;
+        this.nodeSender = nodeSender;
+        this.upkeep = upkeep;
+        this.upkeepExecutor = upkeepExecutor;
+        this.receivers = receivers;
+        this.timer = timer;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    // ---- API ----
+
+    @Override
+    public HeldLease acquire(AcquireRequest request) throws LeaseException {
+        if (closed) {
+            throw new LeaseException("cannot acquire a lease for " + request.identity().interfaceDescription()
+                    + ": the daemon is shutting down");
+        }
+        LeaseKey key = new LeaseKey(request.containerId(), request.ifname());
+        PodLease fresh = new PodLease(request.identity(), clientIdOf(request), hostnameOf(request), true);
+        PodLease existing = pods.putIfAbsent(key, fresh);
+        if (existing != null) {
+            return existing.await(request.timeout());
+        }
+        try {
+            fresh.begin(request);
+        } catch (LeaseException e) {
+            fresh.forget(false);
+            throw e;
+        }
+        return fresh.await(request.timeout().plus(ACQUIRE_GRACE));
+    }
+
+    @Override
+    public boolean release(String containerId, String ifname) {
+        return releaseLease(containerId, ifname).isPresent();
+    }
+
+    @Override
+    public Optional<HeldLease> releaseLease(String containerId, String ifname) {
+        PodLease pod = pods.remove(new LeaseKey(containerId, ifname));
+        if (pod == null) {
+            return Optional.empty();
+        }
+        return pod.release();
+    }
+
+    @Override
+    public List<HeldLease> list() {
+        List<HeldLease> held = new ArrayList<>();
+        for (PodLease pod : pods.values()) {
+            pod.snapshot().ifPresent(held::add);
+        }
+        held.sort(Comparator.comparing(HeldLease::containerId).thenComparing(HeldLease::ifname));
+        return held;
+    }
+
+    /**
+     * Takes up every stored lease after a start: a lease whose pod netns still exists is confirmed with an
+     * INIT-REBOOT REQUEST for its address and then renewed as usual; one whose netns is gone is released
+     * from the node (the pod will never use it again) and forgotten.
+     *
+     * @return the number of leases taken up
+     */
+    public int restoreAll() throws IOException {
+        int restored = 0;
+        for (LeaseStore.Loaded<HeldLease> stored : store.loadAll(LeaseJson::fromJson)) {
+            HeldLease lease = stored.value();
+            PodIdentity pod = lease.identity();
+            if (!Files.exists(pod.netns())) {
+                releaseFromNode(lease, "its netns " + pod.netns() + " is gone");
+                deleteStored(stored.key());
+                continue;
+            }
+            PodLease keeper = new PodLease(pod, lease.clientId(), lease.hostname(), false);
+            if (pods.putIfAbsent(stored.key(), keeper) != null) {
+                continue;
+            }
+            keeper.reboot(lease);
+            restored++;
+        }
+        return restored;
+    }
+
+    /**
+     * Stops every client without a word to the servers and keeps the leases on disk: the pods keep
+     * running and their leases are taken up again by the next start.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        for (PodLease pod : pods.values()) {
+            pod.stop();
+        }
+    }
+
+    // ---- identity ----
+
+    private static String clientIdOf(AcquireRequest request) {
+        return request.clientId().orElseGet(() -> request.identity().defaultClientId());
+    }
+
+    private static Optional<String> hostnameOf(AcquireRequest request) {
+        return request.hostname().or(() -> request.identity().defaultHostname());
+    }
+
+    // ---- conversions between the state machine's lease and the held lease ----
+
+    static HeldLease held(PodIdentity pod, String mac, String clientId, Optional<String> hostname, Lease lease) {
+        List<LeaseRoute> routes = lease.classlessRoutes().stream()
+                .map(r -> new LeaseRoute(r.destination().toInetAddress(), r.prefixLength(), r.router().toInetAddress()))
+                .toList();
+        return new HeldLease(pod, mac, clientId, hostname, lease.address().toInetAddress(), lease.prefixLength(),
+                lease.defaultGateway().map(Ipv4::toInetAddress), lease.serverId().toInetAddress(),
+                lease.dnsServers().stream().map(Ipv4::toInetAddress).toList(), lease.domainName(),
+                lease.searchDomains(), routes,
+                lease.mtu().map(OptionalInt::of).orElse(OptionalInt.empty()),
+                lease.acquiredAt(), lease.leaseTime(), lease.renewAt(), lease.rebindAt(), lease.expiresAt());
+    }
+
+    /** The state machine's lease for a stored one; option 3 is represented by the gateway it implied. */
+    static Lease lease(HeldLease held) {
+        List<ClasslessRoute> routes = held.routes().stream()
+                .map(r -> new ClasslessRoute(Ipv4.fromInetAddress(r.destination()), r.prefixLength(),
+                        Ipv4.fromInetAddress(r.gateway())))
+                .toList();
+        List<Ipv4> routers = held.routes().isEmpty()
+                ? held.gateway().map(g -> List.of(Ipv4.fromInetAddress(g))).orElse(List.of())
+                : List.of();
+        return new Lease(Ipv4.fromInetAddress(held.address()), held.prefixLength(), routers,
+                Ipv4.fromInetAddress(held.server()), held.dns().stream().map(Ipv4::fromInetAddress).toList(),
+                held.domain(), held.search(), routes,
+                held.mtu().isPresent() ? Optional.of(held.mtu().getAsInt()) : Optional.empty(), Optional.empty(),
+                held.leaseTime(), Duration.between(held.boundAt(), held.renewAt()),
+                Duration.between(held.boundAt(), held.rebindAt()), held.boundAt());
+    }
+
+    /**
+     * DHCPRELEASE for a lease whose pod is gone, sent from the node: no client runs for it any more, and
+     * no socket can be opened in a netns that no longer exists.
+     */
+    private void releaseFromNode(HeldLease lease, String why) {
+        PodIdentity pod = lease.identity();
+        try {
+            DhcpMessage release = DhcpMessage.builder()
+                    .op(DhcpMessage.BOOTREQUEST)
+                    .htype(DhcpMessage.HTYPE_ETHERNET)
+                    .chaddr(HardwareAddress.parse(lease.hardwareAddress()))
+                    .xid(seeds.nextInt())
+                    .ciaddr(Ipv4.fromInetAddress(lease.address()))
+                    .put(DhcpOptions.MESSAGE_TYPE, MessageType.RELEASE)
+                    .put(DhcpOptions.SERVER_ID, Ipv4.fromInetAddress(lease.server()))
+                    .put(DhcpOptions.CLIENT_ID, ClientIdentifier.ofText(lease.clientId()))
+                    .build();
+            nodeSender.send(release.encode(), lease.server());
+            log.info("released " + pod.describe() + " address " + lease.cidr() + " server "
+                    + lease.server().getHostAddress() + " (from the node: " + why + ")");
+        } catch (IOException | RuntimeException e) {
+            log.warn("forgot " + pod.describe() + " address " + lease.cidr() + " without a release (" + why
+                    + "; sending DHCPRELEASE from the node to " + lease.server().getHostAddress() + " failed: "
+                    + e.getMessage() + "); the server frees it at " + lease.expires());
+        }
+    }
+
+    private void deleteStored(LeaseKey key) {
+        try {
+            store.delete(key);
+        } catch (IOException e) {
+            log.warn("could not delete the stored lease of " + key + ": " + e.getMessage());
+        }
+    }
+
+    private void upkeep(Runnable task) {
+        try {
+            upkeepExecutor.execute(task);
+        } catch (RejectedExecutionException e) {
+            // shutting down: the next start reconciles the address when it takes the lease up again
+        }
+    }
+
+    // ---- one pod interface ----
+
+    /** The lease of one pod interface: its client, socket, timer and listeners. Guarded by its own monitor. */
+    private final class PodLease implements LeaseListener, DhcpTransport {
+
+        private final PodIdentity pod;
+        private final LeaseKey key;
+        private final String clientId;
+        private final Optional<String> hostname;
+        /** Obtained through acquire(): CNI ADD configures the first address, so the first bind changes nothing. */
+        private boolean firstBindIsTheCallers;
+
+        private DhcpClient client;
+        private String mac = "";
+        private PodSocket socket;
+        private LeaseTimer.Scheduled scheduled;
+        private Instant scheduledAt;
+        private long generation;
+        /** The lease the pod holds now; null while it has none. */
+        private HeldLease held;
+        /** Completed by the next bind; replaced when a lease is lost. */
+        private CompletableFuture<HeldLease> nextBound = new CompletableFuture<>();
+        /** The lease was lost (expiry, NAK) and the next bind must put the address back. */
+        private boolean lostSinceBound;
+        /** Set by the transport when the pod's netns disappeared under a running client. */
+        private boolean netnsGone;
+        /**
+         * Where the next DHCPRELEASE goes out: from the pod only while the pod has the leased address.
+         * Without it the kernel sends from 0.0.0.0 "on link" and the server never sees the release.
+         */
+        private boolean releaseFromPod;
+        /** Released, failed or stopped: events that still arrive are ignored. */
+        private boolean forgotten;
+        private Optional<String> lastFailure = Optional.empty();
+
+        PodLease(PodIdentity pod, String clientId, Optional<String> hostname, boolean firstBindIsTheCallers) {
+            this.pod = pod;
+            this.key = new LeaseKey(pod.containerId(), pod.ifname());
+            this.clientId = clientId;
+            this.hostname = hostname;
+            this.firstBindIsTheCallers = firstBindIsTheCallers;
+        }
+
+        /** Opens the pod's socket, reads its MAC and sends the first DISCOVER. */
+        synchronized void begin(AcquireRequest request) throws LeaseException {
+            if (!Files.exists(pod.netns())) {
+                throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription()
+                        + ": the netns " + pod.netns() + " does not exist");
+            }
+            try {
+                socket = sockets.open(pod.netns(), pod.ifname());
+                mac = HardwareAddress.of(socket.hardwareAddress()).toString();
+            } catch (IOException | RuntimeException e) {
+                throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription() + ": "
+                        + e.getMessage(), e);
+            }
+            try {
+                client = newClient(request.timeout(), request.requestedAddress());
+            } catch (IllegalArgumentException e) {
+                throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription() + ": "
+                        + e.getMessage(), e);
+            }
+            startReceiving(socket);
+            client.start();
+            afterEvent();
+        }
+
+        /** Takes up a stored lease: INIT-REBOOT. */
+        synchronized void reboot(HeldLease stored) {
+            mac = stored.hardwareAddress();
+            held = stored;
+            try {
+                client = newClient(settings.defaultTimeout(), Optional.empty());
+                client.reboot(lease(stored));
+            } catch (IllegalArgumentException e) {
+                log.warn("cannot take up the stored lease of " + pod.describe() + ": " + e.getMessage());
+                forget(false);
+                return;
+            }
+            afterEvent();
+        }
+
+        private DhcpClient newClient(Duration acquireTimeout, Optional<Inet4Address> requested) {
+            DhcpClientConfig.Builder config = DhcpClientConfig.builder(pod.interfaceDescription(),
+                            HardwareAddress.parse(mac))
+                    .clientId(ClientIdentifier.ofText(clientId))
+                    .retransmit(settings.retransmit())
+                    .acquireTimeout(acquireTimeout)
+                    .maxRequests(settings.maxRequests())
+                    .minRenewRetransmit(settings.minRenewRetransmit());
+            hostname.ifPresent(config::hostName);
+            requested.ifPresent(a -> config.requestedAddress(Ipv4.fromInetAddress(a)));
+            return new DhcpClient(config.build(), this, this, clock, new SplittableRandom(seeds.nextLong()));
+        }
+
+        /** Waits for the pod's lease: the held one at once, else the next bind, at most {@code timeout}. */
+        HeldLease await(Duration timeout) throws LeaseException {
+            CompletableFuture<HeldLease> bound;
+            synchronized (this) {
+                if (held != null && !forgotten) {
+                    return held;
+                }
+                bound = nextBound;
+            }
+            try {
+                return bound.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof LeaseException failure) {
+                    throw new LeaseException(failure.getMessage(), failure);
+                }
+                throw new LeaseException("acquiring a lease for " + pod.interfaceDescription() + " failed: "
+                        + e.getCause(), e.getCause());
+            } catch (TimeoutException e) {
+                synchronized (this) {
+                    throw new LeaseException("no lease for " + pod.interfaceDescription() + " within "
+                            + timeout.toMillis() + " ms: the daemon is still trying to obtain it"
+                            + lastFailure.map(f -> "; last failure: " + f).orElse(""));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LeaseException("interrupted while acquiring a lease for " + pod.interfaceDescription());
+            }
+        }
+
+        synchronized Optional<HeldLease> snapshot() {
+            return forgotten ? Optional.empty() : Optional.ofNullable(held);
+        }
+
+        /** DHCPRELEASE (from the pod; from the node if that fails) and forget. */
+        synchronized Optional<HeldLease> release() {
+            HeldLease had = held;
+            if (forgotten) {
+                return Optional.empty();
+            }
+            if (client != null) {
+                if (client.lease().isPresent()) {
+                    releaseFromPod = upkeep.holds(pod, client.lease().get().cidr());
+                    try {
+                        client.release();
+                    } catch (IOException e) {
+                        log.warn("DHCPRELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+                    }
+                } else {
+                    client.stop();
+                }
+            }
+            nextBound.completeExceptionally(new LeaseException("the lease of " + pod.interfaceDescription()
+                    + " was released while it was being acquired"));
+            forget(true);
+            if (had != null) {
+                log.info("released " + pod.describe() + " address " + had.cidr() + " server "
+                        + had.server().getHostAddress());
+            }
+            return Optional.ofNullable(had);
+        }
+
+        /** Daemon shutdown: no release, the file stays. */
+        synchronized void stop() {
+            if (client != null && !forgotten) {
+                client.stop();
+            }
+            forgotten = true;
+            cancelTimer();
+            closeSocket();
+        }
+
+        /** Drops the pod: timer, socket, map entry, and (if asked) its stored lease. */
+        synchronized void forget(boolean deleteStored) {
+            forgotten = true;
+            cancelTimer();
+            closeSocket();
+            pods.remove(key, this);
+            if (deleteStored) {
+                deleteStored(key);
+            }
+        }
+
+        // ---- events ----
+
+        private void onTimer(long forGeneration) {
+            synchronized (this) {
+                if (forgotten || forGeneration != generation) {
+                    return;
+                }
+                scheduled = null;
+                scheduledAt = null;
+                client.onTimer();
+                afterEvent();
+            }
+        }
+
+        private void retryAcquire(long forGeneration) {
+            synchronized (this) {
+                if (forgotten || forGeneration != generation) {
+                    return;
+                }
+                scheduled = null;
+                scheduledAt = null;
+                if (!Files.exists(pod.netns())) {
+                    log.info("forgot " + pod.describe() + ": its netns " + pod.netns() + " is gone");
+                    forget(true);
+                    return;
+                }
+                client.start();
+                afterEvent();
+            }
+        }
+
+        /** After every client event: socket only while exchanging, timer at the next deadline, pod gone. */
+        private void afterEvent() {
+            if (forgotten) {
+                return;
+            }
+            if (netnsGone && !Files.exists(pod.netns())) {
+                podGone();
+                return;
+            }
+            ClientState state = client.state();
+            if (state == ClientState.BOUND || state == ClientState.STOPPED) {
+                closeSocket();
+            }
+            if (state == ClientState.STOPPED) {
+                return; // failed(): a retry, if any, has been scheduled there
+            }
+            Optional<Instant> next = client.nextDeadline();
+            if (next.isPresent() && next.get().equals(scheduledAt)) {
+                return;
+            }
+            cancelTimer();
+            next.ifPresent(at -> schedule(at, gen -> () -> onTimer(gen)));
+        }
+
+        private void schedule(Instant at, LongFunction<Runnable> task) {
+            long gen = ++generation;
+            scheduledAt = at;
+            scheduled = timer.at(at, task.apply(gen));
+        }
+
+        /** The netns went away without a CNI DEL: nobody will use the lease again. */
+        private void podGone() {
+            HeldLease had = held;
+            if (client.lease().isPresent()) {
+                releaseFromPod = false;
+                try {
+                    client.release(); // the transport falls back to the node
+                } catch (IOException e) {
+                    log.warn("DHCPRELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+                }
+            } else {
+                client.stop();
+            }
+            nextBound.completeExceptionally(new LeaseException("cannot acquire a lease for "
+                    + pod.interfaceDescription() + ": its netns " + pod.netns() + " disappeared"));
+            forget(true);
+            log.info("released " + pod.describe() + (had == null ? "" : " address " + had.cidr() + " server "
+                    + had.server().getHostAddress()) + " (its netns " + pod.netns() + " is gone)");
+        }
+
+        private void cancelTimer() {
+            generation++;
+            if (scheduled != null) {
+                scheduled.cancel();
+            }
+            scheduled = null;
+            scheduledAt = null;
+        }
+
+        // ---- socket and receive loop ----
+
+        private PodSocket openSocket() throws IOException {
+            if (socket == null) {
+                try {
+                    socket = sockets.open(pod.netns(), pod.ifname());
+                } catch (IOException | RuntimeException e) {
+                    if (!Files.exists(pod.netns())) {
+                        netnsGone = true;
+                    }
+                    throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                }
+                startReceiving(socket);
+            }
+            return socket;
+        }
+
+        private void startReceiving(PodSocket s) {
+            try {
+                receivers.execute(() -> receiveLoop(s));
+            } catch (RejectedExecutionException e) {
+                log.warn("no receive thread for " + pod.describe() + ": " + e.getMessage());
+            }
+        }
+
+        private void receiveLoop(PodSocket s) {
+            byte[] buffer = new byte[4096];
+            while (true) {
+                OptionalInt length;
+                try {
+                    length = s.receive(buffer, RECEIVE_SLICE);
+                } catch (IOException e) {
+                    synchronized (this) {
+                        if (socket == s && !forgotten) {
+                            // The interface went down or away; the next send opens a fresh socket.
+                            log.warn("receiving on " + pod.interfaceDescription() + " failed: " + e.getMessage());
+                            closeSocket();
+                        }
+                    }
+                    return;
+                }
+                synchronized (this) {
+                    if (socket != s || forgotten) {
+                        return;
+                    }
+                    if (length.isPresent()) {
+                        client.onDatagram(buffer, 0, length.getAsInt());
+                        afterEvent();
+                    }
+                }
+            }
+        }
+
+        private void closeSocket() {
+            if (socket != null) {
+                PodSocket s = socket;
+                socket = null;
+                s.close();
+            }
+        }
+
+        // ---- DhcpTransport (called by the client, under this monitor) ----
+
+        @Override
+        public void broadcast(DhcpMessage message) throws IOException {
+            send(message, BROADCAST);
+        }
+
+        @Override
+        public void unicast(DhcpMessage message, Ipv4 server) throws IOException {
+            send(message, server.toInetAddress());
+        }
+
+        private void send(DhcpMessage message, Inet4Address to) throws IOException {
+            byte[] bytes = message.encode();
+            boolean release = message.messageType().filter(MessageType.RELEASE::equals).isPresent();
+            try {
+                if (release && !releaseFromPod) {
+                    nodeSender.send(bytes, to);
+                    return;
+                }
+                openSocket().send(bytes, bytes.length, to, SERVER_PORT);
+            } catch (IOException e) {
+                if (!release || !releaseFromPod) {
+                    throw e;
+                }
+                // The pod side is gone (interface deleted first by CNI DEL): the server takes the release
+                // from any source, so send it from the node.
+                nodeSender.send(bytes, to);
+            }
+        }
+
+        // ---- LeaseListener (called by the client, under this monitor) ----
+
+        @Override
+        public void bound(Lease lease) {
+            HeldLease now = held(pod, mac, clientId, hostname, lease);
+            boolean firstByCaller = firstBindIsTheCallers;
+            boolean restoring = !firstByCaller && !lostSinceBound && held != null;
+            boolean reacquired = lostSinceBound;
+            held = now;
+            firstBindIsTheCallers = false;
+            lostSinceBound = false;
+            lastFailure = Optional.empty();
+            persist(now);
+            String event = reacquired ? "acquired again" : restoring ? "restored" : "acquired";
+            log.info(event + " " + describe(now));
+            if (reacquired) {
+                upkeep(() -> upkeep.restore(now));
+            } else if (!firstByCaller) {
+                upkeep(() -> upkeep.refresh(now));
+            }
+            nextBound.complete(now);
+        }
+
+        @Override
+        public void renewed(Lease lease) {
+            HeldLease now = held(pod, mac, clientId, hostname, lease);
+            held = now;
+            persist(now);
+            log.info("renewed " + describe(now));
+            upkeep(() -> upkeep.refresh(now));
+        }
+
+        @Override
+        public void lost(Lease lease, LeaseLoss loss) {
+            HeldLease had = held != null ? held : held(pod, mac, clientId, hostname, lease);
+            String event = loss.reason() == LeaseLoss.Reason.EXPIRED ? "expired" : "lost";
+            log.info(event + " " + pod.describe() + " address " + had.cidr() + " server "
+                    + had.server().getHostAddress() + ": " + loss.describe());
+            held = null;
+            lostSinceBound = true;
+            if (nextBound.isDone()) {
+                nextBound = new CompletableFuture<>();
+            }
+            String cidr = lease.cidr();
+            upkeep(() -> upkeep.remove(pod, cidr, loss.describe()));
+        }
+
+        @Override
+        public void failed(AcquireFailure failure) {
+            String report = failure.message();
+            lastFailure = Optional.of(report);
+            if (firstBindIsTheCallers) {
+                // The caller of acquire() gets the report; nothing is held or stored.
+                nextBound.completeExceptionally(new LeaseException(report));
+                forget(false);
+                return;
+            }
+            if (!Files.exists(pod.netns())) {
+                netnsGone = true;
+                return;
+            }
+            log.warn(pod.describe() + ": " + report + "; trying again in " + settings.reacquireRetry().toSeconds()
+                    + " s");
+            cancelTimer();
+            schedule(clock.instant().plus(settings.reacquireRetry()), gen -> () -> retryAcquire(gen));
+        }
+
+        @Override
+        public void stateChanged(ClientState from, ClientState to) {
+            if (to == ClientState.REBINDING && held != null) {
+                log.info("rebinding " + describe(held) + ": no answer from the server while renewing");
+            }
+        }
+
+        @Override
+        public void warning(String message) {
+            log.warn(pod.describe() + ": " + message);
+        }
+
+        private void persist(HeldLease lease) {
+            try {
+                store.save(key, LeaseJson.toJson(lease));
+            } catch (IOException e) {
+                log.warn("could not save the lease of " + pod.describe() + " (it is held, but a restart would"
+                        + " not know it): " + e.getMessage());
+            }
+        }
+
+        private String describe(HeldLease lease) {
+            return pod.describe() + " address " + lease.cidr() + " server " + lease.server().getHostAddress()
+                    + lease.gateway().map(g -> " gateway " + g.getHostAddress()).orElse("")
+                    + " expires " + lease.expires();
+        }
+    }
+}
