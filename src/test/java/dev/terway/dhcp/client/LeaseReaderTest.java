@@ -23,12 +23,28 @@ import org.junit.jupiter.api.Test;
 class LeaseReaderTest {
 
     static Lease read(Consumer<DhcpMessage.Builder> options) throws LeaseReader.UnusableAck {
+        return reading(options).lease();
+    }
+
+    static LeaseReader.Reading reading(Consumer<DhcpMessage.Builder> options) throws LeaseReader.UnusableAck {
         DhcpMessage.Builder b = DhcpMessage.builder().op(DhcpMessage.BOOTREPLY).xid(1)
                 .chaddr(HardwareAddress.parse("02:00:00:00:00:01")).yiaddr(ADDRESS)
                 .put(DhcpOptions.MESSAGE_TYPE, MessageType.ACK).put(DhcpOptions.SERVER_ID, SERVER)
                 .put(DhcpOptions.SUBNET_MASK, Ipv4.parse("255.255.255.0"));
         options.accept(b);
         return LeaseReader.read(b.build(), T0, Optional.empty());
+    }
+
+    @Test
+    void domainNameThatCouldInjectIntoResolvConfIsDropped() throws Exception {
+        LeaseReader.Reading bad = reading(b -> b.put(DhcpOptions.LEASE_TIME, 60L)
+                .putRaw(15, "lan\nnameserver 6.6.6.6".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertEquals(Optional.empty(), bad.lease().domainName());
+        assertEquals(List.of("ignoring domain name \"lan\nnameserver 6.6.6.6\" (option 15) from 192.168.50.1: it "
+                + "has a label with character 0xa (only letters, digits, '-' and '_')"), bad.warnings());
+        LeaseReader.Reading good = reading(b -> b.put(DhcpOptions.LEASE_TIME, 60L).put(DhcpOptions.DOMAIN_NAME, "lan.local."));
+        assertEquals(Optional.of("lan.local"), good.lease().domainName());
+        assertEquals(List.of(), good.warnings());
     }
 
     @Test
