@@ -49,6 +49,8 @@ import org.mockito.InOrder;
 class DhcpClientTest {
 
     static final HardwareAddress MAC = HardwareAddress.parse("02:42:c0:a8:32:0a");
+    /** Options begin after the 236-byte BOOTP header and the 4-byte magic cookie. */
+    static final int OPTIONS_START = 240;
 
     final FakeClock clock = new FakeClock();
     final FakeTransport transport = new FakeTransport(clock);
@@ -645,6 +647,38 @@ class DhcpClientTest {
         assertThrows(IllegalArgumentException.class, () -> config()
                 .extraOption(new DhcpOption(53, new byte[] {1})).build());
         assertThrows(IllegalArgumentException.class, () -> config().hostName("bad name\n").build());
+    }
+
+    @Test
+    void mutatedRepliesNeverThrowOutOfTheClient() {
+        Random random = new Random(99);
+        for (int round = 0; round < 400; round++) {
+            clock.set(T0);
+            client(config().build(), new Random(round));
+            int stage = round % 4;
+            if (stage == 0) {
+                client.start();
+            } else {
+                bind();
+                if (stage == 1) {
+                    client.stop();
+                    client.reboot(client.lease().orElseThrow());
+                } else {
+                    runUntil(stage == 2 ? at(10) : at(20));
+                }
+            }
+            DhcpMessage request = transport.last().message();
+            MessageType type = stage == 0 ? MessageType.OFFER : random.nextBoolean() ? MessageType.ACK : MessageType.NAK;
+            byte[] wire = reply(request, type, ADDRESS, SERVER, ClientFixtures.STANDARD).encode();
+            for (int i = 0; i < 10 && client.state() != ClientState.BOUND; i++) {
+                byte[] mutated = wire.clone();
+                for (int e = 0; e < 3; e++) {
+                    int at = OPTIONS_START + random.nextInt(wire.length - OPTIONS_START);
+                    mutated[at] = (byte) random.nextInt(256);
+                }
+                client.onDatagram(mutated, 0, mutated.length);
+            }
+        }
     }
 
     /** A lease as the daemon would have persisted it, acquired at {@code acquiredAt}: 120 s, T1 10 s, T2 20 s. */
