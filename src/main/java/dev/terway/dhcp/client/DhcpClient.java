@@ -1,0 +1,635 @@
+package dev.terway.dhcp.client;
+
+import dev.terway.dhcp.codec.DhcpMessage;
+import dev.terway.dhcp.codec.DhcpOption;
+import dev.terway.dhcp.codec.DhcpOptions;
+import dev.terway.dhcp.codec.DhcpParseException;
+import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.dhcp.codec.MessageType;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * The RFC 2131 client state machine for one interface, without threads, sockets or timers of its own.
+ * The owner feeds it events — {@link #start()}, {@link #reboot(Lease)}, {@link #onPacket} /
+ * {@link #onDatagram}, {@link #onTimer()}, {@link #release()}, {@link #stop()} — and calls
+ * {@link #onTimer()} again at {@link #nextDeadline()}. Messages go out through the {@link DhcpTransport},
+ * results come back through the {@link LeaseListener}, time comes from the injected clock and
+ * randomness (xids, jitter) from the injected generator, so a test replays it exactly.
+ *
+ * <p>Not thread-safe: one owner thread (or lock) per client.
+ */
+public final class DhcpClient {
+
+    private static final int MAX_NOTES = 8;
+
+    private final DhcpClientConfig config;
+    private final DhcpTransport transport;
+    private final LeaseListener listener;
+    private final InstantSource clock;
+    private final RandomGenerator random;
+
+    private ClientState state = ClientState.STOPPED;
+    /** The lease the pod holds: BOUND, RENEWING, REBINDING, REBOOTING (and after stop()). */
+    private Lease lease;
+    private int xid;
+    /** Start of the current exchange, for the secs field. */
+    private Instant transactionStart;
+    /** Transmissions in the current exchange. */
+    private int attempts;
+    private Instant nextSend;
+    /** When the first REQUEST of the current exchange went out: leases count from there. */
+    private Instant firstRequestAt;
+    /** The OFFER being requested in REQUESTING. */
+    private DhcpMessage offer;
+    /** Counters for the failure report; present while acquiring from INIT. */
+    private Acquisition acquisition;
+    private boolean dispatching;
+
+    public DhcpClient(DhcpClientConfig config, DhcpTransport transport, LeaseListener listener, InstantSource clock,
+                      RandomGenerator random) {
+        this.config = Objects.requireNonNull(config);
+        this.transport = Objects.requireNonNull(transport);
+        this.listener = Objects.requireNonNull(listener);
+        this.clock = Objects.requireNonNull(clock);
+        this.random = Objects.requireNonNull(random);
+    }
+
+    public ClientState state() {
+        return state;
+    }
+
+    public Optional<Lease> lease() {
+        return Optional.ofNullable(lease);
+    }
+
+    public DhcpClientConfig config() {
+        return config;
+    }
+
+    /** When {@link #onTimer()} has work to do; empty while STOPPED (or BOUND to nothing). */
+    public Optional<Instant> nextDeadline() {
+        return switch (state) {
+            case SELECTING, REQUESTING -> Optional.of(earlier(nextSend, acquisition.deadline));
+            case BOUND -> Optional.of(lease.renewAt());
+            case RENEWING -> Optional.of(earlier(nextSend, lease.rebindAt()));
+            case REBINDING, REBOOTING -> Optional.of(earlier(nextSend, lease.expiresAt()));
+            case STOPPED, INIT, INIT_REBOOT -> Optional.empty();
+        };
+    }
+
+    /** Acquires a new lease: INIT, then DISCOVER. */
+    public void start() {
+        enter("start");
+        try {
+            requireStopped("start");
+            lease = null;
+            beginAcquisition(clock.instant());
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /**
+     * Restores a lease persisted before a restart (INIT-REBOOT): broadcasts a REQUEST for its address.
+     * An ACK rebinds it, a NAK loses it and acquires anew; with no answer after {@code maxRequests}
+     * tries the client keeps it until it expires (RFC 2131 section 3.2), renewing as usual. A lease
+     * already expired is reported lost at once.
+     */
+    public void reboot(Lease held) {
+        enter("reboot");
+        try {
+            requireStopped("reboot");
+            Instant now = clock.instant();
+            lease = null;
+            transition(ClientState.INIT_REBOOT);
+            if (!now.isBefore(held.expiresAt())) {
+                listener.lost(held, new LeaseLoss(LeaseLoss.Reason.EXPIRED, ClientState.INIT_REBOOT,
+                        Optional.empty(), Optional.empty()));
+                beginAcquisition(now);
+                return;
+            }
+            lease = held;
+            beginExchange(now);
+            transition(ClientState.REBOOTING);
+            sendRebootRequest(now);
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /** Decodes a received datagram and handles it; malformed ones are noted and dropped. */
+    public void onDatagram(byte[] data, int offset, int length) {
+        enter("onDatagram");
+        try {
+            DhcpMessage message;
+            try {
+                message = DhcpMessage.decode(data, offset, length);
+            } catch (DhcpParseException e) {
+                ignore("malformed reply: " + e.getMessage());
+                return;
+            }
+            handle(message, clock.instant());
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /** Handles a received message; replies for other transactions or clients are dropped silently. */
+    public void onPacket(DhcpMessage message) {
+        enter("onPacket");
+        try {
+            handle(message, clock.instant());
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /** Does whatever is due by now: retransmissions, T1, T2, expiry, acquire deadline. */
+    public void onTimer() {
+        enter("onTimer");
+        try {
+            Instant now = clock.instant();
+            Optional<Instant> due = nextDeadline();
+            while (due.isPresent() && !due.get().isAfter(now)) {
+                handleDue(now);
+                due = nextDeadline();
+            }
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /**
+     * Gives the lease back with a DHCPRELEASE to its server and stops. Returns the released lease, empty
+     * when none was held (a no-op). The client is STOPPED even when sending fails.
+     */
+    public Optional<Lease> release() throws IOException {
+        enter("release");
+        try {
+            Lease held = lease;
+            Instant now = clock.instant();
+            halt();
+            if (held == null) {
+                return Optional.empty();
+            }
+            xid = random.nextInt();
+            transactionStart = now;
+            DhcpMessage message = message(MessageType.RELEASE, now, false, held.address())
+                    .put(DhcpOptions.SERVER_ID, held.serverId()).build();
+            transport.unicast(message, held.serverId());
+            return Optional.of(held);
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /** Stops without a word to the server (daemon shutdown): the lease stays valid and readable. */
+    public void stop() {
+        enter("stop");
+        try {
+            Lease held = lease;
+            halt();
+            lease = held;
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    // ---- events ----
+
+    private void handle(DhcpMessage m, Instant now) {
+        boolean expecting = state == ClientState.SELECTING || state == ClientState.REQUESTING
+                || state == ClientState.RENEWING || state == ClientState.REBINDING || state == ClientState.REBOOTING;
+        if (!expecting || m.op() != DhcpMessage.BOOTREPLY || m.xid() != xid || m.htype() != DhcpMessage.HTYPE_ETHERNET
+                || !m.chaddr().equals(config.hardwareAddress())) {
+            return;
+        }
+        Optional<MessageType> type = m.messageType();
+        if (type.isEmpty()) {
+            ignore("reply without a DHCP message type from " + m.siaddr());
+            return;
+        }
+        Optional<Ipv4> server = m.serverId();
+        server.ifPresent(s -> record(s, type.get(), m));
+        switch (state) {
+            case SELECTING -> onSelecting(m, type.get(), server, now);
+            case REQUESTING -> onRequesting(m, type.get(), server, now);
+            default -> onLeaseReply(m, type.get(), server, now);
+        }
+    }
+
+    private void onSelecting(DhcpMessage m, MessageType type, Optional<Ipv4> server, Instant now) {
+        if (type != MessageType.OFFER) {
+            return;
+        }
+        if (server.isEmpty()) {
+            ignore("OFFER of " + m.yiaddr() + " without a server identifier");
+            return;
+        }
+        if (m.yiaddr().isAny()) {
+            ignore("OFFER from " + server.get() + " without an address");
+            return;
+        }
+        offer = m;
+        attempts = 0;
+        firstRequestAt = null;
+        transition(ClientState.REQUESTING);
+        sendSelectingRequest(now);
+    }
+
+    private void onRequesting(DhcpMessage m, MessageType type, Optional<Ipv4> server, Instant now) {
+        Ipv4 selected = offer.serverId().orElseThrow();
+        if (type != MessageType.ACK && type != MessageType.NAK) {
+            return;
+        }
+        if (server.isEmpty()) {
+            ignore(type + " without a server identifier while requesting from " + selected);
+            return;
+        }
+        if (!server.get().equals(selected)) {
+            return;
+        }
+        if (type == MessageType.NAK) {
+            listener.warning("DHCPNAK from " + selected + " for " + offer.yiaddr() + " on " + config.interfaceName()
+                    + m.message().map(text -> ": \"" + text + "\"").orElse("") + "; discovering again");
+            rediscover(now);
+            return;
+        }
+        Lease acquired;
+        try {
+            acquired = accept(LeaseReader.read(m, firstRequestAt, server));
+        } catch (LeaseReader.UnusableAck e) {
+            ignore("ACK from " + selected + " unusable: " + e.getMessage());
+            return;
+        }
+        acquisition = null;
+        offer = null;
+        nextSend = null;
+        lease = acquired;
+        transition(ClientState.BOUND);
+        listener.bound(acquired);
+    }
+
+    /** RENEWING, REBINDING, REBOOTING: a held lease is being extended or confirmed. */
+    private void onLeaseReply(DhcpMessage m, MessageType type, Optional<Ipv4> server, Instant now) {
+        Lease held = lease;
+        ClientState from = state;
+        if (type == MessageType.NAK) {
+            lease = null;
+            nextSend = null;
+            transition(ClientState.INIT);
+            listener.lost(held, new LeaseLoss(LeaseLoss.Reason.NAK, from, server, m.message()));
+            beginAcquisition(now);
+            return;
+        }
+        if (type != MessageType.ACK) {
+            return;
+        }
+        Lease renewed;
+        try {
+            renewed = accept(LeaseReader.read(m, firstRequestAt, Optional.of(held.serverId())));
+        } catch (LeaseReader.UnusableAck e) {
+            ignore("ACK from " + server.map(Ipv4::toString).orElse(held.serverId().toString()) + " unusable in " + from
+                    + ": " + e.getMessage());
+            return;
+        }
+        lease = renewed;
+        nextSend = null;
+        transition(ClientState.BOUND);
+        if (!renewed.address().equals(held.address())) {
+            listener.lost(held, new LeaseLoss(LeaseLoss.Reason.ADDRESS_CHANGED, from, server, Optional.empty()));
+            listener.bound(renewed);
+        } else if (from == ClientState.REBOOTING) {
+            listener.bound(renewed);
+        } else {
+            listener.renewed(renewed);
+        }
+    }
+
+    private Lease accept(LeaseReader.Reading reading) {
+        reading.warnings().forEach(w -> listener.warning(w + " (on " + config.interfaceName() + ")"));
+        return reading.lease();
+    }
+
+    private void handleDue(Instant now) {
+        switch (state) {
+            case SELECTING -> {
+                if (!now.isBefore(acquisition.deadline)) {
+                    fail(now, "acquire timeout of " + AcquireFailure.seconds(config.acquireTimeout()) + " passed");
+                } else if (discoversExhausted()) {
+                    fail(now, "no usable answer to " + config.maxDiscovers() + " DISCOVERs");
+                } else {
+                    sendDiscover(now);
+                }
+            }
+            case REQUESTING -> {
+                if (!now.isBefore(acquisition.deadline)) {
+                    fail(now, "acquire timeout of " + AcquireFailure.seconds(config.acquireTimeout()) + " passed");
+                } else if (attempts >= config.maxRequests()) {
+                    listener.warning("no ACK from " + offer.serverId().orElseThrow() + " for " + offer.yiaddr()
+                            + " after " + attempts + " REQUESTs on " + config.interfaceName() + "; discovering again");
+                    rediscover(now);
+                } else {
+                    sendSelectingRequest(now);
+                }
+            }
+            case BOUND, RENEWING -> {
+                if (!now.isBefore(lease.expiresAt())) {
+                    expire(now);
+                } else if (!now.isBefore(lease.rebindAt())) {
+                    beginExchange(now);
+                    transition(ClientState.REBINDING);
+                    sendRebindRequest(now);
+                } else if (state == ClientState.BOUND) {
+                    beginExchange(now);
+                    transition(ClientState.RENEWING);
+                    sendRenewRequest(now);
+                } else {
+                    sendRenewRequest(now);
+                }
+            }
+            case REBINDING -> {
+                if (!now.isBefore(lease.expiresAt())) {
+                    expire(now);
+                } else {
+                    sendRebindRequest(now);
+                }
+            }
+            case REBOOTING -> {
+                if (!now.isBefore(lease.expiresAt())) {
+                    expire(now);
+                } else if (attempts >= config.maxRequests()) {
+                    listener.warning("no answer to INIT-REBOOT REQUEST for " + lease.address() + " on "
+                            + config.interfaceName() + " after " + attempts + " tries; keeping the restored lease"
+                            + " until it expires at " + lease.expiresAt());
+                    nextSend = null;
+                    transition(ClientState.BOUND);
+                    listener.bound(lease);
+                } else {
+                    sendRebootRequest(now);
+                }
+            }
+            default -> throw new IllegalStateException("no deadline in state " + state);
+        }
+    }
+
+    // ---- transitions ----
+
+    private void beginAcquisition(Instant now) {
+        acquisition = new Acquisition(now, now.plus(config.acquireTimeout()));
+        transition(ClientState.INIT);
+        discover(now);
+    }
+
+    private void discover(Instant now) {
+        offer = null;
+        beginExchange(now);
+        transition(ClientState.SELECTING);
+        sendDiscover(now);
+    }
+
+    /** After a NAK or unanswered REQUESTs: back to INIT within the same acquisition and its limits. */
+    private void rediscover(Instant now) {
+        offer = null;
+        nextSend = null;
+        transition(ClientState.INIT);
+        if (discoversExhausted()) {
+            fail(now, "no usable answer to " + config.maxDiscovers() + " DISCOVERs");
+        } else {
+            discover(now);
+        }
+    }
+
+    private void expire(Instant now) {
+        Lease held = lease;
+        ClientState from = state;
+        lease = null;
+        nextSend = null;
+        transition(ClientState.INIT);
+        listener.lost(held, new LeaseLoss(LeaseLoss.Reason.EXPIRED, from, Optional.empty(), Optional.empty()));
+        beginAcquisition(now);
+    }
+
+    private void fail(Instant now, String reason) {
+        Acquisition a = acquisition;
+        List<ServerReply> replies = new ArrayList<>();
+        a.replies.forEach((key, count) -> replies.add(new ServerReply(key.server, key.type, key.address,
+                key.message, count)));
+        AcquireFailure failure = new AcquireFailure(config.interfaceName(), reason, Duration.between(a.start, now),
+                a.discovers, a.requests, replies, a.ignored, a.sendErrors);
+        halt();
+        listener.failed(failure);
+    }
+
+    private void halt() {
+        acquisition = null;
+        offer = null;
+        nextSend = null;
+        lease = null;
+        transition(ClientState.STOPPED);
+    }
+
+    private void beginExchange(Instant now) {
+        xid = random.nextInt();
+        transactionStart = now;
+        attempts = 0;
+        firstRequestAt = null;
+    }
+
+    private void transition(ClientState to) {
+        ClientState from = state;
+        if (from != to) {
+            state = to;
+            listener.stateChanged(from, to);
+        }
+    }
+
+    private boolean discoversExhausted() {
+        return config.maxDiscovers() > 0 && acquisition.discovers >= config.maxDiscovers();
+    }
+
+    // ---- messages ----
+
+    private void sendDiscover(Instant now) {
+        DhcpMessage.Builder b = message(MessageType.DISCOVER, now, true, Ipv4.ANY);
+        config.requestedAddress().ifPresent(a -> b.put(DhcpOptions.REQUESTED_ADDRESS, a));
+        acquisition.discovers++;
+        broadcast(withParameters(b));
+        retransmitLater(now);
+    }
+
+    private void sendSelectingRequest(Instant now) {
+        DhcpMessage.Builder b = message(MessageType.REQUEST, now, true, Ipv4.ANY)
+                .put(DhcpOptions.REQUESTED_ADDRESS, offer.yiaddr())
+                .put(DhcpOptions.SERVER_ID, offer.serverId().orElseThrow());
+        acquisition.requests++;
+        markRequest(now);
+        broadcast(withParameters(b));
+        retransmitLater(now);
+    }
+
+    /** INIT-REBOOT: no server identifier, the held address in option 50, ciaddr zero (RFC 2131 4.3.2). */
+    private void sendRebootRequest(Instant now) {
+        DhcpMessage.Builder b = message(MessageType.REQUEST, now, true, Ipv4.ANY)
+                .put(DhcpOptions.REQUESTED_ADDRESS, lease.address());
+        markRequest(now);
+        broadcast(withParameters(b));
+        retransmitLater(now);
+    }
+
+    /** RENEWING: unicast to the leasing server with ciaddr set; retry at half the time left to T2. */
+    private void sendRenewRequest(Instant now) {
+        markRequest(now);
+        send(withParameters(message(MessageType.REQUEST, now, false, lease.address())), Optional.of(lease.serverId()));
+        attempts++;
+        nextSend = renewalRetry(now, lease.rebindAt());
+    }
+
+    /** REBINDING: broadcast to any server with ciaddr set; retry at half the time left to expiry. */
+    private void sendRebindRequest(Instant now) {
+        markRequest(now);
+        broadcast(withParameters(message(MessageType.REQUEST, now, false, lease.address())));
+        attempts++;
+        nextSend = renewalRetry(now, lease.expiresAt());
+    }
+
+    /** RFC 2131 section 4.4.5: half the remaining time, at least the minimum, never past the boundary. */
+    private Instant renewalRetry(Instant now, Instant boundary) {
+        Duration half = Duration.between(now, boundary).dividedBy(2);
+        Duration wait = half.compareTo(config.minRenewRetransmit()) < 0 ? config.minRenewRetransmit() : half;
+        return earlier(now.plus(wait), boundary);
+    }
+
+    private void markRequest(Instant now) {
+        if (firstRequestAt == null) {
+            firstRequestAt = now;
+        }
+    }
+
+    private void retransmitLater(Instant now) {
+        nextSend = now.plus(config.retransmit().delay(attempts, random));
+        attempts++;
+    }
+
+    /** Header and identity options common to every message: 53, then 61. */
+    private DhcpMessage.Builder message(MessageType type, Instant now, boolean broadcastFlag, Ipv4 ciaddr) {
+        long elapsed = Math.max(0, Duration.between(transactionStart, now).getSeconds());
+        DhcpMessage.Builder b = DhcpMessage.builder()
+                .op(DhcpMessage.BOOTREQUEST)
+                .htype(DhcpMessage.HTYPE_ETHERNET)
+                .chaddr(config.hardwareAddress())
+                .xid(xid)
+                .secs((int) Math.min(0xffff, elapsed))
+                .broadcast(broadcastFlag)
+                .ciaddr(ciaddr)
+                .put(DhcpOptions.MESSAGE_TYPE, type);
+        config.clientId().ifPresent(id -> b.put(DhcpOptions.CLIENT_ID, id));
+        return b;
+    }
+
+    /** Host name, parameter request list and the caller's extra options, after the request's own. */
+    private DhcpMessage withParameters(DhcpMessage.Builder b) {
+        config.hostName().ifPresent(name -> b.put(DhcpOptions.HOST_NAME, name));
+        if (!config.parameterRequestList().isEmpty()) {
+            b.put(DhcpOptions.PARAMETER_REQUEST_LIST, config.parameterRequestList());
+        }
+        for (DhcpOption option : config.extraOptions()) {
+            b.put(option);
+        }
+        return b.build();
+    }
+
+    private void broadcast(DhcpMessage message) {
+        send(message, Optional.empty());
+    }
+
+    private void send(DhcpMessage message, Optional<Ipv4> unicastTo) {
+        try {
+            if (unicastTo.isPresent()) {
+                transport.unicast(message, unicastTo.get());
+            } else {
+                transport.broadcast(message);
+            }
+        } catch (IOException e) {
+            String text = "sending " + message.messageType().orElseThrow() + " on " + config.interfaceName()
+                    + " failed: " + e.getMessage();
+            if (acquisition != null) {
+                note(acquisition.sendErrors, text);
+            }
+            listener.warning(text);
+        }
+    }
+
+    // ---- bookkeeping ----
+
+    private void ignore(String why) {
+        if (acquisition != null) {
+            note(acquisition.ignored, why);
+        }
+        listener.warning(why + " (on " + config.interfaceName() + ")");
+    }
+
+    private void record(Ipv4 server, MessageType type, DhcpMessage m) {
+        if (acquisition == null) {
+            return;
+        }
+        Optional<Ipv4> address = m.yiaddr().isAny() ? Optional.empty() : Optional.of(m.yiaddr());
+        ReplyKey key = new ReplyKey(server, type, address, m.message());
+        if (acquisition.replies.containsKey(key) || acquisition.replies.size() < MAX_NOTES * 4) {
+            acquisition.replies.merge(key, 1, Integer::sum);
+        }
+    }
+
+    private static void note(List<String> notes, String text) {
+        if (notes.size() < MAX_NOTES && !notes.contains(text)) {
+            notes.add(text);
+        }
+    }
+
+    private void enter(String event) {
+        if (dispatching) {
+            throw new IllegalStateException("DhcpClient." + event + " called from inside a listener callback of the "
+                    + "same client; queue it for after the callback returns");
+        }
+        dispatching = true;
+    }
+
+    private void requireStopped(String event) {
+        if (state != ClientState.STOPPED) {
+            throw new IllegalStateException("cannot " + event + " the DHCP client of " + config.interfaceName()
+                    + " in state " + state + "; stop or release it first");
+        }
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private record ReplyKey(Ipv4 server, MessageType type, Optional<Ipv4> address, Optional<String> message) {
+    }
+
+    private static final class Acquisition {
+        final Instant start;
+        final Instant deadline;
+        int discovers;
+        int requests;
+        final Map<ReplyKey, Integer> replies = new LinkedHashMap<>();
+        final List<String> ignored = new ArrayList<>();
+        final List<String> sendErrors = new ArrayList<>();
+
+        Acquisition(Instant start, Instant deadline) {
+            this.start = start;
+            this.deadline = deadline;
+        }
+    }
+}
