@@ -54,6 +54,9 @@ public final class TerwayCli {
             if (cls == TeardownCommand.class) {
                 return cls.cast(new TeardownCommand(host));
             }
+            if (cls == RunCommand.class) {
+                return cls.cast(new RunCommand(host));
+            }
             return CommandLine.defaultFactory().create(cls);
         }
     }

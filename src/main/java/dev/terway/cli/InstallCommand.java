@@ -1,0 +1,107 @@
+package dev.terway.cli;
+
+import dev.terway.cli.dhcp.SocketOption;
+import dev.terway.migration.BridgeMigration;
+import dev.terway.ship.InstallExecutor;
+import dev.terway.ship.InstallPlan;
+import dev.terway.ship.InstallPlanner;
+import dev.terway.ship.InstallTarget;
+import dev.terway.ship.InstalledState;
+import dev.terway.ship.NetworkSettings;
+import dev.terway.ship.RuntimeImage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code terway install}: puts the plugin, its self-contained runtime and the network config on a node. */
+@Command(name = "install", mixinStandardHelpOptions = true,
+        description = {"Copies the self-contained terway runtime (jlink-ed Java, application, class-data archive)"
+                + " to <cni-bin-dir>/terway-runtime/<id>/, the cni-terway launcher to <cni-bin-dir>, and writes"
+                + " <cni-conf-dir>/10-terway.conflist, each atomically (temporary name, then rename).",
+                "A re-install with a new runtime switches the launcher in one rename; the runtime it replaced is"
+                        + " kept until the next install, so plugin calls running during the upgrade complete."})
+public final class InstallCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--cni-bin-dir", paramLabel = "DIR", defaultValue = InstallTarget.DEFAULT_CNI_BIN_DIR,
+            description = "Where the container runtime looks for CNI plugins (default: ${DEFAULT-VALUE}).")
+    private Path cniBinDir;
+
+    @Option(names = "--cni-conf-dir", paramLabel = "DIR", defaultValue = InstallTarget.DEFAULT_CNI_CONF_DIR,
+            description = "Where the container runtime reads network configurations (default: ${DEFAULT-VALUE}).")
+    private Path cniConfDir;
+
+    @Option(names = "--bridge", paramLabel = "NAME", defaultValue = BridgeMigration.DEFAULT_BRIDGE,
+            description = "The bridge `terway setup` made, which pods join (default: ${DEFAULT-VALUE}).")
+    private String bridge;
+
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
+            description = "The cluster's service network, e.g. 10.96.0.0/12, routed via the node (default: none).")
+    private String serviceCidr;
+
+    @Option(names = "--dhcp-socket", paramLabel = "PATH", defaultValue = SocketOption.DEFAULT,
+            description = "The terway daemon's socket the plugin talks to (default: ${DEFAULT-VALUE}).")
+    private Path dhcpSocket;
+
+    @Option(names = "--network-name", paramLabel = "NAME", defaultValue = NetworkSettings.DEFAULT_NAME,
+            description = "The network's name in the conflist (default: ${DEFAULT-VALUE}).")
+    private String networkName;
+
+    @Option(names = "--runtime", paramLabel = "DIR",
+            description = "The runtime to install (default: the runtime this terway runs from, e.g."
+                    + " target/terway-runtime after `mvn package`, or /opt/terway in the image).")
+    private Path runtime;
+
+    @Option(names = "--force", description = "Replace a cni-terway in the CNI bin dir that install did not write.")
+    private boolean force;
+
+    @Option(names = "--dry-run", description = "Print the plan as a shell script and change nothing.")
+    private boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!dhcpSocket.isAbsolute()) {
+            throw new ParameterException(spec.commandLine(), "--dhcp-socket must be an absolute path, got "
+                    + dhcpSocket);
+        }
+        RuntimeImage image = RuntimeImage.read(runtimeRoot());
+        InstallTarget target = new InstallTarget(cniBinDir, cniConfDir);
+        String conflist = new NetworkSettings(networkName, bridge, Optional.ofNullable(serviceCidr), dhcpSocket)
+                .conflist();
+        InstallPlan plan = InstallPlanner.install(InstalledState.read(target), image, target, conflist, force);
+        if (dryRun) {
+            out.print(plan.render());
+        } else if (plan.isEmpty()) {
+            out.println("nothing to do: runtime " + image.id() + " and the network configuration are installed");
+        } else {
+            new InstallExecutor(step -> {
+                out.println(step);
+                out.flush();
+            }).run(plan);
+            out.println("installed runtime " + image.id() + ": " + target.launcher() + ", " + target.conflist());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private Path runtimeRoot() {
+        if (runtime != null) {
+            return runtime;
+        }
+        String self = System.getProperty(RuntimeImage.SELF_PROPERTY);
+        if (self == null || self.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "this terway does not run from a terway runtime;"
+                    + " pass --runtime DIR (after `mvn package`: target/terway-runtime)");
+        }
+        return Path.of(self);
+    }
+}

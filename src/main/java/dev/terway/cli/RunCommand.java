@@ -1,0 +1,99 @@
+package dev.terway.cli;
+
+import dev.terway.cli.dhcp.SocketOption;
+import dev.terway.migration.BridgeMigration;
+import dev.terway.migration.Host;
+import dev.terway.migration.StateDirectory;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code terway run}: what the DaemonSet's container runs. {@code terway setup} (a no-op when the node is
+ * already bridged, as after a restart or an upgrade), then {@code terway dhcp daemon} in the same process,
+ * both through the same command line an operator would type, so there is one implementation of each.
+ *
+ * <p>SIGTERM stops the daemon (leases stay on disk) and nothing else: the bridge is never torn down here,
+ * so running pods keep their network while the DaemonSet is upgraded. `terway teardown` is a separate,
+ * deliberate act.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Bridges the node (terway setup) and then serves the DHCP leases and CNI requests"
+                + " (terway dhcp daemon) in one process: the command of the terway DaemonSet.",
+                "SIGTERM stops the daemon and keeps the bridge, the pods' network and their leases."})
+public final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--iface", paramLabel = "IF",
+            description = "Interface to bridge (default: the device of the IPv4 default route).")
+    private String iface;
+
+    @Option(names = "--bridge", paramLabel = "NAME", defaultValue = BridgeMigration.DEFAULT_BRIDGE,
+            description = "Name of the bridge (default: ${DEFAULT-VALUE}).")
+    private String bridge;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = StateDirectory.DEFAULT_PATH,
+            description = "Setup record, leases and audit log (default: ${DEFAULT-VALUE}).")
+    private Path stateDir;
+
+    @Option(names = "--socket", paramLabel = "PATH", defaultValue = SocketOption.DEFAULT,
+            description = "The daemon's unix socket (default: ${DEFAULT-VALUE}).")
+    private Path socket;
+
+    @Option(names = "--verify-timeout", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "How long the default gateway may take to answer through the bridge (default: ${DEFAULT-VALUE}).")
+    private Duration verifyTimeout;
+
+    @Option(names = "--dhcp-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            converter = dev.terway.cli.dhcp.DurationConverter.class,
+            description = "How long an acquire may take unless the request says otherwise (default: ${DEFAULT-VALUE}).")
+    private Duration dhcpTimeout;
+
+    private final Host host;
+
+    public RunCommand(Host host) {
+        this.host = host;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> setup = setupArgs();
+        int code = TerwayCli.create(out, err, host).execute(setup.toArray(String[]::new));
+        if (code != 0) {
+            err.println("terway run: `terway " + String.join(" ", setup) + "` failed with exit code " + code
+                    + "; the daemon was not started");
+            err.flush();
+            return code;
+        }
+        return TerwayCli.create(out, err, host).execute(daemonArgs().toArray(String[]::new));
+    }
+
+    /** The `terway setup` invocation this run makes. */
+    List<String> setupArgs() {
+        List<String> args = new ArrayList<>(List.of("setup", "--bridge", bridge, "--state-dir", stateDir.toString(),
+                "--verify-timeout", verifyTimeout.toMillis() + "ms"));
+        if (iface != null) {
+            args.add("--iface");
+            args.add(iface);
+        }
+        return args;
+    }
+
+    /** The `terway dhcp daemon` invocation this run makes once the node is bridged. */
+    List<String> daemonArgs() {
+        return List.of("dhcp", "daemon", "--socket", socket.toString(), "--state-dir", stateDir.toString(),
+                "--timeout", dhcpTimeout.toMillis() + "ms");
+    }
+}

@@ -1,0 +1,83 @@
+package dev.terway.ship;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.terway.cni.config.NetConfParser;
+import dev.terway.cni.spec.CniException;
+import dev.terway.cni.spec.CniVersion;
+import dev.terway.cni.spec.InvocationValidator;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The network configuration `terway install` writes as {@code 10-terway.conflist}: one network with the
+ * terway plugin, its bridge, the Kubernetes service network and the daemon's socket.
+ */
+public record NetworkSettings(String name, String bridge, Optional<String> serviceCidr, Path dhcpSocket) {
+
+    public static final String DEFAULT_NAME = "terway";
+    public static final String PLUGIN_TYPE = "cni-terway";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The conflist's text; the plugin entry is first checked by the plugin's own configuration parser. */
+    public String conflist() throws InstallException {
+        Map<String, Object> plugin = new LinkedHashMap<>();
+        plugin.put("type", PLUGIN_TYPE);
+        plugin.put("bridge", bridge);
+        serviceCidr.ifPresent(cidr -> plugin.put("serviceCIDR", cidr));
+        plugin.put("dhcpSocket", dhcpSocket.toString());
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("cniVersion", CniVersion.LATEST);
+        list.put("name", name);
+        list.put("plugins", List.of(plugin));
+        try {
+            checkWithPlugin(plugin);
+            return JSON.writeValueAsString(list) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings always serialises", e);
+        }
+    }
+
+    /** True when {@code conflistText} is a network configuration list with a cni-terway plugin entry. */
+    public static boolean configuresTerway(String conflistText) {
+        try {
+            JsonNode plugins = JSON.readTree(conflistText).path("plugins");
+            for (JsonNode plugin : plugins) {
+                if (PLUGIN_TYPE.equals(plugin.path("type").asText())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Parses the entry as the runtime will pass it to cni-terway (with the list's cniVersion and name
+     * added), so a configuration the plugin would refuse at the first pod is refused at install instead.
+     */
+    private void checkWithPlugin(Map<String, Object> plugin) throws InstallException, JsonProcessingException {
+        Map<String, Object> asPassed = new LinkedHashMap<>();
+        asPassed.put("cniVersion", CniVersion.LATEST);
+        asPassed.put("name", name);
+        asPassed.putAll(plugin);
+        String text = JSON.writeValueAsString(asPassed);
+        try {
+            if (!InvocationValidator.isValidName(name)) {
+                throw new InstallException("cannot write the network configuration: network name '" + name
+                        + "' must start with a letter or digit, followed by letters, digits, '_', '.' or '-'");
+            }
+            NetConfParser.parse(InvocationValidator.parseConfig(text));
+        } catch (CniException e) {
+            throw new InstallException("cannot write the network configuration: cni-terway would refuse it: "
+                    + e.getMessage());
+        }
+    }
+}
