@@ -1,0 +1,151 @@
+package dev.terway.ship;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.terway.cli.TerwayCli;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `terway install` / `uninstall` through the real command line, on a temporary root. */
+class InstallCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private Run terway(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = TerwayCli.create(new PrintWriter(out), new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Run install(Path runtime, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("install", "--runtime", runtime.toString(),
+                "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString()));
+        args.addAll(List.of(more));
+        return terway(args.toArray(String[]::new));
+    }
+
+    private Path bin() {
+        return tmp.resolve("root/opt/cni/bin");
+    }
+
+    private Path conf() {
+        return tmp.resolve("root/etc/cni/net.d");
+    }
+
+    private List<String> tree() throws IOException {
+        Path root = tmp.resolve("root");
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted()
+                    .collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndChangesNothing() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Run run = install(a.root(), "--dry-run", "--service-cidr", "10.96.0.0/12");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("cp -a " + a.root()), run.out());
+        assertTrue(run.out().contains("\"serviceCIDR\" : \"10.96.0.0/12\""), run.out());
+        assertEquals(List.of(), tree());
+    }
+
+    @Test
+    void installUpgradeAndUninstall() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        RuntimeImage b = FakeRuntime.create(tmp.resolve("rt-b"), "0.2.0-bbbb");
+        RuntimeImage c = FakeRuntime.create(tmp.resolve("rt-c"), "0.3.0-cccc");
+
+        Run first = install(a.root(), "--bridge", "br-lan");
+        assertEquals(0, first.code(), first.err());
+        Path launcher = bin().resolve("cni-terway");
+        assertTrue(Files.readString(launcher).contains("terway-runtime/0.1.0-aaaa/bin/cni-terway"));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(launcher)));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(conf().resolve("10-terway.conflist"))));
+        assertTrue(Files.readString(conf().resolve("10-terway.conflist")).contains("\"bridge\" : \"br-lan\""));
+        Path jar = bin().resolve("terway-runtime/0.1.0-aaaa/app/terway.jar");
+        assertEquals(Instant.parse("2024-01-02T03:04:05Z"), Files.getLastModifiedTime(jar).toInstant(),
+                "the copy keeps modification times; the class-data archive checks them");
+        assertTrue(Files.isExecutable(bin().resolve("terway-runtime/0.1.0-aaaa/bin/cni-terway")));
+
+        Run again = install(a.root(), "--bridge", "br-lan");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().startsWith("nothing to do"), again.out());
+
+        assertEquals(0, install(b.root(), "--bridge", "br-lan").code());
+        assertTrue(Files.readString(launcher).contains("terway-runtime/0.2.0-bbbb/bin/cni-terway"));
+        assertTrue(Files.isDirectory(bin().resolve("terway-runtime/0.1.0-aaaa")), "the replaced runtime is kept");
+
+        assertEquals(0, install(c.root(), "--bridge", "br-lan").code());
+        assertFalse(Files.exists(bin().resolve("terway-runtime/0.1.0-aaaa")), "runtimes older than that go");
+        assertTrue(Files.isDirectory(bin().resolve("terway-runtime/0.2.0-bbbb")));
+        assertTrue(Files.isDirectory(bin().resolve("terway-runtime/0.3.0-cccc")));
+
+        Run dry = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString(),
+                "--dry-run");
+        assertEquals(0, dry.code(), dry.err());
+        assertTrue(dry.out().contains("rm -rf " + bin().resolve("terway-runtime")), dry.out());
+        assertTrue(Files.exists(launcher));
+
+        Run un = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString());
+        assertEquals(0, un.code(), un.err());
+        assertEquals(List.of(), tree());
+        assertTrue(Files.isDirectory(bin()), "the CNI directories themselves belong to the node");
+    }
+
+    @Test
+    void keepsAForeignPluginAndConfigAndSaysWhy() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Files.createDirectories(bin());
+        Files.writeString(bin().resolve("cni-terway"), "#!/bin/sh\necho someone else's\n");
+        Run refused = install(a.root());
+        assertEquals(TerwayCli.EXIT_FAILED, refused.code());
+        assertTrue(refused.err().contains("was not written by `terway install`; pass --force"), refused.err());
+        assertFalse(Files.exists(bin().resolve("terway-runtime")), "nothing copied before the refusal");
+
+        Run un = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString());
+        assertEquals(0, un.code());
+        assertTrue(un.err().contains("kept " + bin().resolve("cni-terway")), un.err());
+        assertTrue(Files.exists(bin().resolve("cni-terway")));
+    }
+
+    @Test
+    void badInputIsAClearError() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Run cidr = install(a.root(), "--service-cidr", "10.96.0.0/33");
+        assertEquals(TerwayCli.EXIT_FAILED, cidr.code());
+        assertTrue(cidr.err().contains("serviceCIDR"), cidr.err());
+        Run socket = install(a.root(), "--dhcp-socket", "run/terway.sock");
+        assertEquals(TerwayCli.EXIT_USAGE, socket.code());
+        assertTrue(socket.err().contains("--dhcp-socket must be an absolute path"), socket.err());
+        Run missing = install(tmp.resolve("no-runtime-here"));
+        assertEquals(TerwayCli.EXIT_FAILED, missing.code());
+        assertTrue(missing.err().contains("runtime.properties"), missing.err());
+        Files.delete(a.root().resolve("app/terway.jar"));
+        Run broken = install(a.root());
+        assertEquals(TerwayCli.EXIT_FAILED, broken.code());
+        assertTrue(broken.err().contains("app/terway.jar is missing"), broken.err());
+        assertEquals(List.of(), tree());
+    }
+}

@@ -1,0 +1,58 @@
+package dev.terway.ship;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class NetworkSettingsTest {
+
+    @Test
+    void writesAConflistWithOneTerwayPlugin() throws Exception {
+        String text = new NetworkSettings("terway", "mybr0", Optional.of("10.96.0.0/12"),
+                Path.of("/run/terway/dhcp.sock")).conflist();
+        JsonNode list = new ObjectMapper().readTree(text);
+        assertEquals("1.1.0", list.get("cniVersion").asText());
+        assertEquals("terway", list.get("name").asText());
+        assertEquals(1, list.get("plugins").size());
+        JsonNode plugin = list.get("plugins").get(0);
+        assertEquals("cni-terway", plugin.get("type").asText());
+        assertEquals("mybr0", plugin.get("bridge").asText());
+        assertEquals("10.96.0.0/12", plugin.get("serviceCIDR").asText());
+        assertEquals("/run/terway/dhcp.sock", plugin.get("dhcpSocket").asText());
+        assertTrue(text.endsWith("\n"));
+        assertTrue(NetworkSettings.configuresTerway(text));
+    }
+
+    @Test
+    void leavesServiceCidrOutWhenNotGiven() throws Exception {
+        String text = new NetworkSettings("terway", "br-lan", Optional.empty(), Path.of("/run/t.sock")).conflist();
+        assertFalse(new ObjectMapper().readTree(text).get("plugins").get(0).has("serviceCIDR"));
+    }
+
+    @Test
+    void refusesWhatThePluginWouldRefuseNamingTheField() {
+        InstallException hostBits = assertThrows(InstallException.class, () -> new NetworkSettings("terway", "mybr0",
+                Optional.of("10.96.0.1/12"), Path.of("/run/terway/dhcp.sock")).conflist());
+        assertTrue(hostBits.getMessage().contains("serviceCIDR"), hostBits.getMessage());
+        InstallException bridge = assertThrows(InstallException.class, () -> new NetworkSettings("terway",
+                "a-bridge-name-too-long", Optional.empty(), Path.of("/run/terway/dhcp.sock")).conflist());
+        assertTrue(bridge.getMessage().contains("bridge"), bridge.getMessage());
+        InstallException name = assertThrows(InstallException.class, () -> new NetworkSettings("-bad", "mybr0",
+                Optional.empty(), Path.of("/run/terway/dhcp.sock")).conflist());
+        assertTrue(name.getMessage().contains("network name '-bad'"), name.getMessage());
+    }
+
+    @Test
+    void recognisesOnlyConflistsWithATerwayPlugin() {
+        assertFalse(NetworkSettings.configuresTerway("{\"plugins\":[{\"type\":\"bridge\"}]}"));
+        assertFalse(NetworkSettings.configuresTerway("not json"));
+        assertTrue(NetworkSettings.configuresTerway("{\"plugins\":[{\"type\":\"portmap\"},{\"type\":\"cni-terway\"}]}"));
+    }
+}
