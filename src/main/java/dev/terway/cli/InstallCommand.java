@@ -44,7 +44,8 @@ public final class InstallCommand implements Callable<Integer> {
     private String bridge;
 
     @Option(names = "--service-cidr", paramLabel = "CIDR",
-            description = "The cluster's service network, e.g. 10.96.0.0/12, routed via the node (default: none).")
+            description = "The cluster's service network, e.g. 10.96.0.0/12, routed via the node; empty or absent:"
+                    + " none.")
     private String serviceCidr;
 
     @Option(names = "--dhcp-socket", paramLabel = "PATH", defaultValue = SocketOption.DEFAULT,
@@ -75,8 +76,8 @@ public final class InstallCommand implements Callable<Integer> {
         }
         RuntimeImage image = RuntimeImage.read(runtimeRoot());
         InstallTarget target = new InstallTarget(cniBinDir, cniConfDir);
-        String conflist = new NetworkSettings(networkName, bridge, Optional.ofNullable(serviceCidr), dhcpSocket)
-                .conflist();
+        Optional<String> services = Optional.ofNullable(serviceCidr).filter(s -> !s.isBlank());
+        String conflist = new NetworkSettings(networkName, bridge, services, dhcpSocket).conflist();
         InstallPlan plan = InstallPlanner.install(InstalledState.read(target), image, target, conflist, force);
         if (dryRun) {
             out.print(plan.render());

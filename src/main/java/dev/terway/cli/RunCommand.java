@@ -34,7 +34,8 @@ public final class RunCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--iface", paramLabel = "IF",
-            description = "Interface to bridge (default: the device of the IPv4 default route).")
+            description = "Interface to bridge; empty or absent: the device of the IPv4 default route (an empty"
+                    + " value lets a ConfigMap leave it to the node).")
     private String iface;
 
     @Option(names = "--bridge", paramLabel = "NAME", defaultValue = BridgeMigration.DEFAULT_BRIDGE,
@@ -84,7 +85,7 @@ public final class RunCommand implements Callable<Integer> {
     List<String> setupArgs() {
         List<String> args = new ArrayList<>(List.of("setup", "--bridge", bridge, "--state-dir", stateDir.toString(),
                 "--verify-timeout", verifyTimeout.toMillis() + "ms"));
-        if (iface != null) {
+        if (iface != null && !iface.isBlank()) {
             args.add("--iface");
             args.add(iface);
         }

@@ -32,8 +32,18 @@ public final class DaemonProbe {
         System.exit(code);
     }
 
+    /** The probe's command line. */
+    public record Arguments(Path socket, long timeoutMillis) {
+    }
+
     /** Runs the probe; 0 healthy, 1 unhealthy (reason printed on stderr). */
     static int probe(String[] args) {
+        Arguments a = parse(args);
+        return check(new UnixSocketTransport(a.timeoutMillis()), a.socket());
+    }
+
+    /** Reads {@code [--socket PATH] [--timeout-ms N]}; the DaemonSet's probe commands are checked with it. */
+    public static Arguments parse(String[] args) {
         Path socket = Path.of(CniEntry.DEFAULT_SOCKET);
         long timeout = DEFAULT_TIMEOUT_MILLIS;
         for (int i = 0; i < args.length; i++) {
@@ -48,7 +58,7 @@ public final class DaemonProbe {
                         + " (usage: terway-probe [--socket PATH] [--timeout-ms N])");
             }
         }
-        return check(new UnixSocketTransport(timeout), socket);
+        return new Arguments(socket, timeout);
     }
 
     static int check(UnixSocketTransport transport, Path socket) {
