@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mockito.InOrder;
@@ -46,11 +47,15 @@ class BridgeSetupTest {
 
     /** A host in the state of {@code fixture} that accepts every change, except the argv in {@code failing}. */
     private CommandRunner host(String fixture, List<String> failing) {
+        return host(fixture, Set.of(failing));
+    }
+
+    private CommandRunner host(String fixture, Set<List<String>> failing) {
         Fixture f = Fixture.of(fixture);
         CommandRunner runner = mock(CommandRunner.class);
         when(runner.run(any())).thenAnswer(i -> {
             List<String> argv = i.getArgument(0);
-            return argv.equals(failing) ? new CommandResult(argv, 2, "", "RTNETLINK answers: Invalid argument",
+            return failing.contains(argv) ? new CommandResult(argv, 2, "", "RTNETLINK answers: Invalid argument",
                     Duration.ZERO) : f.answer(argv);
         });
         return runner;
@@ -170,6 +175,24 @@ class BridgeSetupTest {
         assertEquals(expected, changes(runner));
         assertFalse(Files.exists(dir.resolve("setup.json")));
         verify(probe, never()).probe(any(), eq("mybr0"), any());
+    }
+
+    @Test
+    void whenAnUndoFailsTooTheNewRecordStaysForTeardown() throws Exception {
+        when(probe.probe(any(), any(), any())).thenReturn(ANSWERED);
+        List<Step> steps = plannedSteps("static-routes");
+        List<String> moveDefault = steps.get(7).argv();
+        List<String> unenslave = steps.get(2).undo().orElseThrow();
+        CommandRunner runner = host("static-routes", Set.of(moveDefault, unenslave));
+
+        MigrationException e = assertThrows(MigrationException.class,
+                () -> setup(runner).run(request(false, OptionalInt.empty()), told::add));
+
+        assertTrue(e.getMessage().contains("; undo failed: ip link set dev eth0 nomaster exited 2: RTNETLINK answers:"
+                + " Invalid argument; the record " + dir.resolve("setup.json") + " is kept, so that `terway teardown`"
+                + " can restore the rest"), e.getMessage());
+        assertEquals(Optional.of(BridgeMigrationTest.staticRoutesRecord()),
+                new SetupRecordStore(dir.resolve("setup.json")).load());
     }
 
     @Test

@@ -26,7 +26,8 @@ class ParsingTest {
     @Test
     void neighboursKnowTheirFamilyDeviceAndWhetherTheyWereLearnt() {
         List<Neighbour> n = Fixture.of("migrated").neighbours();
-        assertEquals(List.of(new Neighbour(Family.INET, "10.99.0.1", "mybr0", "02:00:0a:63:00:01", Set.of("REACHABLE")),
+        assertEquals(List.of(
+                new Neighbour(Family.INET, "10.99.0.1", "mybr0", "02:00:0a:63:00:01", Set.of("REACHABLE")),
                 new Neighbour(Family.INET6, "2001:db8::1", "mybr0", "02:00:0a:63:00:01", Set.of("REACHABLE"))), n);
         assertTrue(n.get(0).isLearnt());
         assertFalse(new Neighbour(Family.INET, "10.0.0.1", "eth0", "", Set.of("INCOMPLETE")).isLearnt());

@@ -38,6 +38,7 @@ class StateDirectoryTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void theLockExcludesOtherProcessesUntilReleased() throws Exception {
         StateDirectory state = new StateDirectory(dir.resolve("terway"));
         List<String> told = new ArrayList<>();
@@ -49,6 +50,7 @@ class StateDirectoryTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void theDirectoryIsCreatedPrivate() throws Exception {
         StateDirectory state = new StateDirectory(dir.resolve("a/b"));
         try (StateDirectory.Lock lock = state.lock(m -> { })) {
