@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TerwayVersion.class,
         description = "Bridges pods onto the node's own LAN, with addresses leased from the LAN's DHCP server.",
-        subcommands = {})
+        subcommands = {SetupCommand.class, TeardownCommand.class})
 public final class TerwayCommand {
 }
