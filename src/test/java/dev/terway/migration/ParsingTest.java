@@ -31,7 +31,8 @@ class ParsingTest {
                 new Neighbour(Family.INET6, "2001:db8::1", "mybr0", "02:00:0a:63:00:01", Set.of("REACHABLE"))), n);
         assertTrue(n.get(0).isLearnt());
         assertFalse(new Neighbour(Family.INET, "10.0.0.1", "eth0", "", Set.of("INCOMPLETE")).isLearnt());
-        assertFalse(new Neighbour(Family.INET, "10.0.0.1", "eth0", "02:00:00:00:00:01", Set.of("PERMANENT")).isLearnt());
+        assertFalse(new Neighbour(Family.INET, "10.0.0.1", "eth0", "02:00:00:00:00:01", Set.of("PERMANENT"))
+                .isLearnt());
         assertEquals(List.of(), Neighbour.parse(""));
         assertThrows(IllegalArgumentException.class, () -> Neighbour.parse("{}"));
     }
