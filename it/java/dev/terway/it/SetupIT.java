@@ -1,0 +1,311 @@
+package dev.terway.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.netstate.Link;
+import dev.terway.netstate.NetState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `terway setup` / `teardown` run for real in a node namespace on a namespace LAN. The node has a
+ * static IPv4 address, an IPv4 default route via the LAN gateway, a static route (metric, src) via a
+ * second router, an IPv6 address and an IPv6 default route; see {@link NetnsLab.Node#configureStatic()}.
+ */
+class SetupIT {
+
+    private static final String NIC = NetnsLab.NIC;
+    private static final String BRIDGE = "mybr0";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private NetnsLab lab;
+    private NetnsLab.Node node;
+    private Path stateDir;
+    private NetState original;
+
+    @BeforeEach
+    void buildLab() {
+        lab = NetnsLab.create();
+        node = lab.addNode().configureStatic();
+        stateDir = lab.dir().resolve("state");
+        original = node.observe();
+    }
+
+    @AfterEach
+    void removeLab() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    private Terway.Run terway(String... args) {
+        return Terway.run(node.ns(), args);
+    }
+
+    private Terway.Run setup(String... extra) {
+        List<String> args = new ArrayList<>(List.of("setup", "--iface", NIC, "--state-dir", stateDir.toString()));
+        args.addAll(List.of(extra));
+        return terway(args.toArray(String[]::new));
+    }
+
+    private Terway.Run teardown(String... extra) {
+        List<String> args = new ArrayList<>(List.of("teardown", "--state-dir", stateDir.toString()));
+        args.addAll(List.of(extra));
+        return terway(args.toArray(String[]::new));
+    }
+
+    private static void assertSucceeded(Terway.Run r) {
+        assertEquals(0, r.exit(), r::describe);
+    }
+
+    /** Exit 1 with a `terway: …` message, as the CLI contract promises for a refused or failed operation. */
+    private static void assertFailedCleanly(Terway.Run r) {
+        assertEquals(1, r.exit(), r::describe);
+        assertTrue(r.err().startsWith("terway: "), r::describe);
+    }
+
+    private void assertUnchanged(NsState before, String when) {
+        String diff = before.diff(node.state());
+        assertTrue(diff.isEmpty(), () -> "node state changed " + when + ":" + diff);
+    }
+
+    /** The commands terway ran, from the audit log in the state directory (JSON lines, see AuditLog). */
+    private List<List<String>> auditedCommands() {
+        Path log = stateDir.resolve("audit.log");
+        assertTrue(Files.exists(log), "audit log " + log);
+        try {
+            List<List<String>> commands = new ArrayList<>();
+            for (String line : Files.readAllLines(log)) {
+                JsonNode entry = JSON.readTree(line);
+                assertTrue(entry.has("timestamp") && entry.has("exitCode") && entry.has("durationMs")
+                        && entry.has("stderr"), () -> "audit entry lacks a field: " + line);
+                List<String> argv = new ArrayList<>();
+                entry.path("argv").forEach(a -> argv.add(a.asText()));
+                commands.add(argv);
+            }
+            return commands;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** How many times the audit log shows the bridge being created. */
+    private long bridgeCreations() {
+        return auditedCommands().stream()
+                .filter(argv -> Collections.indexOfSubList(argv, List.of("link", "add", BRIDGE)) >= 0)
+                .count();
+    }
+
+    private void assertNodeConnected(String when) {
+        NetnsLab.Addressing net = lab.net();
+        assertTrue(node.ping(lab.gateway().ipv4()), "gateway from the node " + when);
+        assertTrue(node.ping(lab.secondHost().ipv4()), "second LAN host from the node " + when);
+        assertTrue(node.ping(net.remoteV4()), "a network beyond the IPv4 default route " + when);
+        assertTrue(node.ping(net.extraHost()), "the network behind the static route " + when);
+        assertTrue(node.ping(net.remoteV6()), "a network beyond the IPv6 default route " + when);
+        assertTrue(NetnsLab.ping(lab.gateway().ns(), node.ipv4()), "the node from the gateway " + when);
+        assertTrue(NetnsLab.ping(lab.secondHost().ns(), node.ipv6()), "the node from the LAN over IPv6 " + when);
+    }
+
+    @Test
+    void setupMovesAddressesAndRoutesOntoABridgeWithTheNicsIdentity() {
+        assertSucceeded(setup());
+
+        NetState after = node.observe();
+        Link nicBefore = original.link(NIC).orElseThrow();
+        Link bridge = after.link(BRIDGE).orElseThrow(() -> new AssertionError("no bridge " + BRIDGE + ": " + after.links()));
+        Link nic = after.link(NIC).orElseThrow();
+        assertTrue(bridge.isBridge(), bridge::toString);
+        assertTrue(bridge.isUp(), bridge::toString);
+        assertEquals(nicBefore.mac(), bridge.mac(), "the bridge keeps the node's MAC address on the LAN");
+        assertEquals(nicBefore.mtu(), bridge.mtu(), "the bridge takes the NIC's MTU");
+        assertEquals(NetnsLab.NODE_MTU, nic.mtu(), "the NIC keeps its MTU");
+        assertEquals(nicBefore.mac(), nic.mac(), "the NIC keeps its MAC");
+        assertEquals(BRIDGE, nic.master().orElse("(none)"), "the NIC is a port of the bridge");
+        assertTrue(nic.isUp(), nic::toString);
+
+        assertEquals(List.of(), NsState.addressesWithoutLinkLocal(after, NIC), "the NIC keeps no global address");
+        assertEquals(NsState.addressesMoved(original, NIC, BRIDGE), NsState.addressesWithoutLinkLocal(after, BRIDGE),
+                "the bridge carries exactly the NIC's former addresses");
+        List<String> expectedRoutes = NsState.routesMoved(original, NIC, BRIDGE);
+        List<String> actualRoutes = NsState.routesWithoutLinkLocal(after);
+        assertTrue(expectedRoutes.equals(actualRoutes),
+                () -> "routes must equal the originals with the device changed:"
+                        + NsState.diffLines("route", expectedRoutes, actualRoutes));
+
+        assertNodeConnected("after setup");
+        assertEquals(1, bridgeCreations(), () -> "audit log: " + auditedCommands());
+    }
+
+    @Test
+    void secondSetupIsANoOp() {
+        assertSucceeded(setup());
+        NsState migrated = node.state();
+
+        Terway.Run again = setup();
+        assertSucceeded(again);
+        assertTrue(again.out().contains("nothing to do"), again::describe);
+        assertUnchanged(migrated, "by a second setup");
+
+        Terway.Run dryAgain = setup("--dry-run");
+        assertSucceeded(dryAgain);
+        assertTrue(dryAgain.out().contains("nothing to do"), dryAgain::describe);
+    }
+
+    @Test
+    void dryRunPrintsAPlanAndChangesNothing() {
+        NsState before = node.state();
+        Terway.Run dry = setup("--dry-run");
+        assertSucceeded(dry);
+        assertFalse(dry.planCommands().isEmpty(), dry::describe);
+        assertTrue(dry.out().lines().anyMatch(l -> l.startsWith("#")), () -> "reasons as comments: " + dry.describe());
+        assertTrue(dry.out().contains(BRIDGE) && dry.out().contains(NIC), dry::describe);
+        assertUnchanged(before, "by setup --dry-run");
+
+        // nothing was recorded either: there is nothing to tear down
+        Terway.Run down = teardown();
+        assertSucceeded(down);
+        assertTrue((down.out() + down.err()).contains("not set up"), down::describe);
+        assertUnchanged(before, "by teardown after a dry run");
+    }
+
+    @Test
+    void setupFindsTheInterfaceFromTheDefaultRoute() {
+        Terway.Run dry = terway("setup", "--state-dir", stateDir.toString(), "--dry-run");
+        assertSucceeded(dry);
+        assertTrue(dry.out().contains(NIC), dry::describe);
+
+        assertSucceeded(terway("setup", "--state-dir", stateDir.toString()));
+        assertEquals(BRIDGE, node.observe().link(NIC).flatMap(Link::master).orElse("(none)"));
+    }
+
+    @Test
+    void aFailureAtAnyStepRollsBackToExactlyTheOriginalState() {
+        NsState before = node.state();
+        int steps = setup("--dry-run").planCommands().size();
+        assertTrue(steps >= 3, "a migration takes several steps, got " + steps);
+        for (int completed = 0; completed < steps; completed++) {
+            Terway.Run failed = setup("--fail-after-step", Integer.toString(completed));
+            assertFailedCleanly(failed);
+            assertUnchanged(before, "by a setup that failed after " + completed + " of " + steps + " steps");
+        }
+        assertNodeConnected("after the rollbacks");
+
+        // no lock or record was left behind: teardown has nothing to do and a real setup still works
+        Terway.Run down = teardown();
+        assertSucceeded(down);
+        assertTrue((down.out() + down.err()).contains("not set up"), down::describe);
+        assertSucceeded(setup());
+        assertEquals(BRIDGE, node.observe().link(NIC).flatMap(Link::master).orElse("(none)"));
+    }
+
+    @Test
+    void aBridgeNameTakenByAnotherDeviceFailsWithoutChangingAnything() {
+        node.occupyName(BRIDGE);
+        NsState before = node.state();
+        Terway.Run r = setup();
+        assertFailedCleanly(r);
+        assertTrue(r.err().contains(BRIDGE), r::describe);
+        assertUnchanged(before, "by a setup whose bridge name was taken");
+        assertNodeConnected("after the refused setup");
+    }
+
+    @Test
+    void aSilentGatewayRollsTheMigrationBack() {
+        NsState before = node.state();
+        // the node's routes still point at the gateway, but nothing answers there any more
+        NetnsLab.ip(lab.gateway().ns(), "link", "set", NIC, "down");
+        Terway.Run r = setup("--verify-timeout", "1s");
+        assertFailedCleanly(r);
+        assertTrue(r.err().contains(lab.gateway().ipv4()), () -> "names the gateway that did not answer: " + r.describe());
+        assertUnchanged(before, "by a setup whose verification failed");
+    }
+
+    @Test
+    void teardownRestoresTheOriginalState() {
+        NsState before = node.state();
+        assertSucceeded(setup());
+        NsState migrated = node.state();
+
+        Terway.Run dry = teardown("--dry-run");
+        assertSucceeded(dry);
+        assertFalse(dry.planCommands().isEmpty(), dry::describe);
+        assertUnchanged(migrated, "by teardown --dry-run");
+
+        assertSucceeded(teardown());
+        assertUnchanged(before, "by setup followed by teardown");
+        assertFalse(node.observe().link(BRIDGE).isPresent(), "the bridge is gone");
+        assertNodeConnected("after teardown");
+
+        Terway.Run again = teardown();
+        assertSucceeded(again);
+        assertTrue((again.out() + again.err()).contains("not set up"), again::describe);
+        assertUnchanged(before, "by a second teardown");
+    }
+
+    @Test
+    void teardownOfANodeNeverSetUpIsHarmless() {
+        NsState before = node.state();
+        Terway.Run r = teardown();
+        assertSucceeded(r);
+        assertTrue((r.out() + r.err()).contains("not set up"), r::describe);
+        assertUnchanged(before, "by teardown without a record");
+    }
+
+    @Test
+    void aNodeSetUpWithOneBridgeRefusesAnother() {
+        assertSucceeded(setup());
+        NsState migrated = node.state();
+        Terway.Run r = setup("--bridge", "br1");
+        assertFailedCleanly(r);
+        assertTrue(r.err().contains(BRIDGE), () -> "names the bridge already in use: " + r.describe());
+        assertUnchanged(migrated, "by a setup with a different bridge");
+    }
+
+    @Test
+    void badInterfacesAreRefusedWithAClearError() {
+        NsState before = node.state();
+        Terway.Run missing = terway("setup", "--iface", "nope0", "--state-dir", stateDir.toString());
+        assertFailedCleanly(missing);
+        assertTrue(missing.err().contains("nope0"), missing::describe);
+
+        NetnsLab.Node bare = lab.addNode(); // eth0 up, but no IPv4 address
+        Terway.Run noAddress = Terway.run(bare.ns(), "setup", "--iface", NIC, "--state-dir",
+                lab.dir().resolve("state-bare").toString());
+        assertFailedCleanly(noAddress);
+        assertTrue(noAddress.err().contains(NIC), noAddress::describe);
+        assertUnchanged(before, "by refused setups");
+    }
+
+    @Test
+    void concurrentSetupsMigrateOnce() {
+        CompletableFuture<Terway.Run> first = CompletableFuture.supplyAsync(this::setup);
+        CompletableFuture<Terway.Run> second = CompletableFuture.supplyAsync(this::setup);
+        Terway.Run a = first.join();
+        Terway.Run b = second.join();
+        assertSucceeded(a);
+        assertSucceeded(b);
+        long noOps = List.of(a, b).stream().filter(r -> r.out().contains("nothing to do")).count();
+        assertEquals(1, noOps, () -> "exactly one run migrates, the other finds nothing to do:\n"
+                + a.describe() + "\n" + b.describe());
+
+        assertEquals(1, bridgeCreations(), () -> "audit log: " + auditedCommands());
+        NetState after = node.observe();
+        assertEquals(NsState.addressesMoved(original, NIC, BRIDGE), NsState.addressesWithoutLinkLocal(after, BRIDGE));
+        assertEquals(NsState.routesMoved(original, NIC, BRIDGE), NsState.routesWithoutLinkLocal(after));
+        assertNodeConnected("after concurrent setups");
+    }
+}
