@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# Start-up cost of one `cni-terway` invocation, per Java runtime and class-data archive, and the RSS of the
-# daemon: the figures behind bin/build-runtime's choices and the DaemonSet's resource requests.
+# Start-up cost of one `cni-terway` invocation per Java runtime, class-data archive and JVM flag, and the
+# RSS of the daemon: the figures behind bin/build-runtime's choices and the DaemonSet's memory limits.
 #
-#   it/bench/startup.sh [runs]        (after `mvn package`; root not needed; changes no networking)
+#   it/bench/startup.sh [runs]        (after `mvn package`; as root; changes no networking)
 #
-# Variants (each the real cni-terway entry class with the launcher's flags):
-#   jdk17-plain        the machine's JDK 17, its default CDS archive, jars from target/
-#   jdk17-appcds-jlink a JDK 17 jlink runtime with a static AppCDS archive (bin/build-runtime, JDK 17)
-#   jdk25-plain        JDK 25, its default CDS archive, no AOT cache
-#   jdk25-aot-jlink    a JDK 25 jlink runtime with an AOT cache (bin/build-runtime, JDK >= 25)
-#   go-bridge          the reference Go `bridge` plugin's VERSION (containernetworking-plugins), for scale
-# Verbs: VERSION (answered by the client itself) and STATUS forwarded over the socket to a real
-# `terway dhcp daemon` started here with a private socket and state directory (the thin-client request).
-# Prints hyperfine's wall-clock mean/min and the CPU time (user+sys), which is steadier on a busy machine.
+# Java variants, each the real cni-terway entry class started like the runtime's launcher does:
+#   jdk17-plain         the machine's JDK 17 and its default CDS archive
+#   jdk17-appcds-jlink  a JDK 17 jlink runtime with a static AppCDS archive (bin/build-runtime with JDK 17)
+#   jdk25-plain         JDK 25 and its default CDS archive, no AOT cache
+#   jdk25-aot-jlink     a JDK 25 jlink runtime with an AOT cache (bin/build-runtime with JDK >= 25)
+#   installed           jdk25-aot-jlink (or whatever Maven built) through `terway install`'s launcher in
+#                       a temporary CNI bin dir: what kubelet actually runs
+#   aot without FLAG    jdk25-aot-jlink with one of the launcher's flags left out (why each is there)
+#   go-bridge           the reference Go `bridge` plugin's VERSION (containernetworking-plugins), for scale
+# Verbs: VERSION (answered by the client itself) and STATUS, forwarded over the socket to a real daemon
+# started here on a private socket (it answers "bridge missing": the round trip is what is measured).
+# Runs are interleaved (it/bench/interleave.py) so every variant sees the same machine load.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-runs=${1:-40}
+runs=${1:-30}
 jdk17=${JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}
 jdk25=${JDK25:-$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n1 || true)}
-command -v hyperfine > /dev/null || { echo "startup: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
-command -v python3 > /dev/null || { echo "startup: needs python3 to summarise hyperfine's JSON" >&2; exit 1; }
+command -v python3 > /dev/null || { echo "startup: needs python3 (it/bench/interleave.py)" >&2; exit 1; }
 [ -f "$root/target/terway-runtime/runtime.properties" ] || { echo "startup: run 'mvn -DskipTests package' first" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/terway-bench.XXXXXX)
@@ -32,80 +34,93 @@ cleanup() {
 trap cleanup EXIT
 
 # Runtimes: the one Maven built, plus the other JDK's, built the same way into $work.
-declare -A runtime
-kind=$(sed -n 's/^archive=//p' "$root/target/terway-runtime/runtime.properties")
-if [ "$kind" = aot ]; then runtime[jdk25-aot-jlink]=$root/target/terway-runtime; else runtime[jdk17-appcds-jlink]=$root/target/terway-runtime; fi
-if [ -z "${runtime[jdk17-appcds-jlink]:-}" ]; then
+built=$root/target/terway-runtime
+kind=$(sed -n 's/^archive=//p' "$built/runtime.properties")
+rt17=$built; rt25=$built
+if [ "$kind" = aot ]; then
   TERWAY_RUNTIME_JDK=$jdk17 bash "$root/bin/build-runtime" "$root" "$jdk17" "$work/rt17" > /dev/null
-  runtime[jdk17-appcds-jlink]=$work/rt17
-fi
-if [ -z "${runtime[jdk25-aot-jlink]:-}" ] && [ -n "$jdk25" ]; then
+  rt17=$work/rt17
+elif [ -n "$jdk25" ]; then
   TERWAY_RUNTIME_JDK=$jdk25 bash "$root/bin/build-runtime" "$root" "$jdk17" "$work/rt25" > /dev/null
-  runtime[jdk25-aot-jlink]=$work/rt25
+  rt25=$work/rt25
+else
+  rt25=""
 fi
 
-# The plain variants run the same launcher line without the archive, from the runtime's jars.
-rt=${runtime[jdk17-appcds-jlink]}
-cp_line=$(sed -n 's/^exec jre\/bin\/java .* -cp \([^ ]*\) dev.terway.cni.entry.CniTerway.*/\1/p' "$rt/bin/cni-terway")
-flags=$(sed -n 's/^exec jre\/bin\/java \(.*\) -XX:SharedArchiveFile.*/\1/p' "$rt/bin/cni-terway")
-[ -n "$cp_line" ] && [ -n "$flags" ] || { echo "startup: cannot read the launcher line of $rt/bin/cni-terway" >&2; exit 1; }
-plain() { # java-home -> a launcher script in $work
-  cat > "$work/plain-$2" <<EOF
-#!/bin/sh
-cd "$rt" && exec "$1/bin/java" $flags -cp $cp_line dev.terway.cni.entry.CniTerway "\$@"
-EOF
-  chmod +x "$work/plain-$2"
-  echo "$work/plain-$2"
+# The launcher line of a runtime: flags (before the archive flag), archive flags, class path.
+launch_line() { grep '^exec jre/bin/java ' "$1/bin/cni-terway" | sed 's/^exec jre\/bin\/java //; s/ "\$@"$//'; }
+# A launcher script in $work: cd into a runtime (the archives record relative paths), exec a java.
+script() { # name runtime-dir java-binary jvm-args...
+  local name=$1 dir=$2 java=$3
+  shift 3
+  printf '#!/bin/sh\ncd %s && exec %s %s "$@"\n' "$dir" "$java" "$*" > "$work/$name"
+  chmod +x "$work/$name"
+  echo "$work/$name"
 }
-declare -A launcher
-launcher[jdk17-plain]=$(plain "$jdk17" 17)
-[ -n "$jdk25" ] && launcher[jdk25-plain]=$(plain "$jdk25" 25)
-for v in jdk17-appcds-jlink jdk25-aot-jlink; do
-  [ -n "${runtime[$v]:-}" ] && launcher[$v]=${runtime[$v]}/bin/cni-terway
-done
-order=(jdk17-plain jdk17-appcds-jlink jdk25-plain jdk25-aot-jlink)
+strip_archive() { sed 's/ -XX:SharedArchiveFile=[^ ]*//; s/ -Xshare:auto//; s/ -XX:AOTCache=[^ ]*//'; }
 
-# A real daemon on a private socket, started from the runtime Maven built; measure its RSS too.
+line17=$(launch_line "$rt17")
+declare -A launcher
+launcher[jdk17-plain]=$(script jdk17-plain "$rt17" "$jdk17/bin/java" "$(echo "$line17" | strip_archive)")
+launcher[jdk17-appcds-jlink]=$(script jdk17-appcds "$rt17" jre/bin/java "$line17")
+order=(jdk17-plain jdk17-appcds-jlink)
+if [ -n "$rt25" ]; then
+  line25=$(launch_line "$rt25")
+  launcher[jdk25-plain]=$(script jdk25-plain "$rt25" "$jdk25/bin/java" "$(echo "$line25" | strip_archive)")
+  launcher[jdk25-aot-jlink]=$(script jdk25-aot "$rt25" jre/bin/java "$line25")
+  order+=(jdk25-plain jdk25-aot-jlink)
+  for flag in -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k; do
+    if [[ " $line25 " == *" $flag "* ]]; then
+      launcher["aot without $flag"]=$(script "aot-no$flag" "$rt25" jre/bin/java "${line25/$flag /}")
+      order+=("aot without $flag")
+    fi
+  done
+fi
+# What kubelet runs: the launcher `terway install` writes, which execs the installed runtime's.
+"$built/bin/terway" install --cni-bin-dir "$work/root/bin" --cni-conf-dir "$work/root/conf" > /dev/null
+launcher[installed]=$work/root/bin/cni-terway
+order+=(installed)
+
+# A real daemon on a private socket, with the JVM options of the DaemonSet's main container, so the RSS
+# printed at the end is the one that container's memory limit must fit.
 sock=$work/run/dhcp.sock
 mkdir -p "$work/state"
-"$root/target/terway-runtime/bin/terway" dhcp daemon --socket "$sock" --state-dir "$work/state" \
-  > "$work/daemon.log" 2>&1 &
+daemon_opts=$(grep -A2 'name: TERWAY_JAVA_OPTS' "$root/manifests/terway-daemonset.yaml" \
+  | sed -n 's/.*value: "\(.*\)"/\1/p' | tail -n1)
+echo "daemon JVM options (manifests/terway-daemonset.yaml, main container): ${daemon_opts:-<none found>}"
+TERWAY_JAVA_OPTS=$daemon_opts "$built/bin/terway" dhcp daemon --socket "$sock" \
+  --state-dir "$work/state" > "$work/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { echo "startup: the daemon did not start:" >&2; cat "$work/daemon.log" >&2; exit 1; }
 printf '{"cniVersion":"1.1.0","name":"terway","type":"cni-terway","bridge":"mybr0","dhcpSocket":"%s"}' "$sock" \
   > "$work/status.json"
-status_reply=$(env -i PATH=/usr/bin:/bin CNI_COMMAND=STATUS "${launcher[jdk17-plain]}" < "$work/status.json" || true)
-echo "STATUS through the daemon answers: '${status_reply:-<empty: success>}'"
+echo "STATUS through the daemon answers: $(env -i PATH=/usr/bin:/bin CNI_COMMAND=STATUS \
+  "${launcher[jdk17-plain]}" < "$work/status.json" || true)"
 
-cmds=()
-names=()
-for v in "${order[@]}"; do
-  [ -n "${launcher[$v]:-}" ] || continue
-  names+=("$v VERSION"); cmds+=("env -i PATH=/usr/bin:/bin CNI_COMMAND=VERSION ${launcher[$v]} < /dev/null")
-done
-if [ -x /usr/lib/cni/bridge ]; then
-  names+=("go-bridge VERSION"); cmds+=("env -i PATH=/usr/bin:/bin CNI_COMMAND=VERSION /usr/lib/cni/bridge < /dev/null")
-fi
-for v in "${order[@]}"; do
-  [ -n "${launcher[$v]:-}" ] || continue
-  # STATUS may answer an error while the daemon lacks the cni op; the round trip is the same.
-  names+=("$v STATUS"); cmds+=("env -i PATH=/usr/bin:/bin CNI_COMMAND=STATUS ${launcher[$v]} < $work/status.json || true")
-done
-args=()
-for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-hyperfine -S sh -w 5 -r "$runs" --export-json "$work/result.json" "${args[@]}" > /dev/null 2>&1
-
-echo "load average before/after: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$work/result.json" <<'EOF'
+# The interleaved measurement.
+python3 - "$work/spec.json" "$work/status.json" "${order[@]}" <<EOF
 import json, sys
-rows = json.load(open(sys.argv[1]))["results"]
-print(f"| {'variant and verb':<30} | {'mean ms':>8} | {'median ms':>9} | {'min ms':>7} | {'CPU user+sys ms':>15} |")
-print(f"|{'-'*32}|{'-'*10}|{'-'*11}|{'-'*9}|{'-'*17}|")
-for r in rows:
-    print(f"| {r['command']:<30} | {r['mean']*1000:8.1f} | {r['median']*1000:9.1f} | {r['min']*1000:7.1f} | {(r['user']+r['system'])*1000:15.1f} |")
+out, status, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+launchers = {$(for n in "${order[@]}"; do printf '"%s": "%s", ' "$n" "${launcher[$n]}"; done)}
+env = {"PATH": "/usr/bin:/bin"}
+spec = []
+for n in names:
+    spec.append({"name": n + " VERSION", "argv": [launchers[n]], "env": dict(env, CNI_COMMAND="VERSION"),
+                 "stdin": None})
+if "$( [ -x /usr/lib/cni/bridge ] && echo yes )" == "yes":
+    spec.append({"name": "go-bridge VERSION", "argv": ["/usr/lib/cni/bridge"], "env": dict(env, CNI_COMMAND="VERSION"),
+                 "stdin": None})
+for n in names:
+    if not n.startswith("aot without"):
+        spec.append({"name": n + " STATUS", "argv": [launchers[n]], "env": dict(env, CNI_COMMAND="STATUS"),
+                     "stdin": status, "ok_exit": [0, 1]})
+json.dump(spec, open(out, "w"))
 EOF
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+python3 "$root/it/bench/interleave.py" "$work/spec.json" "$runs" 3
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$daemon_pid/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$daemon_pid/status")
-echo "daemon RSS after $((runs * 4 + 20)) STATUS requests: $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB)"
+echo "daemon RSS after the STATUS requests above: $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB)"
