@@ -11,8 +11,15 @@ import dev.terway.cni.spec.ConfigFields;
 import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.cni.spec.Verb;
 import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,13 +47,51 @@ public final class CniEntry {
         this.log = log;
     }
 
-    /** The loader used in production: reflection on {@link #LOCAL_EXECUTOR_CLASS}. */
+    /**
+     * The loader used in production: reflection on {@link #LOCAL_EXECUTOR_CLASS}. When the launcher keeps
+     * the libraries off the class path (system property {@code terway.lib} names their directory; listing
+     * them costs every start), the executor is loaded in a class loader of its own over terway's code and
+     * those libraries, and called through java.base types only.
+     */
     public static LocalExecutorLoader reflectiveLoader() {
         return new LocalExecutorLoader() {
             @Override
             public CniExecutor load() throws ReflectiveOperationException {
-                return Class.forName(LOCAL_EXECUTOR_CLASS).asSubclass(CniExecutor.class)
-                        .getDeclaredConstructor().newInstance();
+                String lib = System.getProperty("terway.lib", "");
+                if (lib.isEmpty()) {
+                    return Class.forName(LOCAL_EXECUTOR_CLASS).asSubclass(CniExecutor.class)
+                            .getDeclaredConstructor().newInstance();
+                }
+                return isolated(Path.of(lib));
+            }
+        };
+    }
+
+    private static CniExecutor isolated(Path lib) throws ReflectiveOperationException {
+        List<URL> urls = new ArrayList<>();
+        try {
+            urls.add(CniEntry.class.getProtectionDomain().getCodeSource().getLocation());
+            try (DirectoryStream<Path> jars = Files.newDirectoryStream(lib, "*.jar")) {
+                for (Path jar : jars) {
+                    urls.add(jar.toUri().toURL());
+                }
+            }
+        } catch (IOException e) {
+            throw new ClassNotFoundException("cannot list terway's libraries in " + lib + ": " + e.getMessage(), e);
+        }
+        URLClassLoader loader = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader());
+        final Method run = loader.loadClass(LOCAL_EXECUTOR_CLASS).getMethod("run", Map.class, String.class);
+        return new CniExecutor() {
+            @Override
+            public CniReply execute(CniInvocation inv) {
+                try {
+                    String[] reply = (String[]) run.invoke(null, inv.env(), inv.stdin());
+                    return new CniReply(Integer.parseInt(reply[0]), reply[1]);
+                } catch (ReflectiveOperationException e) {
+                    Throwable cause = e.getCause() == null ? e : e.getCause();
+                    return CniReply.error(InvocationValidator.errorVersion(inv), CniErrorCode.INTERNAL,
+                            "in-process " + inv.env(CniInvocation.CNI_COMMAND) + " failed: " + cause, "");
+                }
             }
         };
     }

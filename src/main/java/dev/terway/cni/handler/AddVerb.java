@@ -56,7 +56,7 @@ final class AddVerb {
                     "network namespace " + netns + " (CNI_NETNS) does not exist");
         }
         String hostVeth = VethNames.hostVeth(request.containerId(), request.ifname());
-        NodeView node = ctx.observer().observe(conf.bridge(), hostVeth);
+        NodeView node = ctx.observer().observe(conf.bridge());
         if (!node.bridgeExists()) {
             throw new CniException(CniErrorCode.NODE_NOT_SET_UP, "bridge " + conf.bridge()
                     + " does not exist on this node; run `terway setup` first (it bridges the node's NIC into "
@@ -86,13 +86,26 @@ final class AddVerb {
         try {
             linked = ctx.plans().run(link);
         } catch (PlanFailedException e) {
-            throw new CniException(CniErrorCode.SETUP_FAILED, "ADD of " + spec.ifname() + " in " + spec.netns()
-                    + " failed: " + e.getMessage());
+            if (!isLeftover(e, spec)) {
+                throw new CniException(CniErrorCode.SETUP_FAILED, "ADD of " + spec.ifname() + " in " + spec.netns()
+                        + " failed: " + e.getMessage());
+            }
+            // A veth of an earlier, interrupted ADD of this attachment: remove it and start over.
+            node = node.withHostVethExists(true);
+            try {
+                linked = ctx.plans().run(PodPlans.link(spec, node));
+            } catch (PlanFailedException again) {
+                throw new CniException(CniErrorCode.SETUP_FAILED, "ADD of " + spec.ifname() + " in "
+                        + spec.netns() + " failed: " + again.getMessage());
+            }
         }
         boolean addressTaken = false;
         try {
             PodAddress address = obtainAddress(request, conf, args, spec, node, choice);
             addressTaken = true;
+            if (PodPlans.needsNodeGateway(address)) {
+                node = node.withDefaultGateway(ctx.observer().defaultGateway());
+            }
             List<PodRoute> routes = PodPlans.routes(address, node, conf.serviceCidr());
             ctx.plans().run(PodPlans.address(spec, address, routes));
             CniResult result = result(spec, address, routes, conf.dns());
@@ -112,6 +125,12 @@ final class AddVerb {
             throw new CniException(CniErrorCode.INTERNAL, "ADD of " + spec.ifname() + " failed unexpectedly: " + e
                     + undone);
         }
+    }
+
+    /** The veth creation failed because the host veth already exists. */
+    private boolean isLeftover(PlanFailedException e, PodSpec spec) {
+        return e.step().argv().size() > 4 && e.step().argv().get(2).equals("add")
+                && e.result().stderr().contains("File exists") && ctx.observer().linkExists(spec.hostVeth());
     }
 
     private PodAddress obtainAddress(CniRequest request, NetConf conf, CniArgs args, PodSpec spec, NodeView node,
@@ -199,6 +218,7 @@ final class AddVerb {
         if (choice.isStatic()) {
             PodAddress address = new PodAddress(choice.pinned().get().staticCidr().get(), Optional.empty(),
                     List.of(), Dns.empty(), OptionalLong.empty());
+            node = node.withDefaultGateway(ctx.observer().defaultGateway());
             out.append(PlanPrinter.render(PodPlans.address(spec, address, PodPlans.routes(address, node,
                     conf.serviceCidr()))));
         } else if (choice.isDelegated()) {

@@ -28,9 +28,11 @@ public final class CniOps implements RequestHandler {
     public static final String OP = "cni";
 
     private final CniExecutor service;
+    private final Consumer<String> log;
 
-    public CniOps(CniExecutor service) {
+    public CniOps(CniExecutor service, Consumer<String> log) {
         this.service = service;
+        this.log = log;
     }
 
     /**
@@ -45,7 +47,7 @@ public final class CniOps implements RequestHandler {
         Runnable drain = () -> pending.drain(gateway, log);
         drain.run();
         CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain);
-        return handlers.register(OP, new CniOps(service));
+        return handlers.register(OP, new CniOps(service, log));
     }
 
     @Override
@@ -63,7 +65,12 @@ public final class CniOps implements RequestHandler {
             }
             vars.put(e.getKey(), e.getValue().asText());
         }
+        long start = System.nanoTime();
         CniReply reply = service.execute(new CniInvocation(vars, stdin.asText()));
+        // One line per invocation: what the runtime asked, for which attachment, how it ended, how long it took.
+        log.accept("cni " + vars.getOrDefault(CniInvocation.CNI_COMMAND, "?") + " "
+                + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-") + "/" + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-")
+                + " exit " + reply.exitCode() + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         return new Response(reply.exitCode(), reply.stdout());
     }
 }

@@ -34,8 +34,8 @@ final class DelVerb {
             String release = choice.isDelegated()
                     ? "# DEL of IPAM plugin " + choice.delegated().get().type() + "\n"
                     : "# release the DHCP lease of " + request.containerId() + "/" + request.ifname() + "\n";
-            return CniReply.success(release + PlanPrinter.render(
-                    PodPlans.delete(hostVeth, ctx.observer().linkExists(hostVeth))));
+            return CniReply.success(release + (ctx.observer().linkExists(hostVeth)
+                    ? PlanPrinter.render(PodPlans.delete(hostVeth)) : "# host veth " + hostVeth + " is gone already\n"));
         }
         Lock lock = ctx.attachments().lock(request.containerId(), request.ifname());
         lock.lock();
@@ -49,7 +49,7 @@ final class DelVerb {
                 ctx.log().accept("DEL " + request.containerId() + "/" + request.ifname() + ": "
                         + (released ? "lease released" : "no lease held"));
             }
-            Plan delete = PodPlans.delete(hostVeth, ctx.observer().linkExists(hostVeth));
+            Plan delete = PodPlans.delete(hostVeth);
             try {
                 ctx.plans().run(delete);
             } catch (PlanFailedException e) {

@@ -14,6 +14,7 @@ import dev.terway.plan.ExecCommandRunner;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The verbs run inside `cni-terway` itself, when the daemon is unreachable (DEL) or for a dry run. Loaded
@@ -21,6 +22,15 @@ import java.time.Duration;
  * queued beside the configured daemon socket for the daemon to carry out when it is back.
  */
 public final class LocalCniExecutor implements CniExecutor {
+
+    /**
+     * Entry for {@link CniEntry} when it loads this class in a class loader of its own: only java.base
+     * types cross, the reply comes back as {exit code, stdout}.
+     */
+    public static String[] run(Map<String, String> env, String stdin) {
+        CniReply reply = new LocalCniExecutor().execute(new CniInvocation(env, stdin));
+        return new String[] {Integer.toString(reply.exitCode()), reply.stdout()};
+    }
 
     @Override
     public CniReply execute(CniInvocation invocation) {

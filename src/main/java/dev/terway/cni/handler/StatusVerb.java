@@ -19,7 +19,7 @@ final class StatusVerb {
     }
 
     CniReply run(NetConf conf) throws CniException {
-        NodeView node = ctx.observer().observe(conf.bridge(), "lo");
+        NodeView node = ctx.observer().observe(conf.bridge());
         if (!node.bridgeExists()) {
             throw new CniException(CniErrorCode.PLUGIN_NOT_AVAILABLE, "plugin not available: bridge "
                     + conf.bridge() + " does not exist on this node; run `terway setup`");

@@ -28,7 +28,11 @@ public final class NodeObserver {
         this.runner = runner;
     }
 
-    public NodeView observe(String bridge, String hostVeth) {
+    /**
+     * The bridge (one query); the default gateway and the host veth are looked up only when a verb needs
+     * them ({@link #defaultGateway()}, {@link #linkExists}), because every `ip` run costs milliseconds.
+     */
+    public NodeView observe(String bridge) {
         CommandResult br = runner.run(List.of("ip", "-j", "-d", "-4", "addr", "show", "dev", bridge));
         boolean bridgeExists = false;
         int mtu = 0;
@@ -44,7 +48,7 @@ public final class NodeObserver {
                 }
             }
         }
-        return new NodeView(bridge, bridgeExists, mtu, address, defaultGateway(), linkExists(hostVeth));
+        return new NodeView(bridge, bridgeExists, mtu, address, Optional.empty(), false);
     }
 
     public boolean linkExists(String name) {

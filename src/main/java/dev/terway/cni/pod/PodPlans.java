@@ -127,12 +127,18 @@ public final class PodPlans {
         return plan.build();
     }
 
-    /** Removes the host veth (its peer in the pod goes with it); nothing when it is already gone. */
-    public static Plan delete(String hostVeth, boolean exists) {
-        if (!exists) {
-            return Plan.empty();
-        }
+    /**
+     * Removes the host veth (its peer in the pod goes with it). Not preceded by a look: DEL runs it and
+     * takes "no such device" for success, which saves a command on every DEL.
+     */
+    public static Plan delete(String hostVeth) {
         return Plan.builder().add(Step.of("delete the veth pair (the pod end goes with it)",
                 List.of("ip", "link", "del", hostVeth))).build();
+    }
+
+    /** Whether routing needs the node's default gateway: the address source named no default route. */
+    public static boolean needsNodeGateway(PodAddress address) {
+        return address.router().isEmpty()
+                && address.routes().stream().noneMatch(r -> r.destination().isDefault());
     }
 }

@@ -78,8 +78,6 @@ class CniServiceTest {
         String ns = netns.toString();
         assertEquals(List.of(
                 "ip -j -d -4 addr show dev mybr0",
-                "ip -j -4 route show default",
-                "ip -j link show dev " + VETH,
                 "ip link add name " + VETH + " address " + hmac + " mtu 1450 type veth peer name eth0 address "
                         + pmac + " mtu 1450 netns " + ns,
                 "ip link set dev " + VETH + " master mybr0 alias terway:c0ffee/eth0 up",
@@ -137,6 +135,24 @@ class CniServiceTest {
     }
 
     @Test
+    void aLeftoverVethOfAnInterruptedAddIsReplaced() throws Exception {
+        node.vethMaster.put(VETH, "mybr0");
+        CniReply reply = run("ADD", CONF);
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        List<String> lines = node.commandLines();
+        int firstAdd = lines.indexOf(lines.stream().filter(l -> l.startsWith("ip link add")).findFirst().orElseThrow());
+        assertEquals("ip link del " + VETH, lines.get(lines.lastIndexOf("ip link del " + VETH)));
+        assertTrue(lines.lastIndexOf("ip link del " + VETH) > firstAdd, "removed after the first attempt failed");
+        assertEquals(2, lines.stream().filter(l -> l.startsWith("ip link add")).count());
+    }
+
+    @Test
+    void theNodeGatewayIsLookedUpOnlyWhenTheLeaseNamesNoRouter() throws Exception {
+        run("ADD", CONF);
+        assertTrue(node.commandLines().stream().noneMatch(l -> l.contains("route show default")));
+    }
+
+    @Test
     void missingBridgeNamesTerwaySetup() throws Exception {
         node.bridgeExists = false;
         CniReply reply = run("ADD", CONF);
@@ -185,7 +201,7 @@ class CniServiceTest {
         node.commands.clear();
         assertEquals(0, run("DEL", CONF).exitCode());
         assertEquals(List.of("c0ffee/eth0"), leases.released);
-        assertEquals(List.of("ip -j link show dev " + VETH, "ip link del " + VETH), node.commandLines());
+        assertEquals(List.of("ip link del " + VETH), node.commandLines());
         assertTrue(node.vethMaster.isEmpty());
         CniReply again = run("DEL", CONF);
         assertEquals(0, again.exitCode(), again.stdout());

@@ -98,8 +98,14 @@ class PodPlansTest {
     }
 
     @Test
-    void deletePlanIsEmptyWhenTheVethIsGone() {
-        assertTrue(PodPlans.delete("twx", false).isEmpty());
-        assertEquals(1, PodPlans.delete("twx", true).steps().size());
+    void deletePlanDeletesTheHostVeth() {
+        assertEquals(List.of("ip", "link", "del", "twx"), PodPlans.delete("twx").steps().get(0).argv());
+    }
+
+    @Test
+    void nodeGatewayIsNeededOnlyWithoutAnyDefault() {
+        assertTrue(PodPlans.needsNodeGateway(lease("10.0.0.77/24", null)));
+        assertTrue(!PodPlans.needsNodeGateway(lease("10.0.0.77/24", "10.0.0.1")));
+        assertTrue(!PodPlans.needsNodeGateway(lease("10.0.0.77/24", null, route("0.0.0.0/0", "10.0.0.2"))));
     }
 }
