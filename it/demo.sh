@@ -50,11 +50,14 @@ on() {
 }
 
 node_state() {
+  local ports
   on "$LAB_NS_n1" node ip -br link
   on "$LAB_NS_n1" node ip -br addr
   on "$LAB_NS_n1" node ip route
   on "$LAB_NS_n1" node ip -6 route
-  on "$LAB_NS_n1" node bridge link
+  ports=$(on "$LAB_NS_n1" node bridge link)
+  echo "$ports"
+  [ "$(echo "$ports" | wc -l)" -gt 1 ] || echo "(no bridge ports)"
 }
 
 section_prepare() {

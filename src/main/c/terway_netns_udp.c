@@ -224,7 +224,8 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jcla
         throw_simple(env, "open the calling thread's network namespace", netns_text, errno);
         return -1;
     }
-    int target = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO or device at that path must not hang or grab a terminal; nsfs ignores it. */
+    int target = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (target < 0) {
         int err = errno;
         close(own);

@@ -1,5 +1,6 @@
 package dev.terway.cli;
 
+import dev.terway.migration.Host;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -18,10 +19,16 @@ public final class TerwayCli {
     }
 
     public static CommandLine create(PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new TerwayCommand());
+        return create(out, err, Host.local());
+    }
+
+    /** As {@link #create(PrintWriter, PrintWriter)}, acting on {@code host}; tests pass a scripted one. */
+    public static CommandLine create(PrintWriter out, PrintWriter err, Host host) {
+        CommandLine cli = new CommandLine(new TerwayCommand(), new HostFactory(host));
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExitCodeExceptionMapper(e -> EXIT_FAILED);
+        // picocli consults this mapper for usage errors too; keep those apart from refused operations.
+        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             // Domain failures carry a complete message for the operator; a stack trace would bury it.
             commandLine.getErr().println("terway: " + describe(ex));
@@ -29,6 +36,26 @@ public final class TerwayCli {
             return EXIT_FAILED;
         });
         return cli;
+    }
+
+    /** Gives the commands that act on the host their {@link Host}; everything else as picocli would. */
+    private static final class HostFactory implements CommandLine.IFactory {
+        private final Host host;
+
+        HostFactory(Host host) {
+            this.host = host;
+        }
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (cls == SetupCommand.class) {
+                return cls.cast(new SetupCommand(host));
+            }
+            if (cls == TeardownCommand.class) {
+                return cls.cast(new TeardownCommand(host));
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
     }
 
     private static String describe(Throwable ex) {

@@ -116,7 +116,12 @@ public final class NetnsUdpSocket implements AutoCloseable {
         String target = addressText + ":" + port + " from " + description;
         int fd = enter("send to");
         try {
-            int sent = NetnsUdpNative.send(fd, data, 0, length, address, port, target);
+            int sent;
+            try {
+                sent = NetnsUdpNative.send(fd, data, 0, length, address, port, target);
+            } catch (NativeSocketException e) {
+                throw closed ? new SocketClosedException("send to", description, e) : e; // EPIPE after shutdown
+            }
             if (sent != length) {
                 throw new IOException("send to " + target + " failed: sent " + sent + " of " + length + " bytes");
             }
@@ -146,7 +151,12 @@ public final class NetnsUdpSocket implements AutoCloseable {
             while (true) {
                 long remainingNanos = timeoutNanos - (System.nanoTime() - start);
                 int slice = (int) Math.min(WAIT_SLICE_MILLIS, Math.max(0, ceilMillis(remainingNanos)));
-                int n = NetnsUdpNative.receive(fd, buffer, 0, buffer.length, slice, sourceInfo, description);
+                int n;
+                try {
+                    n = NetnsUdpNative.receive(fd, buffer, 0, buffer.length, slice, sourceInfo, description);
+                } catch (NativeSocketException e) {
+                    throw closed ? new SocketClosedException("receive on", description, e) : e;
+                }
                 if (closed) {
                     throw new SocketClosedException("receive on", description);
                 }
@@ -181,6 +191,8 @@ public final class NetnsUdpSocket implements AutoCloseable {
         byte[] mac;
         try {
             mac = NetnsUdpNative.hardwareAddress(fd, ifnameBytes, arpType, device);
+        } catch (NativeSocketException e) {
+            throw closed ? new SocketClosedException("read hardware address of", description, e) : e;
         } finally {
             leave();
         }

@@ -33,11 +33,14 @@ class SocketArgumentsTest {
     }
 
     private static void open(Path netns, String ifname, int port) {
-        try (NetnsUdpSocket ignored = NetnsUdpSocket.open(netns, ifname, port)) {
-            throw new AssertionError("open should have been refused");
+        NetnsUdpSocket opened;
+        try {
+            opened = NetnsUdpSocket.open(netns, ifname, port);
         } catch (NativeSocketException e) {
             throw new AssertionError("reached native code: " + e.getMessage(), e);
         }
+        opened.close();
+        throw new AssertionError("open should have been refused, got " + opened);
     }
 
     @Test

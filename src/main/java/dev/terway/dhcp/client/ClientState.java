@@ -6,10 +6,5 @@ package dev.terway.dhcp.client;
  * started, released, stopped, or an acquisition failed.
  */
 public enum ClientState {
-    STOPPED, INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING, INIT_REBOOT, REBOOTING;
-
-    /** States in which the client has no usable address and asks for broadcast replies. */
-    public boolean unconfigured() {
-        return this == INIT || this == SELECTING || this == REQUESTING || this == INIT_REBOOT || this == REBOOTING;
-    }
+    STOPPED, INIT, SELECTING, REQUESTING, BOUND, RENEWING, REBINDING, INIT_REBOOT, REBOOTING
 }

@@ -267,7 +267,7 @@ public final class DhcpClient {
         }
         Lease acquired;
         try {
-            acquired = LeaseReader.read(m, firstRequestAt, server);
+            acquired = accept(LeaseReader.read(m, firstRequestAt, server));
         } catch (LeaseReader.UnusableAck e) {
             ignore("ACK from " + selected + " unusable: " + e.getMessage());
             return;
@@ -297,7 +297,7 @@ public final class DhcpClient {
         }
         Lease renewed;
         try {
-            renewed = LeaseReader.read(m, firstRequestAt, Optional.of(held.serverId()));
+            renewed = accept(LeaseReader.read(m, firstRequestAt, Optional.of(held.serverId())));
         } catch (LeaseReader.UnusableAck e) {
             ignore("ACK from " + server.map(Ipv4::toString).orElse(held.serverId().toString()) + " unusable in " + from
                     + ": " + e.getMessage());
@@ -314,6 +314,11 @@ public final class DhcpClient {
         } else {
             listener.renewed(renewed);
         }
+    }
+
+    private Lease accept(LeaseReader.Reading reading) {
+        reading.warnings().forEach(w -> listener.warning(w + " (on " + config.interfaceName() + ")"));
+        return reading.lease();
     }
 
     private void handleDue(Instant now) {

@@ -1,9 +1,12 @@
 package dev.terway.dhcp.client;
 
 import dev.terway.dhcp.codec.DhcpMessage;
+import dev.terway.dhcp.codec.DomainNames;
 import dev.terway.dhcp.codec.Ipv4;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -20,7 +23,11 @@ final class LeaseReader {
     private LeaseReader() {
     }
 
-    static Lease read(DhcpMessage ack, Instant requestSentAt, Optional<Ipv4> knownServer) throws UnusableAck {
+    /** A lease and what had to be left out of it. */
+    record Reading(Lease lease, List<String> warnings) {
+    }
+
+    static Reading read(DhcpMessage ack, Instant requestSentAt, Optional<Ipv4> knownServer) throws UnusableAck {
         if (ack.yiaddr().isAny()) {
             throw new UnusableAck("no address (yiaddr 0.0.0.0)");
         }
@@ -50,9 +57,23 @@ final class LeaseReader {
                 .filter(t -> t.compareTo(rebind) <= 0)
                 .orElseGet(() -> min(Duration.ofMillis(seconds * 500), rebind));
 
-        return new Lease(ack.yiaddr(), prefixLength, ack.routers(), server, ack.dnsServers(), ack.domainName(),
+        // Option 15 is free text on the wire but a resolv.conf line in the pod: only a clean name passes.
+        List<String> warnings = new ArrayList<>();
+        Optional<String> domain = ack.domainName();
+        if (domain.isPresent()) {
+            Optional<String> problem = DomainNames.problem(domain.get());
+            if (problem.isPresent()) {
+                warnings.add("ignoring domain name \"" + domain.get() + "\" (option 15) from " + server + ": it "
+                        + problem.get());
+                domain = Optional.empty();
+            } else {
+                domain = domain.map(DomainNames::canonical);
+            }
+        }
+        Lease result = new Lease(ack.yiaddr(), prefixLength, ack.routers(), server, ack.dnsServers(), domain,
                 ack.domainSearch(), ack.classlessRoutes(), ack.mtu(), ack.broadcastAddress(), lease, renew, rebind,
                 requestSentAt);
+        return new Reading(result, List.copyOf(warnings));
     }
 
     /** RFC 1122 section 3.3.1.1: without option 1 fall back to the class of the address. */

@@ -2,6 +2,7 @@ package dev.terway.dhcp.codec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ final class DhcpWire {
                 .siaddr(in.ipv4("siaddr"))
                 .giaddr(in.ipv4("giaddr"));
         byte[] chaddr = in.bytes(HardwareAddress.MAX_LENGTH, "chaddr");
-        b.chaddr(HardwareAddress.of(java.util.Arrays.copyOf(chaddr, hlen)));
+        b.chaddr(HardwareAddress.of(Arrays.copyOf(chaddr, hlen)));
         int snameStart = offset + in.position();
         in.skip(DhcpMessage.SNAME_LENGTH, "sname");
         int fileStart = offset + in.position();

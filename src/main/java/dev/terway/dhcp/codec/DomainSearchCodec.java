@@ -14,13 +14,12 @@ import java.util.Map;
  * being read, and each further pointer of the same name before the previous target. Offsets therefore
  * strictly decrease and no loop can form; work per name is bounded by the value length.
  *
- * <p>The names end up in resolv.conf, so labels are limited to letters, digits, '-' and '_': anything
- * else (dots, spaces, newlines) is rejected rather than passed on.
+ * <p>The names end up in resolv.conf, so labels must pass {@link DomainNames}: anything else (dots
+ * inside labels, spaces, newlines) is rejected rather than passed on.
  */
 final class DomainSearchCodec implements OptionCodec<List<String>> {
 
-    private static final int MAX_NAME_OCTETS = 255;
-    private static final int MAX_LABEL = 63;
+    private static final int MAX_NAME_OCTETS = DomainNames.MAX_NAME_OCTETS;
     private static final int MAX_POINTER = 0x3fff;
 
     @Override
@@ -86,7 +85,7 @@ final class DomainSearchCodec implements OptionCodec<List<String>> {
                 throw new DhcpParseException("name " + index + " is longer than " + MAX_NAME_OCTETS + " octets");
             }
             String label = new String(data, position + 1, length, StandardCharsets.ISO_8859_1);
-            String problem = labelProblem(label);
+            String problem = DomainNames.labelProblem(label);
             if (problem != null) {
                 throw new DhcpParseException("name " + index + " " + problem);
             }
@@ -103,24 +102,6 @@ final class DomainSearchCodec implements OptionCodec<List<String>> {
         return name.toString();
     }
 
-    /** Why a label may not be used, or null when it is fine. */
-    static String labelProblem(String label) {
-        if (label.isEmpty()) {
-            return "has an empty label";
-        }
-        if (label.length() > MAX_LABEL) {
-            return "has a label longer than " + MAX_LABEL + " octets";
-        }
-        for (int i = 0; i < label.length(); i++) {
-            char c = label.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_';
-            if (!ok) {
-                return "has a label with character 0x" + Integer.toHexString(c) + " (only letters, digits, '-' and '_')";
-            }
-        }
-        return null;
-    }
-
     /** Writes every name, replacing any suffix that was written before with a pointer to it. */
     @Override
     public void encode(List<String> names, WireWriter out) {
@@ -134,7 +115,7 @@ final class DomainSearchCodec implements OptionCodec<List<String>> {
             String[] labels = trimmed.split("\\.", -1);
             int octets = 1;
             for (String label : labels) {
-                String problem = labelProblem(label);
+                String problem = DomainNames.labelProblem(label);
                 if (problem != null) {
                     throw new IllegalArgumentException("search domain \"" + name + "\" " + problem);
                 }

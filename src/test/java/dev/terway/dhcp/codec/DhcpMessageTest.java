@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class DhcpMessageTest {
+public class DhcpMessageTest {
 
     static final HardwareAddress MAC = HardwareAddress.parse("00:0b:82:01:fc:42");
     static final List<Integer> PRL = List.of(1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59, 119, 121);
 
     /** A DISCOVER written out field by field from RFC 2131 figure 1 and RFC 2132. */
-    static final byte[] DISCOVER_WIRE = Hex.bytes(
+    public static final byte[] DISCOVER_WIRE = Hex.bytes(
             "01 01 06 00",                    // op BOOTREQUEST, htype Ethernet, hlen 6, hops 0
             "39 03 f3 26",                    // xid
             "00 03 80 00",                    // secs 3, flags: broadcast

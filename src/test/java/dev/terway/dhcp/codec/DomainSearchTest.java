@@ -94,4 +94,15 @@ class DomainSearchTest {
         assertEquals(List.of(name), KEY.decode(wire));
         assertThrows(IllegalArgumentException.class, () -> KEY.encode(List.of(name + "b")));
     }
+
+    @Test
+    void domainNameRules() {
+        assertEquals(java.util.Optional.empty(), DomainNames.problem("lan.local."));
+        assertEquals(java.util.Optional.empty(), DomainNames.problem("_srv.Example-1.org"));
+        assertEquals(java.util.Optional.of("is empty"), DomainNames.problem("."));
+        assertEquals(java.util.Optional.of("has an empty label"), DomainNames.problem("a..b"));
+        assertTrue(DomainNames.problem("a b").orElseThrow().contains("0x20"));
+        assertTrue(DomainNames.problem("x".repeat(64)).orElseThrow().contains("longer than 63"));
+        assertEquals("lan.local", DomainNames.canonical("lan.local."));
+    }
 }

@@ -1,0 +1,185 @@
+package dev.terway.migration;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.terway.netstate.Family;
+import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Route;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Keeps the {@link SetupRecord} in {@code <state-dir>/setup.json}. The file format is its own small,
+ * versioned JSON shape rather than a dump of the in-memory records, so that refactoring those records
+ * never makes an existing node's record unreadable.
+ *
+ * <p>Writes are atomic: a crash leaves either the old or the new record, never half of one, because the
+ * record is what teardown trusts to restore the node.
+ */
+public final class SetupRecordStore {
+
+    static final int FORMAT_VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Path file;
+
+    public SetupRecordStore(Path file) {
+        this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Optional<SetupRecord> load() throws MigrationException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new MigrationException("cannot read setup record " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            FileFormat stored = JSON.readValue(bytes, FileFormat.class);
+            if (stored.version() != FORMAT_VERSION) {
+                throw new MigrationException("cannot read setup record " + file + ": format version "
+                        + stored.version() + " is not the supported version " + FORMAT_VERSION);
+            }
+            return Optional.of(stored.toRecord());
+        } catch (IOException | RuntimeException e) {
+            throw new MigrationException("cannot read setup record " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Replaces the record atomically: temp file, fsync, rename, fsync of the directory; mode 0600. */
+    public void save(SetupRecord record) throws MigrationException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, ".setup-", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            byte[] bytes = JSON.writeValueAsBytes(FileFormat.of(record));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the file system of " + dir + " cannot rename atomically", e);
+            }
+            tmp = null;
+            syncDirectory(dir);
+        } catch (IOException e) {
+            throw new MigrationException("cannot write setup record " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the write already failed and is reported; a stray temp file is harmless
+                }
+            }
+        }
+    }
+
+    public void delete() throws MigrationException {
+        try {
+            if (Files.deleteIfExists(file)) {
+                syncDirectory(file.toAbsolutePath().getParent());
+            }
+        } catch (IOException e) {
+            throw new MigrationException("cannot delete setup record " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Makes a rename or unlink durable: on Linux a directory is fsynced through a read-only channel. */
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** The stored shape. Nulls stand for "absent", as in the JSON of {@code ip -j}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record FileFormat(int version, String iface, String bridge, int mtu, String mac, List<StoredAddress> addresses,
+                      List<StoredRoute> routes) {
+
+        static FileFormat of(SetupRecord r) {
+            return new FileFormat(FORMAT_VERSION, r.iface(), r.bridge(), r.mtu(), r.mac(),
+                    r.addresses().stream().map(StoredAddress::of).toList(),
+                    r.routes().stream().map(StoredRoute::of).toList());
+        }
+
+        SetupRecord toRecord() {
+            return new SetupRecord(require(iface, "iface"), require(bridge, "bridge"), mtu, require(mac, "mac"),
+                    addresses == null ? List.of() : addresses.stream().map(StoredAddress::toAddress).toList(),
+                    routes == null ? List.of() : routes.stream().map(StoredRoute::toRoute).toList());
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record StoredAddress(String dev, String family, String local, int prefixlen, String scope, boolean secondary,
+                         String broadcast, String label, long validLifetime, long preferredLifetime) {
+
+        static StoredAddress of(IpAddress a) {
+            return new StoredAddress(a.dev(), a.family().jsonName(), a.local(), a.prefixLen(), a.scope(),
+                    a.secondary(), a.broadcast().orElse(null), a.label().orElse(null), a.validLifetime(),
+                    a.preferredLifetime());
+        }
+
+        IpAddress toAddress() {
+            return new IpAddress(require(dev, "address dev"), Family.fromJson(require(family, "address family")),
+                    require(local, "address local"), prefixlen, scope == null ? "global" : scope, secondary,
+                    Optional.ofNullable(broadcast), Optional.ofNullable(label), validLifetime, preferredLifetime);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record StoredRoute(String family, String dst, String gateway, String dev, String protocol, String scope,
+                       String prefsrc, Integer metric, List<String> flags, String type, String pref) {
+
+        static StoredRoute of(Route r) {
+            return new StoredRoute(r.family().jsonName(), r.dst(), r.gateway().orElse(null), r.dev().orElse(null),
+                    r.protocol().orElse(null), r.scope().orElse(null), r.prefsrc().orElse(null),
+                    r.metric().orElse(null), r.flags().stream().sorted().toList(), r.type().orElse(null),
+                    r.pref().orElse(null));
+        }
+
+        Route toRoute() {
+            return new Route(Family.fromJson(require(family, "route family")), require(dst, "route dst"),
+                    Optional.ofNullable(gateway), Optional.ofNullable(dev), Optional.ofNullable(protocol),
+                    Optional.ofNullable(scope), Optional.ofNullable(prefsrc), Optional.ofNullable(metric),
+                    flags == null ? Set.of() : Set.copyOf(flags), Optional.ofNullable(type),
+                    Optional.ofNullable(pref));
+        }
+    }
+
+    private static String require(String value, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException("missing \"" + field + "\"");
+        }
+        return value;
+    }
+}

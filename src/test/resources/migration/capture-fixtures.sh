@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Regenerates the `ip -j` fixtures of the migration unit tests from real kernel state. Every case is
+# built in throwaway network namespaces (a "node" and a "LAN" joined by a veth pair) that are deleted
+# again on exit; nothing outside them is touched. Run as root from this directory:
+#   ./capture-fixtures.sh
+# Each case directory gets exactly what NetStateReader reads: link.json (ip -j -d link show),
+# addr.json, route4.json and route6.json (main table), plus the neighbour caches (neigh.json, ip -j
+# neigh show) that teardown reads. MAC addresses are fixed so that the fixtures, and the plans computed
+# from them, are deterministic.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+node=twfx$RANDOM
+lan=${node}l
+nic_mac=02:00:0a:63:00:05
+
+cleanup() {
+  ip netns del "$node" 2>/dev/null || true
+  ip netns del "$lan" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+n() { ip -n "$node" "$@"; }
+
+fresh_node() {
+  cleanup
+  ip netns add "$node"
+  ip netns add "$lan"
+  ip link add eth0 netns "$node" address "$nic_mac" type veth peer name lan0 netns "$lan" address 02:00:0a:63:00:01
+  ip -n "$lan" link set lan0 up
+  ip -n "$lan" addr add 10.99.0.1/24 dev lan0
+  ip -n "$lan" addr add 2001:db8::1/64 dev lan0 nodad
+  n link set lo up
+  n link set eth0 up
+}
+
+# A second interface of the node (this kernel has no dummy driver, so a veth pair inside the node).
+aux_pair() {
+  n link add aux0 address 02:00:c0:a8:4d:01 type veth peer name aux1 address 02:00:c0:a8:4d:02
+  n link set aux0 up
+  n link set aux1 up
+}
+
+# The node of the issue: one static address, a default route.
+default_route() {
+  fresh_node
+  n addr add 10.99.0.5/24 dev eth0
+  n route add default via 10.99.0.1 dev eth0
+}
+
+# Everything setup has to carry over: a secondary address, IPv6 with a default route, and static
+# routes with a gateway, a metric, a source address, onlink, a link-scope route that a gateway route
+# depends on, and an IPv6 route preference. aux0 stands for an unrelated interface that must stay.
+static_routes() {
+  fresh_node
+  n addr add 10.99.0.5/24 brd + dev eth0
+  n addr add 10.99.0.6/24 brd + dev eth0
+  n addr add 2001:db8::5/64 dev eth0 nodad
+  n route add default via 10.99.0.1 dev eth0 metric 100
+  n route add 10.98.0.0/16 via 10.99.0.254 dev eth0 proto static src 10.99.0.6
+  n route add 10.97.0.0/16 via 10.97.255.1 dev eth0 onlink
+  n route add 10.96.0.0/24 dev eth0 scope link metric 50
+  n route add 10.95.0.0/16 via 10.96.0.1 dev eth0 metric 7
+  n -6 route add default via 2001:db8::1 dev eth0
+  n -6 route add 2001:db8:1::/48 via 2001:db8::fe dev eth0 metric 300 pref high
+  aux_pair
+  n addr add 192.168.77.1/24 dev aux0
+  n route add 192.168.78.0/24 via 192.168.77.254 dev aux0
+}
+
+bridge_up() {
+  n link add mybr0 type bridge stp_state 0 forward_delay 0
+  n link set mybr0 address "$nic_mac" mtu 1500
+  n link set mybr0 up
+}
+
+# static_routes after a complete migration to mybr0, done by hand with plain ip commands so that the
+# idempotence test compares terway's idea of "migrated" against an independent one.
+migrated() {
+  static_routes
+  bridge_up
+  n link set eth0 master mybr0
+  n addr add 10.99.0.5/24 brd + dev mybr0
+  n addr add 10.99.0.6/24 brd + dev mybr0
+  n addr add 2001:db8::5/64 dev mybr0 nodad
+  n route replace 10.96.0.0/24 dev mybr0 scope link metric 50 table main
+  n route replace default via 10.99.0.1 dev mybr0 metric 100 table main
+  n route replace 10.98.0.0/16 via 10.99.0.254 dev mybr0 proto static src 10.99.0.6 table main
+  n route replace 10.97.0.0/16 via 10.97.255.1 dev mybr0 onlink table main
+  n route replace 10.95.0.0/16 via 10.96.0.1 dev mybr0 metric 7 table main
+  n -6 route replace default via 2001:db8::1 dev mybr0 metric 1024 pref medium table main
+  n -6 route replace 2001:db8:1::/48 via 2001:db8::fe dev mybr0 metric 300 pref high table main
+  n addr del 10.99.0.6/24 dev eth0
+  n addr del 10.99.0.5/24 dev eth0
+  n addr del 2001:db8::5/64 dev eth0
+  # traffic through the bridge, so that its neighbour cache holds the gateways as it would on a node
+  ip netns exec "$node" ping -q -c 1 -W 1 10.99.0.1 > /dev/null
+  ip netns exec "$node" ping -q -c 1 -W 1 2001:db8::1 > /dev/null
+}
+
+# An earlier run stopped right after enslaving the NIC: addresses and routes are still on eth0.
+partial_enslaved() {
+  static_routes
+  bridge_up
+  n link set eth0 master mybr0
+}
+
+# A bridge of that name exists but is not what setup wants: STP on, another MTU and MAC, down.
+partial_bridge() {
+  default_route
+  n link add mybr0 address 02:00:00:00:00:aa mtu 1400 type bridge stp_state 1 forward_delay 400
+}
+
+port_of_other_bridge() {
+  default_route
+  n link add br9 type bridge
+  n link set br9 up
+  n link set eth0 master br9
+}
+
+name_taken() {
+  default_route
+  n link add mybr0 address 02:00:00:00:00:bb type veth peer name mybr0p address 02:00:00:00:00:bc
+}
+
+no_ipv4() {
+  fresh_node
+  n addr add 2001:db8::5/64 dev eth0 nodad
+  n -6 route add default via 2001:db8::1 dev eth0
+}
+
+# Two default routes with the same metric: `route replace` would pick the first, maybe the wrong one.
+route_clash() {
+  default_route
+  n route del default
+  n route add default via 10.99.0.1 dev eth0 metric 100
+  aux_pair
+  n addr add 10.98.1.5/24 dev aux0
+  n route append default via 10.98.1.1 dev aux0 metric 100
+}
+
+capture() {
+  local case=$1 dir=$here/$1
+  "${1//-/_}"
+  sleep 0.3 # let IPv6 link-local addresses and carrier settle
+  mkdir -p "$dir"
+  n -j -d link show > "$dir/link.json"
+  n -j addr show > "$dir/addr.json"
+  n -j -4 route show table main > "$dir/route4.json"
+  n -j -6 route show table main > "$dir/route6.json"
+  n -j neigh show > "$dir/neigh.json"
+  echo "captured $case"
+}
+
+for c in default-route static-routes migrated partial-enslaved partial-bridge port-of-other-bridge name-taken \
+    no-ipv4 route-clash; do
+  capture "$c"
+done
