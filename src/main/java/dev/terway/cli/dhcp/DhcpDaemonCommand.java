@@ -13,6 +13,7 @@ import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.plan.AuditLog;
 import dev.terway.plan.ExecCommandRunner;
 import dev.terway.plan.PlanRunner;
+import dev.terway.cli.DurationConverter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -59,6 +61,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (timeout.isZero()) {
+            throw new ParameterException(spec.commandLine(), "--timeout must be more than 0");
+        }
         Clock clock = Clock.systemUTC();
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
         LeaseStore store = LeaseStore.open(stateDir, log::warn);
