@@ -331,6 +331,11 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
         /** Opens the pod's socket, reads its MAC and sends the first DISCOVER. */
         synchronized void begin(AcquireRequest request) throws LeaseException {
+            if (forgotten) {
+                // released (or the daemon stopped) between registering the pod and getting here
+                throw new LeaseException("the lease of " + pod.interfaceDescription()
+                        + " was released while it was being acquired");
+            }
             if (!Files.exists(pod.netns())) {
                 throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription()
                         + ": the netns " + pod.netns() + " does not exist");
