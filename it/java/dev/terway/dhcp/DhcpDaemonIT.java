@@ -172,13 +172,14 @@ class DhcpDaemonIT {
             assertEquals(1, acquire.exit(), acquire.describe());
             Matcher report = Pattern.compile("terway: acquire a lease for eth0 of container c-none failed: no DHCP lease"
                     + " on eth0 in netns " + Pattern.quote(DhcpLab.netnsPath(pod).toString()) + " \\(container c-none\\)"
-                    + " after 4s \\(acquire timeout of 4s passed\\): sent (\\d+) DISCOVERs and 0 REQUESTs;"
+                    + " after (4|4\\.\\d{3})s \\(acquire timeout of 4s passed\\): sent (\\d+) DISCOVERs and 0 REQUESTs;"
                     + " no server replied\n").matcher(acquire.err());
             assertTrue(report.matches(), acquire.describe());
-            int discovers = Integer.parseInt(report.group(1));
+            assertTrue(Double.parseDouble(report.group(1)) < 4.5, "the daemon gave up on time: " + acquire.describe());
+            int discovers = Integer.parseInt(report.group(2));
             assertTrue(discovers >= 4 && discovers <= 6, "250 ms doubling to 4 s: " + discovers);
-            // the CLI's own JVM start is part of the wall time; the daemon's part is the 4 s
-            assertTrue(acquire.took().toMillis() < 4000 + 3000, acquire.describe());
+            // the wall time adds the CLI's own JVM start (seconds on a loaded machine) to the daemon's 4 s
+            assertTrue(acquire.took().toMillis() < 4000 + 6000, acquire.describe());
             assertEquals("[ ]", lab.cli("list").out().strip());
         }
     }

@@ -56,7 +56,7 @@ public final class RunCommand implements Callable<Integer> {
     private Duration verifyTimeout;
 
     @Option(names = "--dhcp-timeout", paramLabel = "DURATION", defaultValue = "10s",
-            converter = dev.terway.cli.dhcp.DurationConverter.class,
+            converter = DurationConverter.class,
             description = "How long an acquire may take unless the request says otherwise (default: ${DEFAULT-VALUE}).")
     private Duration dhcpTimeout;
 

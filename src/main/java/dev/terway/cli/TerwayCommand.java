@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TerwayVersion.class,
         description = "Bridges pods onto the node's own LAN, with addresses leased from the LAN's DHCP server.",
-        subcommands = {DhcpCommand.class, SetupCommand.class, TeardownCommand.class, RunCommand.class,
+        subcommands = {SetupCommand.class, TeardownCommand.class, DhcpCommand.class, RunCommand.class,
                 InstallCommand.class, UninstallCommand.class})
 public final class TerwayCommand {
 }

@@ -1,6 +1,7 @@
 package dev.terway.cli.dhcp;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.cli.DurationConverter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,6 +87,9 @@ public final class DhcpAcquireCommand implements Callable<Integer> {
             request.put("hostname", hostname);
         }
         if (timeout != null) {
+            if (timeout.isZero()) {
+                throw new ParameterException(spec.commandLine(), "--timeout must be more than 0");
+            }
             request.put("timeoutMs", timeout.toMillis());
         }
         spec.commandLine().getOut().println(DaemonCall.pretty(DaemonCall.call(socket.socket(), request,

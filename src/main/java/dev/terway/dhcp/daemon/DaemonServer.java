@@ -66,7 +66,7 @@ public final class DaemonServer implements AutoCloseable {
         this.daemonUser = daemonUser;
         this.root = root;
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(maxParallel, maxParallel, 30, TimeUnit.SECONDS,
+        this.workers = new ThreadPoolExecutor(maxParallel, maxParallel, 5, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(4 * maxParallel), r -> {
                     Thread t = new Thread(r, "terway-request-" + n.incrementAndGet());
                     t.setDaemon(true);

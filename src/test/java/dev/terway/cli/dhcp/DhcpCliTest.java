@@ -1,7 +1,6 @@
 package dev.terway.cli.dhcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,13 +13,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine.TypeConversionException;
 
 /** The CLI clients against a daemon socket whose handlers record what they were sent. */
 class DhcpCliTest {
@@ -136,14 +133,13 @@ class DhcpCliTest {
     }
 
     @Test
-    void durations() {
-        assertEquals(Duration.ofMillis(250), DurationConverter.parse("250ms"));
-        assertEquals(Duration.ofSeconds(10), DurationConverter.parse("10s"));
-        assertEquals(Duration.ofMinutes(2), DurationConverter.parse("2m"));
-        assertEquals(Duration.ofHours(1), DurationConverter.parse("1h"));
-        assertThrows(TypeConversionException.class, () -> DurationConverter.parse("10"));
-        assertThrows(TypeConversionException.class, () -> DurationConverter.parse("0s"));
-        assertThrows(TypeConversionException.class, () -> DurationConverter.parse("-1s"));
+    void aZeroTimeoutIsRefused() throws IOException {
+        Path socket = serve(Response.ok(LEASE));
+        Run run = run("dhcp", "acquire", "--socket", socket.toString(), "--netns", "/p", "--ifname", "eth0",
+                "--container-id", "c1", "--timeout", "0s");
+        assertTrue(run.exit() != 0);
+        assertTrue(run.err().contains("--timeout must be more than 0"), run.err());
+        assertEquals(List.of(), requests);
     }
 
     @Test

@@ -175,6 +175,25 @@ class DhcpLeaseServiceTest {
     }
 
     @Test
+    void theSocketIsHeldOnlyBrieflyAfterEachTransmissionWhileTheServerIsSilent() throws Exception {
+        HeldLease first = service.acquire(request("c1", netns));
+        eventually("closed once bound", () -> lan.openSockets() == 0);
+        lan.answering = false;
+
+        lan.timer.advanceTo(first.renewAt());
+        assertEquals(1, lan.openSockets(), "open to hear the answer to the renewal");
+        lan.timer.advanceTo(first.renewAt().plus(DhcpLeaseService.LISTEN_WINDOW).minusMillis(1));
+        assertEquals(1, lan.openSockets());
+        lan.timer.advanceTo(first.renewAt().plus(DhcpLeaseService.LISTEN_WINDOW));
+        eventually("closed while waiting for the next retransmission", () -> lan.openSockets() == 0);
+
+        lan.answering = true;
+        lan.timer.advanceTo(first.rebindAt());
+        eventually("reopened to rebind, and answered", () -> log().contains(" renewed "));
+        eventually("closed again once bound", () -> lan.openSockets() == 0);
+    }
+
+    @Test
     void expiryRemovesTheAddressThenReacquiresAndRestoresIt() throws Exception {
         HeldLease first = service.acquire(request("c1", netns));
         lan.answering = false;
