@@ -69,7 +69,7 @@ if [ -n "$rt25" ]; then
   launcher[jdk25-plain]=$(script jdk25-plain "$rt25" "$jdk25/bin/java" "$(echo "$line25" | strip_archive)")
   launcher[jdk25-aot-jlink]=$(script jdk25-aot "$rt25" jre/bin/java "$line25")
   order+=(jdk25-plain jdk25-aot-jlink)
-  for flag in -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss512k; do
+  for flag in -XX:+UseSerialGC -Xint -XX:-UsePerfData -Xss512k; do
     if [[ " $line25 " == *" $flag "* ]]; then
       launcher["aot without $flag"]=$(script "aot-no$flag" "$rt25" jre/bin/java "${line25/$flag /}")
       order+=("aot without $flag")
@@ -81,15 +81,12 @@ fi
 launcher[installed]=$work/root/bin/cni-terway
 order+=(installed)
 
-# A real daemon on a private socket, with the JVM options of the DaemonSet's main container, so the RSS
-# printed at the end is the one that container's memory limit must fit.
+# A real daemon on a private socket, started as the DaemonSet's main container starts it (the runtime's
+# bin/terway with the daemon's JVM options, bin/lib/daemon-jvm-opts.sh), so the RSS printed at the end
+# is the one that container's memory limit must fit.
 sock=$work/run/dhcp.sock
 mkdir -p "$work/state"
-daemon_opts=$(grep -A2 'name: TERWAY_JAVA_OPTS' "$root/manifests/terway-daemonset.yaml" \
-  | sed -n 's/.*value: "\(.*\)"/\1/p' | tail -n1)
-echo "daemon JVM options (manifests/terway-daemonset.yaml, main container): ${daemon_opts:-<none found>}"
-TERWAY_JAVA_OPTS=$daemon_opts "$built/bin/terway" dhcp daemon --socket "$sock" \
-  --state-dir "$work/state" > "$work/daemon.log" 2>&1 &
+"$built/bin/terway" dhcp daemon --socket "$sock" --state-dir "$work/state" > "$work/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { echo "startup: the daemon did not start:" >&2; cat "$work/daemon.log" >&2; exit 1; }

@@ -232,6 +232,21 @@ class InstallIT {
                     "SIGTERM keeps the bridge: " + Files.readString(log));
             assertTrue(Files.readString(log).contains("terway dhcp daemon stopped"), Files.readString(log));
             assertTrue(node.ping(lab.gateway().ipv4()), "the node still reaches its gateway through the bridge");
+
+            // With the daemon gone: ADD asks the runtime to retry; DEL runs in-process, which loads the
+            // libraries the thin client keeps off its class path from the installed runtime.
+            String pod2 = lab.addNamespace("pod2");
+            String conf = pluginConfig(Files.readString(confDir.resolve(InstallTarget.CONFLIST)));
+            Map<String, String> env = new java.util.HashMap<>(Map.of("CNI_COMMAND", "ADD",
+                    "CNI_CONTAINERID", "installit2", "CNI_NETNS", "/run/netns/" + pod2, "CNI_IFNAME", "eth0",
+                    "CNI_PATH", binDir.toString()));
+            Result retry = plugin(node.ns(), env, conf);
+            assertEquals(1, retry.exit(), retry::describe);
+            assertEquals(11, JSON.readTree(retry.stdout()).path("code").asInt(), retry::describe);
+            env.put("CNI_COMMAND", "DEL");
+            Result localDel = plugin(node.ns(), env, conf);
+            assertEquals(0, localDel.exit(), localDel::describe);
+            assertEquals("", localDel.stdout(), localDel::describe);
         }
     }
 
