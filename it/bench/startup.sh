@@ -9,9 +9,9 @@
 #   jdk17-appcds-jlink  a JDK 17 jlink runtime with a static AppCDS archive (bin/build-runtime with JDK 17)
 #   jdk25-plain         JDK 25 and its default CDS archive, no AOT cache
 #   jdk25-aot-jlink     a JDK 25 jlink runtime with an AOT cache (bin/build-runtime with JDK >= 25)
-#   installed           jdk25-aot-jlink (or whatever Maven built) through `terway install`'s launcher in
+#   installed           the runtime Maven built (JDK 17 + AppCDS) through `terway install`'s launcher in
 #                       a temporary CNI bin dir: what kubelet actually runs
-#   aot without FLAG    jdk25-aot-jlink with one of the launcher's flags left out (why each is there)
+#   shipped without FLAG  the runtime Maven built with one of its launcher's flags left out
 #   go-bridge           the reference Go `bridge` plugin's VERSION (containernetworking-plugins), for scale
 # Verbs: VERSION (answered by the client itself) and STATUS, forwarded over the socket to a real daemon
 # started here on a private socket (it answers "bridge missing": the round trip is what is measured).
@@ -69,13 +69,15 @@ if [ -n "$rt25" ]; then
   launcher[jdk25-plain]=$(script jdk25-plain "$rt25" "$jdk25/bin/java" "$(echo "$line25" | strip_archive)")
   launcher[jdk25-aot-jlink]=$(script jdk25-aot "$rt25" jre/bin/java "$line25")
   order+=(jdk25-plain jdk25-aot-jlink)
-  for flag in -XX:+UseSerialGC -Xint -XX:-UsePerfData -Xss512k; do
-    if [[ " $line25 " == *" $flag "* ]]; then
-      launcher["aot without $flag"]=$(script "aot-no$flag" "$rt25" jre/bin/java "${line25/$flag /}")
-      order+=("aot without $flag")
-    fi
-  done
 fi
+# Why each flag of the shipped launcher is there: the shipped runtime with one flag left out.
+line_built=$(launch_line "$built")
+for flag in -XX:+UseSerialGC -Xint -XX:-UsePerfData; do
+  if [[ " $line_built " == *" $flag "* ]]; then
+    launcher["shipped without $flag"]=$(script "shipped-no$flag" "$built" jre/bin/java "${line_built/$flag /}")
+    order+=("shipped without $flag")
+  fi
+done
 # What kubelet runs: the launcher `terway install` writes, which execs the installed runtime's.
 "$built/bin/terway" install --cni-bin-dir "$work/root/bin" --cni-conf-dir "$work/root/conf" > /dev/null
 launcher[installed]=$work/root/bin/cni-terway
@@ -109,7 +111,7 @@ if "$( [ -x /usr/lib/cni/bridge ] && echo yes )" == "yes":
     spec.append({"name": "go-bridge VERSION", "argv": ["/usr/lib/cni/bridge"], "env": dict(env, CNI_COMMAND="VERSION"),
                  "stdin": None})
 for n in names:
-    if not n.startswith("aot without"):
+    if not n.startswith("shipped without"):
         spec.append({"name": n + " STATUS", "argv": [launchers[n]], "env": dict(env, CNI_COMMAND="STATUS"),
                      "stdin": status, "ok_exit": [0, 1]})
 json.dump(spec, open(out, "w"))

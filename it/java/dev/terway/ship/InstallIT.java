@@ -180,6 +180,30 @@ class InstallIT {
         assertTrue(reply.path("supportedVersions").toString().contains("0.3.1"), v::describe);
         assertEquals("", v.stderr(), "nothing on stderr: JVM warnings would go there");
 
+        // The copy's class-data archive is still valid (the launcher says -Xshare:auto, which would quietly
+        // run without it): the same command with the archive required must start.
+        Path installedRuntime = binDir.resolve("terway-runtime").resolve(id);
+        String line = Files.readAllLines(installedRuntime.resolve("bin/cni-terway")).stream()
+                .filter(l -> l.startsWith("exec jre/bin/java ")).findFirst().orElseThrow();
+        List<String> strict = new ArrayList<>(List.of(line.substring("exec ".length(), line.lastIndexOf(" \"$@\""))
+                .split(" ")));
+        strict.replaceAll(a -> a.equals("-Xshare:auto") ? "-Xshare:on" : a);
+        if (strict.stream().anyMatch(a -> a.startsWith("-XX:AOTCache="))) {
+            strict.add(1, "-XX:AOTMode=on");
+        }
+        ProcessBuilder pb = new ProcessBuilder(strict).directory(installedRuntime.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("strict.out").toFile());
+        pb.environment().clear();
+        pb.environment().put("CNI_COMMAND", "VERSION");
+        Process p = pb.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(tmp.resolve("strict.out"));
+        assertEquals(0, p.waitFor(), "archive required: " + strict + ": " + out);
+        assertTrue(out.contains("supportedVersions"), out);
+
         // The hiding works: the machine's own java cannot run in that environment.
         Result java = run(List.of("unshare", "--mount", "--propagation", "private", "/bin/sh", noJava.toString(),
                 "env", "-i", HOST_PATH, "java", "-version"), "");
