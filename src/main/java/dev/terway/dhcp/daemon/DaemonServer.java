@@ -66,7 +66,7 @@ public final class DaemonServer implements AutoCloseable {
         this.daemonUser = daemonUser;
         this.root = root;
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(maxParallel, maxParallel, 30, TimeUnit.SECONDS,
+        this.workers = new ThreadPoolExecutor(maxParallel, maxParallel, 5, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(4 * maxParallel), r -> {
                     Thread t = new Thread(r, "terway-request-" + n.incrementAndGet());
                     t.setDaemon(true);
@@ -178,6 +178,7 @@ public final class DaemonServer implements AutoCloseable {
         try (connection) {
             Response response = answer(connection);
             write(connection, response);
+            drain(connection);
         } catch (IOException e) {
             // The client went away or was cut off; nobody is left to tell.
             if (!closing) {
@@ -255,6 +256,31 @@ public final class DaemonServer implements AutoCloseable {
             }
         } catch (AsynchronousCloseException e) {
             throw new IOException("the client sent no complete request within " + READ_DEADLINE.toSeconds() + " s", e);
+        } finally {
+            cutOff.cancel(false);
+        }
+    }
+
+    /**
+     * Reads and drops what the client still sends (a refused or oversized request) after the response
+     * went out. Closing a unix socket with unread data resets the connection, and the client would see
+     * ECONNRESET instead of the response. Bounded by the read deadline.
+     */
+    private void drain(SocketChannel connection) throws IOException {
+        ScheduledFuture<?> cutOff = deadlines.schedule(() -> {
+            try {
+                connection.close();
+            } catch (IOException ignored) {
+                // closing is the point
+            }
+        }, READ_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            ByteBuffer sink = ByteBuffer.allocate(8192);
+            while (connection.read(sink.clear()) >= 0) {
+                // discard
+            }
+        } catch (ClosedChannelException e) {
+            // cut off by the deadline
         } finally {
             cutOff.cancel(false);
         }
