@@ -1,5 +1,6 @@
 package dev.terway.cli.dhcp;
 
+import dev.terway.cni.handler.CniOps;
 import dev.terway.dhcp.daemon.DaemonLog;
 import dev.terway.dhcp.daemon.DaemonServer;
 import dev.terway.dhcp.daemon.DhcpLeaseService;
@@ -87,7 +88,10 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                 LeaseTimer.of(scheduler, clock), clock, log);
         int restored = leases.restoreAll();
 
-        RequestHandlers handlers = new LeaseOps(leases, timeout).registerOn(RequestHandlers.builder()).build();
+        RequestHandlers.Builder ops = new LeaseOps(leases, timeout).registerOn(RequestHandlers.builder());
+        // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
+        CniOps.registerOn(ops, leases, audit.recording(commands), socket.socket(), clock, log::info);
+        RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
         log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
                 + restored + " stored lease(s) taken up");

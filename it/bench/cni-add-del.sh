@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# ADD and DEL latency of cni-terway, side by side with the reference plugins (bridge + dhcp IPAM, with
+# its `dhcp daemon`), in one run on a sandbox LAN (dnsmasq --no-ping). Each plugin gets its own node
+# namespace prepared with `terway setup`; pods are plain namespaces. The plugins are invoked exactly as a
+# runtime does (inside the node namespace, CNI_* in the environment, the config on stdin) and timed from
+# the outside, JVM start included. Prints p50/p95/max in ms over 20 sequential and 20 parallel pods.
+#
+#   sudo bash it/bench/cni-add-del.sh [PODS]     (default 20; needs a built checkout: it/lib/prepare.sh)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+pods=${1:-20}
+[ -d "$root/target/classes" ] && [ -d "$root/target/lib" ] ||
+  { echo "cni-add-del: terway is not built; run 'sudo bash it/lib/prepare.sh' first" >&2; exit 1; }
+ref_dir=/usr/lib/cni
+[ -x "$ref_dir/bridge" ] && [ -x "$ref_dir/dhcp" ] ||
+  { echo "cni-add-del: the reference plugins are missing ($ref_dir/bridge, dhcp): apt-get install containernetworking-plugins" >&2; exit 1; }
+
+# shellcheck source=../lib/lab.sh
+source "$root/it/lib/lab.sh"
+lab_init
+lab_build_lan
+lab_add_host gw 1
+lab_start_dnsmasq
+lab_add_node n1
+lab_configure_static_node n1 10
+lab_add_node n2
+lab_configure_static_node n2 11
+for n in n1 n2; do
+  ns_var="LAB_NS_$n"
+  ip netns exec "${!ns_var}" "$root/bin/terway" setup --iface eth0 --state-dir "$LAB_DIR/setup-$n" \
+    > "$LAB_DIR/setup-$n.log" 2>&1 || { cat "$LAB_DIR/setup-$n.log" >&2; exit 1; }
+done
+
+mkdir -p "$LAB_DIR/terway" "$LAB_DIR/ref"
+terway_sock="$LAB_DIR/terway/dhcp.sock"
+ref_sock="$LAB_DIR/ref/dhcp.sock"
+lab_bg ip netns exec "$LAB_NS_n1" "$root/bin/terway" dhcp daemon --socket "$terway_sock" \
+  --state-dir "$LAB_DIR/terway/state" > "$LAB_DIR/terway/daemon.log" 2>&1
+lab_bg ip netns exec "$LAB_NS_n2" "$ref_dir/dhcp" daemon -socketpath "$ref_sock" > "$LAB_DIR/ref/daemon.log" 2>&1
+for i in $(seq 300); do [ -S "$terway_sock" ] && [ -S "$ref_sock" ] && break; sleep 0.1; done
+[ -S "$terway_sock" ] || { echo "cni-add-del: the terway daemon did not start" >&2; cat "$LAB_DIR/terway/daemon.log" >&2; exit 1; }
+[ -S "$ref_sock" ] || { echo "cni-add-del: the reference dhcp daemon did not start" >&2; cat "$LAB_DIR/ref/daemon.log" >&2; exit 1; }
+
+terway_conf='{"cniVersion":"1.0.0","name":"bench","type":"cni-terway","dhcpSocket":"'$terway_sock'"}'
+ref_conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"mybr0","isGateway":false,"ipMasq":false,"hairpinMode":true,"ipam":{"type":"dhcp","daemonSocketPath":"'$ref_sock'"}}'
+
+# invoke IMPL VERB ID [CPUFILE]: runs one plugin invocation for pod ID, as a runtime would; with CPUFILE,
+# /usr/bin/time writes the plugin's user and system CPU seconds there.
+invoke() {
+  local impl=$1 verb=$2 id=$3 cpu=${4:-/dev/null} node conf plugin
+  if [ "$impl" = terway ]; then node=$LAB_NS_n1; conf=$terway_conf; plugin="$root/bin/cni-terway"
+  else node=$LAB_NS_n2; conf=$ref_conf; plugin="$ref_dir/bridge"; fi
+  printf '%s' "$conf" | ip netns exec "$node" /usr/bin/time -f "%U %S" -o "$cpu" \
+    env -i PATH="$PATH" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
+    CNI_COMMAND="$verb" CNI_CONTAINERID="$id" CNI_NETNS="/run/netns/$LAB_ID-$id" CNI_IFNAME=eth0 \
+    CNI_PATH="$ref_dir" CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=$id" "$plugin"
+}
+
+# timed FILE IMPL VERB ID: appends "exit wall-ms cpu-ms" of one invocation to FILE. The CPU time (user +
+# system of the plugin process tree, 10 ms resolution) does not depend on what else the machine runs.
+timed() {
+  local file=$1 start end rc=0 cpu
+  shift
+  start=${EPOCHREALTIME/./}
+  invoke "$@" "$LAB_DIR/cpu-$3-$2" > "$LAB_DIR/last-$3-$2.out" 2>&1 || rc=$?
+  end=${EPOCHREALTIME/./}
+  if [ "$rc" != 0 ]; then
+    echo "cni-add-del: $1 $2 of $3 failed (exit $rc):" >&2
+    cat "$LAB_DIR/last-$3-$2.out" >&2
+  fi
+  cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$LAB_DIR/cpu-$3-$2" 2>/dev/null || echo 0)
+  echo "$rc $(( (end - start) / 1000 )) $cpu" >> "$file"
+}
+
+# stats FILE: "p50 p95 max cpu-p50 failures" of the times in FILE
+stats() {
+  local cpu
+  cpu=$(awk '{ print $3 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { printf "%d", v[int((NR - 1) * 0.5) + 1] }')
+  awk '{ print $2 }' "$1" | sort -n | awk '
+    { v[NR] = $1 } END {
+      i50 = int((NR - 1) * 0.50) + 1; i95 = int((NR - 1) * 0.95 + 0.999) ; if (i95 < 1) i95 = 1
+      printf "%6d %6d %6d", v[i50], v[i95], v[NR] }'
+  printf ' %7d %4d\n' "$cpu" "$(awk '$1 != 0' "$1" | wc -l)"
+}
+
+run_round() {
+  local impl=$1 mode=$2 prefix=$3 i
+  for i in $(seq "$pods"); do lab_ns_add "$prefix$i" > /dev/null; done
+  local add="$LAB_DIR/$impl-$mode-add.t" del="$LAB_DIR/$impl-$mode-del.t"
+  : > "$add"; : > "$del"
+  if [ "$mode" = sequential ]; then
+    for i in $(seq "$pods"); do timed "$add" "$impl" ADD "$prefix$i"; done
+    for i in $(seq "$pods"); do timed "$del" "$impl" DEL "$prefix$i"; done
+  else
+    # wait for these jobs only: a bare `wait` would also wait for the lab's daemons
+    local jobs=()
+    for i in $(seq "$pods"); do timed "$add" "$impl" ADD "$prefix$i" & jobs+=($!); done
+    wait "${jobs[@]}"
+    jobs=()
+    for i in $(seq "$pods"); do timed "$del" "$impl" DEL "$prefix$i" & jobs+=($!); done
+    wait "${jobs[@]}"
+  fi
+  for i in $(seq "$pods"); do _lab_delete_ns "$LAB_ID-$prefix$i"; done
+}
+
+# Warm-up: the first invocations of a long-running daemon include its class loading and JIT; a node's
+# daemon is warm after its first pods. Not counted.
+for impl in terway ref; do
+  lab_ns_add "w-$impl" > /dev/null
+  for i in 1 2 3; do
+    invoke "$impl" ADD "w-$impl" > "$LAB_DIR/warm.out" 2>&1 || { echo "cni-add-del: warm-up ADD ($impl) failed:" >&2; cat "$LAB_DIR/warm.out" >&2; exit 1; }
+    invoke "$impl" DEL "w-$impl" > "$LAB_DIR/warm.out" 2>&1 || { echo "cni-add-del: warm-up DEL ($impl) failed:" >&2; cat "$LAB_DIR/warm.out" >&2; exit 1; }
+  done
+done
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+for impl in terway ref; do
+  run_round "$impl" sequential "s$impl"
+  run_round "$impl" parallel "p$impl"
+done
+
+# daemon-side time of each verb, from the daemon's "cni VERB id/if exit N in M ms" lines
+daemon_stats() {
+  grep -o "cni $1 [^ ]* exit 0 in [0-9]* ms" "$LAB_DIR/terway/daemon.log" | awk '{print $(NF-1)}' | sort -n |
+    awk '{v[NR]=$1} END { if (NR) printf "p50 %d ms, p95 %d ms (%d calls)", v[int((NR-1)*0.5)+1], v[int((NR-1)*0.95+0.999)], NR }'
+}
+echo "terway daemon-side time (warm-up included): ADD $(daemon_stats ADD); DEL $(daemon_stats DEL)"
+echo "cni ADD/DEL latency, ms, $pods pods per row ($(nproc) cores; JVM start included for cni-terway)"
+echo "load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every row)"
+printf '%-34s %-4s %6s %6s %6s %7s %4s\n' plugin verb p50 p95 max cpu-p50 fail
+for impl in terway ref; do
+  label=$([ "$impl" = terway ] && echo "cni-terway" || echo "bridge+dhcp (reference)")
+  for mode in sequential parallel; do
+    for verb in add del; do
+      printf '%-34s %-4s %s\n' "$label $mode" "${verb^^}" "$(stats "$LAB_DIR/$impl-$mode-$verb.t")"
+    done
+  done
+done

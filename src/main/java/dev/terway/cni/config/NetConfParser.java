@@ -1,0 +1,152 @@
+package dev.terway.cni.config;
+
+import dev.terway.cni.result.CniResult;
+import dev.terway.cni.result.Dns;
+import dev.terway.cni.result.ResultReader;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.cni.spec.ConfigFields;
+import dev.terway.cni.spec.CniVersion;
+import dev.terway.cni.spec.InvocationValidator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a network configuration object into a {@link NetConf}. Unknown members are tolerated (runtimes
+ * and operators add their own); a known member of the wrong type or with an impossible value is an
+ * "invalid network config" error (7) naming the member.
+ */
+public final class NetConfParser {
+
+    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+
+    private NetConfParser() {
+    }
+
+    public static NetConf parse(Map<String, Object> json) throws CniException {
+        if (json.containsKey("plugins") && !json.containsKey("type")) {
+            throw new CniException(CniErrorCode.INVALID_NETWORK_CONFIG,
+                    "invalid network config: got a network configuration list (\"plugins\"); a runtime passes"
+                            + " each plugin its own entry, with cniVersion and name added");
+        }
+        String cniVersion = ConfigFields.requiredString(json, "cniVersion", "");
+        if (!CniVersion.isSupported(cniVersion)) {
+            throw new CniException(CniErrorCode.INCOMPATIBLE_VERSION,
+                    "incompatible CNI versions: cniVersion \"" + cniVersion + "\" is not supported",
+                    "supported versions: " + String.join(", ", CniVersion.SUPPORTED));
+        }
+        String name = ConfigFields.requiredString(json, "name", "");
+        String type = ConfigFields.requiredString(json, "type", "");
+        String bridge = ConfigFields.string(json, "bridge", "").orElse(NetConf.DEFAULT_BRIDGE);
+        String bridgeProblem = InvocationValidator.interfaceNameProblem(bridge);
+        if (bridgeProblem != null) {
+            throw ConfigFields.invalidValue("bridge", bridge, "not an interface name: " + bridgeProblem);
+        }
+        String socket = ConfigFields.string(json, "dhcpSocket", "").orElse("/run/terway/dhcp.sock");
+        if (!socket.startsWith("/")) {
+            throw ConfigFields.invalidValue("dhcpSocket", socket, "must be an absolute path");
+        }
+        Optional<Ipv4Cidr> serviceCidr = Optional.empty();
+        Optional<String> service = ConfigFields.string(json, "serviceCIDR", "");
+        if (service.isPresent() && !service.get().isEmpty()) {
+            serviceCidr = Optional.of(serviceCidr(service.get()));
+        }
+        boolean hairpin = ConfigFields.bool(json, "hairpinMode", "").orElse(true);
+        Optional<Long> mtu = ConfigFields.integer(json, "mtu", "", 68, 65535);
+        Optional<NetConf.IpamConf> ipam = ipam(json);
+        Dns dns = ResultReader.readDns(ConfigFields.object(json, "dns", ""), "dns");
+        Optional<CniResult> prevResult = Optional.empty();
+        Optional<Map<String, Object>> prev = ConfigFields.object(json, "prevResult", "");
+        if (prev.isPresent()) {
+            prevResult = Optional.of(ResultReader.read(prev.get(), "prevResult"));
+        }
+        NetConf.RuntimeConfig runtimeConfig = runtimeConfig(json);
+        ConfigFields.object(json, "args", ""); // free-form, but must be an object when present
+        Duration dhcpTimeout = ConfigFields.integer(json, "dhcpTimeoutSeconds", "", 1, 300)
+                .map(Duration::ofSeconds).orElse(NetConf.DEFAULT_DHCP_TIMEOUT);
+        List<NetConf.Attachment> attachments = attachments(json);
+        return new NetConf(cniVersion, name, type, bridge, Path.of(socket), serviceCidr, hairpin,
+                mtu.isPresent() ? OptionalInt.of(mtu.get().intValue()) : OptionalInt.empty(), ipam, dns,
+                prevResult, runtimeConfig, dhcpTimeout, attachments);
+    }
+
+    private static Ipv4Cidr serviceCidr(String text) throws CniException {
+        if (text.indexOf(':') >= 0) {
+            throw new CniException(CniErrorCode.UNSUPPORTED_FIELD,
+                    "unsupported field value: serviceCIDR \"" + text + "\" is IPv6; terway routes IPv4 only");
+        }
+        Ipv4Cidr cidr = Ipv4Cidr.parseOrNull(text);
+        if (cidr == null) {
+            throw ConfigFields.invalidValue("serviceCIDR", text, "must be an IPv4 network such as 10.96.0.0/12");
+        }
+        if (!cidr.networkCidr().equals(cidr)) {
+            throw ConfigFields.invalidValue("serviceCIDR", text, "has host bits set; the network is "
+                    + cidr.networkCidr());
+        }
+        return cidr;
+    }
+
+    private static Optional<NetConf.IpamConf> ipam(Map<String, Object> json) throws CniException {
+        Optional<Map<String, Object>> section = ConfigFields.object(json, "ipam", "");
+        if (section.isEmpty() || section.get().isEmpty()) {
+            return Optional.empty();
+        }
+        String type = ConfigFields.requiredString(section.get(), "type", "ipam");
+        if (type.indexOf('/') >= 0 || type.equals(".") || type.equals("..")) {
+            throw ConfigFields.invalidValue("ipam.type", type, "must be the file name of a plugin on CNI_PATH");
+        }
+        return Optional.of(new NetConf.IpamConf(type, section.get()));
+    }
+
+    private static NetConf.RuntimeConfig runtimeConfig(Map<String, Object> json) throws CniException {
+        Optional<Map<String, Object>> rc = ConfigFields.object(json, "runtimeConfig", "");
+        if (rc.isEmpty()) {
+            return NetConf.RuntimeConfig.none();
+        }
+        List<String> ips = ConfigFields.strings(rc.get(), "ips", "runtimeConfig");
+        Optional<CniArgs.RequestedAddress> ip = Optional.empty();
+        for (int i = 0; i < ips.size(); i++) {
+            String text = ips.get(i);
+            String field = "runtimeConfig.ips[" + i + "]";
+            if (text.indexOf(':') >= 0) {
+                throw new CniException(CniErrorCode.UNSUPPORTED_FIELD, "unsupported field value: " + field + " \""
+                        + text + "\" is IPv6; terway configures IPv4 only");
+            }
+            Optional<CniArgs.RequestedAddress> parsed = CniArgs.RequestedAddress.parse(text, field);
+            if (parsed.isEmpty()) {
+                throw ConfigFields.invalidValue(field, text, "must be an IPv4 address, optionally with /prefix");
+            }
+            if (ip.isPresent()) {
+                throw new CniException(CniErrorCode.UNSUPPORTED_FIELD,
+                        "unsupported field value: runtimeConfig.ips has more than one IPv4 address; a pod"
+                                + " interface gets one");
+            }
+            ip = parsed;
+        }
+        Optional<String> mac = ConfigFields.string(rc.get(), "mac", "runtimeConfig");
+        if (mac.isPresent() && !MAC.matcher(mac.get()).matches()) {
+            throw ConfigFields.invalidValue("runtimeConfig.mac", mac.get(), "must be a MAC such as 02:42:ac:11:00:02");
+        }
+        return new NetConf.RuntimeConfig(ip, mac.map(m -> m.toLowerCase(java.util.Locale.ROOT)));
+    }
+
+    private static List<NetConf.Attachment> attachments(Map<String, Object> json) throws CniException {
+        // libcni sends the list under both names (a typo in an earlier spec draft); either is read.
+        String key = json.containsKey("cni.dev/valid-attachments") ? "cni.dev/valid-attachments"
+                : "cni.dev/attachments";
+        List<NetConf.Attachment> out = new ArrayList<>();
+        List<Map<String, Object>> items = ConfigFields.objects(json, key, "");
+        for (int i = 0; i < items.size(); i++) {
+            String at = key + "[" + i + "]";
+            out.add(new NetConf.Attachment(ConfigFields.requiredString(items.get(i), "containerID", at),
+                    ConfigFields.requiredString(items.get(i), "ifname", at)));
+        }
+        return out;
+    }
+}

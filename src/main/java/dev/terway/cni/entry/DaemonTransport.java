@@ -1,0 +1,15 @@
+package dev.terway.cni.entry;
+
+import dev.terway.cni.spec.CniReply;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Sends one `cni` request to the daemon and returns its `<status>\n<body>` answer as a reply. */
+public interface DaemonTransport {
+
+    /**
+     * @throws DaemonUnreachableException when no connection could be made (the request was not sent)
+     * @throws IOException                when the exchange broke after connecting, or the answer is malformed
+     */
+    CniReply exchange(Path socket, String requestJson) throws IOException;
+}

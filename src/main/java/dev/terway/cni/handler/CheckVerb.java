@@ -1,0 +1,107 @@
+package dev.terway.cni.handler;
+
+import dev.terway.cni.config.CniArgs;
+import dev.terway.cni.config.NetConf;
+import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.pod.NodeObserver;
+import dev.terway.cni.pod.VethNames;
+import dev.terway.cni.result.CniResult;
+import dev.terway.cni.result.ResultInterface;
+import dev.terway.cni.result.ResultIp;
+import dev.terway.cni.result.ResultRoute;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.cni.spec.CniReply;
+import dev.terway.cni.spec.CniRequest;
+import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Link;
+import dev.terway.netstate.Route;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * CHECK: the attachment is still what ADD reported in prevResult. The pod interface exists in the netns
+ * with its MAC and every address prevResult lists for it; the routes prevResult lists are there; the host
+ * veth is on the bridge; and the address is still held (a DHCP lease, or the IPAM plugin's own CHECK).
+ */
+final class CheckVerb {
+
+    private final VerbContext ctx;
+
+    CheckVerb(VerbContext ctx) {
+        this.ctx = ctx;
+    }
+
+    CniReply run(CniRequest request, NetConf conf) throws CniException {
+        CniResult prev = conf.prevResult().orElseThrow(() -> new CniException(CniErrorCode.INVALID_NETWORK_CONFIG,
+                "invalid network config: CHECK needs prevResult, the result of the ADD to check"));
+        Path netns = Path.of(request.netns());
+        if (!Files.exists(netns)) {
+            throw new CniException(CniErrorCode.UNKNOWN_CONTAINER,
+                    "network namespace " + netns + " (CNI_NETNS) does not exist");
+        }
+        int index = podInterfaceIndex(prev, request.ifname(), netns);
+        ResultInterface expected = prev.interfaces().get(index);
+        NodeObserver.PodInterface actual = ctx.observer().podInterface(netns, request.ifname())
+                .orElseThrow(() -> failed("interface " + request.ifname() + " is missing from " + netns));
+        if (expected.mac().isPresent() && !expected.mac().get().equalsIgnoreCase(actual.link().mac())) {
+            throw failed("interface " + request.ifname() + " has MAC " + actual.link().mac() + ", prevResult says "
+                    + expected.mac().get());
+        }
+        for (ResultIp ip : prev.ips()) {
+            if (ip.interfaceIndex().isPresent() && ip.interfaceIndex().getAsInt() != index) {
+                continue;
+            }
+            if (actual.addresses().stream().map(IpAddress::cidr).noneMatch(ip.address()::equals)) {
+                throw failed("address " + ip.address() + " is missing from " + request.ifname() + " in " + netns);
+            }
+        }
+        List<Route> routes = ctx.observer().podRoutes(netns);
+        for (ResultRoute r : prev.routes()) {
+            if (r.dst().indexOf(':') >= 0) {
+                continue; // IPv6: not terway's
+            }
+            String dst = r.dst().equals("0.0.0.0/0") ? "default" : r.dst();
+            boolean present = routes.stream().anyMatch(route -> route.dst().equals(dst)
+                    && (r.gw().isEmpty() || route.gateway().equals(r.gw())));
+            if (!present) {
+                throw failed("route to " + r.dst() + r.gw().map(g -> " via " + g).orElse("") + " is missing from "
+                        + netns);
+            }
+        }
+        String hostVeth = VethNames.hostVeth(request.containerId(), request.ifname());
+        Link host = ctx.observer().link(hostVeth)
+                .orElseThrow(() -> failed("host veth " + hostVeth + " of " + request.ifname() + " is missing"));
+        if (!host.master().equals(Optional.of(conf.bridge()))) {
+            throw failed("host veth " + hostVeth + " is not attached to bridge " + conf.bridge());
+        }
+        AddressChoice choice = AddressChoice.of(conf, CniArgs.parse(request.cniArgs()));
+        if (choice.isDelegated()) {
+            ctx.ipam().check(request, choice.delegated().get().type());
+        } else if (choice.isDhcp()) {
+            Optional<Set<LeaseGateway.Attachment>> held = ctx.leases().held();
+            if (held.isPresent() && !held.get().contains(new LeaseGateway.Attachment(request.containerId(),
+                    request.ifname()))) {
+                throw failed("the DHCP daemon holds no lease for " + request.containerId() + "/" + request.ifname());
+            }
+        }
+        return CniReply.empty();
+    }
+
+    private static int podInterfaceIndex(CniResult prev, String ifname, Path netns) throws CniException {
+        for (int i = 0; i < prev.interfaces().size(); i++) {
+            ResultInterface candidate = prev.interfaces().get(i);
+            if (candidate.name().equals(ifname) && candidate.sandbox().isPresent()) {
+                return i;
+            }
+        }
+        throw failed("prevResult lists no interface " + ifname + " inside " + netns);
+    }
+
+    private static CniException failed(String what) {
+        return new CniException(CniErrorCode.CHECK_FAILED, "CHECK failed: " + what);
+    }
+}

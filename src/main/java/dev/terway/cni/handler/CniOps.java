@@ -1,0 +1,76 @@
+package dev.terway.cni.handler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.terway.cni.ipam.DaemonLeaseGateway;
+import dev.terway.cni.ipam.DelegatedIpam;
+import dev.terway.cni.ipam.PendingReleases;
+import dev.terway.cni.spec.CniExecutor;
+import dev.terway.cni.spec.CniInvocation;
+import dev.terway.cni.spec.CniReply;
+import dev.terway.dhcp.daemon.LeaseService;
+import dev.terway.dhcp.daemon.RequestHandler;
+import dev.terway.dhcp.daemon.RequestHandlers;
+import dev.terway.dhcp.daemon.Response;
+import dev.terway.plan.CommandRunner;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The daemon's "cni" op: {@code {"op":"cni","env":{…},"stdin":"…"}} in, {@code <exit code>\n<stdout>} out,
+ * exactly what `cni-terway` must exit with and print.
+ */
+public final class CniOps implements RequestHandler {
+
+    public static final String OP = "cni";
+
+    private final CniExecutor service;
+    private final Consumer<String> log;
+
+    public CniOps(CniExecutor service, Consumer<String> log) {
+        this.service = service;
+        this.log = log;
+    }
+
+    /**
+     * Registers the op on the daemon's registry. Pending releases queued beside {@code socket} by DELs that
+     * ran while the daemon was down are released now and before every request.
+     */
+    public static RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers, LeaseService leases,
+                                                     CommandRunner runner, Path socket, Clock clock,
+                                                     Consumer<String> log) {
+        DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
+        PendingReleases pending = PendingReleases.besideSocket(socket);
+        Runnable drain = () -> pending.drain(gateway, log);
+        drain.run();
+        CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain);
+        return handlers.register(OP, new CniOps(service, log));
+    }
+
+    @Override
+    public Response handle(JsonNode request) {
+        JsonNode env = request.get("env");
+        JsonNode stdin = request.get("stdin");
+        if (env == null || !env.isObject() || stdin == null || !stdin.isTextual()) {
+            return Response.error("bad cni request: it needs \"env\" (an object of strings) and \"stdin\" (a string)");
+        }
+        Map<String, String> vars = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = env.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                return Response.error("bad cni request: env." + e.getKey() + " must be a string");
+            }
+            vars.put(e.getKey(), e.getValue().asText());
+        }
+        long start = System.nanoTime();
+        CniReply reply = service.execute(new CniInvocation(vars, stdin.asText()));
+        // One line per invocation: what the runtime asked, for which attachment, how it ended, how long it took.
+        log.accept("cni " + vars.getOrDefault(CniInvocation.CNI_COMMAND, "?") + " "
+                + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-") + "/" + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-")
+                + " exit " + reply.exitCode() + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        return new Response(reply.exitCode(), reply.stdout());
+    }
+}

@@ -1,0 +1,73 @@
+package dev.terway.cni.handler;
+
+import dev.terway.cni.config.NetConf;
+import dev.terway.cni.config.NetConfParser;
+import dev.terway.cni.ipam.DelegatedIpam;
+import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.cni.spec.CniExecutor;
+import dev.terway.cni.spec.CniInvocation;
+import dev.terway.cni.spec.CniReply;
+import dev.terway.cni.spec.CniRequest;
+import dev.terway.cni.spec.InvocationValidator;
+import dev.terway.cni.spec.Verb;
+import dev.terway.plan.CommandRunner;
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * The CNI verbs, from an invocation to the reply `cni-terway` exits with. One implementation for both
+ * places it runs: inside the daemon (leases from its LeaseService) and inside `cni-terway` when the daemon
+ * is down (DEL only, releases queued for the daemon).
+ */
+public final class CniService implements CniExecutor {
+
+    private final VerbContext ctx;
+    private final Runnable beforeEachRequest;
+
+    public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
+                      Consumer<String> log, Runnable beforeEachRequest) {
+        this.ctx = VerbContext.of(runner, leases, ipam, clock, log);
+        this.beforeEachRequest = beforeEachRequest;
+    }
+
+    @Override
+    public CniReply execute(CniInvocation invocation) {
+        Verb verb;
+        try {
+            verb = InvocationValidator.verb(invocation);
+        } catch (CniException e) {
+            return e.toReply(InvocationValidator.errorVersion(invocation));
+        }
+        if (verb == Verb.VERSION) {
+            return InvocationValidator.version(invocation);
+        }
+        String version = InvocationValidator.errorVersion(invocation);
+        try {
+            CniRequest request = InvocationValidator.validate(invocation);
+            version = request.cniVersion();
+            NetConf conf = NetConfParser.parse(request.config());
+            beforeEachRequest.run();
+            return switch (verb) {
+                case ADD -> new AddVerb(ctx).run(request, conf);
+                case DEL -> new DelVerb(ctx).run(request, conf);
+                case CHECK -> new CheckVerb(ctx).run(request, conf);
+                case GC -> new GcVerb(ctx).run(request, conf);
+                case STATUS -> new StatusVerb(ctx).run(conf);
+                case VERSION -> InvocationValidator.version(invocation);
+            };
+        } catch (CniException e) {
+            log(verb, invocation, e.getMessage());
+            return e.toReply(version);
+        } catch (RuntimeException e) {
+            log(verb, invocation, e.toString());
+            return CniReply.error(version, CniErrorCode.INTERNAL, verb + " failed unexpectedly: " + e, "");
+        }
+    }
+
+    private void log(Verb verb, CniInvocation inv, String what) {
+        ctx.log().accept("cni " + verb + " " + inv.env(CniInvocation.CNI_CONTAINERID) + "/"
+                + inv.env(CniInvocation.CNI_IFNAME) + ": " + what);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.terway.cni.handler;
+
+import dev.terway.cni.config.NetConf;
+import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.pod.VethNames;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.cni.spec.CniReply;
+import dev.terway.cni.spec.CniRequest;
+import dev.terway.netstate.Link;
+import dev.terway.plan.Plan;
+import dev.terway.plan.PlanFailedException;
+import dev.terway.plan.PlanPrinter;
+import dev.terway.plan.Step;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * GC: everything of this network that belongs to an attachment the runtime no longer knows goes. Host
+ * veths on this network's bridge that no valid attachment derives to (and that no ADD in progress is
+ * creating) are deleted; DHCP leases of invalid attachments are released, unless their veth sits on
+ * another bridge (another terway network's). A delegated IPAM plugin gets GC too.
+ */
+final class GcVerb {
+
+    private final VerbContext ctx;
+
+    GcVerb(VerbContext ctx) {
+        this.ctx = ctx;
+    }
+
+    CniReply run(CniRequest request, NetConf conf) throws CniException {
+        Set<LeaseGateway.Attachment> valid = new HashSet<>();
+        Set<String> validVeths = new HashSet<>();
+        for (NetConf.Attachment a : conf.validAttachments()) {
+            valid.add(new LeaseGateway.Attachment(a.containerId(), a.ifname()));
+            validVeths.add(VethNames.hostVeth(a.containerId(), a.ifname()));
+        }
+        Map<String, Link> veths = ctx.observer().terwayVeths().stream()
+                .collect(Collectors.toMap(Link::name, Function.identity(), (a, b) -> a));
+        Plan.Builder deletions = Plan.builder();
+        for (Link veth : veths.values()) {
+            if (veth.master().equals(Optional.of(conf.bridge())) && !validVeths.contains(veth.name())
+                    && !ctx.attachments().isBeingAdded(veth.name())) {
+                deletions.add(Step.of("stale attachment: host veth " + veth.name() + " belongs to no valid"
+                        + " attachment", List.of("ip", "link", "del", veth.name())));
+            }
+        }
+        List<LeaseGateway.Attachment> releases = new ArrayList<>();
+        if (conf.ipam().isEmpty()) {
+            for (LeaseGateway.Attachment held : ctx.leases().held().orElse(Set.of())) {
+                if (valid.contains(held)) {
+                    continue;
+                }
+                Link veth = veths.get(VethNames.hostVeth(held.containerId(), held.ifname()));
+                boolean ours = veth == null || veth.master().equals(Optional.of(conf.bridge()));
+                if (ours && !ctx.attachments().isBeingAdded(VethNames.hostVeth(held.containerId(), held.ifname()))) {
+                    releases.add(held);
+                }
+            }
+        }
+        if (request.dryRun()) {
+            StringBuilder out = new StringBuilder();
+            for (LeaseGateway.Attachment a : releases) {
+                out.append("# release the DHCP lease of ").append(a.containerId()).append('/').append(a.ifname())
+                        .append('\n');
+            }
+            return CniReply.success(out + PlanPrinter.render(deletions.build()));
+        }
+        if (conf.ipam().isPresent()) {
+            ctx.ipam().gc(request, conf.ipam().get().type());
+        }
+        for (LeaseGateway.Attachment a : releases) {
+            ctx.leases().release(a.containerId(), a.ifname());
+            ctx.log().accept("GC: released the lease of stale attachment " + a.containerId() + "/" + a.ifname());
+        }
+        List<String> failures = new ArrayList<>();
+        for (Step step : deletions.build().steps()) {
+            try {
+                ctx.plans().run(new Plan(List.of(step)));
+                ctx.log().accept("GC: " + step.reason());
+            } catch (PlanFailedException e) {
+                if (ctx.observer().linkExists(step.argv().get(3))) {
+                    failures.add(e.getMessage());
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new CniException(CniErrorCode.TEARDOWN_FAILED, "GC could not delete " + failures.size()
+                    + " stale host veth(s)", String.join("; ", failures));
+        }
+        return CniReply.empty();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.terway.cni.ipam;
+
+import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.cni.pod.PodAddress;
+import dev.terway.cni.result.Dns;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.dhcp.daemon.AcquireRequest;
+import dev.terway.dhcp.daemon.HeldLease;
+import dev.terway.dhcp.daemon.LeaseException;
+import dev.terway.dhcp.daemon.LeaseRoute;
+import dev.terway.dhcp.daemon.LeaseService;
+import java.net.Inet4Address;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/** Leases from the daemon's own {@link LeaseService}, in-process. */
+public final class DaemonLeaseGateway implements LeaseGateway {
+
+    private final LeaseService leases;
+    private final Clock clock;
+
+    public DaemonLeaseGateway(LeaseService leases, Clock clock) {
+        this.leases = leases;
+        this.clock = clock;
+    }
+
+    @Override
+    public PodAddress acquire(LeaseRequest r) throws CniException {
+        AcquireRequest request = new AcquireRequest(r.containerId(), r.netns(), r.ifname(), r.podNamespace(),
+                r.podName(), r.requestedAddress(), Optional.empty(), Optional.empty(), r.timeout());
+        HeldLease lease;
+        try {
+            lease = leases.acquire(request);
+        } catch (LeaseException e) {
+            throw new CniException(CniErrorCode.TRY_AGAIN_LATER,
+                    "no DHCP lease for " + r.ifname() + " of container " + r.containerId() + " within "
+                            + r.timeout().toSeconds() + " s; try again later", e.getMessage());
+        }
+        return toPodAddress(lease, clock);
+    }
+
+    static PodAddress toPodAddress(HeldLease lease, Clock clock) {
+        List<PodAddress.SourceRoute> routes = new ArrayList<>();
+        for (LeaseRoute r : lease.routes()) {
+            Optional<Inet4Address> via = r.gateway().getHostAddress().equals("0.0.0.0")
+                    ? Optional.empty() : Optional.of(r.gateway());
+            routes.add(new PodAddress.SourceRoute(new Ipv4Cidr(r.destination(), r.prefixLength()), via));
+        }
+        List<String> dns = new ArrayList<>();
+        for (Inet4Address a : lease.dns()) {
+            dns.add(a.getHostAddress());
+        }
+        return new PodAddress(new Ipv4Cidr(lease.address(), lease.prefixLength()), lease.gateway(), routes,
+                new Dns(dns, lease.domain(), lease.search(), List.of()),
+                OptionalLong.of(lease.remainingSeconds(clock.instant())));
+    }
+
+    @Override
+    public boolean release(String containerId, String ifname) {
+        return leases.release(containerId, ifname);
+    }
+
+    @Override
+    public Optional<Set<Attachment>> held() {
+        Set<Attachment> held = new LinkedHashSet<>();
+        for (HeldLease l : leases.list()) {
+            held.add(new Attachment(l.containerId(), l.ifname()));
+        }
+        return Optional.of(held);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.terway.cni.ipam;
+
+import dev.terway.cni.json.JsonSyntaxException;
+import dev.terway.cni.json.JsonText;
+import dev.terway.cni.json.MiniJson;
+import dev.terway.cni.pod.VethNames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Releases that DEL could not hand to the daemon because it was down: one small JSON file per attachment
+ * in {@code <socket dir>/pending-release/}. The daemon's cni handler releases them when it starts and
+ * before each request it serves, so a lease of a deleted pod is never renewed for long.
+ *
+ * <p>The directory sits beside the socket because both ends know the socket path: the thin client from
+ * the network configuration, the daemon from its own option.
+ */
+public final class PendingReleases {
+
+    public static final String DIR_NAME = "pending-release";
+
+    private final Path dir;
+
+    public PendingReleases(Path dir) {
+        this.dir = dir;
+    }
+
+    public static PendingReleases besideSocket(Path socket) {
+        Path parent = socket.toAbsolutePath().getParent();
+        return new PendingReleases(parent.resolve(DIR_NAME));
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Records that the attachment's lease must be released; atomic, so a reader never sees half a file. */
+    public void mark(String containerId, String ifname) {
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("containerId", containerId);
+            entry.put("ifname", ifname);
+            String name = VethNames.hostVeth(containerId, ifname) + ".json";
+            Path tmp = Files.createTempFile(dir, ".tmp-", ".json");
+            Files.writeString(tmp, JsonText.write(entry) + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the pending release of " + containerId + "/" + ifname
+                    + " in " + dir, e);
+        }
+    }
+
+    /** The attachments waiting for release. Unreadable files are reported and skipped. */
+    public List<LeaseGateway.Attachment> pending(Consumer<String> warn) {
+        List<LeaseGateway.Attachment> out = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return out;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "tw*.json")) {
+            for (Path f : files) {
+                try {
+                    Map<String, Object> m = MiniJson.parseObject(Files.readString(f, StandardCharsets.UTF_8));
+                    if (m.get("containerId") instanceof String c && m.get("ifname") instanceof String i) {
+                        out.add(new LeaseGateway.Attachment(c, i));
+                    } else {
+                        warn.accept("pending release " + f + " lacks containerId/ifname; ignored");
+                    }
+                } catch (IOException | JsonSyntaxException e) {
+                    warn.accept("pending release " + f + " is unreadable (" + e.getMessage() + "); ignored");
+                }
+            }
+        } catch (IOException e) {
+            warn.accept("cannot list pending releases in " + dir + ": " + e.getMessage());
+        }
+        return out;
+    }
+
+    public void done(LeaseGateway.Attachment a) {
+        try {
+            Files.deleteIfExists(dir.resolve(VethNames.hostVeth(a.containerId(), a.ifname()) + ".json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the pending release of " + a, e);
+        }
+    }
+
+    /** Releases every pending attachment through {@code gateway}; returns how many were handled. */
+    public int drain(LeaseGateway gateway, Consumer<String> log) {
+        int n = 0;
+        for (LeaseGateway.Attachment a : pending(log)) {
+            boolean released = gateway.release(a.containerId(), a.ifname());
+            log.accept("pending release of " + a.containerId() + "/" + a.ifname() + ": "
+                    + (released ? "lease released" : "no lease was held"));
+            done(a);
+            n++;
+        }
+        return n;
+    }
+}

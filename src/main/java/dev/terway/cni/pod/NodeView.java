@@ -1,0 +1,26 @@
+package dev.terway.cni.pod;
+
+import dev.terway.cni.config.Ipv4Cidr;
+import java.net.Inet4Address;
+import java.util.Optional;
+
+/**
+ * What ADD needs to know about the node (the network namespace the plugin runs in).
+ *
+ * @param bridgeMtu      the bridge's MTU, the default for pod interfaces
+ * @param bridgeAddress  the node's own IPv4 address on the bridge (after `terway setup`, its LAN address)
+ * @param defaultGateway the node's IPv4 default gateway, used when DHCP names no router
+ * @param hostVethExists whether the attachment's host veth is already there (a leftover); ADD first assumes
+ *                       not, and looks only when creating the veth fails
+ */
+public record NodeView(String bridge, boolean bridgeExists, int bridgeMtu, Optional<Ipv4Cidr> bridgeAddress,
+                       Optional<Inet4Address> defaultGateway, boolean hostVethExists) {
+
+    public NodeView withHostVethExists(boolean exists) {
+        return new NodeView(bridge, bridgeExists, bridgeMtu, bridgeAddress, defaultGateway, exists);
+    }
+
+    public NodeView withDefaultGateway(Optional<Inet4Address> gateway) {
+        return new NodeView(bridge, bridgeExists, bridgeMtu, bridgeAddress, gateway, hostVethExists);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.terway.cni.pod;
+
+import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.cni.result.Dns;
+import java.net.Inet4Address;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The address a pod interface gets, wherever it came from (a DHCP lease, a delegated IPAM plugin, or an
+ * operator's pinned address), with what the source said about routing and DNS.
+ *
+ * @param router   the gateway the source named (DHCP option 3, IPAM "gateway"); absent means the node's
+ * @param routes   routes the source named (DHCP option 121, IPAM "routes"); a route without gateway is on-link
+ * @param lifetime seconds the address stays valid (a lease's remaining time); absent means forever
+ */
+public record PodAddress(Ipv4Cidr cidr, Optional<Inet4Address> router, List<SourceRoute> routes, Dns dns,
+                         OptionalLong lifetime) {
+
+    public PodAddress {
+        Objects.requireNonNull(cidr, "cidr");
+        routes = List.copyOf(routes);
+    }
+
+    /** A route as the address source gave it. */
+    public record SourceRoute(Ipv4Cidr destination, Optional<Inet4Address> gateway) {
+    }
+}

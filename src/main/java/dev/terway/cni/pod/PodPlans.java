@@ -1,0 +1,144 @@
+package dev.terway.cni.pod;
+
+import dev.terway.cni.config.Ipv4;
+import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.plan.Plan;
+import dev.terway.plan.Step;
+import java.net.Inet4Address;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The command plans of ADD and DEL, as pure functions of what was observed and what is wanted. ADD has
+ * two halves because the lease is asked for in between: the DHCP exchange runs over the pod interface,
+ * so the link must be up and on the bridge first, and the address plan depends on the lease.
+ */
+public final class PodPlans {
+
+    private PodPlans() {
+    }
+
+    /** {@code nsenter --net=NETNS ip ARGS…}: `ip -n` only takes names under /run/netns, CNI_NETNS is a path. */
+    public static List<String> ipInNetns(Path netns, String... args) {
+        List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + netns, "ip"));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    /** Creates the veth pair, attaches the host side to the bridge and brings both ends up. */
+    public static Plan link(PodSpec spec, NodeView node) {
+        Plan.Builder plan = Plan.builder();
+        if (node.hostVethExists()) {
+            plan.add(Step.of("remove the leftover host veth of an earlier ADD of this attachment",
+                    List.of("ip", "link", "del", spec.hostVeth())));
+        }
+        String mtu = Integer.toString(spec.mtu());
+        plan.add(Step.undoable("create the veth pair: " + spec.hostVeth() + " on the node, " + spec.ifname()
+                        + " in " + spec.netns() + " (deleting either end deletes both)",
+                List.of("ip", "link", "add", "name", spec.hostVeth(), "address", spec.hostMac(), "mtu", mtu,
+                        "type", "veth", "peer", "name", spec.ifname(), "address", spec.podMac(), "mtu", mtu,
+                        "netns", spec.netns().toString()),
+                List.of("ip", "link", "del", spec.hostVeth())));
+        plan.add(Step.of("attach " + spec.hostVeth() + " to bridge " + spec.bridge() + ", label it with its"
+                        + " attachment and bring it up",
+                List.of("ip", "link", "set", "dev", spec.hostVeth(), "master", spec.bridge(), "alias",
+                        VethNames.alias(spec.containerId(), spec.ifname()), "up")));
+        if (spec.hairpin()) {
+            plan.add(Step.of("hairpin mode, so the pod reaches itself through a service address",
+                    List.of("bridge", "link", "set", "dev", spec.hostVeth(), "hairpin", "on")));
+        }
+        plan.add(Step.of("bring " + spec.ifname() + " up in the pod, ready for DHCP",
+                ipInNetns(spec.netns(), "link", "set", "dev", spec.ifname(), "up")));
+        return plan.build();
+    }
+
+    /**
+     * The pod's routes. The default gateway is, in order: a default among the classless static routes,
+     * the router the source named, the node's own default gateway. (RFC 3442 says to ignore the router
+     * option when classless routes are present; a pod still needs a default route, so the router is used
+     * only when the classless routes lack one.) The service network goes via the node's bridge address,
+     * where kube-proxy answers.
+     */
+    public static List<PodRoute> routes(PodAddress address, NodeView node, Optional<Ipv4Cidr> serviceCidr)
+            throws CniException {
+        Ipv4Cidr subnet = address.cidr().networkCidr();
+        List<PodRoute> routes = new ArrayList<>();
+        boolean hasDefault = false;
+        for (PodAddress.SourceRoute r : address.routes()) {
+            if (r.destination().networkCidr().equals(subnet) && r.gateway().isEmpty()) {
+                continue; // the kernel made this one with the address
+            }
+            hasDefault |= r.destination().isDefault();
+            routes.add(new PodRoute(r.destination().networkCidr(), r.gateway(),
+                    r.gateway().map(g -> !subnet.contains(g)).orElse(false),
+                    r.destination().isDefault() ? "default route named by the address source"
+                            : "route named by the address source"));
+        }
+        if (!hasDefault) {
+            Optional<Inet4Address> gateway = address.router().or(node::defaultGateway);
+            if (gateway.isPresent()) {
+                routes.add(0, new PodRoute(new Ipv4Cidr(Ipv4.parseOrNull("0.0.0.0"), 0), gateway,
+                        !subnet.contains(gateway.get()), address.router().isPresent()
+                                ? "default route via the router the address source named"
+                                : "default route via the node's default gateway (the source named no router)"));
+            }
+        }
+        if (serviceCidr.isPresent()) {
+            Inet4Address nodeAddress = node.bridgeAddress().map(Ipv4Cidr::address).orElseThrow(() ->
+                    new CniException(CniErrorCode.NODE_NOT_SET_UP, "bridge " + node.bridge()
+                            + " has no IPv4 address, so there is no node address to route service network "
+                            + serviceCidr.get() + " through; run `terway setup` on this node"));
+            routes.add(new PodRoute(serviceCidr.get(), Optional.of(nodeAddress), !subnet.contains(nodeAddress),
+                    "service network via the node's bridge address, where kube-proxy answers"));
+        }
+        return routes;
+    }
+
+    /** Configures the address (with the lease's lifetime) and the routes inside the pod. */
+    public static Plan address(PodSpec spec, PodAddress address, List<PodRoute> routes) {
+        Plan.Builder plan = Plan.builder();
+        List<String> add = new ArrayList<>(List.of("-4", "addr", "add", address.cidr().toString(), "dev",
+                spec.ifname()));
+        String source = "the pinned address";
+        if (address.lifetime().isPresent()) {
+            String seconds = Long.toString(address.lifetime().getAsLong());
+            add.addAll(List.of("valid_lft", seconds, "preferred_lft", seconds));
+            source = "the lease; it lives as long as the lease, the daemon extends it on renewal";
+        }
+        plan.add(Step.of("address " + address.cidr() + " on " + spec.ifname() + " from " + source,
+                ipInNetns(spec.netns(), add.toArray(String[]::new))));
+        for (PodRoute r : routes) {
+            List<String> argv = new ArrayList<>(List.of("-4", "route", "replace",
+                    r.destination().isDefault() ? "default" : r.destination().toString()));
+            r.via().ifPresent(g -> argv.addAll(List.of("via", g.getHostAddress())));
+            argv.addAll(List.of("dev", spec.ifname()));
+            if (r.via().isEmpty()) {
+                argv.addAll(List.of("scope", "link"));
+            }
+            if (r.onlink()) {
+                argv.add("onlink");
+            }
+            plan.add(Step.of(r.why(), ipInNetns(spec.netns(), argv.toArray(String[]::new))));
+        }
+        return plan.build();
+    }
+
+    /**
+     * Removes the host veth (its peer in the pod goes with it). Not preceded by a look: DEL runs it and
+     * takes "no such device" for success, which saves a command on every DEL.
+     */
+    public static Plan delete(String hostVeth) {
+        return Plan.builder().add(Step.of("delete the veth pair (the pod end goes with it)",
+                List.of("ip", "link", "del", hostVeth))).build();
+    }
+
+    /** Whether routing needs the node's default gateway: the address source named no default route. */
+    public static boolean needsNodeGateway(PodAddress address) {
+        return address.router().isEmpty()
+                && address.routes().stream().noneMatch(r -> r.destination().isDefault());
+    }
+}

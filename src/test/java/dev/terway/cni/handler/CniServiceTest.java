@@ -1,0 +1,328 @@
+package dev.terway.cni.handler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.terway.cni.config.Ipv4;
+import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.cni.ipam.DelegatedIpam;
+import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.ipam.LeaseRequest;
+import dev.terway.cni.json.MiniJson;
+import dev.terway.cni.pod.PodAddress;
+import dev.terway.cni.pod.VethNames;
+import dev.terway.cni.result.Dns;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.cni.spec.CniInvocation;
+import dev.terway.cni.spec.CniReply;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CniServiceTest {
+
+    static final String CONF = "{\"cniVersion\":\"1.0.0\",\"name\":\"lan\",\"type\":\"cni-terway\","
+            + "\"serviceCIDR\":\"10.96.0.0/12\",\"dns\":{\"nameservers\":[\"10.0.0.53\"]}}";
+    static final String VETH = VethNames.hostVeth("c0ffee", "eth0");
+
+    @TempDir
+    Path dir;
+    Path netns;
+    final FakeNode node = new FakeNode();
+    final FakeLeases leases = new FakeLeases();
+    final List<String> log = new ArrayList<>();
+    CniService service;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        netns = Files.createFile(dir.resolve("pod-netns"));
+        node.podMac = VethNames.podMac("c0ffee", "eth0");
+        service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
+            throw new AssertionError("no IPAM plugin expected");
+        }), Clock.systemUTC(), log::add, () -> { });
+    }
+
+    CniReply run(String command, String conf) {
+        return service.execute(new CniInvocation(FakeNode.env(command, netns.toString()), conf));
+    }
+
+    CniReply run(String command, String conf, String key, String value) {
+        Map<String, String> env = new HashMap<>(FakeNode.env(command, netns.toString()));
+        env.put(key, value);
+        return service.execute(new CniInvocation(env, conf));
+    }
+
+    static int code(CniReply reply) throws Exception {
+        return Integer.parseInt(MiniJson.parseObject(reply.stdout()).get("code").toString());
+    }
+
+    @Test
+    void addBuildsTheLinkLeasesThenAddressesAndReportsInTheConfigVersion() throws Exception {
+        CniReply reply = run("ADD", CONF);
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        String pmac = VethNames.podMac("c0ffee", "eth0");
+        String hmac = VethNames.hostMac("c0ffee", "eth0");
+        String ns = netns.toString();
+        assertEquals(List.of(
+                "ip -j -d -4 addr show dev mybr0",
+                "ip link add name " + VETH + " address " + hmac + " mtu 1450 type veth peer name eth0 address "
+                        + pmac + " mtu 1450 netns " + ns,
+                "ip link set dev " + VETH + " master mybr0 alias terway:c0ffee/eth0 up",
+                "bridge link set dev " + VETH + " hairpin on",
+                "nsenter --net=" + ns + " ip link set dev eth0 up",
+                "nsenter --net=" + ns + " ip -4 addr add 10.20.30.101/24 dev eth0 valid_lft 3600 preferred_lft 3600",
+                "nsenter --net=" + ns + " ip -4 route replace default via 10.20.30.1 dev eth0",
+                "nsenter --net=" + ns + " ip -4 route replace 10.96.0.0/12 via 10.20.30.5 dev eth0"),
+                node.commandLines());
+        assertEquals(List.of("c0ffee/eth0 default/web-0"), leases.acquired);
+        Map<String, Object> expected = MiniJson.parseObject("{\"cniVersion\":\"1.0.0\",\"interfaces\":["
+                + "{\"name\":\"" + VETH + "\",\"mac\":\"" + hmac + "\"},"
+                + "{\"name\":\"eth0\",\"mac\":\"" + pmac + "\",\"sandbox\":\"" + ns + "\"}],"
+                + "\"ips\":[{\"interface\":1,\"address\":\"10.20.30.101/24\",\"gateway\":\"10.20.30.1\"}],"
+                + "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.20.30.1\"},{\"dst\":\"10.96.0.0/12\",\"gw\":\"10.20.30.5\"}],"
+                + "\"dns\":{\"nameservers\":[\"10.0.0.53\",\"10.20.30.1\"],\"domain\":\"lan\",\"search\":[\"lan\"]}}");
+        assertEquals(expected, MiniJson.parse(reply.stdout()));
+    }
+
+    @Test
+    void addResultFollowsTheConfigVersion() throws Exception {
+        CniReply reply = run("ADD", CONF.replace("1.0.0", "0.3.1"));
+        Map<String, Object> r = MiniJson.parseObject(reply.stdout());
+        assertEquals("0.3.1", r.get("cniVersion"));
+        assertTrue(reply.stdout().contains("\"version\":\"4\""));
+    }
+
+    @Test
+    void aFailingAddressStepUndoesTheLinkAndTheLease() throws Exception {
+        node.failOn = "nsenter --net=" + netns + " ip -4 route replace default";
+        CniReply reply = run("ADD", CONF);
+        assertEquals(CniErrorCode.SETUP_FAILED, code(reply));
+        assertTrue(reply.stdout().contains("everything done before was undone"), reply.stdout());
+        assertEquals(List.of("c0ffee/eth0"), leases.released);
+        assertTrue(node.vethMaster.isEmpty(), "no veth left");
+        assertTrue(node.commandLines().contains("ip link del " + VETH));
+    }
+
+    @Test
+    void noLeaseUndoesTheLinkAndAsksToTryAgain() throws Exception {
+        leases.fail = true;
+        CniReply reply = run("ADD", CONF);
+        assertEquals(CniErrorCode.TRY_AGAIN_LATER, code(reply));
+        assertTrue(node.vethMaster.isEmpty());
+        assertTrue(leases.released.isEmpty(), "nothing was leased, nothing to release");
+    }
+
+    @Test
+    void aFailingLinkStepLeavesNothing() throws Exception {
+        node.failOn = "bridge link set";
+        CniReply reply = run("ADD", CONF);
+        assertEquals(CniErrorCode.SETUP_FAILED, code(reply));
+        assertTrue(node.vethMaster.isEmpty());
+        assertTrue(leases.acquired.isEmpty());
+    }
+
+    @Test
+    void aLeftoverVethOfAnInterruptedAddIsReplaced() throws Exception {
+        node.vethMaster.put(VETH, "mybr0");
+        CniReply reply = run("ADD", CONF);
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        List<String> lines = node.commandLines();
+        int firstAdd = lines.indexOf(lines.stream().filter(l -> l.startsWith("ip link add")).findFirst().orElseThrow());
+        assertEquals("ip link del " + VETH, lines.get(lines.lastIndexOf("ip link del " + VETH)));
+        assertTrue(lines.lastIndexOf("ip link del " + VETH) > firstAdd, "removed after the first attempt failed");
+        assertEquals(2, lines.stream().filter(l -> l.startsWith("ip link add")).count());
+    }
+
+    @Test
+    void theNodeGatewayIsLookedUpOnlyWhenTheLeaseNamesNoRouter() throws Exception {
+        run("ADD", CONF);
+        assertTrue(node.commandLines().stream().noneMatch(l -> l.contains("route show default")));
+    }
+
+    @Test
+    void missingBridgeNamesTerwaySetup() throws Exception {
+        node.bridgeExists = false;
+        CniReply reply = run("ADD", CONF);
+        assertEquals(CniErrorCode.NODE_NOT_SET_UP, code(reply));
+        assertTrue(reply.stdout().contains("terway setup"), reply.stdout());
+        assertTrue(node.vethMaster.isEmpty());
+    }
+
+    @Test
+    void missingNetnsIsAnUnknownContainer() throws Exception {
+        CniReply reply = run("ADD", CONF, "CNI_NETNS", dir.resolve("gone").toString());
+        assertEquals(CniErrorCode.UNKNOWN_CONTAINER, code(reply));
+        assertTrue(node.commands.isEmpty());
+    }
+
+    @Test
+    void pinnedAddressWithPrefixNeedsNoLeaseAndUsesTheNodeGateway() throws Exception {
+        CniReply reply = run("ADD", CONF, "CNI_ARGS", "IgnoreUnknown=1;IP=192.168.7.9/24");
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertTrue(leases.acquired.isEmpty());
+        assertTrue(node.commandLines().contains("nsenter --net=" + netns
+                + " ip -4 addr add 192.168.7.9/24 dev eth0"));
+        assertTrue(node.commandLines().contains("nsenter --net=" + netns
+                + " ip -4 route replace default via 10.20.30.1 dev eth0 onlink"), node.commandLines().toString());
+    }
+
+    @Test
+    void pinnedAddressWithoutPrefixIsRequestedFromDhcp() {
+        run("ADD", CONF.replace("}", ",\"runtimeConfig\":{\"ips\":[\"10.20.30.150\"]}}"));
+        assertEquals(List.of("10.20.30.150"), leases.requested);
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndChangesNothing() {
+        CniReply reply = run("ADD", CONF, "TERWAY_DRY_RUN", "1");
+        assertEquals(0, reply.exitCode());
+        assertTrue(reply.stdout().contains("ip link add name " + VETH), reply.stdout());
+        assertTrue(reply.stdout().contains("# then: a DHCP lease"), reply.stdout());
+        assertTrue(node.commandLines().stream().noneMatch(c -> c.startsWith("ip link add")));
+        assertTrue(leases.acquired.isEmpty());
+    }
+
+    @Test
+    void delReleasesFirstThenDeletesAndIsIdempotent() throws Exception {
+        assertEquals(0, run("ADD", CONF).exitCode());
+        node.commands.clear();
+        assertEquals(0, run("DEL", CONF).exitCode());
+        assertEquals(List.of("c0ffee/eth0"), leases.released);
+        assertEquals(List.of("ip link del " + VETH), node.commandLines());
+        assertTrue(node.vethMaster.isEmpty());
+        CniReply again = run("DEL", CONF);
+        assertEquals(0, again.exitCode(), again.stdout());
+        assertEquals("", again.stdout());
+    }
+
+    @Test
+    void delWithoutNetnsStillCleansUp() {
+        run("ADD", CONF);
+        Map<String, String> env = new HashMap<>(FakeNode.env("DEL", ""));
+        env.remove("CNI_NETNS");
+        assertEquals(0, service.execute(new CniInvocation(env, CONF)).exitCode());
+        assertTrue(node.vethMaster.isEmpty());
+    }
+
+    String prevResultConf() {
+        CniReply add = run("ADD", CONF);
+        return CONF.substring(0, CONF.length() - 1) + ",\"prevResult\":" + add.stdout().strip() + "}";
+    }
+
+    @Test
+    void checkPassesAfterAdd() {
+        String conf = prevResultConf();
+        CniReply reply = run("CHECK", conf);
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertEquals("", reply.stdout());
+    }
+
+    @Test
+    void checkFailsWhenTheAddressIsGone() throws Exception {
+        String conf = prevResultConf();
+        node.podAddresses.clear();
+        CniReply reply = run("CHECK", conf);
+        assertEquals(CniErrorCode.CHECK_FAILED, code(reply));
+        assertTrue(reply.stdout().contains("address 10.20.30.101/24 is missing"), reply.stdout());
+    }
+
+    @Test
+    void checkFailsWhenARouteOrTheLeaseOrTheVethIsGone() throws Exception {
+        String conf = prevResultConf();
+        node.podRoutes.remove(0);
+        assertTrue(run("CHECK", conf).stdout().contains("route to 0.0.0.0/0 via 10.20.30.1 is missing"));
+        conf = prevResultConf();
+        leases.held.clear();
+        assertTrue(run("CHECK", conf).stdout().contains("holds no lease"));
+        conf = prevResultConf();
+        node.vethMaster.put(VETH, "otherbr");
+        assertTrue(run("CHECK", conf).stdout().contains("not attached to bridge mybr0"));
+    }
+
+    @Test
+    void checkNeedsPrevResult() throws Exception {
+        assertEquals(CniErrorCode.INVALID_NETWORK_CONFIG, code(run("CHECK", CONF)));
+    }
+
+    @Test
+    void gcRemovesStaleVethsAndLeasesOnly() throws Exception {
+        String v11 = CONF.replace("1.0.0", "1.1.0");
+        run("ADD", v11);
+        String stale = VethNames.hostVeth("old", "eth0");
+        node.vethMaster.put(stale, "mybr0");
+        node.vethMaster.put(VethNames.hostVeth("other", "eth0"), "otherbr");
+        leases.held.add(new LeaseGateway.Attachment("old", "eth0"));
+        leases.held.add(new LeaseGateway.Attachment("other", "eth0"));
+        String gc = v11.substring(0, v11.length() - 1)
+                + ",\"cni.dev/valid-attachments\":[{\"containerID\":\"c0ffee\",\"ifname\":\"eth0\"}]}";
+        CniReply reply = run("GC", gc);
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertFalse(node.vethMaster.containsKey(stale));
+        assertTrue(node.vethMaster.containsKey(VETH));
+        assertTrue(node.vethMaster.containsKey(VethNames.hostVeth("other", "eth0")), "another bridge's veth stays");
+        assertEquals(List.of("old/eth0"), leases.released);
+    }
+
+    @Test
+    void statusNeedsTheBridge() throws Exception {
+        String v11 = CONF.replace("1.0.0", "1.1.0");
+        assertEquals(0, run("STATUS", v11).exitCode());
+        node.bridgeExists = false;
+        assertEquals(CniErrorCode.PLUGIN_NOT_AVAILABLE, code(run("STATUS", v11)));
+    }
+
+    @Test
+    void invalidConfigIsReportedBeforeAnythingRuns() throws Exception {
+        assertEquals(7, code(run("ADD", CONF.replace("}", ",\"mtu\":\"big\"}"))));
+        assertEquals(1, code(run("ADD", CONF.replace("1.0.0", "0.2.0"))));
+        assertEquals(4, code(run("ADD", CONF, "CNI_ARGS", "FOO=1")));
+        assertTrue(node.commands.isEmpty());
+    }
+
+    /** Leases 10.20.30.101/24 via router .1 for one hour, remembering what was asked. */
+    static final class FakeLeases implements LeaseGateway {
+        final List<String> acquired = new ArrayList<>();
+        final List<String> requested = new ArrayList<>();
+        final List<String> released = new ArrayList<>();
+        final Set<Attachment> held = new LinkedHashSet<>();
+        boolean fail;
+
+        @Override
+        public synchronized PodAddress acquire(LeaseRequest r) throws CniException {
+            if (fail) {
+                throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "no DHCP lease", "3 DISCOVERs, no offer");
+            }
+            acquired.add(r.containerId() + "/" + r.ifname() + r.podNamespace().map(n -> " " + n).orElse("")
+                    + r.podName().map(n -> "/" + n).orElse(""));
+            r.requestedAddress().ifPresent(a -> requested.add(a.getHostAddress()));
+            held.add(new Attachment(r.containerId(), r.ifname()));
+            return new PodAddress(Ipv4Cidr.parseOrNull("10.20.30.101/24"), Optional.of(Ipv4.parseOrNull("10.20.30.1")),
+                    List.of(), new Dns(List.of("10.20.30.1"), Optional.of("lan"), List.of("lan"), List.of()),
+                    OptionalLong.of(3600));
+        }
+
+        @Override
+        public synchronized boolean release(String containerId, String ifname) {
+            released.add(containerId + "/" + ifname);
+            return held.remove(new Attachment(containerId, ifname));
+        }
+
+        @Override
+        public synchronized Optional<Set<Attachment>> held() {
+            return Optional.of(new LinkedHashSet<>(held));
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.terway.cni.handler;
+
+import dev.terway.plan.CommandResult;
+import dev.terway.plan.CommandRunner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A node as `ip -j` shows it, enough for the verbs: a bridge with an address, a default route, host veths
+ * created and deleted by the commands run, and pod interfaces with addresses and routes. Records every
+ * command; a command starting with {@link #failOn} fails.
+ */
+final class FakeNode implements CommandRunner {
+
+    final List<List<String>> commands = Collections.synchronizedList(new ArrayList<>());
+    final Map<String, String> vethMaster = new ConcurrentHashMap<>();
+    final Set<String> podInterfaces = ConcurrentHashMap.newKeySet();
+    final Map<String, List<String>> podAddresses = new ConcurrentHashMap<>();
+    final List<String> podRoutes = Collections.synchronizedList(new ArrayList<>());
+    volatile boolean bridgeExists = true;
+    volatile String bridgeAddress = "10.20.30.5/24";
+    volatile String defaultGateway = "10.20.30.1";
+    volatile String failOn = null;
+
+    @Override
+    public CommandResult run(List<String> argv) {
+        commands.add(List.copyOf(argv));
+        String line = String.join(" ", argv);
+        if (failOn != null && line.startsWith(failOn)) {
+            return result(argv, 2, "", "RTNETLINK answers: Operation not permitted");
+        }
+        if (line.startsWith("ip -j -d -4 addr show dev ")) {
+            String dev = argv.get(argv.size() - 1);
+            if (!bridgeExists || !dev.equals("mybr0")) {
+                return result(argv, 1, "", "Device \"" + dev + "\" does not exist.");
+            }
+            String[] a = bridgeAddress.split("/");
+            return ok(argv, "[{\"ifindex\":3,\"ifname\":\"mybr0\",\"flags\":[\"UP\"],\"mtu\":1450,"
+                    + "\"address\":\"02:00:00:00:00:01\",\"linkinfo\":{\"info_kind\":\"bridge\"},\"addr_info\":"
+                    + "[{\"family\":\"inet\",\"local\":\"" + a[0] + "\",\"prefixlen\":" + a[1]
+                    + ",\"scope\":\"global\"}]}]");
+        }
+        if (line.equals("ip -j -4 route show default")) {
+            return ok(argv, defaultGateway == null ? "[]"
+                    : "[{\"dst\":\"default\",\"gateway\":\"" + defaultGateway + "\",\"dev\":\"mybr0\"}]");
+        }
+        if (line.startsWith("ip -j link show dev ") || line.startsWith("ip -j -d link show dev ")) {
+            String dev = argv.get(argv.size() - 1);
+            String master = vethMaster.get(dev);
+            if (master == null) {
+                return result(argv, 1, "", "Device \"" + dev + "\" does not exist.");
+            }
+            return ok(argv, linkJson(dev, master));
+        }
+        if (line.equals("ip -j -d link show type veth")) {
+            List<String> all = new ArrayList<>();
+            vethMaster.forEach((dev, master) -> all.add(linkJson(dev, master).replaceAll("^\\[|\\]$", "")));
+            return ok(argv, "[" + String.join(",", all) + "]");
+        }
+        if (argv.get(0).equals("ip") && argv.get(1).equals("link") && argv.get(2).equals("add")) {
+            String veth = argv.get(4);
+            if (vethMaster.containsKey(veth)) {
+                return result(argv, 2, "", "RTNETLINK answers: File exists");
+            }
+            vethMaster.put(veth, "");
+            podInterfaces.add(argv.get(argv.indexOf("peer") + 2));
+            return ok(argv, "");
+        }
+        if (line.startsWith("ip link set dev ")) {
+            vethMaster.computeIfPresent(argv.get(4), (k, v) -> argv.get(argv.indexOf("master") + 1));
+            return ok(argv, "");
+        }
+        if (line.startsWith("ip link del ")) {
+            if (vethMaster.remove(argv.get(3)) == null) {
+                return result(argv, 1, "", "Cannot find device \"" + argv.get(3) + "\"");
+            }
+            podInterfaces.clear();
+            podAddresses.clear();
+            podRoutes.clear();
+            return ok(argv, "");
+        }
+        if (argv.get(0).equals("nsenter")) {
+            List<String> ip = argv.subList(3, argv.size());
+            String cmd = String.join(" ", ip);
+            if (cmd.startsWith("-4 addr add ")) {
+                podAddresses.computeIfAbsent(ip.get(5), k -> new ArrayList<>()).add(ip.get(3));
+            } else if (cmd.startsWith("-4 route replace ")) {
+                podRoutes.add(cmd.substring("-4 route replace ".length()));
+            } else if (cmd.startsWith("-j addr show dev ")) {
+                String dev = ip.get(4);
+                if (!podInterfaces.contains(dev)) {
+                    return result(argv, 1, "", "Device \"" + dev + "\" does not exist.");
+                }
+                StringBuilder addrs = new StringBuilder();
+                for (String cidr : podAddresses.getOrDefault(dev, List.of())) {
+                    String[] a = cidr.split("/");
+                    addrs.append(addrs.length() == 0 ? "" : ",").append("{\"family\":\"inet\",\"local\":\"")
+                            .append(a[0]).append("\",\"prefixlen\":").append(a[1]).append(",\"scope\":\"global\"}");
+                }
+                return ok(argv, "[{\"ifindex\":2,\"ifname\":\"" + dev + "\",\"flags\":[\"UP\"],\"mtu\":1450,"
+                        + "\"address\":\"" + podMac + "\",\"addr_info\":[" + addrs + "]}]");
+            } else if (cmd.equals("-j -4 route show")) {
+                List<String> routes = new ArrayList<>();
+                for (String r : podRoutes) {
+                    String[] w = r.split(" ");
+                    String gw = r.contains(" via ") ? ",\"gateway\":\"" + w[2] + "\"" : "";
+                    routes.add("{\"dst\":\"" + w[0] + "\"" + gw + ",\"dev\":\"eth0\"}");
+                }
+                return ok(argv, "[" + String.join(",", routes) + "]");
+            }
+            return ok(argv, "");
+        }
+        return ok(argv, "");
+    }
+
+    volatile String podMac = "";
+
+    private static String linkJson(String dev, String master) {
+        return "[{\"ifindex\":9,\"ifname\":\"" + dev + "\",\"flags\":[\"UP\"],\"mtu\":1450,\"address\":\"fe:00:00:00:00:09\""
+                + (master.isEmpty() ? "" : ",\"master\":\"" + master + "\"")
+                + ",\"linkinfo\":{\"info_kind\":\"veth\"}}]";
+    }
+
+    List<String> commandLines() {
+        List<String> out = new ArrayList<>();
+        synchronized (commands) {
+            for (List<String> c : commands) {
+                out.add(String.join(" ", c));
+            }
+        }
+        return out;
+    }
+
+    private static CommandResult ok(List<String> argv, String stdout) {
+        return result(argv, 0, stdout, "");
+    }
+
+    private static CommandResult result(List<String> argv, int exit, String stdout, String stderr) {
+        return new CommandResult(argv, exit, stdout, stderr, Duration.ofMillis(1));
+    }
+
+    static Map<String, String> env(String command, String netns) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", "c0ffee");
+        env.put("CNI_NETNS", netns);
+        env.put("CNI_IFNAME", "eth0");
+        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0");
+        env.put("CNI_PATH", "/opt/cni/bin");
+        return env;
+    }
+}

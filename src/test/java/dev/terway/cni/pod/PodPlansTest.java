@@ -1,0 +1,111 @@
+package dev.terway.cni.pod;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.terway.cni.config.Ipv4;
+import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.cni.result.Dns;
+import dev.terway.cni.spec.CniException;
+import dev.terway.plan.Plan;
+import dev.terway.plan.PlanPrinter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class PodPlansTest {
+
+    static final PodSpec SPEC = new PodSpec("c1", "eth0", Path.of("/run/netns/p1"), "twaaaaaaaaaaaaa",
+            "fe:00:00:00:00:01", "02:00:00:00:00:01", "mybr0", 1450, true);
+    static final NodeView NODE = new NodeView("mybr0", true, 1450, Optional.of(Ipv4Cidr.parseOrNull("10.0.0.5/24")),
+            Optional.of(Ipv4.parseOrNull("10.0.0.1")), false);
+
+    static PodAddress lease(String cidr, String router, PodAddress.SourceRoute... routes) {
+        return new PodAddress(Ipv4Cidr.parseOrNull(cidr), Optional.ofNullable(router).map(Ipv4::parseOrNull),
+                List.of(routes), Dns.empty(), OptionalLong.of(120));
+    }
+
+    static PodAddress.SourceRoute route(String dst, String gw) {
+        return new PodAddress.SourceRoute(Ipv4Cidr.parseOrNull(dst), Optional.ofNullable(gw).map(Ipv4::parseOrNull));
+    }
+
+    static List<String> describe(List<PodRoute> routes) {
+        return routes.stream().map(r -> r.destination() + r.via().map(v -> " via " + v.getHostAddress()).orElse("")
+                + (r.onlink() ? " onlink" : "")).toList();
+    }
+
+    @Test
+    void linkPlanCreatesUndoableVethThenAttachesAndBringsUp() {
+        Plan plan = PodPlans.link(SPEC, NODE);
+        assertEquals(4, plan.steps().size());
+        assertEquals(Optional.of(List.of("ip", "link", "del", "twaaaaaaaaaaaaa")), plan.steps().get(0).undo());
+        assertTrue(PlanPrinter.render(plan).contains("netns /run/netns/p1"));
+        PodSpec noHairpin = new PodSpec("c1", "eth0", Path.of("/n"), "twx", "fe:00:00:00:00:01", "02:00:00:00:00:01",
+                "mybr0", 1450, false);
+        assertEquals(3, PodPlans.link(noHairpin, NODE).steps().size());
+    }
+
+    @Test
+    void leftoverVethIsRemovedFirst() {
+        NodeView leftover = new NodeView("mybr0", true, 1450, Optional.empty(), Optional.empty(), true);
+        assertEquals(List.of("ip", "link", "del", "twaaaaaaaaaaaaa"), PodPlans.link(SPEC, leftover).steps().get(0).argv());
+    }
+
+    @Test
+    void defaultRouteViaTheDhcpRouter() throws Exception {
+        assertEquals(List.of("0.0.0.0/0 via 10.0.0.254"),
+                describe(PodPlans.routes(lease("10.0.0.77/24", "10.0.0.254"), NODE, Optional.empty())));
+    }
+
+    @Test
+    void nodeGatewayWhenDhcpNamesNoRouter() throws Exception {
+        assertEquals(List.of("0.0.0.0/0 via 10.0.0.1"),
+                describe(PodPlans.routes(lease("10.0.0.77/24", null), NODE, Optional.empty())));
+        assertEquals(List.of("0.0.0.0/0 via 10.0.0.1 onlink"),
+                describe(PodPlans.routes(lease("192.168.3.3/24", null), NODE, Optional.empty())));
+    }
+
+    @Test
+    void classlessRoutesWinOverTheRouterAndSkipTheConnectedSubnet() throws Exception {
+        PodAddress a = lease("10.0.0.77/24", "10.0.0.254", route("0.0.0.0/0", "10.0.0.2"),
+                route("172.16.0.0/16", "10.0.0.3"), route("10.0.0.0/24", null), route("10.9.0.0/16", null));
+        assertEquals(List.of("0.0.0.0/0 via 10.0.0.2", "172.16.0.0/16 via 10.0.0.3", "10.9.0.0/16"),
+                describe(PodPlans.routes(a, NODE, Optional.empty())));
+        PodAddress noDefault = lease("10.0.0.77/24", "10.0.0.254", route("172.16.0.0/16", "10.0.0.3"));
+        assertEquals(List.of("0.0.0.0/0 via 10.0.0.254", "172.16.0.0/16 via 10.0.0.3"),
+                describe(PodPlans.routes(noDefault, NODE, Optional.empty())));
+    }
+
+    @Test
+    void serviceNetworkViaTheNodeBridgeAddress() throws Exception {
+        assertEquals(List.of("0.0.0.0/0 via 10.0.0.254", "10.96.0.0/12 via 10.0.0.5"),
+                describe(PodPlans.routes(lease("10.0.0.77/24", "10.0.0.254"), NODE,
+                        Optional.of(Ipv4Cidr.parseOrNull("10.96.0.0/12")))));
+        NodeView noAddress = new NodeView("mybr0", true, 1450, Optional.empty(), Optional.empty(), false);
+        CniException e = assertThrows(CniException.class, () -> PodPlans.routes(lease("10.0.0.77/24", "10.0.0.254"),
+                noAddress, Optional.of(Ipv4Cidr.parseOrNull("10.96.0.0/12"))));
+        assertTrue(e.getMessage().contains("terway setup"));
+    }
+
+    @Test
+    void addressPlanCarriesTheLeaseLifetime() {
+        Plan plan = PodPlans.address(SPEC, lease("10.0.0.77/24", "10.0.0.254"), List.of());
+        assertEquals(List.of("nsenter", "--net=/run/netns/p1", "ip", "-4", "addr", "add", "10.0.0.77/24", "dev", "eth0",
+                "valid_lft", "120", "preferred_lft", "120"), plan.steps().get(0).argv());
+    }
+
+    @Test
+    void deletePlanDeletesTheHostVeth() {
+        assertEquals(List.of("ip", "link", "del", "twx"), PodPlans.delete("twx").steps().get(0).argv());
+    }
+
+    @Test
+    void nodeGatewayIsNeededOnlyWithoutAnyDefault() {
+        assertTrue(PodPlans.needsNodeGateway(lease("10.0.0.77/24", null)));
+        assertTrue(!PodPlans.needsNodeGateway(lease("10.0.0.77/24", "10.0.0.1")));
+        assertTrue(!PodPlans.needsNodeGateway(lease("10.0.0.77/24", null, route("0.0.0.0/0", "10.0.0.2"))));
+    }
+}
