@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The terway sandbox demo: builds a LAN out of network namespaces (a switch bridge, a gateway, a second
 # host, dnsmasq) and a node plugged into it, then runs `terway setup` for real on the node and shows
-# what changed. The machine's own networking is never touched, and everything is removed at the end,
-# also on failure or Ctrl-C.
+# what changed. Then it starts the DHCP daemon on the node and attaches two pods (namespaces) with
+# `cni-terway` invoked as a container runtime does: the pods lease addresses from the LAN's dnsmasq and
+# are ordinary hosts on the LAN until DEL gives the leases back. The machine's own networking is never
+# touched, and everything is removed at the end, also on failure or Ctrl-C.
 #
 #   sudo bash it/demo.sh
 #
@@ -22,6 +24,15 @@ SECTIONS=(
   node_after
   connectivity
   setup_again
+  dhcp_daemon
+  cni_config
+  pods_dry_run
+  pods_add
+  pods_look
+  pods_connectivity
+  pods_check
+  pods_del
+  dhcp_daemon_stop
   teardown
 )
 
@@ -84,6 +95,7 @@ section_sandbox_lan() {
   host h2  $LAB_NS_h2: $(lab_v4 2) (router to $(lab_extra_net))
   node     $LAB_NS_n1: eth0 plugged into the switch, static $(lab_v4 10)/24 and $(lab_v6 10)/64
   state    terway keeps its record and audit log in $state_dir
+  pods     $LAB_ID-pod1, $LAB_ID-pod2: namespaces that cni-terway attaches to the node's bridge later on
 TOPOLOGY
 }
 
@@ -127,6 +139,176 @@ section_teardown() {
   on "$LAB_NS_n1" node "$terway" teardown --state-dir "$state_dir"
   node_state
   on "$LAB_NS_n1" node ping -n -c 2 -i 0.2 "$(lab_v4 1)"
+}
+
+# ---- pods: the DHCP daemon and cni-terway ----------------------------------------------------------
+
+PODS=(pod1 pod2)
+declare -A POD_NS POD_ID POD_RESULT POD_IP
+
+# die MESSAGE: the demo found something other than what it shows; the trap removes the sandbox.
+die() {
+  printf 'demo: %s\n' "$*" >&2
+  exit 1
+}
+
+# node_veths: the host-side pod veths (tw + 13 hex digits) on the node, one per line.
+node_veths() {
+  ip -n "$LAB_NS_n1" -j link show | jq -r '.[].ifname | select(test("^tw[0-9a-f]{13}$"))'
+}
+
+# cni VERB POD [EXTRA_ENV...]: runs bin/cni-terway in the node namespace exactly as a runtime does:
+# nothing in the environment but PATH and the CNI_* parameters, the network configuration on stdin
+# (with the pod's prevResult for CHECK and DEL). Shows the command; stdout goes to $cni_out, the exit
+# code to $cni_exit.
+cni() {
+  local verb=$1 pod=$2 stdin=$cni_conf
+  shift 2
+  local env=(CNI_COMMAND="$verb" CNI_CONTAINERID="${POD_ID[$pod]}" CNI_NETNS="/var/run/netns/${POD_NS[$pod]}"
+    CNI_IFNAME=eth0 CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=$pod" CNI_PATH=/usr/lib/cni "$@")
+  if [ "$verb" = CHECK ] || [ "$verb" = DEL ]; then
+    stdin="$LAB_DIR/$verb-$pod.conf"
+    jq --argjson prev "${POD_RESULT[$pod]}" '. + {prevResult: $prev}' "$cni_conf" > "$stdin"
+  fi
+  # shown as typed at a shell: the environment on two lines, then the plugin with its stdin
+  printf "%snode\$ %s \\\\\n        CNI_ARGS='%s' %s \\\\\n        bin/cni-terway < %s%s\n" "$dim" "${env[*]:0:4}" \
+    "${env[4]#CNI_ARGS=}" "${env[*]:5}" "$stdin" "$off"
+  cni_exit=0
+  cni_out=$(ip netns exec "$LAB_NS_n1" env -i PATH="$PATH" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} "${env[@]}" \
+    "$root/bin/cni-terway" < "$stdin") || cni_exit=$?
+}
+
+# cni_must VERB POD [EXTRA_ENV...]: cni, and stop the demo unless it exits 0.
+cni_must() {
+  cni "$@"
+  [ "$cni_exit" = 0 ] || { printf '%s\n' "$cni_out" >&2; die "cni-terway $1 of $2 exited $cni_exit"; }
+}
+
+section_dhcp_daemon() {
+  section "Start the DHCP daemon on the node: it will hold the pods' leases (socket and state in the demo's temp dir)"
+  dhcp_dir="$LAB_DIR/dhcp"
+  dhcp_socket="$dhcp_dir/run/dhcp.sock"
+  mkdir -p "$dhcp_dir/run"
+  printf '%snode$ bin/terway dhcp daemon --socket %s --state-dir %s &%s\n' "$dim" "$dhcp_socket" "$dhcp_dir/state" "$off"
+  lab_bg ip netns exec "$LAB_NS_n1" "$terway" dhcp daemon --socket "$dhcp_socket" \
+    --state-dir "$dhcp_dir/state" > "$dhcp_dir/daemon.log" 2>&1
+  dhcp_daemon_pid=$LAB_BG_PID
+  local i
+  for i in $(seq 300); do
+    [ -S "$dhcp_socket" ] && break
+    kill -0 "$dhcp_daemon_pid" 2>/dev/null || { cat "$dhcp_dir/daemon.log" >&2; die "the DHCP daemon exited"; }
+    sleep 0.1
+  done
+  [ -S "$dhcp_socket" ] || { cat "$dhcp_dir/daemon.log" >&2; die "the DHCP daemon did not open its socket in 30 s"; }
+  on "$LAB_NS_n1" node "$terway" dhcp list --socket "$dhcp_socket" --table
+}
+
+section_cni_config() {
+  section "Two pods (bare network namespaces) and the network configuration a runtime passes to cni-terway"
+  local pod
+  for pod in "${PODS[@]}"; do
+    lab_ns_add "$pod"
+    POD_NS[$pod]="$LAB_ID-$pod"
+    # a container id as a runtime makes one, unique per sandbox
+    POD_ID[$pod]=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+    echo "  $pod  namespace ${POD_NS[$pod]}, container id ${POD_ID[$pod]}"
+  done
+  mkdir -p "$LAB_DIR/net.d"
+  cni_conf="$LAB_DIR/net.d/10-terway.conf"
+  cat > "$cni_conf" <<CONF
+{
+  "cniVersion": "1.1.0",
+  "name": "lan",
+  "type": "cni-terway",
+  "bridge": "mybr0",
+  "dhcpSocket": "$dhcp_socket"
+}
+CONF
+  show host cat "$cni_conf"
+}
+
+section_pods_dry_run() {
+  section "cni-terway ADD with TERWAY_DRY_RUN=1: the plan for pod1, with a reason per command; nothing changes"
+  local before
+  before=$(node_veths)
+  cni_must ADD pod1 TERWAY_DRY_RUN=1
+  printf '%s\n' "$cni_out"
+  [ "$(node_veths)" = "$before" ] || die "the dry run changed the node's links"
+}
+
+section_pods_add() {
+  section "cni-terway ADD for real: a veth pair on mybr0, a DHCP lease from the LAN's dnsmasq; the CNI result"
+  local pod
+  for pod in "${PODS[@]}"; do
+    cni_must ADD "$pod"
+    POD_RESULT[$pod]=$cni_out
+    POD_IP[$pod]=$(jq -r '.ips[0].address | split("/")[0]' <<< "$cni_out")
+    jq . <<< "$cni_out"
+  done
+}
+
+section_pods_look() {
+  section "The pods, the node's bridge ports, the daemon's leases and dnsmasq's lease file"
+  local pod
+  for pod in "${PODS[@]}"; do
+    on "${POD_NS[$pod]}" "$pod" ip -br addr
+    on "${POD_NS[$pod]}" "$pod" ip route
+  done
+  on "$LAB_NS_n1" node bridge link
+  on "$LAB_NS_n1" node "$terway" dhcp list --socket "$dhcp_socket" --table
+  show host cat "$LAB_DIR/dnsmasq.leases"
+  for pod in "${PODS[@]}"; do
+    grep -qF " ${POD_IP[$pod]} " "$LAB_DIR/dnsmasq.leases" || die "dnsmasq has no lease for $pod (${POD_IP[$pod]})"
+  done
+}
+
+section_pods_connectivity() {
+  section "The pods are hosts on the LAN: pod -> gateway, pod -> second LAN host, pod -> pod, LAN gateway -> pod"
+  on "${POD_NS[pod1]}" pod1 ping -n -c 2 -i 0.2 "$(lab_v4 1)"
+  on "${POD_NS[pod1]}" pod1 ping -n -c 2 -i 0.2 "$(lab_v4 2)"
+  on "${POD_NS[pod1]}" pod1 ping -n -c 2 -i 0.2 "${POD_IP[pod2]}"
+  on "$LAB_NS_gw" gateway ping -n -c 2 -i 0.2 "${POD_IP[pod1]}"
+  on "$LAB_NS_gw" gateway ping -n -c 2 -i 0.2 "${POD_IP[pod2]}"
+}
+
+section_pods_check() {
+  section "cni-terway CHECK: the attachment still matches its ADD result, passed as prevResult (exit 0, no output)"
+  local pod
+  for pod in "${PODS[@]}"; do
+    cni_must CHECK "$pod"
+    [ -z "$cni_out" ] || die "CHECK of $pod printed: $cni_out"
+    echo "exit 0"
+  done
+}
+
+section_pods_del() {
+  section "cni-terway DEL (with prevResult): the lease goes back to dnsmasq (DHCPRELEASE), the veth pair is deleted"
+  local pod i
+  for pod in "${PODS[@]}"; do
+    cni_must DEL "$pod"
+    [ -z "$cni_out" ] || die "DEL of $pod printed: $cni_out"
+    echo "exit 0"
+  done
+  # dnsmasq rewrites its lease file when it has handled the DHCPRELEASE
+  for i in $(seq 50); do
+    grep -qF -e " ${POD_IP[pod1]} " -e " ${POD_IP[pod2]} " "$LAB_DIR/dnsmasq.leases" || break
+    sleep 0.1
+  done
+  show host cat "$LAB_DIR/dnsmasq.leases"
+  grep -qF -e " ${POD_IP[pod1]} " -e " ${POD_IP[pod2]} " "$LAB_DIR/dnsmasq.leases" &&
+    die "dnsmasq still lists a pod's lease after DEL"
+  echo "(no pod leases left)"
+  on "$LAB_NS_n1" node "$terway" dhcp list --socket "$dhcp_socket" --table
+  on "$LAB_NS_n1" node ip -br link
+  [ -z "$(node_veths)" ] || die "pod veths left on the node: $(node_veths)"
+  on "${POD_NS[pod1]}" pod1 ip -br link
+}
+
+section_dhcp_daemon_stop() {
+  section "Stop the DHCP daemon (SIGTERM); what it logged"
+  show host kill "$dhcp_daemon_pid"
+  wait "$dhcp_daemon_pid" 2>/dev/null || true
+  show host cat "$dhcp_dir/daemon.log"
 }
 
 for s in "${SECTIONS[@]}"; do

@@ -11,7 +11,8 @@
 # terway is asked over its socket by a one-shot client (system python, ~20 ms to start; cni-terway is
 # the production client); the reference through its CNI interface (CNI_COMMAND=ADD /usr/lib/cni/dhcp
 # with {"ipam":{"type":"dhcp"}}), which forwards to its daemon. "wall" includes the client process;
-# "rtt" is terway's request/response time on the socket alone. Targets: p50 < 50 ms, RSS < 64 MiB.
+# "rtt" is terway's request/response time on the socket alone; "client alone" is what each client costs
+# without a lease (terway: ping; reference: CNI VERSION). Targets: p50 < 50 ms, RSS < 64 MiB.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -172,6 +173,15 @@ for i in $(seq 1 $((WARMUP + PODS))); do
 done
 echo >&2
 
+# what the clients cost by themselves: terway's client asking "ping", the reference plugin asked VERSION
+: > "$LAB_DIR/terway.null"; : > "$LAB_DIR/ref.null"
+for _ in $(seq 1 "$PODS"); do
+  start=$(now_ms); out=$(one "$TERWAY_SOCK" '{"op":"ping"}' 2> /dev/null); end=$(now_ms)
+  [[ $out == "0 "* ]] && echo "$((end - start))" >> "$LAB_DIR/terway.null"
+  start=$(now_ms); out=$(ref_config | CNI_COMMAND=VERSION "$REFERENCE" 2>&1); end=$(now_ms)
+  echo "$((end - start))" >> "$LAB_DIR/ref.null"
+done
+
 # give the timed leases back (terway release; reference DEL) so the held-lease phase has addresses
 for i in $(seq 1 $((WARMUP + PODS))); do
   printf '{"op":"release","containerId":"t%s","ifname":"eth0"}\n' "$i"
@@ -227,6 +237,7 @@ printf '\n%-36s %14s %14s\n' "time to a lease (fresh pod, $PODS pods)" "terway" 
 printf '%-36s %14s %14s\n' "p50 wall (client process included)" "$(percentile 50 < "$LAB_DIR/terway.wall" | ms) ms" "$(percentile 50 < "$LAB_DIR/ref.wall" | ms) ms"
 printf '%-36s %14s %14s\n' "p95 wall" "$(percentile 95 < "$LAB_DIR/terway.wall" | ms) ms" "$(percentile 95 < "$LAB_DIR/ref.wall" | ms) ms"
 printf '%-36s %14s %14s\n' "max wall" "$(percentile 100 < "$LAB_DIR/terway.wall" | ms) ms" "$(percentile 100 < "$LAB_DIR/ref.wall" | ms) ms"
+printf '%-36s %14s %14s\n' "p50 client alone (ping / VERSION)" "$(percentile 50 < "$LAB_DIR/terway.null" | ms) ms" "$(percentile 50 < "$LAB_DIR/ref.null" | ms) ms"
 printf '%-36s %14s %14s\n' "p50 daemon round trip (socket)" "$(percentile 50 < "$LAB_DIR/terway.rtt" | ms) ms" "-"
 printf '%-36s %14s %14s\n' "p95 daemon round trip (socket)" "$(percentile 95 < "$LAB_DIR/terway.rtt" | ms) ms" "-"
 printf '%-36s %14s %14s\n' "first pod (cold daemon), wall" "$(echo "$TERWAY_FIRST" | ms) ms" "$(echo "$REF_FIRST" | ms) ms"

@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(openjdk-17-jdk-headless maven gcc dnsmasq-base iproute2 iputils-ping containernetworking-plugins procps)
+packages=(openjdk-17-jdk-headless maven gcc dnsmasq-base iproute2 iputils-ping containernetworking-plugins procps jq)
 missing=()
 for p in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
@@ -22,7 +22,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get > /dev/null; then
     echo "prepare: not a Debian system; install the equivalents of: ${missing[*]}" >&2
-    for c in java mvn gcc dnsmasq ip ping bridge pgrep; do
+    for c in java mvn gcc dnsmasq ip ping bridge pgrep jq; do
       command -v "$c" > /dev/null || { echo "prepare: missing command '$c'" >&2; exit 1; }
     done
   else
