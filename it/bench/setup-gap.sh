@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Connectivity gap of `terway setup` and `terway teardown`: while each runs on a node of a sandbox LAN,
 # a LAN host pings the node every 10 ms; prints, per operation, the packets sent and lost and the
-# longest gap between two replies. An "idle" row (no operation) shows the floor of the measurement.
+# longest gap between two replies. Two reference rows: "idle" (no operation) is the floor of the
+# measurement, "flap200ms" (the node cut off the switch for 200 ms) shows that a real outage is seen.
 #
 #   sudo bash it/bench/setup-gap.sh [RUNS]      (default 3; needs a built checkout: it/lib/prepare.sh)
 set -euo pipefail
@@ -29,7 +30,9 @@ state="$LAB_DIR/state"
 measure() {
   local name=$1 log="$LAB_DIR/ping-$1-$RANDOM.log" start end
   shift
-  lab_bg ip netns exec "$LAB_NS_gw" ping -n -D -i 0.01 "$node_ip" > "$log" 2>&1
+  # real-time priority: the JVM starting on a busy machine must not delay the pinger itself, or its
+  # scheduling delays would show up as gaps
+  lab_bg ip netns exec "$LAB_NS_gw" chrt -f 50 ping -n -D -i 0.01 "$node_ip" > "$log" 2>&1
   local ping_pid=$LAB_BG_PID
   sleep 0.5
   start=$(date +%s%N)
@@ -58,6 +61,10 @@ measure() {
 
 echo "terway connectivity gap: gateway pings node $node_ip every 10 ms (lab $LAB_ID, $runs runs)"
 printf '%-10s %10s %6s %6s %12s\n' operation "op ms" sent lost "max gap ms"
+# calibration: a known 200 ms outage must show up as ~20 lost packets and a ~200 ms gap
+# (the node's switch port leaves the switch and comes back; the node's own configuration is untouched)
+flap() { ip -n "$LAB_LAN" link set p-n1 nomaster && sleep 0.2 && ip -n "$LAB_LAN" link set p-n1 master "$LAB_SWITCH"; }
+measure "flap200ms" flap
 for i in $(seq "$runs"); do
   measure idle sleep 1
   measure setup ip netns exec "$LAB_NS_n1" "$terway" setup --iface eth0 --state-dir "$state"

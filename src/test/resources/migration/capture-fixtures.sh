@@ -4,8 +4,9 @@
 # again on exit; nothing outside them is touched. Run as root from this directory:
 #   ./capture-fixtures.sh
 # Each case directory gets exactly what NetStateReader reads: link.json (ip -j -d link show),
-# addr.json, route4.json and route6.json (main table). MAC addresses are fixed so that the fixtures,
-# and the plans computed from them, are deterministic.
+# addr.json, route4.json and route6.json (main table), plus the neighbour caches (neigh.json, ip -j
+# neigh show) that teardown reads. MAC addresses are fixed so that the fixtures, and the plans computed
+# from them, are deterministic.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 node=twfx$RANDOM
@@ -91,6 +92,9 @@ migrated() {
   n addr del 10.99.0.6/24 dev eth0
   n addr del 10.99.0.5/24 dev eth0
   n addr del 2001:db8::5/64 dev eth0
+  # traffic through the bridge, so that its neighbour cache holds the gateways as it would on a node
+  ip netns exec "$node" ping -q -c 1 -W 1 10.99.0.1 > /dev/null
+  ip netns exec "$node" ping -q -c 1 -W 1 2001:db8::1 > /dev/null
 }
 
 # An earlier run stopped right after enslaving the NIC: addresses and routes are still on eth0.
@@ -143,6 +147,7 @@ capture() {
   n -j addr show > "$dir/addr.json"
   n -j -4 route show table main > "$dir/route4.json"
   n -j -6 route show table main > "$dir/route6.json"
+  n -j neigh show > "$dir/neigh.json"
   echo "captured $case"
 }
 

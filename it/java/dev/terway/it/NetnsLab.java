@@ -190,12 +190,33 @@ public final class NetnsLab implements AutoCloseable {
     public DhcpServer startDhcpServer() {
         Path leases = dir.resolve("dnsmasq.leases");
         Path log = dir.resolve("dnsmasq.log");
-        List<String> argv = List.of("ip", "netns", "exec", lanNs(), "dnsmasq", "--no-daemon", "--no-resolv",
-                "--no-ping", "--port=0", "--interface=" + SWITCH, "--bind-interfaces",
+        Process p = startDnsmasq(log, "DHCP, IP range",
+                "--no-ping",
                 "--dhcp-range=" + net.dhcpRangeStart() + "," + net.dhcpRangeEnd() + ",255.255.255.0,2m",
                 "--dhcp-option=option:router," + gateway.ipv4(),
                 "--dhcp-option=option:T1,10", "--dhcp-option=option:T2,20",
-                "--dhcp-leasefile=" + leases, "--pid-file=" + dir.resolve("dnsmasq.pid"), "--log-facility=-");
+                "--dhcp-leasefile=" + leases, "--pid-file=" + dir.resolve("dnsmasq.pid"));
+        return new DhcpServer(p, leases, log);
+    }
+
+    /**
+     * Starts IPv6 router advertisements on the LAN switch, as many real LANs have: the LAN's IPv6 prefix
+     * for SLAAC (10 minute lifetime) and the switch's link-local address as default router, every 3 s.
+     * Nodes then get a dynamic IPv6 address, an RA prefix route and an RA default route (proto ra).
+     */
+    public Process startRouterAdvertisements() {
+        Path log = dir.resolve("dnsmasq-ra.log");
+        return startDnsmasq(log, "RTR-ADVERT(" + SWITCH + ")",
+                "--enable-ra", "--dhcp-range=::,constructor:" + SWITCH + ",ra-only,64,10m",
+                "--ra-param=" + SWITCH + ",3,300",
+                "--dhcp-leasefile=" + dir.resolve("dnsmasq-ra.leases"), "--pid-file=" + dir.resolve("dnsmasq-ra.pid"));
+    }
+
+    /** Runs dnsmasq (no DNS) on the switch in the LAN namespace, and waits for {@code readyLine} in its log. */
+    private Process startDnsmasq(Path log, String readyLine, String... options) {
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lanNs(), "dnsmasq", "--no-daemon",
+                "--no-resolv", "--port=0", "--interface=" + SWITCH, "--bind-interfaces", "--log-facility=-"));
+        argv.addAll(List.of(options));
         Process p;
         try {
             p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -205,9 +226,9 @@ public final class NetnsLab implements AutoCloseable {
         synchronized (this) {
             processes.add(p);
         }
-        // dnsmasq logs this line once its DHCP socket is bound; before that a client would go unanswered.
+        // dnsmasq logs this once its sockets are bound; before that a client would go unanswered.
         Instant deadline = Instant.now().plusSeconds(10);
-        while (!readLog(log).contains("DHCP, IP range")) {
+        while (!readLog(log).contains(readyLine)) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("dnsmasq in " + lanNs() + " exited " + p.exitValue() + ": " + readLog(log));
             }
@@ -216,7 +237,7 @@ public final class NetnsLab implements AutoCloseable {
             }
             sleep(Duration.ofMillis(50));
         }
-        return new DhcpServer(p, leases, log);
+        return p;
     }
 
     /** Whether {@code target} answers a ping from namespace {@code ns} within 5 seconds. */

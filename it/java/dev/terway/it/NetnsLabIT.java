@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.netstate.Family;
 import dev.terway.netstate.IpJson;
 import dev.terway.netstate.Link;
+import dev.terway.netstate.NetState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +55,36 @@ class NetnsLabIT {
                     "dnsmasq runs inside the LAN namespace");
         }
         assertFalse(dnsmasq.isAlive(), "closing the lab stops dnsmasq");
+    }
+
+    @Test
+    void routerAdvertisementsGiveNodesSlaacAddressesAndADefaultRoute() {
+        try (NetnsLab lab = NetnsLab.create()) {
+            lab.startDhcpServer(); // both dnsmasq instances share the switch
+            lab.startRouterAdvertisements();
+            NetnsLab.Node node = lab.addNode();
+            // SLAAC addresses read fd00:A:B:0:<interface id>
+            String prefix = "fd00:" + Integer.toHexString(lab.net().a()) + ":" + Integer.toHexString(lab.net().b()) + ":0:";
+            Instant deadline = Instant.now().plusSeconds(20);
+            NetState state = node.observe();
+            while (!(hasSlaacAddress(state, prefix) && hasRaDefaultRoute(state)) && Instant.now().isBefore(deadline)) {
+                NetnsLab.sleep(Duration.ofMillis(250));
+                state = node.observe();
+            }
+            assertTrue(hasSlaacAddress(state, prefix), "SLAAC address in " + prefix + ": " + state.addresses());
+            assertTrue(hasRaDefaultRoute(state), "RA default route: " + state.routes());
+            assertTrue(node.ping(lab.net().lanV6(0xfe)), "the switch over IPv6 from the SLAAC address");
+        }
+    }
+
+    private static boolean hasSlaacAddress(NetState state, String prefix) {
+        return state.addressesOf(NetnsLab.NIC).stream()
+                .anyMatch(a -> a.family() == Family.INET6 && a.local().startsWith(prefix) && !a.isPermanent());
+    }
+
+    private static boolean hasRaDefaultRoute(NetState state) {
+        return state.defaultRoutes().stream()
+                .anyMatch(r -> r.family() == Family.INET6 && r.protocol().filter("ra"::equals).isPresent());
     }
 
     @Test

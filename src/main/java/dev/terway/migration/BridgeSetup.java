@@ -70,6 +70,7 @@ public final class BridgeSetup {
      * @param tell receives what the operator should know while the run goes on (waiting for the lock,
      *             warnings prefixed "warning: ")
      */
+    @SuppressWarnings("try") // the lock is held for the whole block, never used in it
     public Report run(Request request, Consumer<String> tell) throws MigrationException {
         StateDirectory dir = new StateDirectory(request.stateDir());
         if (request.dryRun()) {
@@ -115,9 +116,11 @@ public final class BridgeSetup {
         try {
             done = runHonouringHook(runner, migration.plan(), request.failAfterStep(), what);
         } catch (PlanFailedException e) {
-            throw new MigrationException(what + " failed: " + e.getMessage() + records.restore(), e);
+            throw new MigrationException(what + " failed: " + e.getMessage()
+                    + records.afterRollback(e.failedUndos()), e);
         } catch (HookStop stop) {
-            throw new MigrationException(stop.getMessage() + describeUndo(stop.failedUndos) + records.restore());
+            throw new MigrationException(stop.getMessage() + describeUndo(stop.failedUndos)
+                    + records.afterRollback(stop.failedUndos));
         }
         Duration elapsed = Duration.between(start, host.clock().instant());
 
@@ -135,7 +138,7 @@ public final class BridgeSetup {
                 throw new MigrationException(what + " failed: gateway " + g.address() + " did not answer on "
                         + migration.bridge() + " within " + request.verifyTimeout().toMillis() + " ms ("
                         + after.evidence() + "); before setup it " + beforeSetup
-                        + describeUndo(failedUndos) + records.restore());
+                        + describeUndo(failedUndos) + records.afterRollback(failedUndos));
             }
             notes.add("gateway " + g.address() + " answered on " + migration.bridge() + " (" + after.evidence()
                     + ", " + after.elapsed().toMillis() + " ms)");
@@ -184,7 +187,11 @@ public final class BridgeSetup {
         }
     }
 
-    /** Writes the new record and puts the previous one back if the run is rolled back. */
+    /**
+     * Writes the new record before the plan runs, and after a rollback puts the previous one back, unless
+     * an undo failed: then the node is partly migrated and the new record, which describes the NIC as it
+     * was, is what a later {@code terway setup} or {@code teardown} needs to finish the job.
+     */
     private static final class RecordKeeper {
         private final SetupRecordStore store;
         private Optional<SetupRecord> previous = Optional.empty();
@@ -202,10 +209,13 @@ public final class BridgeSetup {
             }
         }
 
-        /** @return a note for the failure message if the record could not be put back */
-        String restore() {
+        /** @return the part of the failure message about the record */
+        String afterRollback(List<CommandResult> failedUndos) {
             if (!written) {
                 return "";
+            }
+            if (!failedUndos.isEmpty()) {
+                return "; the record " + store.file() + " is kept, so that `terway teardown` can restore the rest";
             }
             try {
                 if (previous.isPresent()) {

@@ -48,6 +48,7 @@ public final class BridgeTeardown {
      * @param tell receives what the operator should know while the run goes on (waiting for the lock,
      *             warnings prefixed "warning: ")
      */
+    @SuppressWarnings("try") // the lock is held for the whole block, never used in it
     public Report run(Request request, Consumer<String> tell) throws MigrationException {
         StateDirectory dir = new StateDirectory(request.stateDir());
         SetupRecordStore store = dir.records();

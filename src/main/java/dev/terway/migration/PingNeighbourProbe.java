@@ -25,7 +25,7 @@ public final class PingNeighbourProbe implements GatewayProbe {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> RESOLVED = Set.of("REACHABLE");
-    /** Between attempts that fail at once (no route, device down), so they do not spin. */
+    /** The least time between two attempts, so that attempts failing at once (no route) do not spin. */
     private static final Duration PAUSE = Duration.ofMillis(100);
 
     private final CommandRunner runner;
@@ -49,6 +49,7 @@ public final class PingNeighbourProbe implements GatewayProbe {
         int attempts = 0;
         while (true) {
             attempts++;
+            Instant attemptStart = clock.instant();
             CommandResult ping = runner.run(List.of("ping", gateway.family().flag(), "-n", "-q", "-c", "1",
                     "-W", "1", "-I", device, gateway.address()));
             if (ping.succeeded()) {
@@ -64,8 +65,12 @@ public final class PingNeighbourProbe implements GatewayProbe {
                 return new Result(false, "no ping reply and no resolved neighbour entry in " + attempts
                         + (attempts == 1 ? " attempt" : " attempts"), Duration.between(start, now));
             }
+            // An unanswered ping has waited a second already; one that failed at once has not.
+            Duration pause = min(PAUSE.minus(Duration.between(attemptStart, now)), Duration.between(now, deadline));
             try {
-                sleeper.sleep(min(PAUSE, Duration.between(now, deadline)));
+                if (!pause.isNegative() && !pause.isZero()) {
+                    sleeper.sleep(pause);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new Result(false, "interrupted", Duration.between(start, clock.instant()));

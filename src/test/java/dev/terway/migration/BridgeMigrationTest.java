@@ -1,0 +1,307 @@
+package dev.terway.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.terway.netstate.Family;
+import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Link;
+import dev.terway.netstate.NetState;
+import dev.terway.netstate.Route;
+import dev.terway.plan.Plan;
+import dev.terway.plan.PlanPrinter;
+import dev.terway.plan.Step;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BridgeMigrationTest {
+
+    private static final String NIC = "eth0";
+    private static final String BRIDGE = "mybr0";
+
+    static MigrationPlan plan(Fixture f, Optional<SetupRecord> record) throws MigrationException {
+        return BridgeMigration.plan(f.state(), f.bridgeOptions(BRIDGE), record, NIC, BRIDGE);
+    }
+
+    static MigrationPlan plan(String fixture) throws MigrationException {
+        return plan(Fixture.of(fixture), Optional.empty());
+    }
+
+    /** The record a first setup of the static-routes node writes. */
+    static SetupRecord staticRoutesRecord() throws MigrationException {
+        return plan("static-routes").record();
+    }
+
+    private static String message(String fixture, String iface, String bridge, Optional<SetupRecord> record) {
+        Fixture f = Fixture.of(fixture);
+        return assertThrows(MigrationException.class,
+                () -> BridgeMigration.plan(f.state(), f.bridgeOptions(bridge), record, iface, bridge)).getMessage();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"default-route", "static-routes", "partial-bridge"})
+    void firstSetupPlansExactlyTheGoldenSteps(String fixture) throws MigrationException {
+        assertEquals(Fixture.of(fixture).golden("setup-plan.txt"), PlanPrinter.render(plan(fixture).plan()));
+    }
+
+    @Test
+    void anInterruptedSetupPlansOnlyTheMissingSteps() throws MigrationException {
+        Plan rest = plan(Fixture.of("partial-enslaved"), Optional.of(staticRoutesRecord())).plan();
+        assertEquals(Fixture.of("partial-enslaved").golden("setup-plan.txt"), PlanPrinter.render(rest));
+        // exactly the full plan without bridge creation, up and enslave
+        List<Step> full = plan("static-routes").plan().steps();
+        assertEquals(full.subList(3, full.size()), rest.steps());
+    }
+
+    @Test
+    void aMigratedNodeGetsAnEmptyPlanWithOrWithoutItsRecord() throws MigrationException {
+        assertTrue(plan(Fixture.of("migrated"), Optional.of(staticRoutesRecord())).plan().isEmpty());
+        assertTrue(plan(Fixture.of("migrated"), Optional.empty()).plan().isEmpty());
+    }
+
+    @Test
+    void theMigratedFixtureIsExactlyWhatThePlanDescribes() throws MigrationException {
+        // Independent check of the planner's idea of "done": the hand-migrated namespace has every recorded
+        // address on the bridge and every recorded route with dev mybr0, and nothing of it left on eth0.
+        NetState migrated = Fixture.of("migrated").state();
+        SetupRecord record = staticRoutesRecord();
+        for (IpAddress a : record.addresses()) {
+            assertTrue(NetIdentity.hasAddress(migrated, BRIDGE, a), a::toString);
+            assertFalse(NetIdentity.hasAddress(migrated, NIC, a), a::toString);
+        }
+        for (Route r : record.routes()) {
+            assertTrue(NetIdentity.hasRoute(migrated, r.withDev(BRIDGE)), r::toString);
+            assertFalse(NetIdentity.hasRoute(migrated, r), r::toString);
+        }
+    }
+
+    @Test
+    void theRecordHoldsTheNicsConfigurationBeforeSetup() throws MigrationException {
+        SetupRecord record = staticRoutesRecord();
+        assertEquals(NIC, record.iface());
+        assertEquals(BRIDGE, record.bridge());
+        assertEquals(1500, record.mtu());
+        assertEquals("02:00:0a:63:00:05", record.mac());
+        assertEquals(List.of("10.99.0.5/24", "10.99.0.6/24", "2001:db8::5/64"),
+                record.addresses().stream().map(IpAddress::cidr).toList());
+        assertTrue(record.addresses().stream().allMatch(a -> a.dev().equals(NIC)));
+        assertTrue(record.addresses().get(1).secondary());
+        // every non-kernel route of eth0, IPv4 and IPv6, nothing of aux0 and no kernel route
+        assertEquals(Set.of("inet default", "inet 10.95.0.0/16", "inet 10.96.0.0/24", "inet 10.97.0.0/16",
+                        "inet 10.98.0.0/16", "inet6 default", "inet6 2001:db8:1::/48"),
+                Set.copyOf(record.routes().stream().map(r -> r.family().jsonName() + " " + r.dst()).toList()));
+        assertTrue(record.routes().stream().allMatch(r -> r.dev().equals(Optional.of(NIC)) && !r.isKernelRoute()));
+    }
+
+    @Test
+    void stepsComeInTheOrderThatKeepsTheNodeReachable() throws MigrationException {
+        List<Step> steps = plan("static-routes").plan().steps();
+        int enslave = index(steps, s -> s.argv().contains("master"));
+        int firstAddressAdd = index(steps, s -> s.argv().contains("addr") && s.argv().contains("add"));
+        int lastAddressAdd = lastIndex(steps, s -> s.argv().contains("addr") && s.argv().contains("add"));
+        int linkCopy = index(steps, s -> s.argv().contains("append"));
+        int firstReplace = index(steps, s -> s.argv().contains("replace"));
+        int lastReplace = lastIndex(steps, s -> s.argv().contains("replace"));
+        int linkDelete = index(steps, s -> s.argv().contains("route") && s.argv().contains("del"));
+        int firstAddressDel = index(steps, s -> s.argv().contains("addr") && s.argv().contains("del"));
+        assertEquals(0, index(steps, s -> s.argv().containsAll(List.of("link", "add"))), "bridge first");
+        assertTrue(enslave < firstAddressAdd, "enslave before the addresses move");
+        assertTrue(lastAddressAdd < linkCopy, "addresses on the bridge before routes need them");
+        assertTrue(linkCopy < firstReplace, "link routes before the gateway routes that use them");
+        assertTrue(lastReplace < linkDelete, "link-route originals stay until the gateway routes moved");
+        assertTrue(linkDelete < firstAddressDel, "addresses leave the NIC last");
+        List<String> deleted = steps.subList(firstAddressDel, steps.size()).stream()
+                .map(s -> s.argv().get(4)).toList();
+        assertEquals(List.of("10.99.0.6/24", "10.99.0.5/24", "2001:db8::5/64"), deleted, "secondary before primary");
+    }
+
+    @Test
+    void everyChangeCanBeUndoneWithTheOriginalArguments() throws MigrationException {
+        List<Step> steps = plan("static-routes").plan().steps();
+        for (Step s : steps) {
+            boolean bringUpCreatedBridge = s.argv().equals(List.of("ip", "link", "set", "dev", BRIDGE, "up"));
+            assertTrue(s.undo().isPresent() || bringUpCreatedBridge, () -> "no undo: " + s);
+        }
+        Step moveDefault = steps.stream().filter(s -> s.argv().contains("replace") && s.argv().contains("default")
+                && s.argv().contains("-4")).findFirst().orElseThrow();
+        assertEquals(List.of("ip", "-4", "route", "replace", "default", "via", "10.99.0.1", "dev", NIC, "metric",
+                "100", "table", "main"), moveDefault.undo().orElseThrow());
+        Step removeSecondary = steps.stream().filter(s -> s.argv().contains("10.99.0.6/24")
+                && s.argv().contains("del")).findFirst().orElseThrow();
+        assertEquals(List.of("ip", "-4", "addr", "add", "10.99.0.6/24", "broadcast", "10.99.0.255", "dev", NIC),
+                removeSecondary.undo().orElseThrow());
+        assertEquals(List.of("ip", "link", "del", "dev", BRIDGE), steps.get(0).undo().orElseThrow());
+    }
+
+    @Test
+    void defaultGatewaysOfBothFamiliesAreVerified() throws MigrationException {
+        assertEquals(List.of(new Gateway(Family.INET, "10.99.0.1", NIC), new Gateway(Family.INET6, "2001:db8::1", NIC)),
+                plan("static-routes").gateways());
+    }
+
+    @Test
+    void aRebootedNodeIsRecordedAnewFromWhatItsNicHoldsNow() throws MigrationException {
+        // The record of an earlier setup says 10.99.0.9, but the bridge is gone (reboot) and the
+        // distribution configured 10.99.0.5: that is what must move, and what teardown must restore.
+        SetupRecord stale = new SetupRecord(NIC, BRIDGE, 9000, "02:00:00:00:00:99", List.of(new IpAddress(NIC,
+                Family.INET, "10.99.0.9", 24, "global", false, Optional.empty(), Optional.empty(), IpAddress.FOREVER,
+                IpAddress.FOREVER)), List.of());
+        MigrationPlan m = plan(Fixture.of("default-route"), Optional.of(stale));
+        assertEquals(List.of("10.99.0.5/24"), m.record().addresses().stream().map(IpAddress::cidr).toList());
+        assertEquals(1500, m.record().mtu());
+        assertEquals(Fixture.of("default-route").golden("setup-plan.txt"), PlanPrinter.render(m.plan()));
+    }
+
+    @Test
+    void whileTheBridgeExistsTheRecordStaysTheTruth() throws MigrationException {
+        // Interrupted after the addresses left eth0 but before the record's routes reappeared anywhere:
+        // the record still knows the default route and gets it onto the bridge.
+        NetState migrated = Fixture.of("migrated").state();
+        List<Route> withoutDefault = migrated.routes().stream()
+                .filter(r -> !(r.isDefault() && r.family() == Family.INET)).toList();
+        NetState lost = new NetState(migrated.links(), migrated.addresses(), withoutDefault);
+        MigrationPlan m = BridgeMigration.plan(lost, Optional.of(BridgeOptions.WANTED),
+                Optional.of(staticRoutesRecord()), NIC, BRIDGE);
+        assertEquals("# move route default via 10.99.0.1 dev eth0 metric 100 to mybr0; replace swaps it in one"
+                + " operation, without gap or duplicate\n"
+                + "ip -4 route replace default via 10.99.0.1 dev mybr0 metric 100 table main\n",
+                PlanPrinter.render(m.plan()));
+        assertEquals(List.of("ip", "-4", "route", "del", "default", "via", "10.99.0.1", "dev", BRIDGE, "metric",
+                "100", "table", "main"), m.plan().steps().get(0).undo().orElseThrow());
+    }
+
+    @Test
+    void anExistingBridgeWithStpGetsItTurnedOffAndBackOnUndo() throws MigrationException {
+        List<Step> steps = plan("partial-bridge").plan().steps();
+        Step stp = steps.stream().filter(s -> s.argv().contains("stp_state")).findFirst().orElseThrow();
+        assertEquals(List.of("ip", "link", "set", "dev", BRIDGE, "type", "bridge", "stp_state", "1"),
+                stp.undo().orElseThrow());
+        Step delay = steps.stream().filter(s -> s.argv().contains("forward_delay")).findFirst().orElseThrow();
+        assertEquals(List.of("ip", "link", "set", "dev", BRIDGE, "type", "bridge", "forward_delay", "400"),
+                delay.undo().orElseThrow());
+        assertTrue(steps.indexOf(stp) < steps.indexOf(delay), "the kernel refuses delay 0 while STP is on");
+        Step mac = steps.get(0);
+        assertEquals(List.of("ip", "link", "set", "dev", BRIDGE, "address", "02:00:00:00:00:aa"),
+                mac.undo().orElseThrow());
+    }
+
+    @Test
+    void aMissingInterfaceIsRefusedByName() {
+        assertEquals("cannot bridge nope0: no such interface", message("default-route", "nope0", BRIDGE,
+                Optional.empty()));
+    }
+
+    @Test
+    void anInterfaceWithoutIpv4IsRefused() {
+        String m = message("no-ipv4", NIC, BRIDGE, Optional.empty());
+        assertTrue(m.startsWith("cannot bridge eth0: it has no IPv4 address to move to mybr0"), m);
+    }
+
+    @Test
+    void aPortOfAnotherBridgeIsRefused() {
+        assertEquals("cannot bridge eth0: it is already a port of bridge br9",
+                message("port-of-other-bridge", NIC, BRIDGE, Optional.empty()));
+    }
+
+    @Test
+    void aBridgeIsNotBridgedAgain() {
+        String m = message("migrated", BRIDGE, "br1", Optional.empty());
+        assertTrue(m.startsWith("cannot bridge mybr0: it is itself a bridge"), m);
+        assertTrue(message("migrated", BRIDGE, BRIDGE, Optional.empty()).contains("name the same device"));
+    }
+
+    @Test
+    void aBridgeNameTakenByAnotherDeviceIsRefused() {
+        assertEquals("cannot create bridge mybr0: the name is taken by a veth device",
+                message("name-taken", NIC, BRIDGE, Optional.empty()));
+    }
+
+    @Test
+    void aNodeSetUpWithAnotherBridgeIsRefused() throws MigrationException {
+        SetupRecord record = staticRoutesRecord();
+        String m = message("migrated", NIC, "br1", Optional.of(record));
+        assertTrue(m.startsWith("cannot set up bridge br1: this node was already set up with bridge mybr0 on eth0"),
+                m);
+        assertTrue(m.contains("terway teardown"), m);
+        SetupRecord otherNic = new SetupRecord("eth1", BRIDGE, 1500, "02:00:00:00:00:01", List.of(), List.of());
+        assertTrue(message("migrated", NIC, BRIDGE, Optional.of(otherNic))
+                .contains("mybr0 was already set up for eth1"));
+    }
+
+    @Test
+    void invalidBridgeNamesAndLoopbackAreRefused() {
+        assertTrue(message("default-route", NIC, "a-name-longer-than-15", Optional.empty())
+                .contains("not a valid interface name"));
+        assertTrue(message("default-route", NIC, "my/br", Optional.empty()).contains("not a valid interface name"));
+        assertEquals("cannot bridge lo: it is the loopback device",
+                message("default-route", "lo", BRIDGE, Optional.empty()));
+    }
+
+    @Test
+    void aRouteThatReplaceCouldConfuseWithAnotherDevicesRouteIsRefused() {
+        String m = message("route-clash", NIC, BRIDGE, Optional.empty());
+        assertTrue(m.startsWith("cannot move route default via 10.99.0.1 dev eth0 metric 100 from eth0 to mybr0:"
+                + " route default via 10.98.1.1 dev aux0 metric 100 has the same destination and metric"), m);
+    }
+
+    @Test
+    void theInterfaceComesFromTheDefaultRouteOrTheRecord() throws MigrationException {
+        assertEquals(NIC, BridgeMigration.detectInterface(Fixture.of("default-route").state(), Optional.empty()));
+        assertEquals(NIC, BridgeMigration.detectInterface(Fixture.of("migrated").state(),
+                Optional.of(staticRoutesRecord())));
+        MigrationException onBridge = assertThrows(MigrationException.class,
+                () -> BridgeMigration.detectInterface(Fixture.of("migrated").state(), Optional.empty()));
+        assertTrue(onBridge.getMessage().contains("already goes through bridge mybr0"), onBridge.getMessage());
+
+        NetState noDefault = Fixture.of("no-ipv4").state(); // only an IPv6 default route
+        MigrationException none = assertThrows(MigrationException.class,
+                () -> BridgeMigration.detectInterface(noDefault, Optional.empty()));
+        assertTrue(none.getMessage().contains("no IPv4 default route"), none.getMessage());
+        assertEquals(NIC, BridgeMigration.detectInterface(noDefault, Optional.of(staticRoutesRecord())));
+    }
+
+    @Test
+    void theDefaultRouteWithTheLowestMetricWins() throws MigrationException {
+        NetState base = Fixture.of("default-route").state();
+        List<Link> links = new ArrayList<>(base.links());
+        links.add(new Link(9, "wlan0", Set.of("UP"), 1500, "02:00:00:00:00:09", Optional.empty(), Optional.empty(),
+                Optional.empty(), "UP"));
+        List<Route> routes = new ArrayList<>();
+        routes.add(defaultVia("wlan0", 600));
+        routes.addAll(base.routes().stream().filter(r -> !r.isDefault()).toList());
+        routes.add(defaultVia(NIC, 100));
+        assertEquals(NIC, BridgeMigration.detectInterface(new NetState(links, base.addresses(), routes),
+                Optional.empty()));
+    }
+
+    private static Route defaultVia(String dev, int metric) {
+        return new Route(Family.INET, "default", Optional.of("10.99.0.1"), Optional.of(dev), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.of(metric), Set.of(), Optional.empty(), Optional.empty());
+    }
+
+    private static int index(List<Step> steps, Predicate<Step> p) {
+        for (int i = 0; i < steps.size(); i++) {
+            if (p.test(steps.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such step in " + steps);
+    }
+
+    private static int lastIndex(List<Step> steps, Predicate<Step> p) {
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            if (p.test(steps.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such step in " + steps);
+    }
+}
