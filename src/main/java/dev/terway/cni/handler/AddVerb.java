@@ -55,6 +55,11 @@ final class AddVerb {
             throw new CniException(CniErrorCode.UNKNOWN_CONTAINER,
                     "network namespace " + netns + " (CNI_NETNS) does not exist");
         }
+        java.util.Optional<String> notNetns = ctx.netnsProbe().problem(netns);
+        if (notNetns.isPresent()) {
+            throw new CniException(CniErrorCode.INVALID_ENVIRONMENT,
+                    "invalid CNI_NETNS " + netns + ": " + notNetns.get());
+        }
         String hostVeth = VethNames.hostVeth(request.containerId(), request.ifname());
         NodeView node = ctx.observer().observe(conf.bridge());
         if (!node.bridgeExists()) {
