@@ -180,6 +180,7 @@ public final class DaemonServer implements AutoCloseable {
         try (connection) {
             Response response = answer(connection);
             write(connection, response);
+            discardUnreadRequest(connection);
         } catch (IOException e) {
             // The client went away or was cut off; nobody is left to tell.
             if (!closing) {
@@ -261,6 +262,33 @@ public final class DaemonServer implements AutoCloseable {
             }
         } catch (AsynchronousCloseException e) {
             throw new IOException("the client sent no complete request within " + READ_DEADLINE.toSeconds() + " s", e);
+        } finally {
+            cutOff.cancel(false);
+        }
+    }
+
+    /**
+     * Reads and drops what the client is still sending after a refusal (not allowed, too large). Closing a
+     * unix socket with unread data resets the connection, and the client would see "connection reset"
+     * instead of the refusal it was sent. Bounded by the read deadline and a byte budget.
+     */
+    private void discardUnreadRequest(SocketChannel connection) throws IOException {
+        ScheduledFuture<?> cutOff = deadlines.schedule(() -> {
+            try {
+                connection.close();
+            } catch (IOException ignored) {
+                // closing is the point
+            }
+        }, READ_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            ByteBuffer sink = ByteBuffer.allocate(8192);
+            long budget = 16L * MAX_REQUEST_BYTES;
+            int n;
+            while (budget > 0 && (n = connection.read(sink.clear())) >= 0) {
+                budget -= n;
+            }
+        } catch (AsynchronousCloseException e) {
+            // the client kept sending past the deadline; it was answered, the connection is cut
         } finally {
             cutOff.cancel(false);
         }
