@@ -62,7 +62,11 @@ public interface NetnsProbe {
             }
             String store = Files.getFileStore(netns).type();
             if (!"nsfs".equals(store)) {
-                return Optional.of("it is a file on " + store + ", not a network namespace (nsfs)");
+                // The usual cause on a real node: the runtime bind-mounted the namespace after terway started
+                // and the mount did not propagate into terway's mount namespace.
+                return Optional.of("it is a file on " + store + ", not a network namespace (nsfs); if the runtime"
+                        + " created it, its mount has not reached terway's mount namespace (mount "
+                        + netns.getParent() + " into terway with mountPropagation: HostToContainer)");
             }
             return Optional.empty();
         } catch (IOException e) {
