@@ -45,37 +45,43 @@ for i in $(seq 300); do [ -S "$terway_sock" ] && [ -S "$ref_sock" ] && break; sl
 terway_conf='{"cniVersion":"1.0.0","name":"bench","type":"cni-terway","dhcpSocket":"'$terway_sock'"}'
 ref_conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"mybr0","isGateway":false,"ipMasq":false,"hairpinMode":true,"ipam":{"type":"dhcp","daemonSocketPath":"'$ref_sock'"}}'
 
-# invoke IMPL VERB ID: runs one plugin invocation for pod ID, as a runtime would.
+# invoke IMPL VERB ID [CPUFILE]: runs one plugin invocation for pod ID, as a runtime would; with CPUFILE,
+# /usr/bin/time writes the plugin's user and system CPU seconds there.
 invoke() {
-  local impl=$1 verb=$2 id=$3 node conf plugin
+  local impl=$1 verb=$2 id=$3 cpu=${4:-/dev/null} node conf plugin
   if [ "$impl" = terway ]; then node=$LAB_NS_n1; conf=$terway_conf; plugin="$root/bin/cni-terway"
   else node=$LAB_NS_n2; conf=$ref_conf; plugin="$ref_dir/bridge"; fi
-  printf '%s' "$conf" | ip netns exec "$node" env -i PATH="$PATH" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
+  printf '%s' "$conf" | ip netns exec "$node" /usr/bin/time -f "%U %S" -o "$cpu" \
+    env -i PATH="$PATH" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
     CNI_COMMAND="$verb" CNI_CONTAINERID="$id" CNI_NETNS="/run/netns/$LAB_ID-$id" CNI_IFNAME=eth0 \
     CNI_PATH="$ref_dir" CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=$id" "$plugin"
 }
 
-# timed FILE IMPL VERB ID: appends "exit ms" of one invocation to FILE.
+# timed FILE IMPL VERB ID: appends "exit wall-ms cpu-ms" of one invocation to FILE. The CPU time (user +
+# system of the plugin process tree, 10 ms resolution) does not depend on what else the machine runs.
 timed() {
-  local file=$1 start end rc=0
+  local file=$1 start end rc=0 cpu
   shift
   start=${EPOCHREALTIME/./}
-  invoke "$@" > "$LAB_DIR/last-$3-$2.out" 2>&1 || rc=$?
+  invoke "$@" "$LAB_DIR/cpu-$3-$2" > "$LAB_DIR/last-$3-$2.out" 2>&1 || rc=$?
   end=${EPOCHREALTIME/./}
   if [ "$rc" != 0 ]; then
     echo "cni-add-del: $1 $2 of $3 failed (exit $rc):" >&2
     cat "$LAB_DIR/last-$3-$2.out" >&2
   fi
-  echo "$rc $(( (end - start) / 1000 ))" >> "$file"
+  cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$LAB_DIR/cpu-$3-$2" 2>/dev/null || echo 0)
+  echo "$rc $(( (end - start) / 1000 )) $cpu" >> "$file"
 }
 
-# stats FILE: "p50 p95 max failures" of the times in FILE
+# stats FILE: "p50 p95 max cpu-p50 failures" of the times in FILE
 stats() {
-  awk '{ if ($1 != 0) f++; print $2 }' "$1" | sort -n | awk -v f=0 '
+  local cpu
+  cpu=$(awk '{ print $3 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { printf "%d", v[int((NR - 1) * 0.5) + 1] }')
+  awk '{ print $2 }' "$1" | sort -n | awk '
     { v[NR] = $1 } END {
       i50 = int((NR - 1) * 0.50) + 1; i95 = int((NR - 1) * 0.95 + 0.999) ; if (i95 < 1) i95 = 1
       printf "%6d %6d %6d", v[i50], v[i95], v[NR] }'
-  printf ' %4d\n' "$(awk '$1 != 0' "$1" | wc -l)"
+  printf ' %7d %4d\n' "$cpu" "$(awk '$1 != 0' "$1" | wc -l)"
 }
 
 run_round() {
@@ -108,6 +114,7 @@ for impl in terway ref; do
   done
 done
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for impl in terway ref; do
   run_round "$impl" sequential "s$impl"
   run_round "$impl" parallel "p$impl"
@@ -120,12 +127,13 @@ daemon_stats() {
 }
 echo "terway daemon-side time (warm-up included): ADD $(daemon_stats ADD); DEL $(daemon_stats DEL)"
 echo "cni ADD/DEL latency, ms, $pods pods per row ($(nproc) cores; JVM start included for cni-terway)"
-printf '%-26s %-4s %6s %6s %6s %4s\n' plugin verb p50 p95 max fail
+echo "load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every row)"
+printf '%-34s %-4s %6s %6s %6s %7s %4s\n' plugin verb p50 p95 max cpu-p50 fail
 for impl in terway ref; do
   label=$([ "$impl" = terway ] && echo "cni-terway" || echo "bridge+dhcp (reference)")
   for mode in sequential parallel; do
     for verb in add del; do
-      printf '%-26s %-4s %s\n' "$label $mode" "${verb^^}" "$(stats "$LAB_DIR/$impl-$mode-$verb.t")"
+      printf '%-34s %-4s %s\n' "$label $mode" "${verb^^}" "$(stats "$LAB_DIR/$impl-$mode-$verb.t")"
     done
   done
 done

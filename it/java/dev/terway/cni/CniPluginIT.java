@@ -318,6 +318,46 @@ class CniPluginIT {
         assertFalse(node2.holdsLease(pod.id()));
     }
 
+    @Test
+    @Order(7)
+    void pinnedAddressDelegatedIpamAndDryRun() {
+        // an operator's pinned address (CNI_ARGS IP= with prefix): configured as is, no lease
+        String ns = newPod("pinned");
+        String pinned = lab.net().lanV4(77);
+        CniRuntime.Result add = CniRuntime.invoke(node1.ns(), CniRuntime.env("ADD", "pinned", netnsPath(ns), "eth0",
+                "IgnoreUnknown=1;IP=" + pinned + "/24"), node1.conf("1.0.0"));
+        assertEquals(0, add.exit(), add::describe);
+        assertEquals(pinned, podAddress(add));
+        assertFalse(node1.holdsLease("pinned"));
+        assertTrue(NetnsLab.ping(ns, lab.gateway().ipv4()));
+        assertEquals(0, cni(node1, "DEL", "pinned", ns, node1.conf("1.0.0")).exit());
+
+        // a delegated IPAM plugin (the reference host-local) from CNI_PATH, with its state in the lab
+        String hostLocal = node1.conf("1.0.0").replace("}", ",\"ipam\":{\"type\":\"host-local\",\"dataDir\":\""
+                + lab.dir().resolve("host-local") + "\",\"ranges\":[[{\"subnet\":\"" + lab.net().lanV4(0)
+                + "/24\",\"rangeStart\":\"" + lab.net().lanV4(60) + "\",\"rangeEnd\":\"" + lab.net().lanV4(69)
+                + "\",\"gateway\":\"" + lab.gateway().ipv4() + "\"}]],\"routes\":[{\"dst\":\"0.0.0.0/0\"}]}}");
+        String ns2 = newPod("hostlocal");
+        CniRuntime.Result delegated = cni(node1, "ADD", "hostlocal", ns2, hostLocal);
+        assertEquals(0, delegated.exit(), delegated::describe);
+        assertEquals(lab.net().lanV4(60), podAddress(delegated));
+        assertTrue(NetnsLab.ping(ns2, lab.gateway().ipv4()));
+        CniRuntime.Result check = cni(node1, "CHECK", "hostlocal", ns2, withPrevResult(hostLocal, delegated.stdout()));
+        assertEquals(0, check.exit(), check::describe);
+        assertEquals(0, cni(node1, "DEL", "hostlocal", ns2, hostLocal).exit());
+        assertFalse(node1.hasLink(VethNames.hostVeth("hostlocal", "eth0")));
+
+        // --dry-run prints the plan and changes nothing
+        String ns3 = newPod("dry");
+        Set<String> before = node1.links();
+        Map<String, String> env = new java.util.LinkedHashMap<>(CniRuntime.env("ADD", "dry", netnsPath(ns3), "eth0", null));
+        env.put("TERWAY_DRY_RUN", "1");
+        CniRuntime.Result dry = CniRuntime.invoke(node1.ns(), env, node1.conf("1.0.0"));
+        assertEquals(0, dry.exit(), dry::describe);
+        assertTrue(dry.stdout().contains("ip link add name " + VethNames.hostVeth("dry", "eth0")), dry::describe);
+        assertEquals(before, node1.links());
+    }
+
     /** A lab node prepared with `terway setup` and running `terway dhcp daemon` on its own socket. */
     static final class TerwayNode {
         private final NetnsLab lab;

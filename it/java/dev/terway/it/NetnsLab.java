@@ -271,7 +271,11 @@ public final class NetnsLab implements AutoCloseable {
         return new Host(ns, net.lanV4(host), net.lanV6(host));
     }
 
-    private String addNamespace(String suffix) {
+    /**
+     * A namespace {@code <lab id>-<suffix>} with lo up, removed with the lab; for pods and other parts
+     * the lab does not build itself.
+     */
+    public String addNamespace(String suffix) {
         String ns = id + "-" + suffix;
         // recorded before it exists, so that a crash right after creation still gets it swept
         synchronized (this) {

@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TerwayVersion.class,
         description = "Bridges pods onto the node's own LAN, with addresses leased from the LAN's DHCP server.",
-        subcommands = {DhcpCommand.class, SetupCommand.class, TeardownCommand.class})
+        subcommands = {SetupCommand.class, TeardownCommand.class, DhcpCommand.class})
 public final class TerwayCommand {
 }

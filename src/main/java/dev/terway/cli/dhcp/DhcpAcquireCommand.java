@@ -1,13 +1,16 @@
 package dev.terway.cli.dhcp;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.cli.DurationConverter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -30,9 +33,25 @@ public final class DhcpAcquireCommand implements Callable<Integer> {
     @Option(names = "--container-id", required = true, paramLabel = "ID")
     String containerId;
 
-    @Option(names = "--pod", paramLabel = "NAMESPACE/NAME",
+    /** A pod named on the command line. */
+    record PodRef(String namespace, String name) {
+    }
+
+    /** {@code NAMESPACE/NAME}, both non-empty, exactly one slash. */
+    static final class PodRefConverter implements ITypeConverter<PodRef> {
+        @Override
+        public PodRef convert(String value) {
+            int slash = value.indexOf('/');
+            if (slash <= 0 || slash == value.length() - 1 || value.indexOf('/', slash + 1) >= 0) {
+                throw new TypeConversionException("--pod must be NAMESPACE/NAME, got '" + value + "'");
+            }
+            return new PodRef(value.substring(0, slash), value.substring(slash + 1));
+        }
+    }
+
+    @Option(names = "--pod", paramLabel = "NAMESPACE/NAME", converter = PodRefConverter.class,
             description = "The pod: gives a stable client id and the host name.")
-    String pod;
+    PodRef pod;
 
     @Option(names = "--requested-address", paramLabel = "A.B.C.D", description = "Address to ask for.")
     String requestedAddress;
@@ -55,13 +74,8 @@ public final class DhcpAcquireCommand implements Callable<Integer> {
         request.put("netns", netns.toAbsolutePath().toString());
         request.put("ifname", ifname);
         if (pod != null) {
-            int slash = pod.indexOf('/');
-            if (slash <= 0 || slash == pod.length() - 1 || pod.indexOf('/', slash + 1) >= 0) {
-                throw new ParameterException(spec.commandLine(),
-                        "--pod must be NAMESPACE/NAME, got '" + pod + "'");
-            }
-            request.put("podNamespace", pod.substring(0, slash));
-            request.put("podName", pod.substring(slash + 1));
+            request.put("podNamespace", pod.namespace());
+            request.put("podName", pod.name());
         }
         if (requestedAddress != null) {
             request.put("requestedAddress", requestedAddress);
@@ -73,6 +87,9 @@ public final class DhcpAcquireCommand implements Callable<Integer> {
             request.put("hostname", hostname);
         }
         if (timeout != null) {
+            if (timeout.isZero()) {
+                throw new ParameterException(spec.commandLine(), "--timeout must be more than 0");
+            }
             request.put("timeoutMs", timeout.toMillis());
         }
         spec.commandLine().getOut().println(DaemonCall.pretty(DaemonCall.call(socket.socket(), request,

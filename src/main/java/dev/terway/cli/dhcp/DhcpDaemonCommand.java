@@ -16,6 +16,7 @@ import dev.terway.plan.AuditLog;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ExecCommandRunner;
 import dev.terway.plan.PlanRunner;
+import dev.terway.cli.DurationConverter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -43,6 +45,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
     /** Requests served at once: an acquire may block for its whole timeout, so this bounds waiting pods. */
     static final int MAX_PARALLEL_REQUESTS = 64;
+    /** Exchanges that can listen at the same time; more wait for a thread. */
+    static final int RECEIVE_THREADS = 16;
 
     @Spec
     CommandSpec spec;
@@ -60,6 +64,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (timeout.isZero()) {
+            throw new ParameterException(spec.commandLine(), "--timeout must be more than 0");
+        }
         Clock clock = Clock.systemUTC();
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
         LeaseStore store = LeaseStore.open(stateDir, log::warn);
@@ -72,9 +79,12 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         ExecutorService upkeepExecutor = Executors.newSingleThreadExecutor(threads("terway-upkeep", 0));
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, threads("terway-lease-timer", 0));
         scheduler.setRemoveOnCancelPolicy(true);
-        // Receive loops run only during exchanges; small stacks, threads retire when idle.
-        ThreadPoolExecutor receivers = new ThreadPoolExecutor(0, 1024, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                threads("terway-dhcp-rx", 256 * 1024));
+        // Receive loops run only during exchanges (a few ms, at most LISTEN_WINDOW without an answer):
+        // a bounded pool of small-stack threads that retire when idle. When every leased pod renews at
+        // once, the loops queue and the kernel holds the replies meanwhile.
+        ThreadPoolExecutor receivers = new ThreadPoolExecutor(RECEIVE_THREADS, RECEIVE_THREADS, 5, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), threads("terway-dhcp-rx", 256 * 1024));
+        receivers.allowCoreThreadTimeOut(true);
 
         DhcpLeaseService leases = new DhcpLeaseService(DhcpLeaseService.Settings.lan(timeout), store,
                 new NetnsPodSockets(), NodeSender.udp(), upkeep, upkeepExecutor, receivers,

@@ -68,7 +68,7 @@ public final class DaemonServer implements AutoCloseable {
         this.daemonUser = daemonUser;
         this.root = root;
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(maxParallel, maxParallel, 30, TimeUnit.SECONDS,
+        this.workers = new ThreadPoolExecutor(maxParallel, maxParallel, 5, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(4 * maxParallel), r -> {
                     Thread t = new Thread(r, "terway-request-" + n.incrementAndGet());
                     t.setDaemon(true);
@@ -180,7 +180,7 @@ public final class DaemonServer implements AutoCloseable {
         try (connection) {
             Response response = answer(connection);
             write(connection, response);
-            discardUnreadRequest(connection);
+            drain(connection);
         } catch (IOException e) {
             // The client went away or was cut off; nobody is left to tell.
             if (!closing) {
@@ -268,11 +268,11 @@ public final class DaemonServer implements AutoCloseable {
     }
 
     /**
-     * Reads and drops what the client is still sending after a refusal (not allowed, too large). Closing a
-     * unix socket with unread data resets the connection, and the client would see "connection reset"
-     * instead of the refusal it was sent. Bounded by the read deadline and a byte budget.
+     * Reads and drops what the client still sends (a refused or oversized request) after the response
+     * went out. Closing a unix socket with unread data resets the connection, and the client would see
+     * ECONNRESET instead of the response. Bounded by the read deadline.
      */
-    private void discardUnreadRequest(SocketChannel connection) throws IOException {
+    private void drain(SocketChannel connection) throws IOException {
         ScheduledFuture<?> cutOff = deadlines.schedule(() -> {
             try {
                 connection.close();
@@ -282,13 +282,11 @@ public final class DaemonServer implements AutoCloseable {
         }, READ_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         try {
             ByteBuffer sink = ByteBuffer.allocate(8192);
-            long budget = 16L * MAX_REQUEST_BYTES;
-            int n;
-            while (budget > 0 && (n = connection.read(sink.clear())) >= 0) {
-                budget -= n;
+            while (connection.read(sink.clear()) >= 0) {
+                // discard
             }
-        } catch (AsynchronousCloseException e) {
-            // the client kept sending past the deadline; it was answered, the connection is cut
+        } catch (ClosedChannelException e) {
+            // cut off by the deadline
         } finally {
             cutOff.cancel(false);
         }

@@ -61,6 +61,12 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private static final Inet4Address BROADCAST = Ipv4.BROADCAST.toInetAddress();
     /** How long one receive waits before looking whether the exchange is still on. */
     private static final Duration RECEIVE_SLICE = Duration.ofSeconds(2);
+    /**
+     * How long the socket stays open after the last transmission. Replies come within milliseconds;
+     * RENEWING/REBINDING retransmit a minute or more apart, and a socket (with its receive thread) held
+     * open across that wait would cost a thread per lease while a server is down.
+     */
+    static final Duration LISTEN_WINDOW = Duration.ofSeconds(5);
     /** Room above the client's own deadline before an acquire caller stops waiting on it. */
     private static final Duration ACQUIRE_GRACE = Duration.ofSeconds(2);
 
@@ -296,6 +302,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private LeaseTimer.Scheduled scheduled;
         private Instant scheduledAt;
         private long generation;
+        private LeaseTimer.Scheduled listenTimer;
+        private long listenGeneration;
         /** The lease the pod holds now; null while it has none. */
         private HeldLease held;
         /** Completed by the next bind; replaced when a lease is lost. */
@@ -323,6 +331,11 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
         /** Opens the pod's socket, reads its MAC and sends the first DISCOVER. */
         synchronized void begin(AcquireRequest request) throws LeaseException {
+            if (forgotten) {
+                // released (or the daemon stopped) between registering the pod and getting here
+                throw new LeaseException("the lease of " + pod.interfaceDescription()
+                        + " was released while it was being acquired");
+            }
             if (!Files.exists(pod.netns())) {
                 throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription()
                         + ": the netns " + pod.netns() + " does not exist");
@@ -599,10 +612,32 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         }
 
         private void closeSocket() {
+            listenGeneration++;
+            if (listenTimer != null) {
+                listenTimer.cancel();
+                listenTimer = null;
+            }
             if (socket != null) {
                 PodSocket s = socket;
                 socket = null;
                 s.close();
+            }
+        }
+
+        /** Keeps the socket for {@link #LISTEN_WINDOW} after this transmission, then lets it go. */
+        private void listenAfterSending() {
+            if (listenTimer != null) {
+                listenTimer.cancel();
+            }
+            long gen = ++listenGeneration;
+            listenTimer = timer.at(clock.instant().plus(LISTEN_WINDOW), () -> stopListening(gen));
+        }
+
+        private void stopListening(long forGeneration) {
+            synchronized (this) {
+                if (forGeneration == listenGeneration && !forgotten) {
+                    closeSocket();
+                }
             }
         }
 
@@ -627,6 +662,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     return;
                 }
                 openSocket().send(bytes, bytes.length, to, SERVER_PORT);
+                listenAfterSending();
             } catch (IOException e) {
                 if (!release || !releaseFromPod) {
                     throw e;

@@ -48,7 +48,13 @@ public final class Ipv4Text {
         if (slash < 0) {
             throw new IllegalArgumentException(what + " '" + text + "' has no prefix length (a.b.c.d/n)");
         }
-        Inet4Address address = parse(text.substring(0, slash), what);
+        Inet4Address address;
+        try {
+            address = parse(text.substring(0, slash), what);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("'" + text.substring(0, slash) + "'",
+                    "'" + text + "'"), e);
+        }
         String prefix = text.substring(slash + 1);
         if (prefix.isEmpty() || prefix.length() > 2 || !prefix.chars().allMatch(c -> c >= '0' && c <= '9')
                 || Integer.parseInt(prefix) > 32) {

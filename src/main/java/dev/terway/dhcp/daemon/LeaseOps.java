@@ -65,8 +65,11 @@ public final class LeaseOps {
     public static AcquireRequest parseAcquire(JsonNode request, Duration defaultTimeout) {
         String containerId = containerId(request);
         String netns = requiredText(request, "netns");
-        if (!netns.startsWith("/") || hasControlCharacter(netns)) {
-            throw new IllegalArgumentException("field 'netns' must be an absolute path without control characters");
+        if (hasControlCharacter(netns)) {
+            throw new IllegalArgumentException("field 'netns' must not contain control characters");
+        }
+        if (!netns.startsWith("/")) {
+            throw new IllegalArgumentException("field 'netns' must be an absolute path, got '" + netns + "'");
         }
         String ifname = ifname(request);
         Duration timeout = defaultTimeout;

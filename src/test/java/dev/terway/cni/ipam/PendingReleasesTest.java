@@ -1,62 +1,56 @@
 package dev.terway.cni.ipam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.UncheckedIOException;
+import dev.terway.cni.pod.PodAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PendingReleasesTest {
 
-    @TempDir
-    Path tmp;
-
     @Test
-    void recordsAreOwnerOnlyAndReadBack() throws Exception {
-        PendingReleases pending = PendingReleases.besideSocket(tmp.resolve("run/dhcp.sock"));
-        Files.createDirectories(tmp.resolve("run"));
-        pending.mark("c1", "eth0");
-        assertEquals(List.of(new LeaseGateway.Attachment("c1", "eth0")), pending.pending(w -> { }));
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pending.dir())));
-        try (var files = Files.list(pending.dir())) {
-            for (Path f : files.toList()) {
-                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+    void queuedReleasesAreDrainedThroughTheDaemon(@TempDir Path dir) throws Exception {
+        PendingReleases pending = PendingReleases.besideSocket(dir.resolve("dhcp.sock"));
+        assertEquals(dir.resolve("pending-release"), pending.dir());
+        new QueuedReleaseGateway(pending).release("c1", "eth0");
+        pending.mark("c2", "net1");
+        pending.mark("c1", "eth0"); // a repeated DEL queues it once
+        Files.writeString(pending.dir().resolve("tw0000000000000.json"), "{broken");
+        List<String> released = new ArrayList<>();
+        List<String> log = new ArrayList<>();
+        LeaseGateway daemon = new LeaseGateway() {
+            @Override
+            public PodAddress acquire(LeaseRequest request) {
+                throw new AssertionError();
             }
-        }
+
+            @Override
+            public boolean release(String containerId, String ifname) {
+                released.add(containerId + "/" + ifname);
+                return true;
+            }
+
+            @Override
+            public Optional<Set<Attachment>> held() {
+                return Optional.empty();
+            }
+        };
+        assertEquals(2, pending.drain(daemon, log::add));
+        released.sort(null);
+        assertEquals(List.of("c1/eth0", "c2/net1"), released);
+        assertTrue(log.stream().anyMatch(l -> l.contains("unreadable")), log.toString());
+        assertEquals(0, pending.drain(daemon, log::add));
     }
 
     @Test
-    void aSymlinkedDirectoryIsRefusedNotWrittenThrough() throws Exception {
-        Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
-        Files.createDirectories(tmp.resolve("run"));
-        Files.createSymbolicLink(tmp.resolve("run").resolve(PendingReleases.DIR_NAME), elsewhere);
-        PendingReleases pending = PendingReleases.besideSocket(tmp.resolve("run/dhcp.sock"));
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> pending.mark("c1", "eth0"));
-        assertTrue(e.getCause().getMessage().contains("symbolic link"), e.getCause().getMessage());
-        try (var files = Files.list(elsewhere)) {
-            assertEquals(0, files.count());
-        }
-        assertEquals(List.of(), pending.pending(w -> { }), "a linked directory is not read either");
-    }
-
-    @Test
-    void symlinkedAndOversizedRecordsAreIgnoredWithAWarning() throws Exception {
-        PendingReleases pending = PendingReleases.besideSocket(tmp.resolve("run/dhcp.sock"));
-        Files.createDirectories(tmp.resolve("run"));
-        pending.mark("c1", "eth0");
-        Path secret = Files.writeString(tmp.resolve("secret"), "{\"containerId\":\"x\",\"ifname\":\"y\"}");
-        Files.createSymbolicLink(pending.dir().resolve("twlink0000000.json"), secret);
-        Files.writeString(pending.dir().resolve("twhuge00000000.json"), " ".repeat(100_000) + "{}");
-        List<String> warnings = new ArrayList<>();
-        assertEquals(List.of(new LeaseGateway.Attachment("c1", "eth0")), pending.pending(warnings::add));
-        assertEquals(2, warnings.size(), warnings.toString());
-        assertTrue(warnings.stream().allMatch(w -> w.contains("not a small regular file")), warnings.toString());
+    void nothingQueuedWhenTheDirectoryIsMissing(@TempDir Path dir) {
+        assertEquals(0, new PendingReleases(dir.resolve("none")).pending(s -> { }).size());
     }
 }

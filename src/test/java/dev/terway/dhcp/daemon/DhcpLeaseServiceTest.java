@@ -1,0 +1,414 @@
+package dev.terway.dhcp.daemon;
+
+import static dev.terway.dhcp.daemon.FakeLan.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.terway.dhcp.codec.ClientIdentifier;
+import dev.terway.dhcp.codec.DhcpOptions;
+import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.dhcp.codec.MessageType;
+import dev.terway.dhcp.store.LeaseKey;
+import dev.terway.dhcp.store.LeaseStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DhcpLeaseServiceTest {
+
+    @TempDir
+    Path tmp;
+
+    private final FakeLan lan = new FakeLan();
+    private final StringWriter logText = new StringWriter();
+    private final List<String> upkeep = new CopyOnWriteArrayList<>();
+    private volatile boolean podHoldsAddress = true;
+    private final ExecutorService receivers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-rx");
+        t.setDaemon(true);
+        return t;
+    });
+    private LeaseStore store;
+    private DhcpLeaseService service;
+    private Path netns;
+
+    private final AddressUpkeep recordingUpkeep = new AddressUpkeep() {
+        @Override
+        public void refresh(HeldLease lease) {
+            upkeep.add("refresh " + lease.cidr() + " until " + lease.expires());
+        }
+
+        @Override
+        public void remove(PodIdentity pod, String cidr, String why) {
+            upkeep.add("remove " + cidr);
+        }
+
+        @Override
+        public boolean holds(PodIdentity pod, String cidr) {
+            return podHoldsAddress;
+        }
+
+        @Override
+        public void restore(HeldLease lease) {
+            upkeep.add("restore " + lease.cidr());
+        }
+    };
+
+    @BeforeEach
+    void setUp() throws IOException {
+        store = LeaseStore.open(tmp.resolve("state"), w -> logText.append("store: ").append(w).append('\n'));
+        netns = Files.createFile(tmp.resolve("netns-pod1"));
+        service = newService();
+    }
+
+    @AfterEach
+    void tearDown() {
+        service.close();
+        receivers.shutdownNow();
+    }
+
+    private DhcpLeaseService newService() {
+        return new DhcpLeaseService(DhcpLeaseService.Settings.lan(Duration.ofSeconds(10)), store, lan.sockets(),
+                lan.nodeSender(), recordingUpkeep, Runnable::run, receivers, lan.timer, lan.clock,
+                new DaemonLog(new PrintWriter(logText, true), lan.clock));
+    }
+
+    private AcquireRequest request(String containerId, Path ns) {
+        return AcquireRequest.of(containerId, ns, "eth0", Duration.ofSeconds(10)).withPod("default", "web-1");
+    }
+
+    private String log() {
+        return logText.toString();
+    }
+
+    @Test
+    void acquireRunsDoraWithThePodsIdentityAndPersistsTheLease() throws Exception {
+        HeldLease lease = service.acquire(request("c1", netns));
+
+        assertEquals("192.0.2.100/24", lease.cidr());
+        assertEquals(Optional.of(FakeLan.ROUTER.toInetAddress()), lease.gateway());
+        assertEquals(FakeLan.SERVER.toInetAddress(), lease.server());
+        assertEquals(lan.clock.instant().plusSeconds(FakeLan.T1), lease.renewAt());
+        assertEquals(lan.clock.instant().plusSeconds(FakeLan.LEASE_SECONDS), lease.expires());
+        assertEquals(List.of(MessageType.DISCOVER, MessageType.REQUEST), lan.types());
+
+        FakeLan.Received discover = lan.received.get(0);
+        assertEquals(Ipv4.BROADCAST.toInetAddress(), discover.destination());
+        assertTrue(discover.message().broadcast(), "the broadcast flag is set while unconfigured");
+        assertEquals(lan.sockets.get(0).mac.length, discover.message().chaddr().length());
+        assertEquals(lease.hardwareAddress(), discover.message().chaddr().toString(), "chaddr is the pod's MAC");
+        assertEquals(Optional.of(ClientIdentifier.ofText("terway/default/web-1/eth0")), discover.message().clientId());
+        assertEquals(Optional.of("web-1"), discover.message().get(DhcpOptions.HOST_NAME));
+
+        assertEquals(List.of(lease), service.list());
+        HeldLease stored = store.loadAll(LeaseJson::fromJson).get(0).value();
+        assertEquals(lease, stored);
+        assertTrue(log().contains(" acquired default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
+        assertEquals(List.of(), upkeep, "the first address is CNI ADD's to configure");
+        eventually("the socket is closed once bound", () -> lan.openSockets() == 0);
+    }
+
+    @Test
+    void clientIdAndHostnameCanBeOverriddenAndDefaultToContainerAndInterface() throws Exception {
+        service.acquire(AcquireRequest.of("c-plain", netns, "net1", Duration.ofSeconds(10)));
+        Path other = Files.createFile(tmp.resolve("netns-pod2"));
+        service.acquire(new AcquireRequest("c-custom", other, "eth0", Optional.of("ns"), Optional.of("pod"),
+                Optional.empty(), Optional.of("my-id"), Optional.of("my-host"), Duration.ofSeconds(10)));
+
+        FakeLan.Received plain = lan.received.get(0);
+        assertEquals(Optional.of(ClientIdentifier.ofText("terway/c-plain/net1")), plain.message().clientId());
+        assertEquals(Optional.empty(), plain.message().get(DhcpOptions.HOST_NAME));
+        FakeLan.Received custom = lan.received.get(2);
+        assertEquals(Optional.of(ClientIdentifier.ofText("my-id")), custom.message().clientId());
+        assertEquals(Optional.of("my-host"), custom.message().get(DhcpOptions.HOST_NAME));
+    }
+
+    @Test
+    void renewsAtT1PersistsAndExtendsTheAddressLifetime() throws Exception {
+        HeldLease first = service.acquire(request("c1", netns));
+        lan.received.clear();
+
+        lan.timer.advanceTo(first.renewAt());
+
+        eventually("the renewal is acknowledged", () -> log().contains(" renewed "));
+        assertEquals(MessageType.REQUEST, lan.received.get(0).type());
+        assertEquals(FakeLan.SERVER.toInetAddress(), lan.received.get(0).destination(), "RENEWING unicasts");
+        assertEquals(Ipv4.fromInetAddress(first.address()), lan.received.get(0).message().ciaddr());
+        HeldLease renewed = service.list().get(0);
+        assertEquals(first.renewAt().plusSeconds(FakeLan.LEASE_SECONDS), renewed.expires());
+        assertEquals(renewed, store.loadAll(LeaseJson::fromJson).get(0).value(), "the renewal is persisted");
+        eventually("the address lifetime follows", () -> upkeep.equals(
+                List.of("refresh 192.0.2.100/24 until " + renewed.expires())));
+        eventually("the socket is closed again", () -> lan.openSockets() == 0);
+    }
+
+    @Test
+    void rebindsByBroadcastAtT2WhenTheServerIsSilent() throws Exception {
+        HeldLease first = service.acquire(request("c1", netns));
+        lan.answering = false;
+        lan.timer.advanceTo(first.renewAt());
+        lan.answering = true;
+        lan.received.clear();
+
+        lan.timer.advanceTo(first.rebindAt());
+
+        eventually("rebinding is logged and answered", () -> log().contains(" renewed "));
+        assertTrue(log().contains(" rebinding default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
+        assertEquals(Ipv4.BROADCAST.toInetAddress(), lan.received.get(0).destination());
+    }
+
+    @Test
+    void theSocketIsHeldOnlyBrieflyAfterEachTransmissionWhileTheServerIsSilent() throws Exception {
+        HeldLease first = service.acquire(request("c1", netns));
+        eventually("closed once bound", () -> lan.openSockets() == 0);
+        lan.answering = false;
+
+        lan.timer.advanceTo(first.renewAt());
+        assertEquals(1, lan.openSockets(), "open to hear the answer to the renewal");
+        lan.timer.advanceTo(first.renewAt().plus(DhcpLeaseService.LISTEN_WINDOW).minusMillis(1));
+        assertEquals(1, lan.openSockets());
+        lan.timer.advanceTo(first.renewAt().plus(DhcpLeaseService.LISTEN_WINDOW));
+        eventually("closed while waiting for the next retransmission", () -> lan.openSockets() == 0);
+
+        lan.answering = true;
+        lan.timer.advanceTo(first.rebindAt());
+        eventually("reopened to rebind, and answered", () -> log().contains(" renewed "));
+        eventually("closed again once bound", () -> lan.openSockets() == 0);
+    }
+
+    @Test
+    void expiryRemovesTheAddressThenReacquiresAndRestoresIt() throws Exception {
+        HeldLease first = service.acquire(request("c1", netns));
+        lan.answering = false;
+
+        lan.timer.advanceTo(first.expires().minusMillis(1));
+        assertFalse(log().contains(" expired "), log());
+        lan.timer.advanceTo(first.expires());
+
+        eventually("expiry is logged", () -> log().contains(" expired default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("the address comes off", () -> upkeep.contains("remove 192.0.2.100/24"));
+        assertEquals(List.of(), service.list(), "an expired lease is not held");
+
+        lan.answering = true;
+        lan.timer.advance(Duration.ofSeconds(1)); // the re-acquisition's retransmission
+        eventually("the lease is obtained again", () -> log().contains(" acquired again default/web-1 eth0"));
+        eventually("and the address restored", () -> upkeep.contains("restore 192.0.2.100/24"));
+        assertEquals(1, service.list().size());
+    }
+
+    @Test
+    void noServerFailsWithinTheTimeoutWithThePreciseReport() throws Exception {
+        lan.answering = false;
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        Future<HeldLease> acquiring = caller.submit(() -> service.acquire(request("c1", netns)));
+        eventually("the first DISCOVER", () -> !lan.received.isEmpty());
+
+        lan.timer.advance(Duration.ofMillis(9_999));
+        assertFalse(acquiring.isDone());
+        int discovers = lan.received.size();
+        lan.timer.advance(Duration.ofMillis(1));
+
+        Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
+        caller.shutdown();
+        assertTrue(e.getCause() instanceof LeaseException, e.toString());
+        assertEquals("no DHCP lease on eth0 in netns " + netns + " (pod default/web-1) after 10s (acquire timeout of 10s"
+                + " passed): sent " + discovers + " DISCOVERs and 0 REQUESTs; no server replied", e.getCause().getMessage());
+        // 250 ms doubling (± 25 %) up to 4 s: 5 or 6 tries in 10 s
+        assertTrue(discovers >= 5 && discovers <= 6, "DISCOVERs sent: " + discovers);
+        assertEquals(List.of(), service.list());
+        assertEquals(List.of(), store.loadAll(LeaseJson::fromJson));
+        eventually("the socket is closed", () -> lan.openSockets() == 0);
+    }
+
+    @Test
+    void aNakIsReportedWithTheServer() throws Exception {
+        lan.nakRequests = true;
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        Future<HeldLease> acquiring = caller.submit(() -> service.acquire(request("c1", netns)));
+        eventually("a REQUEST was refused", () -> lan.types().contains(MessageType.REQUEST));
+        lan.timer.advance(Duration.ofSeconds(10));
+
+        Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
+        caller.shutdown();
+        assertTrue(e.getCause().getMessage().contains("NAK from 192.0.2.254"), e.getCause().getMessage());
+    }
+
+    @Test
+    void aMissingNetnsOrInterfaceIsReportedAtOnce() {
+        LeaseException noNetns = assertThrows(LeaseException.class,
+                () -> service.acquire(request("c1", tmp.resolve("gone"))));
+        assertTrue(noNetns.getMessage().endsWith("the netns " + tmp.resolve("gone") + " does not exist"),
+                noNetns.getMessage());
+
+        lan.failOpen = "bind to device eth0 in " + netns + " failed: No such device";
+        LeaseException noDevice = assertThrows(LeaseException.class, () -> service.acquire(request("c1", netns)));
+        assertEquals("cannot acquire a lease for eth0 in netns " + netns + " (pod default/web-1): bind to device eth0 in "
+                + netns + " failed: No such device", noDevice.getMessage());
+        assertEquals(List.of(), service.list());
+    }
+
+    @Test
+    void acquiringAgainReturnsTheHeldLease() throws Exception {
+        HeldLease first = service.acquire(request("c1", netns));
+        HeldLease again = service.acquire(request("c1", netns));
+        assertEquals(first, again);
+        assertEquals(2, lan.received.size(), "no second exchange");
+    }
+
+    @Test
+    void parallelAcquiresOfDifferentPodsGetDistinctAddresses() throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        List<Future<HeldLease>> leases = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Path ns = Files.createFile(tmp.resolve("netns-p" + i));
+            int n = i;
+            leases.add(callers.submit(() -> service.acquire(request("c" + n, ns).withPod("default", "pod-" + n))));
+        }
+        java.util.Set<String> addresses = new java.util.HashSet<>();
+        for (Future<HeldLease> lease : leases) {
+            addresses.add(lease.get(10, TimeUnit.SECONDS).cidr());
+        }
+        callers.shutdown();
+        assertEquals(20, addresses.size());
+        assertEquals(20, service.list().size());
+    }
+
+    @Test
+    void releaseSendsDhcpReleaseFromThePodForgetsAndIsIdempotent() throws Exception {
+        HeldLease lease = service.acquire(request("c1", netns));
+        assertTrue(lan.holdsLease("terway/default/web-1/eth0"));
+
+        assertEquals(Optional.of(lease), service.releaseLease("c1", "eth0"));
+
+        FakeLan.Received release = lan.received.get(lan.received.size() - 1);
+        assertEquals(MessageType.RELEASE, release.type());
+        assertFalse(release.fromNode());
+        assertEquals(Ipv4.fromInetAddress(lease.address()), release.message().ciaddr());
+        assertFalse(lan.holdsLease("terway/default/web-1/eth0"), "the server freed the address");
+        assertEquals(List.of(), service.list());
+        assertEquals(List.of(), store.loadAll(LeaseJson::fromJson));
+        assertTrue(log().contains(" released default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
+
+        assertFalse(service.release("c1", "eth0"));
+        assertFalse(service.release("never", "eth0"));
+    }
+
+    @Test
+    void releaseGoesOutFromTheNodeWhenThePodLacksTheAddress() throws Exception {
+        service.acquire(request("c1", netns));
+        podHoldsAddress = false;
+
+        assertTrue(service.release("c1", "eth0"));
+
+        FakeLan.Received release = lan.received.get(lan.received.size() - 1);
+        assertEquals(MessageType.RELEASE, release.type());
+        assertTrue(release.fromNode());
+        assertFalse(lan.holdsLease("terway/default/web-1/eth0"));
+    }
+
+    @Test
+    void restartTakesStoredLeasesUpWithInitRebootAndReleasesThoseWhosePodIsGone() throws Exception {
+        HeldLease kept = service.acquire(request("c1", netns));
+        Path doomed = Files.createFile(tmp.resolve("netns-doomed"));
+        HeldLease orphan = service.acquire(request("c2", doomed).withPod("default", "web-2"));
+        service.close();
+        assertEquals(2, store.loadAll(LeaseJson::fromJson).size(), "shutdown keeps the leases on disk");
+        assertFalse(lan.types().contains(MessageType.RELEASE), "shutdown releases nothing");
+        Files.delete(doomed);
+        lan.received.clear();
+        lan.timer.advance(Duration.ofSeconds(3));
+
+        service = newService();
+        assertEquals(1, service.restoreAll());
+
+        eventually("the kept lease is confirmed", () -> log().contains(" restored default/web-1 eth0 address 192.0.2.100/24"));
+        FakeLan.Received reboot = lan.received.stream().filter(r -> !r.fromNode()).findFirst().orElseThrow();
+        assertEquals(MessageType.REQUEST, reboot.type());
+        assertEquals(Optional.of(Ipv4.fromInetAddress(kept.address())), reboot.message().requestedAddress());
+        assertEquals(Optional.empty(), reboot.message().serverId(), "INIT-REBOOT names no server");
+        FakeLan.Received release = lan.received.stream().filter(FakeLan.Received::fromNode).findFirst().orElseThrow();
+        assertEquals(MessageType.RELEASE, release.type());
+        assertEquals(Ipv4.fromInetAddress(orphan.address()), release.message().ciaddr());
+        assertEquals(List.of(new LeaseKey("c1", "eth0")),
+                store.loadAll(LeaseJson::fromJson).stream().map(LeaseStore.Loaded::key).toList());
+        HeldLease restored = service.list().get(0);
+        assertEquals(kept.address(), restored.address());
+        assertTrue(restored.expires().isAfter(kept.expires()), "the INIT-REBOOT ACK starts a new lease period");
+        eventually("the pod's address lifetime is refreshed", () -> upkeep.stream().anyMatch(u -> u.startsWith("refresh")));
+
+        // and it is renewed as usual afterwards
+        lan.received.clear();
+        lan.timer.advanceTo(restored.renewAt());
+        eventually("renewed after the restart", () -> log().contains(" renewed default/web-1 eth0 address 192.0.2.100/24"));
+    }
+
+    @Test
+    void aLeaseThatExpiredWhileTheDaemonWasDownIsObtainedAgainAndRestoredOnThePod() throws Exception {
+        HeldLease kept = service.acquire(request("c1", netns));
+        service.close();
+        lan.timer.advanceTo(kept.expires().plusSeconds(5));
+
+        service = newService();
+        service.restoreAll();
+
+        eventually("obtained again", () -> log().contains(" acquired again default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("removed then restored", () -> upkeep.equals(List.of("remove 192.0.2.100/24", "restore 192.0.2.100/24")));
+    }
+
+    @Test
+    void aPodWhoseNetnsDisappearsIsReleasedFromTheNodeAtItsNextRenewal() throws Exception {
+        HeldLease lease = service.acquire(request("c1", netns));
+        Files.delete(netns);
+        lan.failOpen = "setns into " + netns + " failed: No such file or directory";
+
+        lan.timer.advanceTo(lease.renewAt());
+
+        eventually("released", () -> log().contains(" released default/web-1 eth0 address 192.0.2.100/24"));
+        FakeLan.Received release = lan.received.get(lan.received.size() - 1);
+        assertEquals(MessageType.RELEASE, release.type());
+        assertTrue(release.fromNode());
+        assertEquals(List.of(), service.list());
+        assertEquals(List.of(), store.loadAll(LeaseJson::fromJson));
+        assertEquals(List.of(), lan.timer.pending().stream().filter(t -> !t.isBefore(lease.renewAt())).toList(),
+                "nothing is scheduled for a forgotten pod");
+    }
+
+    @Test
+    void corruptStoredLeasesAreSkippedNotFatal() throws Exception {
+        service.acquire(request("c1", netns));
+        service.close();
+        Files.writeString(store.directory().resolve("bad@eth0.json"), "{\"containerId\":\"bad\",\"ifname\":\"eth0\"}");
+
+        service = newService();
+        assertEquals(1, service.restoreAll());
+        assertTrue(log().contains("skipping corrupt lease file"), log());
+    }
+
+    @Test
+    void closeStopsTimersAndSockets() throws Exception {
+        HeldLease lease = service.acquire(request("c1", netns));
+        service.close();
+        lan.received.clear();
+        lan.timer.advanceTo(lease.expires().plusSeconds(1));
+        assertEquals(List.of(), lan.received);
+        assertEquals(0, lan.openSockets());
+        assertNotEquals(List.of(), store.loadAll(LeaseJson::fromJson));
+    }
+}
