@@ -115,8 +115,8 @@ public final class LeaseOps {
                     && !Character.isISOControl(c);
         }
         if (!valid) {
-            throw new IllegalArgumentException("field 'ifname' is not a valid interface name (at most 15 bytes,"
-                    + " no '/', ':', whitespace or control characters, not '.' or '..')");
+            throw new IllegalArgumentException("field 'ifname' is not a valid Linux interface name (at most 15"
+                    + " bytes, no '/', ':', whitespace or control characters, not '.' or '..')");
         }
         return ifname;
     }
