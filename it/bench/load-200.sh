@@ -42,7 +42,7 @@ lab_bg ip netns exec "$LAB_LAN" dnsmasq --no-daemon --no-resolv --no-ping --port
   --dhcp-option=option:router,"$(lab_v4 1)" \
   --dhcp-option=option:T1,10 --dhcp-option=option:T2,20 \
   --dhcp-leasefile="$LAB_DIR/dnsmasq.leases" --pid-file="$LAB_DIR/dnsmasq.pid" \
-  --log-facility="$dnsmasq_log"
+  --log-facility="$dnsmasq_log" > "$LAB_DIR/dnsmasq.out" 2>&1
 for _ in $(seq 100); do grep -q 'DHCP, IP range' "$dnsmasq_log" 2>/dev/null && break; sleep 0.1; done
 grep -q 'DHCP, IP range' "$dnsmasq_log" || { echo "load-200: dnsmasq did not start" >&2; exit 1; }
 
@@ -69,12 +69,18 @@ echo "load-200: adding $pods pods ..." >&2
 for i in $(seq "$pods"); do lab_ns_add "p$i"; done
 add_start=$(date +%s)
 failed=0
-for i in $(seq "$pods"); do
-  cni ADD "$i" &
-  # a few at a time: the JVMs of cni-terway share the machine with the daemon
-  if (( i % 6 == 0 )); then wait || true; fi
-done
-wait || true
+# in_batches VERB: runs VERB for every pod, a few at a time (the JVMs of cni-terway share the machine
+# with the daemon). Waits on its own jobs only: dnsmasq and the daemon run in the background too.
+in_batches() {
+  local verb=$1 i batch=()
+  for i in $(seq "$pods"); do
+    cni "$verb" "$i" &
+    batch+=($!)
+    if (( ${#batch[@]} == 6 )); then wait "${batch[@]}" || true; batch=(); fi
+  done
+  (( ${#batch[@]} == 0 )) || wait "${batch[@]}" || true
+}
+in_batches ADD
 for i in $(seq "$pods"); do
   grep -q '"ips"' "$LAB_DIR/cni-ADD-$i.out" || { failed=$((failed + 1)); echo "ADD p$i failed: $(cat "$LAB_DIR/cni-ADD-$i.out")" >&2; }
 done
@@ -142,8 +148,6 @@ printf '%-34s %s\n' "daemon RSS at end / max" "$((rss_end / 1024)) / $((rss_max 
 printf '%-34s %s\n' "daemon CPU in window" "$cpu_s s ($cpu_pct % of one core)"
 
 echo "load-200: deleting the pods ..." >&2
-for i in $(seq "$pods"); do
-  cni DEL "$i" &
-  if (( i % 6 == 0 )); then wait || true; fi
-done
-wait || true
+in_batches DEL
+left=$(ip -n "$LAB_NS_n1" -o link show | grep -c ' tw[0-9a-f]\{13\}' || true)
+echo "load-200: pods deleted; terway veths left on the node: $left" >&2
