@@ -2,18 +2,25 @@
 # Regenerates the `ip -j` fixtures of the migration unit tests from real kernel state. Every case is
 # built in throwaway network namespaces (a "node" and a "LAN" joined by a veth pair) that are deleted
 # again on exit; nothing outside them is touched. Run as root from this directory:
-#   ./capture-fixtures.sh
+#   ./capture-fixtures.sh [CASE...]          (default: every case)
 # Each case directory gets exactly what NetStateReader reads: link.json (ip -j -d link show),
 # addr.json, route4.json and route6.json (main table), plus the neighbour caches (neigh.json, ip -j
-# neigh show) that teardown reads. MAC addresses are fixed so that the fixtures, and the plans computed
-# from them, are deterministic.
+# neigh show) that teardown reads, and the IPv6 settings of every device (sysctl.txt, as `sysctl` prints
+# them). MAC addresses are fixed so that the fixtures, and the plans computed from them, are
+# deterministic. The router-advertisement cases run dnsmasq in the LAN namespace (stopped on exit).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 node=twfx$RANDOM
 lan=${node}l
 nic_mac=02:00:0a:63:00:05
 
+ra_pid=
 cleanup() {
+  if [ -n "$ra_pid" ]; then
+    kill "$ra_pid" 2>/dev/null || true
+    wait "$ra_pid" 2>/dev/null || true
+    ra_pid=
+  fi
   ip netns del "$node" 2>/dev/null || true
   ip netns del "$lan" 2>/dev/null || true
 }
@@ -92,6 +99,7 @@ migrated() {
   n addr del 10.99.0.6/24 dev eth0
   n addr del 10.99.0.5/24 dev eth0
   n addr del 2001:db8::5/64 dev eth0
+  ipv6_migrated
   # traffic through the bridge, so that its neighbour cache holds the gateways as it would on a node
   ip netns exec "$node" ping -q -c 1 -W 1 10.99.0.1 > /dev/null
   ip netns exec "$node" ping -q -c 1 -W 1 2001:db8::1 > /dev/null
@@ -101,6 +109,7 @@ migrated() {
 partial_enslaved() {
   static_routes
   bridge_up
+  ip netns exec "$node" sysctl -q -w net/ipv6/conf/mybr0/accept_ra=0
   n link set eth0 master mybr0
 }
 
@@ -138,6 +147,80 @@ route_clash() {
   n route append default via 10.98.1.1 dev aux0 metric 100
 }
 
+# What a run of terway does to IPv6 settings: the port has no IPv6, the bridge keeps the NIC's (default) ones.
+ipv6_migrated() {
+  ip netns exec "$node" sysctl -q -w net/ipv6/conf/eth0/disable_ipv6=1
+}
+
+# ra_lan ARGS...: dnsmasq sending router advertisements on lan0 (every 60 s, router lifetime 30 min, and
+# at once on a solicitation); waits until eth0 has learnt a default router and a usable SLAAC address.
+ra_lan() {
+  ip netns exec "$lan" dnsmasq --no-daemon --no-resolv --port=0 --interface=lan0 --bind-interfaces \
+    --log-facility=- --enable-ra --ra-param=lan0,60,1800 --dhcp-leasefile=/dev/null --pid-file= "$@" \
+    > /dev/null 2>&1 &
+  ra_pid=$!
+  local i
+  for i in $(seq 100); do
+    if n -6 route show default proto ra | grep -q via && n -6 addr show dev eth0 scope global | grep -q dynamic \
+        && ! n -6 addr show dev eth0 | grep -q tentative; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "no SLAAC address or default router on eth0 after 10 s" >&2
+  return 1
+}
+
+# The node of the issue on a LAN with router advertisements: static IPv4, and from the router a SLAAC
+# address in 2001:db8::/64, the default router, and 2001:db8:7::/64 as on-link only (stateful DHCPv6,
+# so no address of it: its prefix route belongs to no address).
+router_advertisements() {
+  default_route
+  ip -n "$lan" addr add 2001:db8:7::1/64 dev lan0 nodad
+  ra_lan --dhcp-range=2001:db8::,ra-only,64,10m --dhcp-range=2001:db8:7::100,2001:db8:7::1ff,64,10m
+}
+
+# router_advertisements after a complete migration to mybr0 done by hand, as terway plans it: the SLAAC
+# address and the on-link prefix route copied with what lifetime they have left, IPv6 off on eth0, and
+# mybr0 left to learn the default router from the router (it solicits once its link-local address is ready).
+ra_migrated() {
+  router_advertisements
+  local slaac=2001:db8::aff:fe63:5 # SLAAC (EUI-64) address of $nic_mac
+  bridge_up
+  ip netns exec "$node" sysctl -q -w net/ipv6/conf/mybr0/accept_ra=0
+  n link set eth0 master mybr0
+  n addr add 10.99.0.5/24 dev mybr0
+  n -6 addr add "$slaac/64" dev mybr0 valid_lft 590 preferred_lft 590 mngtmpaddr nodad
+  n -6 route append 2001:db8:7::/64 dev mybr0 proto kernel metric 256 expires 590 pref medium table main
+  n route replace default via 10.99.0.1 dev mybr0 table main
+  n -6 route del 2001:db8:7::/64 dev eth0 proto kernel metric 256 table main
+  n addr del 10.99.0.5/24 dev eth0
+  n -6 addr del "$slaac/64" dev eth0
+  ipv6_migrated
+  ip netns exec "$node" sysctl -q -w net/ipv6/conf/mybr0/accept_ra=1
+  local i
+  for i in $(seq 100); do
+    n -6 route show default dev mybr0 proto ra | grep -q via && break
+    sleep 0.1
+  done
+  ip netns exec "$node" ping -q -c 1 -W 1 10.99.0.1 > /dev/null
+  ip netns exec "$node" ping -q -c 1 -W 1 2001:db8::1 > /dev/null
+}
+
+# How NetworkManager configures a NIC: the kernel ignores router advertisements (accept_ra 0) because NM
+# handles them itself; addresses have noprefixroute and NM adds the prefix routes (metric 100, the IPv4 one
+# as proto kernel), the IPv6 ones learnt from advertisements as proto ra with their expiry and hop limit.
+networkmanager() {
+  fresh_node
+  ip netns exec "$node" sysctl -q -w net/ipv6/conf/eth0/accept_ra=0
+  n addr add 10.99.0.5/24 brd + dev eth0 noprefixroute
+  n -6 addr add 2001:db8::aff:fe63:5/64 dev eth0 noprefixroute mngtmpaddr nodad valid_lft 2591000 preferred_lft 604000
+  n route add 10.99.0.0/24 dev eth0 proto kernel scope link src 10.99.0.5 metric 100
+  n route add default via 10.99.0.1 dev eth0 proto dhcp src 10.99.0.5 metric 100
+  n -6 route add 2001:db8::/64 dev eth0 proto ra metric 100 expires 2591000 pref medium
+  n -6 route add default via fe80::aff:fe63:1 dev eth0 proto ra metric 100 expires 1700 hoplimit 64 pref medium
+}
+
 capture() {
   local case=$1 dir=$here/$1
   "${1//-/_}"
@@ -148,10 +231,16 @@ capture() {
   n -j -4 route show table main > "$dir/route4.json"
   n -j -6 route show table main > "$dir/route6.json"
   n -j neigh show > "$dir/neigh.json"
+  ip netns exec "$node" sysctl -a -r '^net\.ipv6\.conf\.[^.]+\.(disable_ipv6|accept_ra|autoconf|forwarding)$' \
+    > "$dir/sysctl.txt"
   echo "captured $case"
 }
 
-for c in default-route static-routes migrated partial-enslaved partial-bridge port-of-other-bridge name-taken \
-    no-ipv4 route-clash; do
+cases=(default-route static-routes migrated partial-enslaved partial-bridge port-of-other-bridge name-taken
+  no-ipv4 route-clash router-advertisements ra-migrated networkmanager)
+if [ $# -eq 0 ]; then
+  set -- "${cases[@]}"
+fi
+for c in "$@"; do
   capture "$c"
 done

@@ -19,6 +19,13 @@ import java.util.stream.Stream;
  * the product's own `ip -j` parser, in a normalised form that two snapshots can be compared in:
  * one sorted text line per object, without what the kernel changes by itself (interface indexes,
  * operstate, counters, remaining lifetimes).
+ *
+ * <p>Remaining lifetimes count down between two snapshots and are refreshed by every router
+ * advertisement, so they are compared only as "finite or not": an address line says {@code dynamic},
+ * a route line says {@code expires} without the seconds. Everything else stays: an address's
+ * configuration flags ({@code mngtmpaddr}, {@code noprefixroute}) and a route's metrics ({@code hoplimit})
+ * are configuration that a move must keep. ({@code nodad}, which terway adds to every IPv6 address it
+ * moves, is not read at all: see {@link IpAddress#CONFIGURATION_FLAGS}.)
  */
 record NsState(List<String> links, List<String> addresses, List<String> routes) {
 
@@ -58,7 +65,9 @@ record NsState(List<String> links, List<String> addresses, List<String> routes) 
                 + a.broadcast().map(b -> " brd " + b).orElse("")
                 + a.label().filter(lbl -> !lbl.equals(a.dev())).map(lbl -> " label " + lbl).orElse("")
                 + (a.secondary() ? " secondary" : "")
-                + (a.isPermanent() ? "" : " dynamic");
+                + (a.isPermanent() ? "" : " dynamic")
+                + new TreeSet<>(a.flags()).stream().map(f -> " " + f).collect(Collectors.joining())
+                + a.metric().map(m -> " metric " + m).orElse("");
     }
 
     static String line(Route r) {
@@ -66,6 +75,10 @@ record NsState(List<String> links, List<String> addresses, List<String> routes) 
         flags.remove("onlink"); // already among args()
         List<String> args = new ArrayList<>(r.args());
         args.removeAll(List.of("table", "main")); // every route read here is from the main table
+        int expires = args.indexOf("expires");
+        if (expires >= 0) {
+            args.remove(expires + 1); // the seconds left: they count down
+        }
         return r.family().jsonName() + " " + ShellQuote.join(args) + (flags.isEmpty() ? "" : " <" + String.join(",", flags) + ">");
     }
 
@@ -107,7 +120,7 @@ record NsState(List<String> links, List<String> addresses, List<String> routes) 
                 .filter(a -> !isLinkLocal(a))
                 .map(a -> new IpAddress(to, a.family(), a.local(), a.prefixLen(), a.scope(), a.secondary(),
                         a.broadcast(), a.label().map(l -> l.startsWith(from) ? to + l.substring(from.length()) : l),
-                        a.validLifetime(), a.preferredLifetime()))
+                        a.validLifetime(), a.preferredLifetime(), a.flags(), a.metric()))
                 .map(NsState::line));
     }
 

@@ -46,12 +46,51 @@ class NsStateTest {
         return state(LINKS, ADDRS, ROUTES4, ROUTES6);
     }
 
+    /** What router advertisements give a node (from a real `ip -j` on a SLAAC LAN). */
+    private static final String RA_ADDRS = """
+            [{"ifindex":3,"ifname":"eth0","addr_info":[
+              {"family":"inet6","local":"fd00:1:2:0:1050:a0ff:fe8c:1bda","prefixlen":64,"scope":"global",
+               "dynamic":true,"mngtmpaddr":true,"valid_life_time":598,"preferred_life_time":598}]}]""";
+    private static final String RA_ROUTES6 = """
+            [{"dst":"fd00:1:2::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"expires":598,
+              "pref":"medium"},
+             {"dst":"default","gateway":"fe80::1","dev":"eth0","protocol":"ra","metric":1024,"flags":[],
+              "expires":298,"metrics":[{"hoplimit":64}],"pref":"medium"}]""";
+
+    private static NetState ra(String addrs, String routes6) {
+        return state(LINKS, addrs, "[]", routes6);
+    }
+
     @Test
     void ignoresWhatTheKernelChangesByItself() {
         NetState renumbered = state(LINKS.replace("\"ifindex\":3", "\"ifindex\":7")
                         .replace("\"operstate\":\"UP\"", "\"operstate\":\"UNKNOWN\""),
                 ADDRS.replace("\"ifindex\":3", "\"ifindex\":7"), ROUTES4, ROUTES6);
         assertEquals("", NsState.of(original()).diff(NsState.of(renumbered)));
+        NetState later = ra(RA_ADDRS.replace("598", "431"), RA_ROUTES6.replace("598", "431").replace("298", "17"));
+        assertEquals("", NsState.of(ra(RA_ADDRS, RA_ROUTES6)).diff(NsState.of(later)), "lifetimes count down");
+    }
+
+    @Test
+    void seesWhatRouterAdvertisementsConfiguredChange() {
+        NsState before = NsState.of(ra(RA_ADDRS, RA_ROUTES6));
+        List<NetState> changed = List.of(
+                ra(RA_ADDRS.replace("\"mngtmpaddr\":true,", ""), RA_ROUTES6),
+                ra(RA_ADDRS.replace("\"mngtmpaddr\":true,", "\"mngtmpaddr\":true,\"noprefixroute\":true,"), RA_ROUTES6),
+                ra(RA_ADDRS.replace("\"valid_life_time\":598", "\"valid_life_time\":4294967295"), RA_ROUTES6),
+                ra(RA_ADDRS, RA_ROUTES6.replace("\"expires\":598,", "")),
+                ra(RA_ADDRS, RA_ROUTES6.replace("\"expires\":298,", "")),
+                ra(RA_ADDRS, RA_ROUTES6.replace("\"metrics\":[{\"hoplimit\":64}],", "")),
+                ra(RA_ADDRS, RA_ROUTES6.replace("\"dev\":\"eth0\",\"protocol\":\"ra\"",
+                        "\"dev\":\"mybr0\",\"protocol\":\"ra\"")));
+        for (NetState c : changed) {
+            assertFalse(before.diff(NsState.of(c)).isEmpty(), () -> "no difference seen in " + NsState.of(c));
+        }
+        assertEquals(List.of("inet6 default via fe80::1 dev eth0 proto ra metric 1024 expires hoplimit 64 pref medium",
+                        "inet6 fd00:1:2::/64 dev eth0 proto kernel metric 256 expires pref medium"),
+                before.routes());
+        assertEquals(List.of("eth0 inet6 fd00:1:2:0:1050:a0ff:fe8c:1bda/64 scope global dynamic mngtmpaddr"),
+                before.addresses());
     }
 
     @Test

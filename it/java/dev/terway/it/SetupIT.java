@@ -6,16 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.netstate.Family;
+import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Link;
 import dev.terway.netstate.NetState;
+import dev.terway.netstate.Route;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +66,14 @@ class SetupIT {
         List<String> args = new ArrayList<>(List.of("setup", "--iface", NIC, "--state-dir", stateDir.toString()));
         args.addAll(List.of(extra));
         return terway(args.toArray(String[]::new));
+    }
+
+    private static Terway.Run setupOn(NetnsLab.Node on, Path state) {
+        return Terway.run(on.ns(), "setup", "--iface", NIC, "--state-dir", state.toString());
+    }
+
+    private static Terway.Run teardownOn(NetnsLab.Node on, Path state) {
+        return Terway.run(on.ns(), "teardown", "--state-dir", state.toString());
     }
 
     private Terway.Run teardown(String... extra) {
@@ -307,5 +322,130 @@ class SetupIT {
         assertEquals(NsState.addressesMoved(original, NIC, BRIDGE), NsState.addressesWithoutLinkLocal(after, BRIDGE));
         assertEquals(NsState.routesMoved(original, NIC, BRIDGE), NsState.routesWithoutLinkLocal(after));
         assertNodeConnected("after concurrent setups");
+    }
+
+    // --- a LAN with IPv6 router advertisements ---------------------------------------------------------
+
+    /** How long the kernel may take to learn from router advertisements (every 3 s in the lab). */
+    private static final Duration RA_WAIT = Duration.ofSeconds(15);
+
+    /**
+     * A node of a LAN with router advertisements, configured as the bug report has it: static IPv4 address
+     * and default route, and from the advertisements a SLAAC address, its prefix route and the default router.
+     * The switch, which sends the advertisements, also answers for an address beyond the default router.
+     */
+    private NetnsLab.Node raNode() {
+        lab.startRouterAdvertisements();
+        NetnsLab.ip(lab.lanNs(), "-6", "addr", "add", beyondRaRouter() + "/128", "dev", "lo");
+        NetnsLab.Node n = lab.addNode();
+        NetnsLab.ip(n.ns(), "addr", "add", n.ipv4() + "/24", "dev", NIC);
+        NetnsLab.ip(n.ns(), "route", "add", "default", "via", lab.gateway().ipv4(), "dev", NIC);
+        await(n, s -> slaac(s, NIC).isPresent() && raDefaultRoute(s, NIC).isPresent(),
+                "a SLAAC address and a default router learnt on " + NIC);
+        return n;
+    }
+
+    /** An address of the router that sends the advertisements, reachable only through its default route. */
+    private String beyondRaRouter() {
+        return "2001:db8:" + Integer.toHexString(lab.net().a()) + ":" + Integer.toHexString(lab.net().b() + 1) + "::1";
+    }
+
+    private static Optional<IpAddress> slaac(NetState s, String dev) {
+        return s.addressesOf(dev).stream().filter(a -> a.family() == Family.INET6 && a.isGlobal() && !a.isPermanent())
+                .findFirst();
+    }
+
+    private static Optional<Route> raDefaultRoute(NetState s, String dev) {
+        return s.routesVia(dev).stream().filter(r -> r.isDefault() && r.isRaRoute()).findFirst();
+    }
+
+    private static NetState await(NetnsLab.Node n, Predicate<NetState> condition, String what) {
+        Instant deadline = Instant.now().plus(RA_WAIT);
+        NetState s = n.observe();
+        while (!condition.test(s)) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("no " + what + " within " + RA_WAIT.toSeconds() + " s: " + NsState.of(s));
+            }
+            NetnsLab.sleep(Duration.ofMillis(100));
+            s = n.observe();
+        }
+        return s;
+    }
+
+    @Test
+    void onALanWithRouterAdvertisementsIpv6KeepsWorkingAndTheBridgeKeepsItFresh() {
+        NetnsLab.Node n = raNode();
+        NetState before = n.observe();
+        IpAddress slaacBefore = slaac(before, NIC).orElseThrow();
+        assertTrue(slaacBefore.flags().contains("mngtmpaddr"), slaacBefore::toString);
+
+        assertSucceeded(setupOn(n, lab.dir().resolve("state-ra")));
+        NetState after = n.observe();
+
+        // The bug: the prefix route the kernel made for the SLAAC prefix stayed on eth0 and won the lookup, so
+        // neighbour discovery for LAN hosts the node had not talked to yet went out of the port, and the
+        // answers went to the bridge. Nothing IPv6 may be left on the port.
+        assertEquals(List.of(), after.routesVia(NIC).stream().filter(slaacBefore::isPrefixRoute).toList(),
+                "the SLAAC prefix route left on the bridge port " + NIC);
+        assertTrue(n.ping(lab.secondHost().ipv6()), "a LAN host the node never talked to, over IPv6");
+        assertEquals(List.of(), after.routesVia(NIC).stream().filter(r -> r.family() == Family.INET6).toList(),
+                "IPv6 routes left on the bridge port " + NIC);
+        assertTrue(NetnsLab.ping(lab.secondHost().ns(), slaacBefore.local()), "the node's SLAAC address from the LAN");
+
+        IpAddress moved = slaac(after, BRIDGE).orElseThrow(() -> new AssertionError("no SLAAC address on " + BRIDGE
+                + ": " + NsState.of(after)));
+        assertEquals(slaacBefore.cidr(), moved.cidr());
+        assertEquals(slaacBefore.flags(), moved.flags(), "the SLAAC address keeps its flags");
+        assertFalse(moved.isPermanent(), "the SLAAC address keeps a finite lifetime");
+        Route prefix = after.routesVia(BRIDGE).stream().filter(moved::isPrefixRoute).findFirst()
+                .orElseThrow(() -> new AssertionError("no prefix route for " + moved.cidr() + ": "
+                        + NsState.of(after)));
+        assertTrue(prefix.expires().isPresent(), () -> "the SLAAC prefix route expires: " + prefix);
+
+        // The bridge learns the default router from the router itself (setup does not copy it: a copy would
+        // stop the kernel from adding its own, and with it from reading the rest of every advertisement).
+        NetState learnt = await(n, s -> raDefaultRoute(s, BRIDGE).isPresent(), "default router learnt on " + BRIDGE);
+        Route router = raDefaultRoute(learnt, BRIDGE).orElseThrow();
+        assertTrue(router.expires().isPresent(), router::toString);
+        assertEquals(raDefaultRoute(before, NIC).orElseThrow().withDev(BRIDGE).withExpires(Optional.empty()),
+                router.withExpires(Optional.empty()), "the same router, hop limit and preference");
+        assertTrue(n.ping(beyondRaRouter()), "beyond the default router over IPv6");
+
+        NetState settled = n.observe();
+        List<String> expectedRoutes = NsState.routesMoved(before, NIC, BRIDGE);
+        List<String> actualRoutes = NsState.routesWithoutLinkLocal(settled);
+        assertTrue(expectedRoutes.equals(actualRoutes), () -> "routes must equal the originals with the device"
+                + " changed:" + NsState.diffLines("route", expectedRoutes, actualRoutes));
+        assertEquals(NsState.addressesMoved(before, NIC, BRIDGE), NsState.addressesWithoutLinkLocal(settled, BRIDGE));
+
+        // The bridge reads every advertisement to the end: a prefix the router starts to announce now gets a
+        // SLAAC address there. (A copied default route would have made the kernel drop each advertisement
+        // before its prefixes, so the moved SLAAC address would never be renewed either.)
+        String newPrefix = "fd00:" + Integer.toHexString(lab.net().a()) + ":" + Integer.toHexString(lab.net().b())
+                + ":1:";
+        NetnsLab.ip(lab.lanNs(), "-6", "addr", "add", newPrefix + ":fe/64", "dev", NetnsLab.SWITCH, "nodad");
+        await(n, s -> slaacIn(s, BRIDGE, newPrefix), "SLAAC address in the new prefix " + newPrefix + ":/64 on "
+                + BRIDGE);
+    }
+
+    private static boolean slaacIn(NetState s, String dev, String prefix) {
+        return s.addressesOf(dev).stream().anyMatch(a -> a.local().startsWith(prefix) && !a.isPermanent());
+    }
+
+    @Test
+    void onALanWithRouterAdvertisementsTeardownRestoresTheOriginalState() {
+        NetnsLab.Node n = raNode();
+        NsState before = n.state();
+        Path state = lab.dir().resolve("state-ra");
+        assertSucceeded(setupOn(n, state));
+        await(n, s -> raDefaultRoute(s, BRIDGE).isPresent(), "default router learnt on " + BRIDGE);
+
+        assertSucceeded(teardownOn(n, state));
+        // the NIC learns the default router again from the router, as it did before setup
+        await(n, s -> raDefaultRoute(s, NIC).isPresent(), "default router learnt again on " + NIC);
+        String diff = before.diff(n.state());
+        assertTrue(diff.isEmpty(), () -> "node state changed by setup and teardown (lifetimes aside):" + diff);
+        assertTrue(n.ping(lab.secondHost().ipv6()), "a LAN host over IPv6 after teardown");
+        assertTrue(n.ping(beyondRaRouter()), "beyond the default router over IPv6 after teardown");
     }
 }

@@ -2,6 +2,8 @@ package dev.terway.migration;
 
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Ipv6Conf;
+import dev.terway.netstate.Ipv6Settings;
 import dev.terway.netstate.Link;
 import dev.terway.netstate.NetState;
 import dev.terway.netstate.Route;
@@ -18,10 +20,21 @@ import java.util.regex.Pattern;
  * setup and the wanted interface and bridge. It never runs anything.
  *
  * <p>Wanted state: bridge B (kind bridge, STP off, no forward delay, the NIC's MAC and MTU, up), the NIC
- * enslaved to B, every IPv4 and global IPv6 address of the NIC on B and none left on the NIC, every
- * non-kernel main-table route of the NIC on B with all its attributes. Only missing pieces are planned,
- * so a migrated node gets an empty plan and a half-migrated one (an earlier run was killed) gets the
- * rest.
+ * enslaved to B, every IPv4 and global IPv6 address of the NIC on B with its lifetimes and flags and none
+ * left on the NIC, every main-table route of the NIC that does not come with an address (see
+ * {@link #moves(Route, List, boolean)}) on B with all its attributes, B with the NIC's IPv6 settings
+ * ({@code disable_ipv6}, {@code autoconf}, {@code accept_ra}) and IPv6 off on the NIC. Only missing
+ * pieces are planned, so a migrated node gets an empty plan and a half-migrated one (an earlier run was
+ * killed) gets the rest.
+ *
+ * <p>Router advertisements: where the kernel learns from them ({@link Ipv6Conf#kernelAcceptsRa()}), B
+ * takes over that job. SLAAC addresses move like any other (with lifetimes and {@code mngtmpaddr}) and
+ * bring their prefix routes; the learnt routes ({@code proto ra}: default routers, route information)
+ * are not copied, B learns them again. They cannot be copied: the kernel recognises its default routers
+ * only by flags that a route added with `ip` never has, so on the next advertisement it fails to add its
+ * own ("RA: ndisc_router_discovery failed to add default route", because the copy is in the way) and
+ * drops the rest of that advertisement, prefixes included: the moved SLAAC addresses would never be
+ * refreshed and would expire.
  *
  * <p>Step order keeps the node reachable throughout (see {@link #plan}).
  */
@@ -67,9 +80,33 @@ public final class BridgeMigration {
         return a.family() == Family.INET || a.isGlobal();
     }
 
-    /** Whether setup moves this route: not the kernel's own routes, which follow their address. */
-    static boolean moves(Route r) {
-        return !r.isKernelRoute();
+    /**
+     * Whether setup carries this route of a device over to the bridge itself. Not:
+     * <ul>
+     * <li>the prefix route the kernel makes for an address of the device ({@link IpAddress#isPrefixRoute}):
+     *     it makes one on the bridge when the address arrives there;</li>
+     * <li>the link-local prefix route, which every IPv6 device has of its own;</li>
+     * <li>routes the kernel learnt from router advertisements ({@code proto ra}) where it learns from them
+     *     ({@code kernelLearnsRa}): they cannot be copied (see the class comment); the bridge learns them.</li>
+     * </ul>
+     * Every other route is carried, kernel routes included: the prefix route of a prefix that a router
+     * advertises as on-link without an address of it here (it has an expiry), and the prefix routes that
+     * NetworkManager adds as `proto kernel` for its {@code noprefixroute} addresses.
+     *
+     * @param addresses the addresses whose prefix routes the kernel makes: those of the device, and those
+     *                  about to arrive on the bridge
+     */
+    static boolean moves(Route r, List<IpAddress> addresses, boolean kernelLearnsRa) {
+        if (kernelLearnsRa && r.family() == Family.INET6 && r.isRaRoute()) {
+            return false;
+        }
+        if (!r.isKernelRoute()) {
+            return true;
+        }
+        if (r.family() == Family.INET6 && r.dst().equalsIgnoreCase("fe80::/64")) {
+            return false;
+        }
+        return addresses.stream().noneMatch(a -> a.isPrefixRoute(r));
     }
 
     /**
@@ -77,7 +114,8 @@ public final class BridgeMigration {
      *
      * <p>Order, chosen for the shortest connectivity gap:
      * <ol>
-     * <li>create the bridge with the NIC's MAC and MTU, STP off, and bring it up: nothing uses it yet;</li>
+     * <li>create the bridge with the NIC's MAC and MTU, STP off, give it the NIC's IPv6 settings but have it
+     *     ignore router advertisements for now ({@link Ipv6Takeover}), and bring it up: nothing uses it yet;</li>
      * <li>enslave the NIC. From now on its frames are delivered to the bridge; the node keeps answering
      *     because Linux accepts packets for any of its addresses on any interface, and because the bridge
      *     has the NIC's MAC, the LAN's ARP caches stay right. Sending still works through the NIC's routes,
@@ -87,15 +125,17 @@ public final class BridgeMigration {
      * <li>move the routes ({@link RouteMover}): link routes are copied, gateway routes swapped atomically
      *     with {@code replace}, then the link-route originals are deleted;</li>
      * <li>remove the addresses from the NIC, secondaries before primaries, because deleting a primary
-     *     deletes its secondaries unless promote_secondaries is set.</li>
+     *     deletes its secondaries unless promote_secondaries is set;</li>
+     * <li>turn IPv6 off on the NIC and let the bridge process router advertisements ({@link Ipv6Takeover}).</li>
      * </ol>
      * Every step has an undo; run in reverse, the undos restore the previous state in an order that is
      * just as safe (addresses back on the NIC before routes move back to it).
      *
+     * @param ipv6          IPv6 settings of {@code iface}, of {@code bridge} if it exists, and the default ones
      * @param bridgeOptions the STP settings of {@code bridge}, when such a bridge exists
      * @param record        the record of an earlier setup on this node, if any
      */
-    public static MigrationPlan plan(NetState state, Optional<BridgeOptions> bridgeOptions,
+    public static MigrationPlan plan(NetState state, Ipv6Settings ipv6, Optional<BridgeOptions> bridgeOptions,
                                      Optional<SetupRecord> record, String iface, String bridge)
             throws MigrationException {
         Link nic = validate(state, record, iface, bridge);
@@ -104,6 +144,12 @@ public final class BridgeMigration {
         // The configuration to move. A record is only trusted while its bridge exists: after a reboot the
         // bridge is gone and the NIC holds whatever the distribution configured, which is the new truth.
         boolean recordApplies = record.isPresent() && existing.isPresent();
+        // Setup turns IPv6 off on the NIC, so once it has begun only the record knows the NIC's settings; without
+        // one, a NIC already in the bridge has handed them to the bridge, if it was terway that enslaved it.
+        boolean enslaved = nic.master().filter(bridge::equals).isPresent();
+        Optional<Ipv6Conf> nicIpv6 = recordApplies && record.get().nicIpv6().isPresent() ? record.get().nicIpv6()
+                : ipv6.of(enslaved ? bridge : iface);
+        boolean kernelLearnsRa = nicIpv6.map(Ipv6Conf::kernelAcceptsRa).orElse(false);
         List<IpAddress> addresses = new ArrayList<>();
         List<Route> routes = new ArrayList<>();
         if (recordApplies) {
@@ -116,8 +162,10 @@ public final class BridgeMigration {
                 addresses.add(a);
             }
         }
+        List<IpAddress> prefixRouteOwners = new ArrayList<>(state.addressesOf(iface));
+        prefixRouteOwners.addAll(addresses);
         for (Route r : state.routesVia(iface)) {
-            if (moves(r)) {
+            if (moves(r, prefixRouteOwners, kernelLearnsRa)) {
                 Route config = NetIdentity.configuration(r);
                 routes.removeIf(known -> NetIdentity.configuration(known).equals(config));
                 routes.add(r);
@@ -128,31 +176,23 @@ public final class BridgeMigration {
         int mtu = recordApplies ? record.get().mtu() : nic.mtu();
         String mac = recordApplies ? record.get().mac() : nic.mac();
 
-        boolean enslaved = nic.master().filter(bridge::equals).isPresent();
         boolean bridgeHasIpv4 = state.addressesOf(bridge).stream().anyMatch(a -> a.family() == Family.INET);
         if (addresses.stream().noneMatch(a -> a.family() == Family.INET) && !(enslaved && bridgeHasIpv4)) {
             throw new MigrationException("cannot bridge " + iface + ": it has no IPv4 address to move to "
                     + bridge + "; the node would lose its address on the LAN");
         }
 
-        Plan.Builder plan = Plan.builder();
-        planBridge(plan, existing, bridgeOptions, bridge, mtu, mac, iface);
-        if (!enslaved) {
-            plan.add(Step.undoable("enslave " + iface + " to " + bridge + "; the node keeps answering because"
-                            + " Linux accepts packets for its addresses on any interface",
-                    List.of("ip", "link", "set", "dev", iface, "master", bridge),
-                    List.of("ip", "link", "set", "dev", iface, "nomaster")));
-        }
+        List<Step> moving = new ArrayList<>();
         for (IpAddress a : addresses) {
             if (!NetIdentity.hasAddress(state, bridge, a)) {
-                plan.add(Step.undoable("copy address " + a.cidr() + " to " + bridge
+                moving.add(Step.undoable("copy address " + a.cidr() + " to " + bridge
                                 + (a.family() == Family.INET6 ? " (nodad: it is already in use by this node)" : ""),
                         addr(a, "add", a.addArgs(bridge)), addr(a, "del", List.of(a.cidr(), "dev", bridge))));
             }
         }
         RouteMover.Moves moves = RouteMover.plan(state, routes, iface, bridge);
-        moves.early().forEach(plan::add);
-        moves.late().forEach(plan::add);
+        moving.addAll(moves.early());
+        moving.addAll(moves.late());
         List<IpAddress> leaving = new ArrayList<>(addresses.stream()
                 .filter(a -> NetIdentity.hasAddress(state, iface, a)).toList());
         leaving.sort(Comparator.comparing(IpAddress::family).thenComparing(IpAddress::secondary,
@@ -160,13 +200,36 @@ public final class BridgeMigration {
         for (IpAddress a : leaving) {
             IpAddress current = state.addressesOf(iface).stream()
                     .filter(b -> NetIdentity.sameAddress(a, b)).findFirst().orElseThrow();
-            plan.add(Step.undoable("remove address " + a.cidr() + " from " + iface + "; " + bridge + " has it"
+            moving.add(Step.undoable("remove address " + a.cidr() + " from " + iface + "; " + bridge + " has it"
                             + (a.secondary() ? " (secondaries go first so no primary takes them along)" : ""),
                     addr(a, "del", List.of(a.cidr(), "dev", iface)), addr(a, "add", current.addArgs(iface))));
         }
 
+        Plan.Builder plan = Plan.builder();
+        planBridge(plan, existing, bridgeOptions, bridge, mtu, mac, iface);
+        boolean ipv6Arrives = addresses.stream()
+                .anyMatch(a -> a.family() == Family.INET6 && !NetIdentity.hasAddress(state, bridge, a))
+                || routes.stream().anyMatch(r -> r.family() == Family.INET6 && !NetIdentity.hasRoute(state,
+                r.withDev(bridge)));
+        Ipv6Takeover takeover = Ipv6Takeover.plan(ipv6, nicIpv6, existing.isPresent(), iface, bridge, ipv6Arrives);
+        takeover.beforeUp().forEach(plan::add);
+        planUp(plan, existing, bridge);
+        if (!enslaved) {
+            plan.add(Step.undoable("enslave " + iface + " to " + bridge + "; the node keeps answering because"
+                            + " Linux accepts packets for its addresses on any interface",
+                    List.of("ip", "link", "set", "dev", iface, "master", bridge),
+                    List.of("ip", "link", "set", "dev", iface, "nomaster")));
+        }
+        moving.forEach(plan::add);
+        takeover.last().forEach(plan::add);
+
         List<Gateway> gateways = new ArrayList<>();
-        for (Route r : routes) {
+        List<Route> defaults = new ArrayList<>(routes);
+        // Learnt default routers are not moved, but they are how the node leaves the LAN over IPv6: they must
+        // answer on the bridge as well.
+        state.routesVia(iface).stream().filter(r -> kernelLearnsRa && r.family() == Family.INET6 && r.isRaRoute())
+                .forEach(defaults::add);
+        for (Route r : defaults) {
             if (r.isDefault() && r.gateway().isPresent()) {
                 String before = NetIdentity.hasRoute(state, r.withDev(iface)) ? iface : bridge;
                 Gateway g = new Gateway(r.family(), r.gateway().get(), before);
@@ -177,7 +240,7 @@ public final class BridgeMigration {
         }
         List<Route> recorded = routes.stream().map(r -> r.withDev(iface)).toList();
         List<IpAddress> recordedAddresses = addresses.stream().map(a -> onDevice(a, iface)).toList();
-        SetupRecord newRecord = new SetupRecord(iface, bridge, mtu, mac, recordedAddresses, recorded);
+        SetupRecord newRecord = new SetupRecord(iface, bridge, mtu, mac, recordedAddresses, recorded, nicIpv6);
         return new MigrationPlan(iface, bridge, plan.build(), newRecord, gateways);
     }
 
@@ -229,7 +292,6 @@ public final class BridgeMigration {
                     List.of("ip", "link", "add", bridge, "address", mac, "mtu", Integer.toString(mtu),
                             "type", "bridge", "stp_state", "0", "forward_delay", "0"),
                     List.of("ip", "link", "del", "dev", bridge)));
-            plan.add(Step.of("bring " + bridge + " up", List.of("ip", "link", "set", "dev", bridge, "up")));
             return;
         }
         Link br = existing.get();
@@ -258,7 +320,12 @@ public final class BridgeMigration {
                     List.of("ip", "link", "set", "dev", bridge, "type", "bridge",
                             "forward_delay", Integer.toString(current.forwardDelay()))));
         }
-        if (!br.isUp()) {
+    }
+
+    private static void planUp(Plan.Builder plan, Optional<Link> existing, String bridge) {
+        if (existing.isEmpty()) {
+            plan.add(Step.of("bring " + bridge + " up", List.of("ip", "link", "set", "dev", bridge, "up")));
+        } else if (!existing.get().isUp()) {
             plan.add(Step.undoable("bring " + bridge + " up", List.of("ip", "link", "set", "dev", bridge, "up"),
                     List.of("ip", "link", "set", "dev", bridge, "down")));
         }
@@ -275,6 +342,6 @@ public final class BridgeMigration {
         Optional<String> label = a.label().map(l -> l.equals(a.dev()) ? dev
                 : l.startsWith(a.dev() + ":") ? dev + l.substring(a.dev().length()) : l);
         return new IpAddress(dev, a.family(), a.local(), a.prefixLen(), a.scope(), a.secondary(), a.broadcast(),
-                label, a.validLifetime(), a.preferredLifetime());
+                label, a.validLifetime(), a.preferredLifetime(), a.flags(), a.metric());
     }
 }

@@ -1,6 +1,8 @@
 package dev.terway.migration;
 
 import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Ipv6Conf;
+import dev.terway.netstate.Ipv6Settings;
 import dev.terway.netstate.Link;
 import dev.terway.netstate.NetState;
 import dev.terway.netstate.Route;
@@ -10,11 +12,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Plans teardown: puts the recorded configuration back on the NIC and removes the bridge. Pure, like
  * {@link BridgeMigration}, and ordered as its mirror image so the node stays reachable:
  * <ol>
+ * <li>turn IPv6 back on on the NIC if setup turned it off. The kernel gives the NIC its link-local address
+ *     again and, when duplicate detection ends a second or two later (the NIC has left the bridge by then),
+ *     sends a Router Solicitation: what it learns from router advertisements (default router, route
+ *     information) is not put back by hand, it comes from the router's answer, as setup left it to the
+ *     bridge;</li>
  * <li>add the recorded addresses back to the NIC (it is still a port, so packets keep arriving on the
  *     bridge, and Linux accepts them for any local address);</li>
  * <li>copy the bridge's learnt neighbours to the NIC. The kernel flushed the NIC's ARP cache when setup
@@ -53,9 +62,10 @@ public final class BridgeRestoration {
     }
 
     /**
+     * @param ipv6       the IPv6 settings of the NIC now
      * @param neighbours the neighbour caches of all devices ({@code ip -j neigh show})
      */
-    public static Plan plan(SetupRecord record, NetState state, List<Neighbour> neighbours)
+    public static Plan plan(SetupRecord record, NetState state, Ipv6Settings ipv6, List<Neighbour> neighbours)
             throws MigrationException {
         String iface = record.iface();
         String bridge = record.bridge();
@@ -72,6 +82,15 @@ public final class BridgeRestoration {
         }
 
         Plan.Builder plan = Plan.builder();
+        Optional<Ipv6Conf> nicIpv6 = ipv6.of(iface);
+        if (record.nicIpv6().isPresent() && nicIpv6.isPresent()
+                && nicIpv6.get().disableIpv6() != record.nicIpv6().get().disableIpv6()) {
+            int wanted = record.nicIpv6().get().disableIpv6();
+            plan.add(Ipv6Takeover.set(iface, "disable_ipv6", wanted, nicIpv6.get().disableIpv6(),
+                    "turn IPv6 " + (wanted == 0 ? "back on" : "off") + " on " + iface + " as it was"
+                            + (wanted == 0 ? ", before its addresses return; once its link-local address is ready"
+                            + " the kernel solicits router advertisements there again" : "")));
+        }
         List<IpAddress> addresses = new ArrayList<>(record.addresses());
         addresses.sort(Comparator.comparing(IpAddress::family).thenComparing(IpAddress::secondary));
         for (IpAddress a : addresses) {
@@ -133,8 +152,14 @@ public final class BridgeRestoration {
         return plan.build();
     }
 
-    /** Compares the NIC with the record, ignoring what changes by itself (remaining lifetimes, linkdown). */
-    public static Differences compare(SetupRecord record, NetState state) {
+    /**
+     * Compares the NIC with the record, ignoring what changes by itself (remaining lifetimes, linkdown) and
+     * what the kernel learns again from router advertisements (which takes a Router Solicitation and its
+     * answer, after teardown has finished).
+     *
+     * @param ipv6 the IPv6 settings of the NIC now
+     */
+    public static Differences compare(SetupRecord record, NetState state, Ipv6Settings ipv6) {
         String iface = record.iface();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
@@ -150,6 +175,12 @@ public final class BridgeRestoration {
         if (!nic.get().mac().equalsIgnoreCase(record.mac())) {
             missing.add("MAC of " + iface + " is " + nic.get().mac() + ", recorded " + record.mac());
         }
+        Optional<Ipv6Conf> nicIpv6 = ipv6.of(iface);
+        if (record.nicIpv6().isPresent() && nicIpv6.isPresent()
+                && record.nicIpv6().get().disableIpv6() != nicIpv6.get().disableIpv6()) {
+            missing.add("disable_ipv6 of " + iface + " is " + nicIpv6.get().disableIpv6() + ", recorded "
+                    + record.nicIpv6().get().disableIpv6());
+        }
         List<IpAddress> now = state.addressesOf(iface).stream().filter(BridgeMigration::moves)
                 .map(NetIdentity::configuration).toList();
         List<IpAddress> wanted = record.addresses().stream()
@@ -158,7 +189,10 @@ public final class BridgeRestoration {
                 .forEach(a -> missing.add("address " + describe(a) + " is not on " + iface));
         now.stream().filter(a -> !wanted.contains(a))
                 .forEach(a -> unexpected.add("address " + describe(a) + " on " + iface + " is not in the record"));
-        List<Route> routesNow = state.routesVia(iface).stream().filter(BridgeMigration::moves)
+        List<IpAddress> prefixRouteOwners = new ArrayList<>(state.addressesOf(iface));
+        prefixRouteOwners.addAll(record.addresses());
+        List<Route> routesNow = state.routesVia(iface).stream()
+                .filter(r -> BridgeMigration.moves(r, prefixRouteOwners, record.nicLearnsRa()))
                 .map(NetIdentity::configuration).toList();
         List<Route> routesWanted = record.routes().stream()
                 .map(r -> NetIdentity.configuration(r.withDev(iface))).toList();
@@ -171,6 +205,8 @@ public final class BridgeRestoration {
 
     private static String describe(IpAddress a) {
         return a.cidr() + (a.secondary() ? " (secondary)" : "") + a.broadcast().map(b -> " brd " + b).orElse("")
-                + (a.isGlobal() ? "" : " scope " + a.scope());
+                + (a.isGlobal() ? "" : " scope " + a.scope())
+                + new TreeSet<>(a.flags()).stream().map(f -> " " + f).collect(Collectors.joining())
+                + a.metric().map(m -> " metric " + m).orElse("");
     }
 }

@@ -92,8 +92,8 @@ public final class BridgeSetup {
         NetState state = reader.read();
         String iface = request.iface().isPresent() ? request.iface().get()
                 : BridgeMigration.detectInterface(state, record);
-        return BridgeMigration.plan(state, reader.bridgeOptions(state, request.bridge()), record, iface,
-                request.bridge());
+        return BridgeMigration.plan(state, reader.ipv6(state, iface, request.bridge()),
+                reader.bridgeOptions(state, request.bridge()), record, iface, request.bridge());
     }
 
     private Report apply(StateDirectory dir, MigrationPlan migration, Request request, Consumer<String> tell)

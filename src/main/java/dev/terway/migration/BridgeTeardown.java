@@ -59,7 +59,9 @@ public final class BridgeTeardown {
                 return new Report(Outcome.NOT_SET_UP, record, Plan.empty(), store.file(), Duration.ZERO, none);
             }
             HostStateReader reader = new HostStateReader(host);
-            Plan plan = BridgeRestoration.plan(record.get(), reader.read(), reader.neighbours());
+            NetState state = reader.read();
+            Plan plan = BridgeRestoration.plan(record.get(), state,
+                    reader.ipv6(state, record.get().iface()), reader.neighbours());
             return new Report(Outcome.PLANNED, record, plan, store.file(), Duration.ZERO, none);
         }
         if (!Files.isDirectory(request.stateDir())) {
@@ -73,7 +75,9 @@ public final class BridgeTeardown {
             }
             SetupRecord record = loaded.get();
             HostStateReader reader = new HostStateReader(host);
-            Plan plan = BridgeRestoration.plan(record, reader.read(), reader.neighbours());
+            NetState state = reader.read();
+            Plan plan = BridgeRestoration.plan(record, state, reader.ipv6(state, record.iface()),
+                    reader.neighbours());
             String what = "teardown of " + record.bridge() + " on " + record.iface();
             Instant start = host.clock().instant();
             try {
@@ -85,7 +89,8 @@ public final class BridgeTeardown {
             }
             Duration elapsed = Duration.between(start, host.clock().instant());
             NetState after = reader.read();
-            BridgeRestoration.Differences diff = BridgeRestoration.compare(record, after);
+            BridgeRestoration.Differences diff = BridgeRestoration.compare(record, after,
+                    reader.ipv6(after, record.iface()));
             if (!diff.restored()) {
                 throw new MigrationException(what + " ran, but " + record.iface() + " does not match the record "
                         + store.file() + ": " + String.join("; ", diff.missing()) + "; the record is kept");

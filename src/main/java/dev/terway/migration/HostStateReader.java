@@ -1,11 +1,14 @@
 package dev.terway.migration;
 
+import dev.terway.netstate.Ipv6Settings;
+import dev.terway.netstate.Ipv6SettingsReader;
 import dev.terway.netstate.NetState;
 import dev.terway.netstate.NetStateReader;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.ShellQuote;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Reads what the planners need from the host. Reads are not audited: they change nothing, and the
@@ -24,6 +27,16 @@ final class HostStateReader {
             return new NetStateReader(host.commands()).read();
         } catch (RuntimeException e) {
             throw new MigrationException("cannot read the network state: " + e.getMessage(), e);
+        }
+    }
+
+    /** The IPv6 settings of the defaults and of those of {@code devices} that exist in {@code state}. */
+    Ipv6Settings ipv6(NetState state, String... devices) throws MigrationException {
+        try {
+            return new Ipv6SettingsReader(host.commands()).read(
+                    Stream.of(devices).filter(d -> state.link(d).isPresent()).toList());
+        } catch (RuntimeException e) {
+            throw new MigrationException("cannot read the IPv6 settings: " + e.getMessage(), e);
         }
     }
 

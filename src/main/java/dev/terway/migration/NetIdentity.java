@@ -5,6 +5,7 @@ import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.NetState;
 import dev.terway.netstate.Route;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,14 +32,23 @@ final class NetIdentity {
         long valid = a.isPermanent() ? IpAddress.FOREVER : 0;
         long preferred = a.preferredLifetime() == IpAddress.FOREVER ? IpAddress.FOREVER : 0;
         return new IpAddress(a.dev(), a.family(), a.local(), a.prefixLen(), a.scope(), a.secondary(), a.broadcast(),
-                a.label(), valid, preferred);
+                a.label(), valid, preferred, a.flags(), a.metric());
     }
 
-    /** A route with only the flags that are configuration ({@code onlink}), not state ({@code linkdown}). */
+    /**
+     * A route with only the flags that are configuration ({@code onlink}), not state ({@code linkdown}), and
+     * its remaining lifetime only as "expires or not".
+     */
     static Route configuration(Route r) {
         Set<String> flags = r.flags().contains("onlink") ? Set.of("onlink") : Set.of();
         return new Route(r.family(), r.dst(), r.gateway(), r.dev(), r.protocol(), r.scope(), r.prefsrc(), r.metric(),
-                flags, r.type(), r.pref());
+                flags, r.type(), r.pref(), r.expires().map(e -> 0), r.metrics());
+    }
+
+    /** The route of {@code state} that is {@code r}'s configuration, as it is now (remaining lifetime). */
+    static Optional<Route> current(NetState state, Route r) {
+        Route wanted = configuration(r);
+        return state.routes().stream().filter(s -> configuration(s).equals(wanted)).findFirst();
     }
 
     static boolean hasRoute(NetState state, Route r) {
@@ -59,9 +69,9 @@ final class NetIdentity {
         return a.family() == b.family() && a.dst().equals(b.dst()) && metric(a) == metric(b);
     }
 
-    /** A route as an operator writes it, e.g. {@code default via 10.0.0.1 dev eth0 metric 100}. */
+    /** A route as an operator writes it, e.g. {@code default via 10.0.0.1 dev eth0 metric 100}, without expiry. */
     static String describe(Route r) {
-        List<String> args = r.args();
+        List<String> args = r.withExpires(Optional.empty()).args();
         return String.join(" ", args.subList(0, args.size() - 2)); // without the trailing "table main"
     }
 }

@@ -5,6 +5,7 @@ import dev.terway.netstate.Route;
 import dev.terway.plan.Step;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Plans moving main-table routes from one device to another so that no destination is ever without a
@@ -40,8 +41,11 @@ final class RouteMover {
         List<Step> replaces = new ArrayList<>();
         List<Step> deletes = new ArrayList<>();
         for (Route original : routes) {
-            Route source = original.withDev(from);
-            Route target = original.withDev(to);
+            // A route that expires moves with the lifetime it has left now, not the one it had when recorded.
+            Route live = NetIdentity.current(state, original.withDev(from))
+                    .or(() -> NetIdentity.current(state, original.withDev(to))).orElse(original);
+            Route source = live.withDev(from);
+            Route target = live.withDev(to);
             boolean onSource = NetIdentity.hasRoute(state, source);
             boolean onTarget = NetIdentity.hasRoute(state, target);
             String what = NetIdentity.describe(original.withDev(from));
@@ -95,7 +99,8 @@ final class RouteMover {
 
     private static List<String> ip(Route route, String verb) {
         List<String> argv = new ArrayList<>(List.of("ip", route.family().flag(), "route", verb));
-        argv.addAll(route.args());
+        // A deletion names the route; its remaining lifetime is not part of the name.
+        argv.addAll((verb.equals("del") ? route.withExpires(Optional.empty()) : route).args());
         return argv;
     }
 }

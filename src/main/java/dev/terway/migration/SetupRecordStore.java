@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Ipv6Conf;
 import dev.terway.netstate.Route;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,8 +19,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Keeps the {@link SetupRecord} in {@code <state-dir>/setup.json}. The file format is its own small,
@@ -124,47 +127,54 @@ public final class SetupRecordStore {
     /** The stored shape. Nulls stand for "absent", as in the JSON of {@code ip -j}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record FileFormat(int version, String iface, String bridge, int mtu, String mac, List<StoredAddress> addresses,
-                      List<StoredRoute> routes) {
+                      List<StoredRoute> routes, StoredIpv6 nicIpv6) {
 
         static FileFormat of(SetupRecord r) {
             return new FileFormat(FORMAT_VERSION, r.iface(), r.bridge(), r.mtu(), r.mac(),
                     r.addresses().stream().map(StoredAddress::of).toList(),
-                    r.routes().stream().map(StoredRoute::of).toList());
+                    r.routes().stream().map(StoredRoute::of).toList(), r.nicIpv6().map(StoredIpv6::of).orElse(null));
         }
 
         SetupRecord toRecord() {
             return new SetupRecord(require(iface, "iface"), require(bridge, "bridge"), mtu, require(mac, "mac"),
                     addresses == null ? List.of() : addresses.stream().map(StoredAddress::toAddress).toList(),
-                    routes == null ? List.of() : routes.stream().map(StoredRoute::toRoute).toList());
+                    routes == null ? List.of() : routes.stream().map(StoredRoute::toRoute).toList(),
+                    Optional.ofNullable(nicIpv6).map(StoredIpv6::toConf));
         }
     }
 
+    /** Fields added after the first release are optional (null), so that records of that release still load. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record StoredAddress(String dev, String family, String local, int prefixlen, String scope, boolean secondary,
-                         String broadcast, String label, long validLifetime, long preferredLifetime) {
+                         String broadcast, String label, long validLifetime, long preferredLifetime,
+                         List<String> flags, Integer metric) {
 
         static StoredAddress of(IpAddress a) {
             return new StoredAddress(a.dev(), a.family().jsonName(), a.local(), a.prefixLen(), a.scope(),
                     a.secondary(), a.broadcast().orElse(null), a.label().orElse(null), a.validLifetime(),
-                    a.preferredLifetime());
+                    a.preferredLifetime(), a.flags().isEmpty() ? null : a.flags().stream().sorted().toList(),
+                    a.metric().orElse(null));
         }
 
         IpAddress toAddress() {
             return new IpAddress(require(dev, "address dev"), Family.fromJson(require(family, "address family")),
                     require(local, "address local"), prefixlen, scope == null ? "global" : scope, secondary,
-                    Optional.ofNullable(broadcast), Optional.ofNullable(label), validLifetime, preferredLifetime);
+                    Optional.ofNullable(broadcast), Optional.ofNullable(label), validLifetime, preferredLifetime,
+                    flags == null ? Set.of() : Set.copyOf(flags), Optional.ofNullable(metric));
         }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record StoredRoute(String family, String dst, String gateway, String dev, String protocol, String scope,
-                       String prefsrc, Integer metric, List<String> flags, String type, String pref) {
+                       String prefsrc, Integer metric, List<String> flags, String type, String pref, Integer expires,
+                       Map<String, String> metrics) {
 
         static StoredRoute of(Route r) {
             return new StoredRoute(r.family().jsonName(), r.dst(), r.gateway().orElse(null), r.dev().orElse(null),
                     r.protocol().orElse(null), r.scope().orElse(null), r.prefsrc().orElse(null),
                     r.metric().orElse(null), r.flags().stream().sorted().toList(), r.type().orElse(null),
-                    r.pref().orElse(null));
+                    r.pref().orElse(null), r.expires().orElse(null),
+                    r.metrics().isEmpty() ? null : new TreeMap<>(r.metrics()));
         }
 
         Route toRoute() {
@@ -172,7 +182,18 @@ public final class SetupRecordStore {
                     Optional.ofNullable(gateway), Optional.ofNullable(dev), Optional.ofNullable(protocol),
                     Optional.ofNullable(scope), Optional.ofNullable(prefsrc), Optional.ofNullable(metric),
                     flags == null ? Set.of() : Set.copyOf(flags), Optional.ofNullable(type),
-                    Optional.ofNullable(pref));
+                    Optional.ofNullable(pref), Optional.ofNullable(expires), metrics == null ? Map.of() : metrics);
+        }
+    }
+
+    record StoredIpv6(int disableIpv6, int acceptRa, int autoconf, int forwarding) {
+
+        static StoredIpv6 of(Ipv6Conf c) {
+            return new StoredIpv6(c.disableIpv6(), c.acceptRa(), c.autoconf(), c.forwarding());
+        }
+
+        Ipv6Conf toConf() {
+            return new Ipv6Conf(disableIpv6, acceptRa, autoconf, forwarding);
         }
     }
 

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -36,11 +38,13 @@ public final class IpJson {
                 if (!a.has("local")) {
                     continue; // `ip addr` reports an empty object for an address being deleted
                 }
+                Set<String> flags = new LinkedHashSet<>();
+                IpAddress.CONFIGURATION_FLAGS.stream().filter(f -> a.path(f).asBoolean(false)).forEach(flags::add);
                 addresses.add(new IpAddress(dev, Family.fromJson(required(a, "family")), required(a, "local"),
                         a.path("prefixlen").asInt(), a.path("scope").asText("global"),
                         a.path("secondary").asBoolean(false), text(a, "broadcast"), text(a, "label"),
                         a.path("valid_life_time").asLong(IpAddress.FOREVER),
-                        a.path("preferred_life_time").asLong(IpAddress.FOREVER)));
+                        a.path("preferred_life_time").asLong(IpAddress.FOREVER), flags, integer(a, "metric")));
             }
         }
         return addresses;
@@ -50,9 +54,9 @@ public final class IpJson {
         List<Route> routes = new ArrayList<>();
         for (JsonNode r : array(json, "ip route")) {
             routes.add(new Route(family, required(r, "dst"), text(r, "gateway"), text(r, "dev"),
-                    text(r, "protocol"), text(r, "scope"), text(r, "prefsrc"),
-                    r.has("metric") ? Optional.of(r.get("metric").asInt()) : Optional.empty(),
-                    strings(r.path("flags")), text(r, "type"), text(r, "pref")));
+                    text(r, "protocol"), text(r, "scope"), text(r, "prefsrc"), integer(r, "metric"),
+                    strings(r.path("flags")), text(r, "type"), text(r, "pref"), integer(r, "expires"),
+                    metrics(r.path("metrics"))));
         }
         return routes;
     }
@@ -81,6 +85,21 @@ public final class IpJson {
     private static Optional<String> text(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() ? Optional.empty() : Optional.of(v.asText());
+    }
+
+    private static Optional<Integer> integer(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? Optional.empty() : Optional.of(v.asInt());
+    }
+
+    /** `ip -j` prints route metrics as an array of one object: {@code "metrics":[{"hoplimit":64,"ecn":null}]}. */
+    private static Map<String, String> metrics(JsonNode array) {
+        Map<String, String> metrics = new LinkedHashMap<>();
+        for (JsonNode object : array) {
+            object.fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().isNull() ? ""
+                    : e.getValue().asText()));
+        }
+        return metrics;
     }
 
     private static Set<String> strings(JsonNode array) {

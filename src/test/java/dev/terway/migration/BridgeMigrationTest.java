@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Ipv6Conf;
+import dev.terway.netstate.Ipv6Settings;
 import dev.terway.netstate.Link;
 import dev.terway.netstate.NetState;
 import dev.terway.netstate.Route;
@@ -15,6 +17,7 @@ import dev.terway.plan.PlanPrinter;
 import dev.terway.plan.Step;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -28,7 +31,7 @@ class BridgeMigrationTest {
     private static final String BRIDGE = "mybr0";
 
     static MigrationPlan plan(Fixture f, Optional<SetupRecord> record) throws MigrationException {
-        return BridgeMigration.plan(f.state(), f.bridgeOptions(BRIDGE), record, NIC, BRIDGE);
+        return BridgeMigration.plan(f.state(), f.ipv6(NIC, BRIDGE), f.bridgeOptions(BRIDGE), record, NIC, BRIDGE);
     }
 
     static MigrationPlan plan(String fixture) throws MigrationException {
@@ -43,11 +46,13 @@ class BridgeMigrationTest {
     private static String message(String fixture, String iface, String bridge, Optional<SetupRecord> record) {
         Fixture f = Fixture.of(fixture);
         return assertThrows(MigrationException.class,
-                () -> BridgeMigration.plan(f.state(), f.bridgeOptions(bridge), record, iface, bridge)).getMessage();
+                () -> BridgeMigration.plan(f.state(), f.ipv6(iface, bridge), f.bridgeOptions(bridge), record, iface,
+                        bridge)).getMessage();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"default-route", "static-routes", "partial-bridge"})
+    @ValueSource(strings = {"default-route", "static-routes", "partial-bridge", "router-advertisements",
+            "networkmanager"})
     void firstSetupPlansExactlyTheGoldenSteps(String fixture) throws MigrationException {
         assertEquals(Fixture.of(fixture).golden("setup-plan.txt"), PlanPrinter.render(plan(fixture).plan()));
     }
@@ -56,9 +61,9 @@ class BridgeMigrationTest {
     void anInterruptedSetupPlansOnlyTheMissingSteps() throws MigrationException {
         Plan rest = plan(Fixture.of("partial-enslaved"), Optional.of(staticRoutesRecord())).plan();
         assertEquals(Fixture.of("partial-enslaved").golden("setup-plan.txt"), PlanPrinter.render(rest));
-        // exactly the full plan without bridge creation, up and enslave
+        // exactly the full plan without what ran already: bridge creation, accept_ra 0, up and enslave
         List<Step> full = plan("static-routes").plan().steps();
-        assertEquals(full.subList(3, full.size()), rest.steps());
+        assertEquals(full.subList(4, full.size()), rest.steps());
     }
 
     @Test
@@ -112,13 +117,21 @@ class BridgeMigrationTest {
         int lastReplace = lastIndex(steps, s -> s.argv().contains("replace"));
         int linkDelete = index(steps, s -> s.argv().contains("route") && s.argv().contains("del"));
         int firstAddressDel = index(steps, s -> s.argv().contains("addr") && s.argv().contains("del"));
+        int lastAddressDel = lastIndex(steps, s -> s.argv().contains("addr") && s.argv().contains("del"));
+        int up = index(steps, s -> s.argv().equals(List.of("ip", "link", "set", "dev", BRIDGE, "up")));
+        int quiet = index(steps, s -> s.argv().contains("net/ipv6/conf/mybr0/accept_ra=0"));
+        int nicIpv6Off = index(steps, s -> s.argv().contains("net/ipv6/conf/eth0/disable_ipv6=1"));
+        int raOn = index(steps, s -> s.argv().contains("net/ipv6/conf/mybr0/accept_ra=1"));
         assertEquals(0, index(steps, s -> s.argv().containsAll(List.of("link", "add"))), "bridge first");
+        assertTrue(quiet < up, "the bridge ignores advertisements before it can receive one");
+        assertTrue(lastAddressDel < nicIpv6Off, "IPv6 goes off on the NIC only when it holds nothing to move");
+        assertEquals(steps.size() - 1, raOn, "the bridge learns from advertisements once everything has moved");
         assertTrue(enslave < firstAddressAdd, "enslave before the addresses move");
         assertTrue(lastAddressAdd < linkCopy, "addresses on the bridge before routes need them");
         assertTrue(linkCopy < firstReplace, "link routes before the gateway routes that use them");
         assertTrue(lastReplace < linkDelete, "link-route originals stay until the gateway routes moved");
         assertTrue(linkDelete < firstAddressDel, "addresses leave the NIC last");
-        List<String> deleted = steps.subList(firstAddressDel, steps.size()).stream()
+        List<String> deleted = steps.subList(firstAddressDel, lastAddressDel + 1).stream()
                 .map(s -> s.argv().get(4)).toList();
         assertEquals(List.of("10.99.0.6/24", "10.99.0.5/24", "2001:db8::5/64"), deleted, "secondary before primary");
     }
@@ -128,6 +141,9 @@ class BridgeMigrationTest {
         List<Step> steps = plan("static-routes").plan().steps();
         for (Step s : steps) {
             boolean bringUpCreatedBridge = s.argv().equals(List.of("ip", "link", "set", "dev", BRIDGE, "up"));
+            // a sysctl step undoes itself by writing back the value it found
+            s.argv().stream().filter(a -> a.startsWith("net/ipv6/")).findFirst().ifPresent(a -> assertEquals(
+                    a.substring(0, a.indexOf('=')), s.undo().orElseThrow().get(2).substring(0, a.indexOf('='))));
             assertTrue(s.undo().isPresent() || bringUpCreatedBridge, () -> "no undo: " + s);
         }
         Step moveDefault = steps.stream().filter(s -> s.argv().contains("replace") && s.argv().contains("default")
@@ -168,8 +184,8 @@ class BridgeMigrationTest {
         List<Route> withoutDefault = migrated.routes().stream()
                 .filter(r -> !(r.isDefault() && r.family() == Family.INET)).toList();
         NetState lost = new NetState(migrated.links(), migrated.addresses(), withoutDefault);
-        MigrationPlan m = BridgeMigration.plan(lost, Optional.of(BridgeOptions.WANTED),
-                Optional.of(staticRoutesRecord()), NIC, BRIDGE);
+        MigrationPlan m = BridgeMigration.plan(lost, Fixture.of("migrated").ipv6(NIC, BRIDGE),
+                Optional.of(BridgeOptions.WANTED), Optional.of(staticRoutesRecord()), NIC, BRIDGE);
         assertEquals("# move route default via 10.99.0.1 dev eth0 metric 100 to mybr0; replace swaps it in one"
                 + " operation, without gap or duplicate\n"
                 + "ip -4 route replace default via 10.99.0.1 dev mybr0 metric 100 table main\n",
@@ -191,6 +207,102 @@ class BridgeMigrationTest {
         Step mac = steps.get(0);
         assertEquals(List.of("ip", "link", "set", "dev", BRIDGE, "address", "02:00:00:00:00:aa"),
                 mac.undo().orElseThrow());
+    }
+
+    // --- router advertisements (fixtures: a LAN with dnsmasq announcing 2001:db8::/64 for SLAAC and
+    // 2001:db8:7::/64 as on-link only; NetworkManager's way of configuring the same) ---------------------
+
+    @Test
+    void whatTheKernelLearntFromRouterAdvertisementsIsLeftToTheBridgeAndTheRestIsCarried() throws Exception {
+        MigrationPlan m = plan("router-advertisements");
+        SetupRecord record = m.record();
+        IpAddress slaac = record.addresses().stream().filter(a -> a.family() == Family.INET6).findFirst()
+                .orElseThrow();
+        assertEquals("2001:db8::aff:fe63:5/64", slaac.cidr());
+        assertEquals(Set.of("mngtmpaddr"), slaac.flags());
+        assertFalse(slaac.isPermanent());
+        // the SLAAC prefix route comes with the address; the default router is learnt again on the bridge;
+        // the on-link prefix without an address is carried, with what lifetime it has left
+        assertEquals(List.of("inet default", "inet6 2001:db8:7::/64"),
+                record.routes().stream().map(r -> r.family().jsonName() + " " + r.dst()).sorted().toList());
+        Route onLink = record.routes().stream().filter(r -> r.family() == Family.INET6).findFirst().orElseThrow();
+        assertTrue(onLink.isKernelRoute() && onLink.expires().isPresent(), onLink::toString);
+        assertEquals(Optional.of(new Ipv6Conf(0, 1, 1, 0)), record.nicIpv6());
+        assertTrue(m.plan().steps().stream().noneMatch(s -> s.argv().contains("ra")),
+                "no `proto ra` route is copied: " + m.plan().steps());
+    }
+
+    @Test
+    void theLearntDefaultRouterMustAnswerOnTheBridgeToo() throws Exception {
+        assertEquals(List.of(new Gateway(Family.INET, "10.99.0.1", NIC),
+                        new Gateway(Family.INET6, "fe80::aff:fe63:1", NIC)),
+                plan("router-advertisements").gateways());
+    }
+
+    @Test
+    void aNodeMigratedOnARouterAdvertisedLanNeedsNothingWithOrWithoutItsRecord() throws Exception {
+        SetupRecord record = plan("router-advertisements").record();
+        Plan with = plan(Fixture.of("ra-migrated"), Optional.of(record)).plan();
+        assertTrue(with.isEmpty(), () -> PlanPrinter.render(with));
+        MigrationPlan without = plan(Fixture.of("ra-migrated"), Optional.empty());
+        assertTrue(without.plan().isEmpty(), () -> PlanPrinter.render(without.plan()));
+        assertEquals(Optional.of(new Ipv6Conf(0, 1, 1, 0)), without.record().nicIpv6(),
+                "without a record, the bridge's settings stand for the NIC's, whose IPv6 is off now");
+    }
+
+    @Test
+    void aRouterThatLearnsFromAdvertisementsGetsItsAcceptRaOnTheBridge() throws Exception {
+        // accept_ra 2 on a node that forwards: a new bridge would start with the default 1, which ignores
+        // advertisements there
+        Fixture f = Fixture.of("router-advertisements");
+        Ipv6Settings forwarding = new Ipv6Settings(Map.of(Ipv6Settings.DEFAULT, new Ipv6Conf(0, 1, 1, 1),
+                NIC, new Ipv6Conf(0, 2, 1, 1)));
+        List<Step> steps = BridgeMigration.plan(f.state(), forwarding, Optional.empty(), Optional.empty(), NIC, BRIDGE)
+                .plan().steps();
+        assertEquals(List.of("sysctl", "-w", "net/ipv6/conf/mybr0/accept_ra=0"), steps.get(1).argv());
+        assertEquals(List.of("sysctl", "-w", "net/ipv6/conf/mybr0/accept_ra=2"), steps.get(steps.size() - 1).argv());
+        assertEquals(List.of("sysctl", "-w", "net/ipv6/conf/mybr0/accept_ra=0"),
+                steps.get(steps.size() - 1).undo().orElseThrow());
+        assertTrue(steps.stream().noneMatch(s -> s.argv().contains("ra")), "its learnt routes are not copied either");
+
+        // a NIC with SLAAC off and IPv6 off keeps them off on the bridge
+        Ipv6Settings noSlaac = new Ipv6Settings(Map.of(Ipv6Settings.DEFAULT, new Ipv6Conf(0, 1, 1, 0),
+                NIC, new Ipv6Conf(0, 1, 0, 0)));
+        assertTrue(BridgeMigration.plan(f.state(), noSlaac, Optional.empty(), Optional.empty(), NIC, BRIDGE).plan()
+                .steps().stream().anyMatch(s -> s.argv().contains("net/ipv6/conf/mybr0/autoconf=0")));
+        Fixture plain = Fixture.of("default-route");
+        Ipv6Settings off = new Ipv6Settings(Map.of(Ipv6Settings.DEFAULT, new Ipv6Conf(0, 1, 1, 0),
+                NIC, new Ipv6Conf(1, 1, 1, 0)));
+        List<List<String>> sysctls = BridgeMigration.plan(plain.state(), off, Optional.empty(), Optional.empty(), NIC,
+                BRIDGE).plan().steps().stream().map(Step::argv).filter(a -> a.get(0).equals("sysctl")).toList();
+        assertEquals(List.of(List.of("sysctl", "-w", "net/ipv6/conf/mybr0/disable_ipv6=1")), sysctls);
+    }
+
+    @Test
+    void aKernelWithoutIpv6GetsNoIpv6Steps() throws Exception {
+        Fixture f = Fixture.of("default-route");
+        List<Step> steps = BridgeMigration.plan(f.state(), Ipv6Settings.NONE, Optional.empty(), Optional.empty(), NIC,
+                BRIDGE).plan().steps();
+        assertTrue(steps.stream().noneMatch(s -> s.argv().get(0).equals("sysctl")), steps::toString);
+        assertEquals(6, steps.size(), "create, up, enslave, address, default route, address");
+    }
+
+    @Test
+    void networkManagersNoprefixrouteAddressesAndRoutesMoveAsTheyAre() throws Exception {
+        MigrationPlan m = plan("networkmanager");
+        // the kernel does not learn from advertisements there (accept_ra 0): the bridge must not start either,
+        // and the proto ra routes are NetworkManager's, carried with their expiry and hop limit
+        assertEquals(List.of("sysctl", "-w", "net/ipv6/conf/mybr0/accept_ra=0"), m.plan().steps().get(1).argv());
+        assertTrue(m.plan().steps().stream().noneMatch(s -> s.argv().contains("net/ipv6/conf/mybr0/accept_ra=1")));
+        assertEquals(Set.of("inet 10.99.0.0/24 proto kernel", "inet default proto dhcp", "inet6 2001:db8::/64 proto ra",
+                        "inet6 default proto ra"), Set.copyOf(m.record().routes().stream()
+                        .map(r -> r.family().jsonName() + " " + r.dst() + " proto " + r.protocol().orElse("boot"))
+                        .toList()));
+        Route router = m.record().routes().stream().filter(r -> r.isDefault() && r.family() == Family.INET6)
+                .findFirst().orElseThrow();
+        assertEquals(Map.of("hoplimit", "64"), router.metrics());
+        assertTrue(router.expires().isPresent());
+        assertTrue(m.record().addresses().stream().allMatch(a -> a.flags().contains("noprefixroute")));
     }
 
     @Test

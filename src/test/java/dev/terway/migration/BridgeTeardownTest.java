@@ -50,7 +50,7 @@ class BridgeTeardownTest {
         CommandRunner runner = mock(CommandRunner.class);
         when(runner.run(any())).thenAnswer(i -> {
             List<String> argv = i.getArgument(0);
-            boolean read = argv.get(1).equals("-j");
+            boolean read = Fixture.isRead(argv);
             if (argv.equals(failing)) {
                 return new CommandResult(argv, 2, "", "RTNETLINK answers: No such process", Duration.ZERO);
             }
@@ -62,7 +62,7 @@ class BridgeTeardownTest {
 
     private static List<List<String>> changes(CommandRunner runner) {
         return mockingDetails(runner).getInvocations().stream().map(i -> i.<List<String>>getArgument(0))
-                .filter(argv -> !argv.get(1).equals("-j")).toList();
+                .filter(argv -> !Fixture.isRead(argv)).toList();
     }
 
     private BridgeTeardown.Report teardown(CommandRunner runner, boolean dryRun) throws MigrationException {
@@ -71,7 +71,7 @@ class BridgeTeardownTest {
 
     private Plan expectedPlan() throws MigrationException {
         Fixture migrated = Fixture.of("migrated");
-        return BridgeRestoration.plan(record, migrated.state(), migrated.neighbours());
+        return BridgeRestoration.plan(record, migrated.state(), migrated.ipv6("eth0"), migrated.neighbours());
     }
 
     @Test

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Ipv6Conf;
 import dev.terway.netstate.Route;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -33,13 +35,38 @@ class SetupRecordStoreTest {
         Route typed = new Route(Family.INET, "10.94.0.0/16", Optional.empty(), Optional.of("eth0"),
                 Optional.of("static"), Optional.of("link"), Optional.empty(), Optional.of(9),
                 Set.of("onlink", "linkdown"), Optional.of("unicast"), Optional.empty());
+        // and what router advertisements and NetworkManager leave: flags, a prefix-route metric, an expiry,
+        // route metrics, the NIC's IPv6 settings
+        IpAddress slaac = new IpAddress("eth0", Family.INET6, "2001:db8::aff:fe63:5", 64, "global", false,
+                Optional.empty(), Optional.empty(), 600, 300, Set.of("mngtmpaddr", "noprefixroute"), Optional.of(100));
+        Route learnt = new Route(Family.INET6, "default", Optional.of("fe80::1"), Optional.of("eth0"),
+                Optional.of("ra"), Optional.empty(), Optional.empty(), Optional.of(100), Set.of(), Optional.empty(),
+                Optional.of("medium"), Optional.of(1700), Map.of("hoplimit", "64", "mtu", "1450"));
         SetupRecord full = new SetupRecord(record.iface(), record.bridge(), 9000, record.mac(),
-                Stream.concat(record.addresses().stream(), Stream.of(alias)).toList(),
-                Stream.concat(record.routes().stream(), Stream.of(typed)).toList());
+                Stream.concat(record.addresses().stream(), Stream.of(alias, slaac)).toList(),
+                Stream.concat(record.routes().stream(), Stream.of(typed, learnt)).toList(),
+                Optional.of(new Ipv6Conf(0, 2, 1, 1)));
         SetupRecordStore store = new SetupRecordStore(dir.resolve("state/setup.json"));
         store.save(full);
         assertEquals(Optional.of(full), store.load());
         assertEquals(Optional.of(full), new SetupRecordStore(dir.resolve("state/setup.json")).load());
+    }
+
+    @Test
+    void aRecordWrittenBeforeIpv6SettingsAndFlagsWereRecordedStillLoads() throws Exception {
+        SetupRecordStore store = new SetupRecordStore(dir.resolve("setup.json"));
+        Files.writeString(store.file(), """
+                {"version": 1, "iface": "eth0", "bridge": "mybr0", "mtu": 1500, "mac": "02:00:0a:63:00:05",
+                 "addresses": [{"dev": "eth0", "family": "inet", "local": "10.99.0.5", "prefixlen": 24,
+                                "scope": "global", "secondary": false, "validLifetime": 4294967295,
+                                "preferredLifetime": 4294967295}],
+                 "routes": [{"family": "inet", "dst": "default", "gateway": "10.99.0.1", "dev": "eth0",
+                             "flags": []}]}""");
+        SetupRecord r = store.load().orElseThrow();
+        assertEquals(Optional.empty(), r.nicIpv6());
+        assertEquals(Set.of(), r.addresses().get(0).flags());
+        assertEquals(Optional.empty(), r.routes().get(0).expires());
+        assertEquals(Map.of(), r.routes().get(0).metrics());
     }
 
     @Test

@@ -237,15 +237,20 @@ public final class DaemonServer implements AutoCloseable {
         }
     }
 
-    /** The request bytes up to EOF, or null when they exceed the limit. */
-    private byte[] readRequest(SocketChannel connection) throws IOException {
-        ScheduledFuture<?> cutOff = deadlines.schedule(() -> {
+    /** Closes the connection when the read deadline passes, which wakes a read blocked on a slow client. */
+    private ScheduledFuture<?> closeAtReadDeadline(SocketChannel connection) {
+        return deadlines.schedule(() -> {
             try {
                 connection.close();
             } catch (IOException ignored) {
                 // closing is the point; a failure to close leaves nothing to do
             }
         }, READ_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The request bytes up to EOF, or null when they exceed the limit. */
+    private byte[] readRequest(SocketChannel connection) throws IOException {
+        ScheduledFuture<?> cutOff = closeAtReadDeadline(connection);
         try {
             ByteBuffer buffer = ByteBuffer.allocate(8192);
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -273,13 +278,7 @@ public final class DaemonServer implements AutoCloseable {
      * ECONNRESET instead of the response. Bounded by the read deadline.
      */
     private void drain(SocketChannel connection) throws IOException {
-        ScheduledFuture<?> cutOff = deadlines.schedule(() -> {
-            try {
-                connection.close();
-            } catch (IOException ignored) {
-                // closing is the point
-            }
-        }, READ_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> cutOff = closeAtReadDeadline(connection);
         try {
             ByteBuffer sink = ByteBuffer.allocate(8192);
             while (connection.read(sink.clear()) >= 0) {
