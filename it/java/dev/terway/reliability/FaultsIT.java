@@ -172,4 +172,33 @@ class FaultsIT {
             }
         }
     }
+
+    @Test
+    void dhcpServerDownLongerThanT2AndBackKeepsThePodsAddress() throws Exception {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            node.startDaemon();
+            String pod = node.newPod("down");
+            FaultNode.Result add = node.cni("ADD", "down", pod);
+            assertEquals(0, add.exit(), add::describe);
+            String address = add.address();
+
+            dhcp.process().destroy(); // SIGTERM: dnsmasq writes its lease file, which the next one reads
+            dhcp.process().waitFor();
+            // T1 is 10 s and T2 20 s after the ADD: the renewal goes unanswered, then the rebinding
+            assertTrue(FaultNode.eventually(60, () -> node.log().contains("rebinding")),
+                    "no REBINDING while the server is down:\n" + node.log());
+            int renewedBefore = (int) node.log().lines().filter(l -> l.contains("renewed")).count();
+            lab.startDhcpServer();
+            assertTrue(FaultNode.eventually(60, () -> node.log().lines().filter(l -> l.contains("renewed")).count()
+                    > renewedBefore), "no renewal after the server came back:\n" + node.log());
+            assertEquals(address, node.leases().get("down/eth0").split("/")[0], "same address from the same server");
+            assertTrue(FaultNode.check("ip", "-n", pod, "-4", "addr", "show", "dev", "eth0").contains(address + "/"),
+                    "the pod kept its address throughout");
+            assertTrue(NetnsLab.ping(pod, lab.gateway().ipv4()));
+            FaultNode.Result del = node.cni("DEL", "down", pod);
+            assertEquals(0, del.exit(), del::describe);
+        }
+    }
 }
