@@ -40,7 +40,9 @@ class RebootIT {
             node.killDaemon();
             FaultNode.check("ip", "-n", node.ns(), "link", "del", "mybr0");
             node.deletePod(gone);
-            node.node.configureStatic(); // the NIC's boot-time configuration
+            // a reboot resets the sysctls setup set on the bridge port, and the NIC gets its boot-time configuration
+            FaultNode.check("ip", "netns", "exec", node.ns(), "sysctl", "-q", "-w", "net.ipv6.conf.eth0.disable_ipv6=0");
+            node.node.configureStatic();
             assertFalse(FaultNode.run("ip", "-n", node.ns(), "link", "show", "dev", "mybr0").succeeded());
 
             node.setup();
