@@ -4,27 +4,31 @@ import dev.terway.plan.AuditLog;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.CommandRunner;
 import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * Like {@link AuditLog#recording}, except that a failure to write the log is reported instead of thrown:
  * an exception between two steps would escape {@link dev.terway.plan.PlanRunner} without running the
- * undos and strand the node half-migrated, which is worse than a gap in the log.
+ * undos and strand the node half-migrated, which is worse than a gap in the log. The daemon uses it too:
+ * a full or read-only state directory must not fail every pod's ADD or leave a renewal half-applied.
+ * Warned once per stretch of failures (again after the log could be written in between), so a daemon
+ * that runs for months reports a disk that fills up again.
  */
-final class AuditedCommands {
+public final class AuditedCommands {
 
     private AuditedCommands() {
     }
 
-    static CommandRunner recording(AuditLog log, CommandRunner commands, Consumer<String> tell) {
-        boolean[] warned = {false};
+    public static CommandRunner recording(AuditLog log, CommandRunner commands, Consumer<String> tell) {
+        AtomicBoolean warned = new AtomicBoolean();
         return argv -> {
             CommandResult result = commands.run(argv);
             try {
                 log.record(result);
+                warned.set(false);
             } catch (UncheckedIOException e) {
-                if (!warned[0]) {
-                    warned[0] = true;
+                if (warned.compareAndSet(false, true)) {
                     tell.accept("warning: cannot write the audit log " + log.file() + ": " + e.getCause().getMessage()
                             + "; continuing, because stopping half-way would strand the node");
                 }

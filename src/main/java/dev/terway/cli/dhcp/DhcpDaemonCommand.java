@@ -11,7 +11,9 @@ import dev.terway.dhcp.daemon.NodeSender;
 import dev.terway.dhcp.daemon.PodAddressUpkeep;
 import dev.terway.dhcp.daemon.RequestHandlers;
 import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.migration.AuditedCommands;
 import dev.terway.plan.AuditLog;
+import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ExecCommandRunner;
 import dev.terway.plan.PlanRunner;
 import dev.terway.cli.DurationConverter;
@@ -70,8 +72,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         LeaseStore store = LeaseStore.open(stateDir, log::warn);
         AuditLog audit = new AuditLog(stateDir.resolve("audit.log"), clock);
         ExecCommandRunner commands = new ExecCommandRunner(Duration.ofSeconds(10));
-        PodAddressUpkeep upkeep = new PodAddressUpkeep(commands, new PlanRunner(audit.recording(commands)), clock,
-                log::warn);
+        // A failure to write the audit log is reported, never thrown: it must not fail ADDs or cut renewals short.
+        CommandRunner audited = AuditedCommands.recording(audit, commands, log::warn);
+        PodAddressUpkeep upkeep = new PodAddressUpkeep(commands, new PlanRunner(audited), clock, log::warn);
 
         ExecutorService upkeepExecutor = Executors.newSingleThreadExecutor(threads("terway-upkeep", 0));
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, threads("terway-lease-timer", 0));
@@ -90,7 +93,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
         RequestHandlers.Builder ops = new LeaseOps(leases, timeout).registerOn(RequestHandlers.builder());
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
-        CniOps.registerOn(ops, leases, audit.recording(commands), socket.socket(), clock, log::info);
+        CniOps.registerOn(ops, leases, audited, socket.socket(), clock, log::info);
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
         log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "

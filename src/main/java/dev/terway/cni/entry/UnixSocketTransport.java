@@ -89,7 +89,7 @@ public final class UnixSocketTransport implements DaemonTransport {
         if (negative) {
             start = 1;
         }
-        if (start == newline) {
+        if (start == newline || newline - start > 9) { // more digits could overflow an int
             throw new IOException("malformed status line from the terway daemon at " + socket);
         }
         for (int i = start; i < newline; i++) {

@@ -55,6 +55,11 @@ final class AddVerb {
             throw new CniException(CniErrorCode.UNKNOWN_CONTAINER,
                     "network namespace " + netns + " (CNI_NETNS) does not exist");
         }
+        java.util.Optional<String> notNetns = ctx.netnsProbe().problem(netns);
+        if (notNetns.isPresent()) {
+            throw new CniException(CniErrorCode.INVALID_ENVIRONMENT,
+                    "invalid CNI_NETNS " + netns + ": " + notNetns.get());
+        }
         String hostVeth = VethNames.hostVeth(request.containerId(), request.ifname());
         NodeView node = ctx.observer().observe(conf.bridge());
         if (!node.bridgeExists()) {
@@ -99,6 +104,7 @@ final class AddVerb {
                         + spec.netns() + " failed: " + again.getMessage());
             }
         }
+        pauseAfterLinkForFaultTests(spec);
         boolean addressTaken = false;
         try {
             PodAddress address = obtainAddress(request, conf, args, spec, node, choice);
@@ -124,6 +130,34 @@ final class AddVerb {
             }
             throw new CniException(CniErrorCode.INTERNAL, "ADD of " + spec.ifname() + " failed unexpectedly: " + e
                     + undone);
+        }
+    }
+
+    /**
+     * The fault-injection tests (it/…/reliability) kill `cni-terway` or the daemon while an ADD has created
+     * the veth but holds no lease yet. They set this variable in the daemon's environment; a runtime never
+     * does, and nothing in a request can set it. Unset or unparsable: no pause.
+     */
+    static final long PAUSE_AFTER_LINK_MS = parseMillis(System.getenv("TERWAY_TEST_PAUSE_AFTER_LINK_MS"));
+
+    private static long parseMillis(String text) {
+        try {
+            return text == null ? 0 : Math.max(0, Math.min(Long.parseLong(text), 600_000));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private void pauseAfterLinkForFaultTests(PodSpec spec) {
+        if (PAUSE_AFTER_LINK_MS == 0) {
+            return;
+        }
+        ctx.log().accept("test hook: ADD of " + spec.containerId() + "/" + spec.ifname() + " pauses "
+                + PAUSE_AFTER_LINK_MS + " ms with " + spec.hostVeth() + " in place");
+        try {
+            Thread.sleep(PAUSE_AFTER_LINK_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -43,6 +43,11 @@ final class CheckVerb {
             throw new CniException(CniErrorCode.UNKNOWN_CONTAINER,
                     "network namespace " + netns + " (CNI_NETNS) does not exist");
         }
+        java.util.Optional<String> notNetns = ctx.netnsProbe().problem(netns);
+        if (notNetns.isPresent()) {
+            throw new CniException(CniErrorCode.INVALID_ENVIRONMENT,
+                    "invalid CNI_NETNS " + netns + ": " + notNetns.get());
+        }
         int index = podInterfaceIndex(prev, request.ifname(), netns);
         ResultInterface expected = prev.interfaces().get(index);
         NodeObserver.PodInterface actual = ctx.observer().podInterface(netns, request.ifname())

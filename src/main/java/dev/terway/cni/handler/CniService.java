@@ -4,6 +4,7 @@ import dev.terway.cni.config.NetConf;
 import dev.terway.cni.config.NetConfParser;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniExecutor;
@@ -28,7 +29,13 @@ public final class CniService implements CniExecutor {
 
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                       Consumer<String> log, Runnable beforeEachRequest) {
-        this.ctx = VerbContext.of(runner, leases, ipam, clock, log);
+        this(runner, leases, ipam, clock, log, beforeEachRequest, NetnsProbe.SYSTEM);
+    }
+
+    /** With another judge of what is a network namespace (tests use plain files as namespaces). */
+    public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
+                      Consumer<String> log, Runnable beforeEachRequest, NetnsProbe netnsProbe) {
+        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe);
         this.beforeEachRequest = beforeEachRequest;
     }
 

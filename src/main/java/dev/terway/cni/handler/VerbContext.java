@@ -2,6 +2,7 @@ package dev.terway.cni.handler;
 
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.PlanRunner;
@@ -10,11 +11,12 @@ import java.util.function.Consumer;
 
 /** What every verb works with: the node, the plans' runner, the address sources, a clock and a log. */
 record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans, LeaseGateway leases,
-                   DelegatedIpam ipam, Clock clock, Consumer<String> log, Attachments attachments) {
+                   DelegatedIpam ipam, Clock clock, Consumer<String> log, Attachments attachments,
+                   NetnsProbe netnsProbe) {
 
     static VerbContext of(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                          Consumer<String> log) {
+                          Consumer<String> log, NetnsProbe netnsProbe) {
         return new VerbContext(runner, new NodeObserver(runner), new PlanRunner(runner), leases, ipam, clock, log,
-                new Attachments());
+                new Attachments(), netnsProbe);
     }
 }

@@ -30,6 +30,8 @@ import java.util.function.Consumer;
 public final class PendingReleases {
 
     public static final String DIR_NAME = "pending-release";
+    /** A record is a few dozen bytes; anything far larger was not written by {@link #mark}. */
+    static final int MAX_RECORD_BYTES = 4096;
 
     private final Path dir;
 
@@ -50,6 +52,10 @@ public final class PendingReleases {
     public void mark(String containerId, String ifname) {
         try {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            if (Files.isSymbolicLink(dir)) {
+                // createDirectories accepts a link to a directory; the records must not land wherever it points
+                throw new IOException(dir + " is a symbolic link, which terway never follows");
+            }
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("containerId", containerId);
             entry.put("ifname", ifname);
@@ -72,6 +78,13 @@ public final class PendingReleases {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "tw*.json")) {
             for (Path f : files) {
                 try {
+                    java.nio.file.attribute.BasicFileAttributes attributes = Files.readAttributes(f,
+                            java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!attributes.isRegularFile() || attributes.size() > MAX_RECORD_BYTES) {
+                        // a link or a huge file is not something mark() wrote; never read through it
+                        warn.accept("pending release " + f + " is not a small regular file; ignored");
+                        continue;
+                    }
                     Map<String, Object> m = MiniJson.parseObject(Files.readString(f, StandardCharsets.UTF_8));
                     if (m.get("containerId") instanceof String c && m.get("ifname") instanceof String i) {
                         out.add(new LeaseGateway.Attachment(c, i));

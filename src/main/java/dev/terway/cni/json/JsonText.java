@@ -77,7 +77,12 @@ public final class JsonText {
                 case '\b': out.append("\\b"); break;
                 case '\f': out.append("\\f"); break;
                 default:
-                    if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !pairedAt(s, i)) {
+                    if (Character.isSurrogate(c) && !pairedAt(s, i)) {
+                        // A lone surrogate (hostile input echoed in an error) is not Unicode; strict readers,
+                        // this project's included, refuse "\ud800". The replacement character is what
+                        // lenient ones would make of it anyway.
+                        out.append("\\ufffd");
+                    } else if (c < 0x20 || c == 0x7f) {
                         String h = Integer.toHexString(c);
                         out.append("\\u").append("0000", 0, 4 - h.length()).append(h);
                     } else {

@@ -77,6 +77,11 @@ public final class InvocationValidator {
                     "invalid CNI_CONTAINERID \"" + containerId + "\"",
                     "a container id must start with a letter or digit, followed by letters, digits, '_', '.' or '-'");
         }
+        String netns = inv.env(CniInvocation.CNI_NETNS);
+        if (hasControlCharacter(netns)) {
+            throw new CniException(CniErrorCode.INVALID_ENVIRONMENT,
+                    "invalid CNI_NETNS: a path must not contain control characters (NUL, newline, …)");
+        }
         String ifname = inv.env(CniInvocation.CNI_IFNAME);
         if (verb.needsIfname() || !ifname.isEmpty()) {
             String problem = interfaceNameProblem(ifname);
@@ -206,6 +211,16 @@ public final class InvocationValidator {
             }
         }
         return null;
+    }
+
+    private static boolean hasControlCharacter(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isAlnum(char c) {

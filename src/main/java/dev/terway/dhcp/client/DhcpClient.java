@@ -284,6 +284,14 @@ public final class DhcpClient {
     private void onLeaseReply(DhcpMessage m, MessageType type, Optional<Ipv4> server, Instant now) {
         Lease held = lease;
         ClientState from = state;
+        if (from == ClientState.RENEWING && server.isPresent() && !server.get().equals(held.serverId())) {
+            // RENEWING is a unicast conversation with the server that granted the lease (RFC 2131 4.4.5);
+            // another server answering it, with this xid, is a rogue or a misconfigured relay. Letting its
+            // NAK or ACK count would let it take the pod's address away or hand it another one.
+            ignore(type + " from " + server.get() + " while renewing with " + held.serverId()
+                    + ": only the server that granted the lease answers a renewal");
+            return;
+        }
         if (type == MessageType.NAK) {
             lease = null;
             nextSend = null;

@@ -1,5 +1,6 @@
 package dev.terway.dhcp.client;
 
+import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DomainNames;
 import dev.terway.dhcp.codec.Ipv4;
@@ -70,10 +71,43 @@ final class LeaseReader {
                 domain = domain.map(DomainNames::canonical);
             }
         }
-        Lease result = new Lease(ack.yiaddr(), prefixLength, ack.routers(), server, ack.dnsServers(), domain,
-                ack.domainSearch(), ack.classlessRoutes(), ack.mtu(), ack.broadcastAddress(), lease, renew, rebind,
+        // Routers must be reachable: on the leased subnet (RFC 2132 3.5: "routers on the client's subnet") or
+        // on a network the same option 121 declares on-link (router 0.0.0.0, as /32 leases do for their
+        // gateway). A classless route's router is a next hop, so the same holds. One elsewhere could
+        // only be installed as "onlink", which would have the pod ARP on the LAN for an address that is
+        // not there — or that a rogue host answers for. Such routers are left out, with a warning; the
+        // rest of the lease stays usable (the pod falls back to the remaining routes).
+        Ipv4 subnet = ack.yiaddr().network(prefixLength);
+        List<Ipv4> routers = new ArrayList<>();
+        for (Ipv4 router : ack.routers()) {
+            if (reachable(router, subnet, prefixLength, ack.classlessRoutes())) {
+                routers.add(router);
+            } else {
+                warnings.add("ignoring router " + router + " (option 3) from " + server + ": it is outside the leased"
+                        + " subnet " + subnet + "/" + prefixLength + " and every on-link route");
+            }
+        }
+        List<ClasslessRoute> routes = new ArrayList<>();
+        for (ClasslessRoute route : ack.classlessRoutes()) {
+            if (route.isOnLink() || reachable(route.router(), subnet, prefixLength, ack.classlessRoutes())) {
+                routes.add(route);
+            } else {
+                warnings.add("ignoring classless route " + route + " (option 121) from " + server + ": its router is"
+                        + " outside the leased subnet " + subnet + "/" + prefixLength + " and every on-link route");
+            }
+        }
+        Lease result = new Lease(ack.yiaddr(), prefixLength, List.copyOf(routers), server, ack.dnsServers(), domain,
+                ack.domainSearch(), List.copyOf(routes), ack.mtu(), ack.broadcastAddress(), lease, renew, rebind,
                 requestSentAt);
         return new Reading(result, List.copyOf(warnings));
+    }
+
+    /** On the leased subnet, or inside a network that a classless route declares on-link. */
+    private static boolean reachable(Ipv4 router, Ipv4 subnet, int prefixLength, List<ClasslessRoute> routes) {
+        if (router.network(prefixLength).equals(subnet)) {
+            return true;
+        }
+        return routes.stream().anyMatch(r -> r.isOnLink() && router.network(r.prefixLength()).equals(r.destination()));
     }
 
     /** RFC 1122 section 3.3.1.1: without option 1 fall back to the class of the address. */

@@ -44,7 +44,9 @@ public final class DaemonServer implements AutoCloseable {
     /** A client that has not finished sending its request by then is cut off, freeing its worker. */
     static final Duration READ_DEADLINE = Duration.ofSeconds(10);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** One JSON object per request: trailing content is an error, not silently ignored. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path socket;
     private final RequestHandlers handlers;
@@ -190,6 +192,10 @@ public final class DaemonServer implements AutoCloseable {
     private Response answer(SocketChannel connection) throws IOException {
         UnixDomainPrincipal peer = connection.getOption(ExtendedSocketOptions.SO_PEERCRED);
         if (!peer.user().equals(root) && !peer.user().equals(daemonUser)) {
+            // Logged: someone other than root reached a socket kept 0600 in a 0700 directory, which means
+            // the permissions were loosened or a descriptor leaked; either is worth an operator's look.
+            log.accept("daemon socket: refused a connection from user " + peer.user().getName() + " (group "
+                    + peer.group().getName() + "): only root and " + daemonUser.getName() + " may use it");
             return Response.error("permission denied: user " + peer.user().getName()
                     + " may not use the terway daemon (only root and " + daemonUser.getName() + ")");
         }

@@ -11,6 +11,8 @@ public final class LeaseOps {
 
     /** The longest timeout a request may ask for; beyond it a client is better off retrying. */
     static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
+    /** Runtimes use 64 hex digits; the limit only keeps hostile ids out of file names and logs. */
+    static final int MAX_CONTAINER_ID = 1024;
 
     private final LeaseService leases;
     private final Duration defaultTimeout;
@@ -46,8 +48,8 @@ public final class LeaseOps {
         String containerId;
         String ifname;
         try {
-            containerId = requiredText(request, "containerId");
-            ifname = requiredText(request, "ifname");
+            containerId = containerId(request);
+            ifname = ifname(request);
         } catch (IllegalArgumentException e) {
             return Response.error("bad release request: " + e.getMessage());
         }
@@ -61,16 +63,20 @@ public final class LeaseOps {
 
     /** Reads an acquire request; {@link IllegalArgumentException} names the field that is wrong. */
     public static AcquireRequest parseAcquire(JsonNode request, Duration defaultTimeout) {
-        String containerId = requiredText(request, "containerId");
+        String containerId = containerId(request);
         String netns = requiredText(request, "netns");
+        if (hasControlCharacter(netns)) {
+            throw new IllegalArgumentException("field 'netns' must not contain control characters");
+        }
         if (!netns.startsWith("/")) {
             throw new IllegalArgumentException("field 'netns' must be an absolute path, got '" + netns + "'");
         }
-        String ifname = requiredText(request, "ifname");
+        String ifname = ifname(request);
         Duration timeout = defaultTimeout;
         JsonNode timeoutMs = request.get("timeoutMs");
         if (timeoutMs != null && !timeoutMs.isNull()) {
-            if (!timeoutMs.isIntegralNumber() || timeoutMs.asLong() <= 0) {
+            // canConvertToLong: asLong() would silently wrap a huge number into an accepted one
+            if (!timeoutMs.isIntegralNumber() || !timeoutMs.canConvertToLong() || timeoutMs.asLong() <= 0) {
                 throw new IllegalArgumentException("field 'timeoutMs' must be a positive integer");
             }
             timeout = Duration.ofMillis(timeoutMs.asLong());
@@ -83,6 +89,40 @@ public final class LeaseOps {
                 optionalText(request, "podNamespace"), optionalText(request, "podName"),
                 optionalText(request, "requestedAddress").map(a -> Ipv4Text.parse(a, "requestedAddress")),
                 optionalText(request, "clientId"), optionalText(request, "hostname"), timeout);
+    }
+
+    /**
+     * The container id names the lease file (encoded) and appears in every log line: control characters
+     * would forge log lines, and no runtime makes ids of kilobytes.
+     */
+    private static String containerId(JsonNode request) {
+        String id = requiredText(request, "containerId");
+        if (id.length() > MAX_CONTAINER_ID || hasControlCharacter(id)) {
+            throw new IllegalArgumentException("field 'containerId' must be at most " + MAX_CONTAINER_ID
+                    + " characters without control characters");
+        }
+        return id;
+    }
+
+    /** The kernel's rules for interface names (dev_valid_name): it goes to SO_BINDTODEVICE and to `ip`. */
+    private static String ifname(JsonNode request) {
+        String ifname = requiredText(request, "ifname");
+        boolean valid = !ifname.equals(".") && !ifname.equals("..")
+                && ifname.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 15;
+        for (int i = 0; valid && i < ifname.length(); i++) {
+            char c = ifname.charAt(i);
+            valid = c != '/' && c != ':' && !Character.isWhitespace(c) && !Character.isSpaceChar(c)
+                    && !Character.isISOControl(c);
+        }
+        if (!valid) {
+            throw new IllegalArgumentException("field 'ifname' is not a valid Linux interface name (at most 15"
+                    + " bytes, no '/', ':', whitespace or control characters, not '.' or '..')");
+        }
+        return ifname;
+    }
+
+    private static boolean hasControlCharacter(String s) {
+        return s.chars().anyMatch(Character::isISOControl);
     }
 
     private static String requiredText(JsonNode request, String field) {

@@ -11,6 +11,7 @@ import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.ipam.LeaseRequest;
 import dev.terway.cni.json.MiniJson;
 import dev.terway.cni.pod.PodAddress;
+import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.result.Dns;
 import dev.terway.cni.spec.CniErrorCode;
@@ -52,7 +53,8 @@ class CniServiceTest {
         node.podMac = VethNames.podMac("c0ffee", "eth0");
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { });
+        }), Clock.systemUTC(), log::add, () -> { },
+                path -> path.equals(netns) ? java.util.Optional.empty() : NetnsProbe.SYSTEM.problem(path));
     }
 
     CniReply run(String command, String conf) {

@@ -101,7 +101,9 @@ class MiniJsonTest {
     }
 
     @Test
-    void writerEscapesLoneSurrogatesAndControlCharacters() {
-        assertEquals("\"\\ud800x\\u001f\\u007f\"", JsonText.quote("\ud800x\u001f\u007f"));
+    void writerEscapesLoneSurrogatesAndControlCharacters() throws Exception {
+        // a lone surrogate is not Unicode: written as U+FFFD, so the output is JSON every reader accepts
+        assertEquals("\"\\ufffdx\\u001f\\u007f\"", JsonText.quote("\ud800x\u001f\u007f"));
+        assertEquals("\ufffdx\ufffd", MiniJson.parse(JsonText.quote("\ud800x\udc00")), "each lone half becomes U+FFFD");
     }
 }

@@ -1,0 +1,204 @@
+package dev.terway.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.terway.cni.pod.VethNames;
+import dev.terway.it.NetnsLab;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults injected into a running terway node (netns lab, real dnsmasq, real daemon and `cni-terway`),
+ * each test asserting the end state: nothing leaked (host veths, lease files, leases in the daemon and
+ * in dnsmasq), every pod that reported success keeps working. Root only.
+ */
+class FaultsIT {
+
+    /** Input error codes and the "try again"/"failed" codes a runtime retries on; never an empty answer. */
+    private static final Set<Integer> CLEAN_FAILURES = Set.of(4, 5, 6, 7, 11, 100);
+
+    @BeforeEach
+    void rootOnly() {
+        assumeTrue(NetnsLab.isRoot(), "the fault tests need root (network namespaces)");
+    }
+
+    private static String dnsmasqLeases(NetnsLab.DhcpServer dhcp) {
+        try {
+            return Files.exists(dhcp.leaseFile()) ? Files.readString(dhcp.leaseFile()).strip() : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void cniTerwayKilledInTheMiddleOfAnAddIsCleanedUpByTheNextDel() {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            node.startDaemon(Map.of("TERWAY_TEST_PAUSE_AFTER_LINK_MS", "4000"), List.of());
+            String pod = node.newPod("k1");
+            String veth = VethNames.hostVeth("k1", "eth0");
+
+            Process add = node.startCni("ADD", "k1", pod);
+            assertTrue(FaultNode.eventually(60, () -> node.terwayVeths().contains(veth)),
+                    "the ADD created the veth: " + node.log());
+            add.descendants().forEach(ProcessHandle::destroyForcibly);
+            add.destroyForcibly(); // SIGKILL, as a runtime's timeout does
+            FaultNode.Result killed = node.finish("k1", add);
+            assertNotEquals(0, killed.exit());
+
+            FaultNode.Result del = node.cni("DEL", "k1", pod);
+            assertEquals(0, del.exit(), del::describe);
+            assertEquals(Set.of(), node.terwayVeths(), "no host veth left");
+            assertEquals(Set.of(), node.leaseFiles(), "no lease file left");
+            assertEquals(Map.of(), node.leases(), "the daemon holds no lease");
+            assertFalse(FaultNode.run("ip", "-n", pod, "link", "show", "dev", "eth0").succeeded(), "pod end gone");
+            assertTrue(FaultNode.eventually(10, () -> dnsmasqLeases(dhcp).isEmpty()),
+                    "dnsmasq got the lease back: " + dnsmasqLeases(dhcp) + "\n" + node.log());
+        }
+    }
+
+    @Test
+    void daemonKilledWithTwentyAddsInFlightLeaksNothing() throws Exception {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            node.startDaemon(Map.of("TERWAY_TEST_PAUSE_AFTER_LINK_MS", "1500"), List.of());
+            Map<String, String> pods = new LinkedHashMap<>();
+            for (int i = 0; i < 20; i++) {
+                pods.put("f" + i, node.newPod("f" + i));
+            }
+            Map<String, Process> adds = new LinkedHashMap<>();
+            pods.forEach((id, ns) -> adds.put(id, node.startCni("ADD", id, ns)));
+            // Kill once the first ADD has answered, while others are past their veth or still arriving.
+            assertTrue(FaultNode.eventually(120, () -> adds.values().stream().anyMatch(p -> !p.isAlive())),
+                    node.log());
+            node.killDaemon();
+            node.startDaemon();
+
+            List<FaultNode.Result> results = new ArrayList<>();
+            adds.forEach((id, p) -> results.add(node.finish(id, p)));
+            int succeeded = 0;
+            for (FaultNode.Result r : results) {
+                if (r.exit() == 0) {
+                    succeeded++;
+                    // a reported success must be a working pod, lease resumed by the restarted daemon
+                    String address = r.address();
+                    assertTrue(FaultNode.eventually(30, () -> node.leases().containsKey(r.id() + "/eth0")),
+                            r.id() + " succeeded but the restarted daemon holds no lease: " + node.log());
+                    assertTrue(FaultNode.check("ip", "-n", pods.get(r.id()), "-4", "addr", "show", "dev", "eth0")
+                            .contains(address), r::describe);
+                } else {
+                    assertTrue(CLEAN_FAILURES.contains(r.code()), "not a clean CNI error: " + r.describe());
+                    System.out.println("failed ADD " + r.id() + ": code " + r.code() + " " + r.stdout().strip());
+                }
+            }
+            System.out.printf("daemon SIGKILL with 20 ADDs in flight: %d succeeded, %d failed cleanly%n",
+                    succeeded, results.size() - succeeded);
+
+            for (Map.Entry<String, String> pod : pods.entrySet()) {
+                FaultNode.Result del = node.cni("DEL", pod.getKey(), pod.getValue());
+                assertEquals(0, del.exit(), del::describe);
+            }
+            assertEquals(Set.of(), node.terwayVeths(), "host veths leaked");
+            assertEquals(Set.of(), node.leaseFiles(), "lease files leaked");
+            assertEquals(Map.of(), node.leases(), "leases still held by the daemon");
+            assertTrue(FaultNode.eventually(20, () -> dnsmasqLeases(dhcp).isEmpty()),
+                    "leases not released to dnsmasq:\n" + dnsmasqLeases(dhcp) + "\n" + node.log());
+        }
+    }
+
+    @Test
+    void aNakOnRenewalGivesThePodAFreshLeaseAndAddress() throws Exception {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            node.startDaemon();
+            String pod = node.newPod("nak");
+            FaultNode.Result add = node.cni("ADD", "nak", pod);
+            assertEquals(0, add.exit(), add::describe);
+            String old = add.address();
+
+            // The LAN's DHCP server is replaced by one that serves another range and is authoritative:
+            // the REQUEST at T1 for the old address gets a DHCPNAK.
+            dhcp.process().destroy();
+            dhcp.process().waitFor();
+            Path log = lab.dir().resolve("dnsmasq-nak.log");
+            Process nakServer = new ProcessBuilder("ip", "netns", "exec", lab.lanNs(), "dnsmasq", "--no-daemon",
+                    "--no-resolv", "--port=0", "--interface=" + NetnsLab.SWITCH, "--bind-interfaces",
+                    "--log-facility=-", "--no-ping", "--dhcp-authoritative",
+                    "--dhcp-range=" + lab.net().lanV4(200) + "," + lab.net().lanV4(240) + ",255.255.255.0,2m",
+                    "--dhcp-option=option:router," + lab.gateway().ipv4(),
+                    "--dhcp-option=option:T1,10", "--dhcp-option=option:T2,20",
+                    "--dhcp-leasefile=" + lab.dir().resolve("dnsmasq-nak.leases"),
+                    "--pid-file=" + lab.dir().resolve("dnsmasq-nak.pid"))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                assertTrue(FaultNode.eventually(60, () -> node.log().contains("acquired again")),
+                        "no fresh lease after the NAK:\n" + node.log() + "\n" + Files.readString(log));
+                String daemonLog = node.log();
+                assertTrue(daemonLog.contains("DHCPNAK"), daemonLog);
+                assertTrue(daemonLog.lines().anyMatch(l -> l.contains("lost") && l.contains(old)),
+                        "the loss of " + old + " is logged:\n" + daemonLog);
+                String fresh = node.leases().get("nak/eth0");
+                assertTrue(fresh != null && fresh.startsWith(lab.net().lanV4(2)), "fresh lease " + fresh);
+                String freshAddress = fresh.substring(0, fresh.indexOf('/'));
+                assertTrue(FaultNode.eventually(10, () -> FaultNode.check("ip", "-n", pod, "-4", "addr", "show",
+                        "dev", "eth0").contains(freshAddress)), "pod address updated");
+                String addresses = FaultNode.check("ip", "-n", pod, "-4", "addr", "show", "dev", "eth0");
+                assertFalse(addresses.contains(old + "/"), "old address removed: " + addresses);
+                assertTrue(NetnsLab.ping(pod, lab.gateway().ipv4()), "the pod reaches the gateway with its new address");
+                assertTrue(Files.readString(log).contains("DHCPNAK"), "dnsmasq sent the NAK");
+
+                FaultNode.Result del = node.cni("DEL", "nak", pod);
+                assertEquals(0, del.exit(), del::describe);
+                assertEquals(Set.of(), node.leaseFiles());
+            } finally {
+                nakServer.destroyForcibly();
+                nakServer.waitFor();
+            }
+        }
+    }
+
+    @Test
+    void dhcpServerDownLongerThanT2AndBackKeepsThePodsAddress() throws Exception {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            node.startDaemon();
+            String pod = node.newPod("down");
+            FaultNode.Result add = node.cni("ADD", "down", pod);
+            assertEquals(0, add.exit(), add::describe);
+            String address = add.address();
+
+            dhcp.process().destroy(); // SIGTERM: dnsmasq writes its lease file, which the next one reads
+            dhcp.process().waitFor();
+            // T1 is 10 s and T2 20 s after the ADD: the renewal goes unanswered, then the rebinding
+            assertTrue(FaultNode.eventually(60, () -> node.log().contains("rebinding")),
+                    "no REBINDING while the server is down:\n" + node.log());
+            int renewedBefore = (int) node.log().lines().filter(l -> l.contains("renewed")).count();
+            lab.startDhcpServer();
+            assertTrue(FaultNode.eventually(60, () -> node.log().lines().filter(l -> l.contains("renewed")).count()
+                    > renewedBefore), "no renewal after the server came back:\n" + node.log());
+            assertEquals(address, node.leases().get("down/eth0").split("/")[0], "same address from the same server");
+            assertTrue(FaultNode.check("ip", "-n", pod, "-4", "addr", "show", "dev", "eth0").contains(address + "/"),
+                    "the pod kept its address throughout");
+            assertTrue(NetnsLab.ping(pod, lab.gateway().ipv4()));
+            FaultNode.Result del = node.cni("DEL", "down", pod);
+            assertEquals(0, del.exit(), del::describe);
+        }
+    }
+}
