@@ -2,6 +2,7 @@ package dev.terway.ship;
 
 import dev.terway.cni.entry.CniEntry;
 import dev.terway.cni.entry.CniTerway;
+import dev.terway.cni.entry.CniTerway;
 import dev.terway.cni.entry.UnixSocketTransport;
 import dev.terway.cni.spec.CniExecutor;
 import dev.terway.cni.spec.CniInvocation;
@@ -60,7 +61,7 @@ public final class CniTrainingRun {
         String config = "{\"cniVersion\":\"1.1.0\",\"name\":\"terway\",\"type\":\"cni-terway\",\"bridge\":\"mybr0\","
                 + "\"serviceCIDR\":\"10.96.0.0/12\",\"dhcpSocket\":\"" + socket + "\"}";
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        CniEntry entry = new CniEntry(new UnixSocketTransport(10_000), CniTrainingRun::noLocalExecutor, quiet);
+        CniEntry entry = new CniEntry(new CniTerway.LazyTransport(), CniTrainingRun::noLocalExecutor, quiet);
         for (String verb : List.of("ADD", "CHECK", "DEL", "STATUS")) {
             Map<String, String> env = new HashMap<>();
             env.put(CniInvocation.CNI_COMMAND, verb);

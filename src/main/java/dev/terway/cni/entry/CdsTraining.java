@@ -39,7 +39,7 @@ public final class CdsTraining {
             daemon.start();
             String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"training\",\"type\":\"cni-terway\",\"dhcpSocket\":\""
                     + socket + "\",\"mtu\":1500,\"hairpinMode\":true,\"ipam\":{},\"dns\":{\"nameservers\":[]}}";
-            CniEntry entry = new CniEntry(new UnixSocketTransport(10_000), CniEntry.reflectiveLoader(),
+            CniEntry entry = new CniEntry(new CniTerway.LazyTransport(), CniEntry.reflectiveLoader(),
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
             for (String verb : new String[] {"ADD", "CHECK", "DEL", "VERSION"}) {
                 Map<String, String> env = new HashMap<>(System.getenv());

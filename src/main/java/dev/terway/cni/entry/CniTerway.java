@@ -53,8 +53,7 @@ public final class CniTerway {
             boolean readStdin = !command.equals("VERSION") || System.console() == null;
             stdin = readStdin ? readStdin(System.in) : "";
             CniInvocation inv = new CniInvocation(env, stdin);
-            reply = new CniEntry(new UnixSocketTransport(DAEMON_TIMEOUT_MILLIS), CniEntry.reflectiveLoader(),
-                    System.err).run(inv);
+            reply = new CniEntry(new LazyTransport(), CniEntry.reflectiveLoader(), System.err).run(inv);
         } catch (CharacterCodingException e) {
             reply = command.equals("VERSION")
                     ? InvocationValidator.version(new CniInvocation(env, ""))
@@ -77,6 +76,12 @@ public final class CniTerway {
         System.exit(reply.exitCode());
     }
 
+    /** The C transport when its library loads (it halves the client's CPU time), else java.nio's. */
+    static DaemonTransport transport() {
+        DaemonTransport fast = NativeSocketTransport.loadOrNull((int) DAEMON_TIMEOUT_MILLIS);
+        return fast != null ? fast : new UnixSocketTransport(DAEMON_TIMEOUT_MILLIS);
+    }
+
     /** All of stdin as strict UTF-8, refusing more than the configuration limit allows. */
     static String readStdin(InputStream in) throws IOException {
         int limit = InvocationValidator.MAX_CONFIG_CHARS * 4;
@@ -95,6 +100,22 @@ public final class CniTerway {
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(ByteBuffer.wrap(bytes.toByteArray()));
         return chars.toString();
+    }
+
+    /** Loads the transport at the first exchange, so VERSION and invalid input never load a library. */
+    public static final class LazyTransport implements DaemonTransport {
+        private DaemonTransport transport;
+
+        public LazyTransport() {
+        }
+
+        @Override
+        public CniReply exchange(java.nio.file.Path socket, String requestJson) throws IOException {
+            if (transport == null) {
+                transport = transport();
+            }
+            return transport.exchange(socket, requestJson);
+        }
     }
 
     static final class StdinTooLargeException extends IOException {
