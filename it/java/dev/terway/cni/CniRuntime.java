@@ -1,17 +1,15 @@
 package dev.terway.cni;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.terway.it.FedCommand;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 /**
  * Runs the real `bin/cni-terway` the way a container runtime does: inside the node's network namespace,
@@ -51,41 +49,12 @@ final class CniRuntime {
     static Result invoke(String nodeNs, Map<String, String> cniEnv, String stdin) {
         List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", nodeNs,
                 home().resolve("bin/cni-terway").toString()));
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        pb.environment().clear();
-        pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        String javaHome = System.getProperty("java.home");
-        pb.environment().put("JAVA_HOME", javaHome);
-        pb.environment().putAll(cniEnv);
-        long start = System.nanoTime();
-        try {
-            Process p = pb.start();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // judged by the exit code
-            }
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("cni-terway did not finish within 120 s: " + cniEnv);
-            }
-            return new Result(cniEnv, p.exitValue(), out.join(), err.join(), (System.nanoTime() - start) / 1_000_000);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String read(java.io.InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.putAll(cniEnv);
+        FedCommand.Outcome o = FedCommand.run(argv, Optional.of(env), stdin, Duration.ofSeconds(120));
+        return new Result(cniEnv, o.exit(), o.stdout(), o.stderr(), o.millis());
     }
 
     record Result(Map<String, String> env, int exit, String stdout, String stderr, long millis) {
