@@ -10,14 +10,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 pods=${1:-20}
-[ -d "$root/target/classes" ] && [ -d "$root/target/lib" ] ||
-  { echo "cni-add-del: terway is not built; run 'sudo bash it/lib/prepare.sh' first" >&2; exit 1; }
 ref_dir=/usr/lib/cni
 [ -x "$ref_dir/bridge" ] && [ -x "$ref_dir/dhcp" ] ||
   { echo "cni-add-del: the reference plugins are missing ($ref_dir/bridge, dhcp): apt-get install containernetworking-plugins" >&2; exit 1; }
 
 # shellcheck source=../lib/lab.sh
 source "$root/it/lib/lab.sh"
+lab_require_build cni-add-del
 lab_init
 lab_build_lan
 lab_add_host gw 1

@@ -22,11 +22,10 @@ done
 [[ $minutes =~ ^[0-9]+$ ]] && [ "$minutes" -ge 1 ] || { echo "load-200: --minutes must be a positive integer" >&2; exit 2; }
 [[ $pods =~ ^[0-9]+$ ]] && [ "$pods" -ge 1 ] && [ "$pods" -le 220 ] ||
   { echo "load-200: --pods must be 1..220 (one /24 LAN)" >&2; exit 2; }
-[ -d "$root/target/classes" ] && [ -d "$root/target/lib" ] ||
-  { echo "load-200: terway is not built; run 'sudo bash it/lib/prepare.sh' first" >&2; exit 1; }
 
 # shellcheck source=../lib/lab.sh
 source "$root/it/lib/lab.sh"
+lab_require_build load-200
 lab_init
 lab_build_lan
 lab_add_host gw 1

@@ -10,11 +10,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 runs=${1:-3}
 terway="$root/bin/terway"
-[ -d "$root/target/classes" ] && [ -d "$root/target/lib" ] ||
-  { echo "setup-gap: terway is not built; run 'sudo bash it/lib/prepare.sh' first" >&2; exit 1; }
 
 # shellcheck source=../lib/lab.sh
 source "$root/it/lib/lab.sh"
+lab_require_build setup-gap
 lab_init
 lab_build_lan
 lab_add_host gw 1

@@ -19,6 +19,13 @@ LAB_NODE_MTU=1450
 LAB_NAMESPACES=()
 LAB_PIDS=()
 
+# Refuses to go on before the checkout is built: the benchmarks run bin/terway from target/.
+# $1 names the calling script in the message.
+lab_require_build() {
+  [ -d "$root/target/classes" ] && [ -d "$root/target/lib" ] ||
+    { echo "$1: terway is not built; run 'sudo bash it/lib/prepare.sh' first" >&2; exit 1; }
+}
+
 lab_init() {
   if [ "$(id -u)" != 0 ]; then
     echo "lab: must run as root: it creates network namespaces" >&2
