@@ -4,6 +4,8 @@
 # namespace prepared with `terway setup`; pods are plain namespaces. The plugins are invoked exactly as a
 # runtime does (inside the node namespace, CNI_* in the environment, the config on stdin) and timed from
 # the outside, JVM start included. Prints p50/p95/max in ms over 20 sequential and 20 parallel pods.
+# cni-terway is the one `terway install` puts in a CNI bin dir (here a lab directory), as kubelet runs it:
+# the shipped runtime (jlink-ed Java with its class-data archive), not the source checkout's launcher.
 #
 #   sudo bash it/bench/cni-add-del.sh [PODS]     (default 20; needs a built checkout: it/lib/prepare.sh)
 set -euo pipefail
@@ -41,6 +43,13 @@ for i in $(seq 300); do [ -S "$terway_sock" ] && [ -S "$ref_sock" ] && break; sl
 [ -S "$terway_sock" ] || { echo "cni-add-del: the terway daemon did not start" >&2; cat "$LAB_DIR/terway/daemon.log" >&2; exit 1; }
 [ -S "$ref_sock" ] || { echo "cni-add-del: the reference dhcp daemon did not start" >&2; cat "$LAB_DIR/ref/daemon.log" >&2; exit 1; }
 
+# the plugin as a node runs it: installed into a CNI bin dir of the lab's own (files only)
+[ -x "$root/target/terway-runtime/jre/bin/java" ] ||
+  { echo "cni-add-del: no shipped runtime in target/terway-runtime; run 'mvn -B -DskipTests package' first" >&2; exit 1; }
+"$root/bin/terway" install --runtime "$root/target/terway-runtime" --cni-bin-dir "$LAB_DIR/cni-bin" --cni-conf-dir "$LAB_DIR/net.d" \
+  --dhcp-socket "$terway_sock" > "$LAB_DIR/install.log" 2>&1 || { cat "$LAB_DIR/install.log" >&2; exit 1; }
+terway_plugin="$LAB_DIR/cni-bin/cni-terway"
+
 terway_conf='{"cniVersion":"1.0.0","name":"bench","type":"cni-terway","dhcpSocket":"'$terway_sock'"}'
 ref_conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"mybr0","isGateway":false,"ipMasq":false,"hairpinMode":true,"ipam":{"type":"dhcp","daemonSocketPath":"'$ref_sock'"}}'
 
@@ -48,7 +57,7 @@ ref_conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"mybr0",
 # /usr/bin/time writes the plugin's user and system CPU seconds there.
 invoke() {
   local impl=$1 verb=$2 id=$3 cpu=${4:-/dev/null} node conf plugin
-  if [ "$impl" = terway ]; then node=$LAB_NS_n1; conf=$terway_conf; plugin="$root/bin/cni-terway"
+  if [ "$impl" = terway ]; then node=$LAB_NS_n1; conf=$terway_conf; plugin=$terway_plugin
   else node=$LAB_NS_n2; conf=$ref_conf; plugin="$ref_dir/bridge"; fi
   printf '%s' "$conf" | ip netns exec "$node" /usr/bin/time -f "%U %S" -o "$cpu" \
     env -i PATH="$PATH" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
