@@ -298,6 +298,11 @@ section_pods_del() {
   grep -qF -e " ${POD_IP[pod1]} " -e " ${POD_IP[pod2]} " "$LAB_DIR/dnsmasq.leases" &&
     die "dnsmasq still lists a pod's lease after DEL"
   echo "(no pod leases left)"
+  # the daemon answers DEL first and deletes the veth pair right after (the kernel takes 10-40 ms for it)
+  for i in $(seq 50); do
+    ip -n "$LAB_NS_n1" -o link show type veth | grep -q ' tw[0-9a-f]\{13\}@' || break
+    sleep 0.1
+  done
   on "$LAB_NS_n1" node "$terway" dhcp list --socket "$dhcp_socket" --table
   on "$LAB_NS_n1" node ip -br link
   [ -z "$(node_veths)" ] || die "pod veths left on the node: $(node_veths)"

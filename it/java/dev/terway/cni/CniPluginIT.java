@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.cni.entry.UnixSocketTransport;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.spec.CniReply;
+import dev.terway.it.Eventually;
 import dev.terway.it.NetnsLab;
 import dev.terway.plan.CommandResult;
 import java.io.IOException;
@@ -179,9 +180,12 @@ class CniPluginIT {
                     p.result()));
             assertEquals(0, del.exit(), del::describe);
             assertEquals("", del.stdout());
-            assertFalse(p.node().holdsLease(p.id()), "lease released");
-            assertFalse(p.node().hasLink(VethNames.hostVeth(p.id(), "eth0")), "veth removed");
-            assertFalse(Cmd.run("ip", "-n", p.ns(), "link", "show", "dev", "eth0").succeeded(), "pod end removed");
+            // the daemon finishes a DEL right after replying (DeferredDeletes)
+            assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> !p.node().holdsLease(p.id())), "lease released");
+            assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> !p.node().hasLink(VethNames.hostVeth(p.id(), "eth0"))),
+                    "veth removed");
+            assertTrue(Eventually.within(Eventually.DEL_TAIL,
+                    () -> !Cmd.run("ip", "-n", p.ns(), "link", "show", "dev", "eth0").succeeded()), "pod end removed");
             CniRuntime.Result again = cni(p.node(), "DEL", p.id(), p.ns(), p.node().conf("1.0.0"));
             assertEquals(0, again.exit(), again::describe);
         }
@@ -345,7 +349,7 @@ class CniPluginIT {
         CniRuntime.Result check = cni(node1, "CHECK", "hostlocal", ns2, withPrevResult(hostLocal, delegated.stdout()));
         assertEquals(0, check.exit(), check::describe);
         assertEquals(0, cni(node1, "DEL", "hostlocal", ns2, hostLocal).exit());
-        assertFalse(node1.hasLink(VethNames.hostVeth("hostlocal", "eth0")));
+        assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> !node1.hasLink(VethNames.hostVeth("hostlocal", "eth0"))));
 
         // --dry-run prints the plan and changes nothing
         String ns3 = newPod("dry");

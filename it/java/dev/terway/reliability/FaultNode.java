@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.terway.cni.entry.UnixSocketTransport;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.spec.CniReply;
+import dev.terway.it.Eventually;
 import dev.terway.it.NetnsLab;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.ExecCommandRunner;
@@ -341,15 +342,9 @@ final class FaultNode implements AutoCloseable {
 
     /** Waits up to {@code seconds} for {@code condition}; false when it never held. */
     static boolean eventually(int seconds, java.util.function.BooleanSupplier condition) {
-        Instant deadline = Instant.now().plusSeconds(seconds);
-        while (Instant.now().isBefore(deadline)) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            sleep(250);
-        }
-        return condition.getAsBoolean();
+        return Eventually.within(Duration.ofSeconds(seconds), condition);
     }
+
 
     @Override
     public void close() {

@@ -59,8 +59,9 @@ class RebootIT {
 
             FaultNode.Result del = node.cni("DEL", "kept", kept);
             assertEquals(0, del.exit(), del::describe);
-            assertEquals(Set.of(), node.leaseFiles());
-            assertFalse(node.terwayVeths().contains(VethNames.hostVeth("kept", "eth0")));
+            assertTrue(FaultNode.eventually(5, () -> node.leaseFiles().isEmpty()), "lease file left");
+            assertTrue(FaultNode.eventually(5, () -> !node.terwayVeths().contains(VethNames.hostVeth("kept", "eth0"))),
+                    "host veth left");
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.it.Eventually;
 import dev.terway.it.FedCommand;
 import dev.terway.it.NetnsLab;
 import java.io.IOException;
@@ -216,7 +217,8 @@ class InstallIT {
                 Result removed = plugin(node.ns(), del, withPrevResult(conf, result));
                 assertEquals(0, removed.exit(), removed::describe);
                 assertEquals("", removed.stdout(), removed::describe);
-                assertFalse(NetnsLab.exec(pod, "ip", "link", "show", "dev", "eth0").succeeded(), "pod end removed");
+                assertTrue(Eventually.within(Eventually.DEL_TAIL,
+                        () -> !NetnsLab.exec(pod, "ip", "link", "show", "dev", "eth0").succeeded()), "pod end removed");
             } finally {
                 // SIGTERM, as kubelet stops the container: the daemon stops, the bridge stays.
                 daemon.destroy();

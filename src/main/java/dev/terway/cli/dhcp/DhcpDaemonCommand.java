@@ -1,6 +1,7 @@
 package dev.terway.cli.dhcp;
 
 import dev.terway.cni.handler.CniOps;
+import dev.terway.cni.handler.DeferredDeletes;
 import dev.terway.dhcp.daemon.DaemonLog;
 import dev.terway.dhcp.daemon.DaemonServer;
 import dev.terway.dhcp.daemon.DhcpLeaseService;
@@ -93,7 +94,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
         RequestHandlers.Builder ops = new LeaseOps(leases, timeout).registerOn(RequestHandlers.builder());
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
-        CniOps.registerOn(ops, leases, audited, socket.socket(), clock, log::info);
+        DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
+        CniOps.registerOn(ops, leases, audited, socket.socket(), clock, log::info, deferredDeletes);
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
         log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
@@ -104,6 +106,10 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             // SIGTERM: stop taking requests, stop the clients, keep every lease on disk (the pods keep
             // running; the next start takes the leases up again).
             server.close(Duration.ofSeconds(3));
+            // DELs already answered finish first: their releases need the lease service still running.
+            if (!deferredDeletes.close(Duration.ofSeconds(5))) {
+                log.warn("DELs still finishing after 5 s; the next start finishes them");
+            }
             int kept = leases.list().size();
             leases.close();
             scheduler.shutdownNow();

@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.concurrent.locks.Lock;
 
 /**
  * ADD: veth pair onto the bridge, both ends up, then an address (DHCP lease, delegated IPAM or pinned),
@@ -74,14 +73,13 @@ final class AddVerb {
         if (request.dryRun()) {
             return dryRun(spec, link, choice, node, conf);
         }
-        Lock lock = ctx.attachments().lock(request.containerId(), request.ifname());
-        lock.lock();
-        ctx.attachments().startAdding(hostVeth);
-        try {
-            return add(request, conf, args, spec, node, link, choice);
-        } finally {
-            ctx.attachments().doneAdding(hostVeth);
-            lock.unlock();
+        try (Attachments.Permit held = ctx.attachments().hold(request.containerId(), request.ifname())) {
+            ctx.attachments().startAdding(hostVeth);
+            try {
+                return add(request, conf, args, spec, node, link, choice);
+            } finally {
+                ctx.attachments().doneAdding(hostVeth);
+            }
         }
     }
 

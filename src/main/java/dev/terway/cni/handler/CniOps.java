@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.terway.cni.ipam.DaemonLeaseGateway;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
+import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.spec.CniExecutor;
 import dev.terway.cni.spec.CniInvocation;
 import dev.terway.cni.spec.CniReply;
@@ -14,6 +15,7 @@ import dev.terway.dhcp.daemon.Response;
 import dev.terway.plan.CommandRunner;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -37,16 +39,19 @@ public final class CniOps implements RequestHandler {
 
     /**
      * Registers the op on the daemon's registry. Pending releases queued beside {@code socket} by DELs that
-     * ran while the daemon was down are released now and before every request.
+     * ran while the daemon was down are released now and before every request; DELs the last daemon accepted
+     * but did not finish are finished now. DELs finish after their reply, in {@code deferredDeletes}.
      */
     public static RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers, LeaseService leases,
                                                      CommandRunner runner, Path socket, Clock clock,
-                                                     Consumer<String> log) {
+                                                     Consumer<String> log, DeferredDeletes deferredDeletes) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
         Runnable drain = () -> pending.drain(gateway, log);
         drain.run();
-        CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain);
+        CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
+                NetnsProbe.SYSTEM, Optional.of(deferredDeletes));
+        service.finishInterruptedDeletes();
         return handlers.register(OP, new CniOps(service, log));
     }
 

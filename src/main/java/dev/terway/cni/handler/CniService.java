@@ -15,6 +15,7 @@ import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.cni.spec.Verb;
 import dev.terway.plan.CommandRunner;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -27,16 +28,45 @@ public final class CniService implements CniExecutor {
     private final VerbContext ctx;
     private final Runnable beforeEachRequest;
 
+    /** Runs every verb to its end before replying: the in-process fallback. */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                       Consumer<String> log, Runnable beforeEachRequest) {
-        this(runner, leases, ipam, clock, log, beforeEachRequest, NetnsProbe.SYSTEM);
+        this(runner, leases, ipam, clock, log, beforeEachRequest, NetnsProbe.SYSTEM, Optional.empty());
     }
 
-    /** With another judge of what is a network namespace (tests use plain files as namespaces). */
+    /**
+     * With another judge of what is a network namespace (tests use plain files as namespaces) and, in the
+     * daemon, where DELs finish after their reply.
+     */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, NetnsProbe netnsProbe) {
-        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe);
+                      Consumer<String> log, Runnable beforeEachRequest, NetnsProbe netnsProbe,
+                      Optional<DeferredDeletes> deferredDeletes) {
+        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, deferredDeletes);
         this.beforeEachRequest = beforeEachRequest;
+    }
+
+    /**
+     * Finishes the DELs that were accepted before the daemon last stopped but never completed (it was
+     * killed between the reply and the end of the DEL). Run at daemon start, after the stored leases were
+     * taken up, so that the release finds the lease. Returns how many were finished.
+     */
+    public int finishInterruptedDeletes() {
+        if (ctx.deferredDeletes().isEmpty()) {
+            return 0;
+        }
+        DeferredDeletes deferred = ctx.deferredDeletes().get();
+        int finished = 0;
+        for (LeaseGateway.Attachment a : deferred.unfinished(ctx.log())) {
+            try (Attachments.Permit held = ctx.attachments().hold(a.containerId(), a.ifname())) {
+                String outcome = new DelVerb(ctx).finish(a.containerId(), a.ifname());
+                deferred.finished(a);
+                ctx.log().accept("DEL " + a + " interrupted by the last stop finished now: " + outcome);
+                finished++;
+            } catch (CniException | RuntimeException e) {
+                ctx.log().accept("DEL " + a + " interrupted by the last stop could not finish: " + e.getMessage());
+            }
+        }
+        return finished;
     }
 
     @Override

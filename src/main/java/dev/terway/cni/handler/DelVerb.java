@@ -8,15 +8,16 @@ import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniReply;
 import dev.terway.cni.spec.CniRequest;
-import dev.terway.plan.Plan;
 import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanPrinter;
-import java.util.concurrent.locks.Lock;
 
 /**
  * DEL: gives the address back, then deletes the veth pair. Idempotent: a missing netns, veth or lease is
  * fine, and a second DEL finds nothing to do. The lease goes first so the daemon can still send
  * DHCPRELEASE from inside the pod while the interface exists.
+ *
+ * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (release, veth deletion)
+ * runs right after it ({@link DeferredDeletes}); the in-process fallback runs everything before replying.
  */
 final class DelVerb {
 
@@ -37,31 +38,50 @@ final class DelVerb {
             return CniReply.success(release + (ctx.observer().linkExists(hostVeth)
                     ? PlanPrinter.render(PodPlans.delete(hostVeth)) : "# host veth " + hostVeth + " is gone already\n"));
         }
-        Lock lock = ctx.attachments().lock(request.containerId(), request.ifname());
-        lock.lock();
+        String containerId = request.containerId();
+        String ifname = request.ifname();
+        Attachments.Permit permit = ctx.attachments().hold(containerId, ifname);
+        boolean handedOver = false;
         try {
             if (choice.isDelegated()) {
                 ctx.ipam().del(request, choice.delegated().get().type());
-            } else {
-                // Also for a pinned address: the config may have changed since ADD, and releasing a lease
-                // that is not held is a no-op.
-                boolean released = ctx.leases().release(request.containerId(), request.ifname());
-                ctx.log().accept("DEL " + request.containerId() + "/" + request.ifname() + ": "
-                        + (released ? "lease released" : "no lease held"));
             }
-            Plan delete = PodPlans.delete(hostVeth);
-            try {
-                ctx.plans().run(delete);
-            } catch (PlanFailedException e) {
-                if (ctx.observer().linkExists(hostVeth)) {
-                    throw new CniException(CniErrorCode.TEARDOWN_FAILED, "DEL of " + request.ifname()
-                            + " could not delete host veth " + hostVeth + ": " + e.getMessage());
+            // Also for a pinned address: the config may have changed since ADD, and releasing a lease that is
+            // not held is a no-op. After a delegated IPAM the daemon holds none either.
+            DeferredDeletes.Tail tail = () -> finish(containerId, ifname);
+            if (ctx.deferredDeletes().isPresent()) {
+                handedOver = ctx.deferredDeletes().get().defer(containerId, ifname, permit, tail, ctx.log());
+                if (handedOver) {
+                    return CniReply.empty();
                 }
-                // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
             }
+            String outcome = finish(containerId, ifname);
+            ctx.log().accept("DEL " + containerId + "/" + ifname + ": " + outcome);
             return CniReply.empty();
         } finally {
-            lock.unlock();
+            if (!handedOver) {
+                permit.close();
+            }
         }
+    }
+
+    /**
+     * The part of DEL that needs no request: release the lease, delete the veth pair. Also what the daemon
+     * runs at start for DELs a crash interrupted. Returns what it did, for the log.
+     */
+    String finish(String containerId, String ifname) throws CniException {
+        boolean released = ctx.leases().release(containerId, ifname);
+        String hostVeth = VethNames.hostVeth(containerId, ifname);
+        try {
+            ctx.plans().run(PodPlans.delete(hostVeth));
+        } catch (PlanFailedException e) {
+            if (ctx.observer().linkExists(hostVeth)) {
+                throw new CniException(CniErrorCode.TEARDOWN_FAILED, "DEL of " + ifname
+                        + " could not delete host veth " + hostVeth + ": " + e.getMessage());
+            }
+            // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
+            return (released ? "lease released" : "no lease held") + ", host veth was gone";
+        }
+        return (released ? "lease released" : "no lease held") + ", host veth deleted";
     }
 }

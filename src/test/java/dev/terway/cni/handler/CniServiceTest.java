@@ -54,7 +54,8 @@ class CniServiceTest {
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
         }), Clock.systemUTC(), log::add, () -> { },
-                path -> path.equals(netns) ? java.util.Optional.empty() : NetnsProbe.SYSTEM.problem(path));
+                path -> path.equals(netns) ? java.util.Optional.empty() : NetnsProbe.SYSTEM.problem(path),
+                java.util.Optional.empty());
     }
 
     CniReply run(String command, String conf) {

@@ -61,7 +61,7 @@ class HostileInputTest {
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin may run for hostile input");
         }), Clock.systemUTC(), log::add, () -> { },
-                path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path));
+                path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path), Optional.empty());
     }
 
     private CniReply run(Map<String, String> env, String stdin) {
