@@ -240,8 +240,10 @@ class CniPluginIT {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(Set.of(), node1.terwayVeths());
-        assertEquals(List.of(), node1.leases());
+        assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> node1.terwayVeths().isEmpty()),
+                "host veths left: " + node1.terwayVeths());
+        assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> node1.leases().isEmpty()),
+                "leases left: " + node1.leases());
     }
 
     @Test
