@@ -72,7 +72,7 @@ if [ -n "$rt25" ]; then
 fi
 # Why each flag of the shipped launcher is there: the shipped runtime with one flag left out.
 line_built=$(launch_line "$built")
-for flag in -XX:+UseSerialGC -Xint -XX:-UsePerfData; do
+for flag in -XX:+UseSerialGC -Xint -XX:ArchiveRelocationMode=0 -XX:-UsePerfData; do
   if [[ " $line_built " == *" $flag "* ]]; then
     launcher["shipped without $flag"]=$(script "shipped-no$flag" "$built" jre/bin/java "${line_built/$flag /}")
     order+=("shipped without $flag")
