@@ -1,6 +1,7 @@
 package dev.terway.cni.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DaemonLeaseGateway;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
@@ -29,25 +30,43 @@ public final class CniOps implements RequestHandler {
 
     private final CniExecutor service;
     private final Consumer<String> log;
+    private final Runnable drainPendingReleases;
+    private final AttachmentRepair repair;
 
-    public CniOps(CniExecutor service, Consumer<String> log) {
+    private CniOps(CniExecutor service, Consumer<String> log, Runnable drainPendingReleases, AttachmentRepair repair) {
         this.service = service;
         this.log = log;
+        this.drainPendingReleases = drainPendingReleases;
+        this.repair = repair;
     }
 
     /**
-     * Registers the op on the daemon's registry. Pending releases queued beside {@code socket} by DELs that
-     * ran while the daemon was down are released now and before every request.
+     * The daemon's CNI side. State beside {@code socket}: the releases queued by DELs that ran while the
+     * daemon was down, and the attachment records. {@code runner} makes (and in the daemon audits) the
+     * verbs' commands; {@code queries} runs the repair's periodic looks, which change nothing.
      */
-    public static RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers, LeaseService leases,
-                                                     CommandRunner runner, Path socket, Clock clock,
-                                                     Consumer<String> log) {
+    public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
+                                   Clock clock, Consumer<String> log) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
         Runnable drain = () -> pending.drain(gateway, log);
-        drain.run();
-        CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain);
-        return handlers.register(OP, new CniOps(service, log));
+        CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
+                AttachmentRecords.besideSocket(socket));
+        return new CniOps(service, log, drain, service.attachmentRepair(queries));
+    }
+
+    /**
+     * Registers the op on the daemon's registry. Pending releases are released now (so after the daemon has
+     * taken up its stored leases) and before every request.
+     */
+    public RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers) {
+        drainPendingReleases.run();
+        return handlers.register(OP, this);
+    }
+
+    /** Puts host veths back on a bridge that was deleted and created again; the daemon runs it periodically. */
+    public AttachmentRepair attachmentRepair() {
+        return repair;
     }
 
     @Override

@@ -1,10 +1,12 @@
 package dev.terway.cni.handler;
 
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.config.NetConfParser;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
+import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniExecutor;
@@ -27,16 +29,28 @@ public final class CniService implements CniExecutor {
     private final VerbContext ctx;
     private final Runnable beforeEachRequest;
 
+    /** @param records where ADD records what it attached, and DEL and GC remove it */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest) {
-        this(runner, leases, ipam, clock, log, beforeEachRequest, NetnsProbe.SYSTEM);
+                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records) {
+        this(runner, leases, ipam, clock, log, beforeEachRequest, records, NetnsProbe.SYSTEM);
     }
 
     /** With another judge of what is a network namespace (tests use plain files as namespaces). */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, NetnsProbe netnsProbe) {
-        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe);
+                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      NetnsProbe netnsProbe) {
+        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, records);
         this.beforeEachRequest = beforeEachRequest;
+    }
+
+    /**
+     * The repair that puts host veths back on a re-created bridge, sharing this service's attachment locks
+     * and records. It changes the node through this service's runner (audited in the daemon) and looks with
+     * {@code queries}, so that a look every few seconds does not fill the audit log.
+     */
+    public AttachmentRepair attachmentRepair(CommandRunner queries) {
+        return new AttachmentRepair(new NodeObserver(queries), ctx.plans(), ctx.attachments(), ctx.records(),
+                ctx.log());
     }
 
     @Override

@@ -59,6 +59,7 @@ final class DelVerb {
                 }
                 // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
             }
+            ctx.forgetAttachmentRecord(hostVeth);
             return CniReply.empty();
         } finally {
             lock.unlock();
