@@ -91,6 +91,53 @@ final class FaultNode implements AutoCloseable {
         }
     }
 
+    /** `terway teardown` in the node's namespace, with the state directory {@link #setup} uses. */
+    void teardown() {
+        CommandResult teardown = NetnsLab.exec(ns(), home().resolve("bin/terway").toString(), "teardown",
+                "--state-dir", dir.resolve("setup").toString());
+        if (teardown.exitCode() != 0) {
+            throw new IllegalStateException("terway teardown in " + ns() + ": " + teardown.stderr());
+        }
+    }
+
+    boolean bridgeExists() {
+        return run("ip", "-n", ns(), "link", "show", "dev", "mybr0").succeeded();
+    }
+
+    /**
+     * The host veth as a bridge port ({@code bridge -j -d link show dev V}: master, hairpin, …); a missing
+     * node when it is on no bridge.
+     */
+    JsonNode bridgePort(String veth) {
+        try {
+            return JSON.readTree(check("ip", "netns", "exec", ns(), "bridge", "-j", "-d", "link", "show", "dev", veth))
+                    .path(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether {@code veth} is a port of mybr0 with hairpin mode on, as ADD leaves it. */
+    boolean onBridgeWithHairpin(String veth) {
+        JsonNode port = bridgePort(veth);
+        return port.path("master").asText().equals("mybr0") && port.path("hairpin").asBoolean(false);
+    }
+
+    /** The attachment record files beside the daemon's socket. */
+    Set<String> attachmentRecords() {
+        Path records = socket().getParent().resolve("attachments");
+        Set<String> out = new TreeSet<>();
+        if (!Files.isDirectory(records)) {
+            return out;
+        }
+        try (Stream<Path> files = Files.list(records)) {
+            files.forEach(f -> out.add(f.getFileName().toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
     /** Starts the daemon; {@code wrapper} runs before `ip netns exec` (e.g. unshare + mount), may be empty. */
     void startDaemon(Map<String, String> env, List<String> wrapper) {
         try {

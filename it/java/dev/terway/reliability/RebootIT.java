@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A node reboot as terway sees it: the daemon dies without warning, the bridge is gone (the node's NIC
  * comes back with its boot-time configuration), the state directory survives, and of two pods only one
- * network namespace is still there. `terway setup` and a daemon start bring the bridge back, resume the
- * surviving pod's lease and release the other one. Root only.
+ * network namespace is still there. `terway setup` and a daemon start bring the bridge back, put the
+ * surviving pod's veth back on it, resume its lease and release the other one. Root only.
  */
 class RebootIT {
 
@@ -50,6 +50,16 @@ class RebootIT {
             assertTrue(node.node.ping(lab.gateway().ipv4()), "the node reaches its gateway through the bridge again");
             node.startDaemon();
 
+            // The new bridge has no ports but the NIC; the daemon put the surviving pod's veth back before it
+            // took up the lease (and before it answered the ping startDaemon waits for).
+            String keptVeth = VethNames.hostVeth("kept", "eth0");
+            assertTrue(node.onBridgeWithHairpin(keptVeth), "the surviving pod's veth is on mybr0 again, hairpin on: "
+                    + node.bridgePort(keptVeth) + "\n" + node.log());
+            assertTrue(node.log().contains("re-attached host veth " + keptVeth), node.log());
+            assertTrue(NetnsLab.ping(kept, lab.gateway().ipv4()), "the surviving pod reaches the LAN gateway");
+            assertEquals(Set.of(keptVeth + ".json"), node.attachmentRecords(),
+                    "the vanished pod's attachment record is forgotten:\n" + node.log());
+
             assertTrue(FaultNode.eventually(30, () -> !node.leases().containsKey("gone/eth0")
                     && !dnsmasqHolds(dhcp, b.address())), "the lease of the vanished pod is released:\n" + node.log());
             assertEquals(Set.of(leaseFileOf("kept")), node.leaseFiles(), "only the surviving pod's lease is stored");
@@ -62,6 +72,44 @@ class RebootIT {
             assertTrue(FaultNode.eventually(5, () -> node.leaseFiles().isEmpty()), "lease file left");
             assertTrue(FaultNode.eventually(5, () -> !node.terwayVeths().contains(VethNames.hostVeth("kept", "eth0"))),
                     "host veth left");
+            assertTrue(FaultNode.eventually(5, () -> node.attachmentRecords().isEmpty()),
+                    "DEL removes the attachment record");
+        }
+    }
+
+    /**
+     * `terway teardown` + `terway setup` on a live node: the bridge is deleted (its ports released) and made
+     * again while the daemon runs. The daemon's periodic repair puts the pod's veth back.
+     */
+    @Test
+    void aBridgeRecreatedUnderARunningDaemonGetsThePodsVethBack() {
+        assumeTrue(NetnsLab.isRoot(), "needs root (namespaces)");
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            lab.startDhcpServer();
+            node.setup();
+            node.startDaemon();
+            String pod = node.newPod("live");
+            FaultNode.Result add = node.cni("ADD", "live", pod);
+            assertEquals(0, add.exit(), add::describe);
+            String veth = VethNames.hostVeth("live", "eth0");
+            assertEquals(Set.of(veth + ".json"), node.attachmentRecords(), "ADD records the attachment");
+            assertTrue(NetnsLab.ping(pod, lab.gateway().ipv4()), "the pod reaches the gateway before");
+
+            node.teardown();
+            assertFalse(node.bridgeExists(), "teardown deleted the bridge");
+            assertTrue(node.bridgePort(veth).isMissingNode(), "and with it the veth's place on it");
+            node.setup();
+
+            assertTrue(FaultNode.eventually(20, () -> node.onBridgeWithHairpin(veth)),
+                    "the veth is back on mybr0 with hairpin within 20 s: " + node.bridgePort(veth) + "\n" + node.log());
+            assertTrue(NetnsLab.ping(pod, lab.gateway().ipv4()), "the pod reaches the gateway again");
+            assertTrue(node.log().contains("re-attached host veth " + veth + " of live/eth0 to bridge mybr0"),
+                    node.log());
+
+            FaultNode.Result del = node.cni("DEL", "live", pod);
+            assertEquals(0, del.exit(), del::describe);
+            assertTrue(FaultNode.eventually(5, () -> node.attachmentRecords().isEmpty()),
+                    "DEL removes the attachment record");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.terway.cli.dhcp;
 
+import dev.terway.cni.handler.AttachmentRepair;
 import dev.terway.cni.handler.CniOps;
 import dev.terway.cni.handler.DeferredDeletes;
 import dev.terway.dhcp.daemon.DaemonLog;
@@ -48,6 +49,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
     static final int MAX_PARALLEL_REQUESTS = 64;
     /** Exchanges that can listen at the same time; more wait for a thread. */
     static final int RECEIVE_THREADS = 16;
+    /** How often host veths are checked for a re-created bridge: how long a pod may be cut off after one. */
+    static final Duration REPAIR_INTERVAL = Duration.ofSeconds(10);
 
     @Spec
     CommandSpec spec;
@@ -90,16 +93,24 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         DhcpLeaseService leases = new DhcpLeaseService(DhcpLeaseService.Settings.lan(timeout), store,
                 new NetnsPodSockets(), NodeSender.udp(), upkeep, upkeepExecutor, receivers,
                 LeaseTimer.of(scheduler, clock), clock, log);
+        // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
+        DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
+        CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log::info, deferredDeletes);
+        // Host veths back on a bridge that was re-created while the daemon was down, before the stored leases
+        // are taken up: their INIT-REBOOT goes out through the pod's veth and the bridge.
+        AttachmentRepair repair = cni.attachmentRepair();
+        repairAttachments(repair, log);
         int restored = leases.restoreAll();
 
         RequestHandlers.Builder ops = new LeaseOps(leases, timeout).registerOn(RequestHandlers.builder());
-        // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
-        DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
-        CniOps.registerOn(ops, leases, audited, socket.socket(), clock, log::info, deferredDeletes);
+        cni.registerOn(ops);
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
         log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
                 + restored + " stored lease(s) taken up");
+        // And while it runs: `terway teardown` + `terway setup` on a live node re-creates the bridge empty.
+        scheduler.scheduleWithFixedDelay(() -> repairAttachments(repair, log), REPAIR_INTERVAL.toMillis(),
+                REPAIR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -121,6 +132,19 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         }, "terway-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * One repair run. Nothing it meets may stop the daemon or, on the scheduler, cancel the later runs (a
+     * periodic task that throws is never run again).
+     */
+    private static void repairAttachments(AttachmentRepair repair, DaemonLog log) {
+        try {
+            repair.run();
+        } catch (RuntimeException e) {
+            log.warn("attachment repair failed: " + e.getMessage() + "; trying again in "
+                    + REPAIR_INTERVAL.toSeconds() + " s");
+        }
     }
 
     private static ThreadFactory threads(String name, long stackSize) {

@@ -116,7 +116,9 @@ final class AddVerb {
             if (conf.prevResult().isPresent()) {
                 result = result.after(conf.prevResult().get());
             }
-            return CniReply.success(ResultWriter.write(result, conf.cniVersion()));
+            CniReply reply = CniReply.success(ResultWriter.write(result, conf.cniVersion()));
+            ctx.keepAttachmentRecord(spec);
+            return reply;
         } catch (CniException | PlanFailedException | RuntimeException e) {
             String undone = undo(request, conf, choice, addressTaken, linked);
             if (e instanceof CniException c) {

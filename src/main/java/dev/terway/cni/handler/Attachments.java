@@ -1,6 +1,7 @@
 package dev.terway.cni.handler;
 
 import com.google.common.util.concurrent.Striped;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -25,6 +26,12 @@ final class Attachments {
         Semaphore semaphore = permits.get(containerId + "/" + ifname);
         semaphore.acquireUninterruptibly();
         return new Permit(semaphore);
+    }
+
+    /** The attachment when no other verb works on it, without waiting; empty when one does. */
+    Optional<Permit> tryHold(String containerId, String ifname) {
+        Semaphore semaphore = permits.get(containerId + "/" + ifname);
+        return semaphore.tryAcquire() ? Optional.of(new Permit(semaphore)) : Optional.empty();
     }
 
     void startAdding(String hostVeth) {

@@ -1,6 +1,7 @@
 package dev.terway.cni.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DaemonLeaseGateway;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
@@ -31,28 +32,48 @@ public final class CniOps implements RequestHandler {
 
     private final CniExecutor service;
     private final Consumer<String> log;
+    private final Runnable catchUp;
+    private final AttachmentRepair repair;
 
-    public CniOps(CniExecutor service, Consumer<String> log) {
+    private CniOps(CniExecutor service, Consumer<String> log, Runnable catchUp, AttachmentRepair repair) {
         this.service = service;
         this.log = log;
+        this.catchUp = catchUp;
+        this.repair = repair;
     }
 
     /**
-     * Registers the op on the daemon's registry. Pending releases queued beside {@code socket} by DELs that
-     * ran while the daemon was down are released now and before every request; DELs the last daemon accepted
-     * but did not finish are finished now. DELs finish after their reply, in {@code deferredDeletes}.
+     * The daemon's CNI side. State beside {@code socket}: the releases queued by DELs that ran while the
+     * daemon was down, the attachment records and the DELs accepted but not yet finished (they finish after
+     * their reply, in {@code deferredDeletes}). {@code runner} makes (and in the daemon audits) the verbs'
+     * commands; {@code queries} runs the repair's periodic looks, which change nothing.
      */
-    public static RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers, LeaseService leases,
-                                                     CommandRunner runner, Path socket, Clock clock,
-                                                     Consumer<String> log, DeferredDeletes deferredDeletes) {
+    public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
+                                   Clock clock, Consumer<String> log, DeferredDeletes deferredDeletes) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
         Runnable drain = () -> pending.drain(gateway, log);
-        drain.run();
         CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
-                NetnsProbe.SYSTEM, Optional.of(deferredDeletes));
-        service.finishInterruptedDeletes();
-        return handlers.register(OP, new CniOps(service, log));
+                AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, Optional.of(deferredDeletes));
+        return new CniOps(service, log, () -> {
+            drain.run();
+            service.finishInterruptedDeletes();
+        }, service.attachmentRepair(queries));
+    }
+
+    /**
+     * Registers the op on the daemon's registry. Pending releases are released, and DELs the last daemon
+     * accepted but did not finish are finished, now (so after the daemon has taken up its stored leases,
+     * which the releases must find); pending releases again before every request.
+     */
+    public RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers) {
+        catchUp.run();
+        return handlers.register(OP, this);
+    }
+
+    /** Puts host veths back on a bridge that was deleted and created again; the daemon runs it periodically. */
+    public AttachmentRepair attachmentRepair() {
+        return repair;
     }
 
     @Override

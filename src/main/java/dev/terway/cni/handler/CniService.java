@@ -1,10 +1,12 @@
 package dev.terway.cni.handler;
 
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.config.NetConfParser;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
+import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniExecutor;
@@ -28,10 +30,14 @@ public final class CniService implements CniExecutor {
     private final VerbContext ctx;
     private final Runnable beforeEachRequest;
 
-    /** Runs every verb to its end before replying: the in-process fallback. */
+    /**
+     * Runs every verb to its end before replying: the in-process fallback.
+     *
+     * @param records where ADD records what it attached, and DEL and GC remove it
+     */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest) {
-        this(runner, leases, ipam, clock, log, beforeEachRequest, NetnsProbe.SYSTEM, Optional.empty());
+                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records) {
+        this(runner, leases, ipam, clock, log, beforeEachRequest, records, NetnsProbe.SYSTEM, Optional.empty());
     }
 
     /**
@@ -39,9 +45,9 @@ public final class CniService implements CniExecutor {
      * daemon, where DELs finish after their reply.
      */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, NetnsProbe netnsProbe,
-                      Optional<DeferredDeletes> deferredDeletes) {
-        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, deferredDeletes);
+                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      NetnsProbe netnsProbe, Optional<DeferredDeletes> deferredDeletes) {
+        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, records, deferredDeletes);
         this.beforeEachRequest = beforeEachRequest;
     }
 
@@ -67,6 +73,16 @@ public final class CniService implements CniExecutor {
             }
         }
         return finished;
+    }
+
+    /**
+     * The repair that puts host veths back on a re-created bridge, sharing this service's attachment locks
+     * and records. It changes the node through this service's runner (audited in the daemon) and looks with
+     * {@code queries}, so that a look every few seconds does not fill the audit log.
+     */
+    public AttachmentRepair attachmentRepair(CommandRunner queries) {
+        return new AttachmentRepair(new NodeObserver(queries), ctx.plans(), ctx.attachments(), ctx.records(),
+                ctx.log());
     }
 
     @Override

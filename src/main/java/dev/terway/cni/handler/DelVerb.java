@@ -80,8 +80,10 @@ final class DelVerb {
                         + " could not delete host veth " + hostVeth + ": " + e.getMessage());
             }
             // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
+            ctx.forgetAttachmentRecord(hostVeth);
             return (released ? "lease released" : "no lease held") + ", host veth was gone";
         }
+        ctx.forgetAttachmentRecord(hostVeth);
         return (released ? "lease released" : "no lease held") + ", host veth deleted";
     }
 }

@@ -82,14 +82,17 @@ final class GcVerb {
         }
         List<String> failures = new ArrayList<>();
         for (Step step : deletions.build().steps()) {
+            String veth = step.argv().get(3);
             try {
                 ctx.plans().run(new Plan(List.of(step)));
                 ctx.log().accept("GC: " + step.reason());
             } catch (PlanFailedException e) {
-                if (ctx.observer().linkExists(step.argv().get(3))) {
+                if (ctx.observer().linkExists(veth)) {
                     failures.add(e.getMessage());
+                    continue;
                 }
             }
+            ctx.forgetAttachmentRecord(veth);
         }
         if (!failures.isEmpty()) {
             throw new CniException(CniErrorCode.TEARDOWN_FAILED, "GC could not delete " + failures.size()

@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.entry.CniEntry;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
@@ -19,7 +20,8 @@ import java.util.Map;
 /**
  * The verbs run inside `cni-terway` itself, when the daemon is unreachable (DEL) or for a dry run. Loaded
  * by name from {@link CniEntry}, so the forwarding path never loads these classes. Lease releases are
- * queued beside the configured daemon socket for the daemon to carry out when it is back.
+ * queued beside the configured daemon socket for the daemon to carry out when it is back; DEL removes the
+ * attachment record kept there too.
  */
 public final class LocalCniExecutor implements CniExecutor {
 
@@ -42,7 +44,8 @@ public final class LocalCniExecutor implements CniExecutor {
         }
         CniService service = new CniService(new ExecCommandRunner(Duration.ofSeconds(30)),
                 new QueuedReleaseGateway(PendingReleases.besideSocket(socket)), DelegatedIpam.processes(),
-                Clock.systemUTC(), line -> System.err.println("cni-terway: " + line), () -> { });
+                Clock.systemUTC(), line -> System.err.println("cni-terway: " + line), () -> { },
+                AttachmentRecords.besideSocket(socket));
         CniReply reply = service.execute(invocation);
         if (reply.exitCode() != 0 && reply.stdout().isEmpty()) {
             return CniReply.error(InvocationValidator.errorVersion(invocation), CniErrorCode.INTERNAL,

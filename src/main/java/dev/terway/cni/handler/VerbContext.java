@@ -1,9 +1,12 @@
 package dev.terway.cni.handler;
 
+import dev.terway.cni.attachment.AttachmentRecord;
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.NodeObserver;
+import dev.terway.cni.pod.PodSpec;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.PlanRunner;
 import java.time.Clock;
@@ -11,16 +14,44 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * What every verb works with: the node, the plans' runner, the address sources, a clock and a log; in the
+ * What every verb works with: the node, the plans' runner, the address sources, a clock, a log and the
+ * attachment records (what the daemon's repair needs to put host veths back on a re-created bridge); in the
  * daemon also where DELs finish after their reply.
  */
 record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans, LeaseGateway leases,
                    DelegatedIpam ipam, Clock clock, Consumer<String> log, Attachments attachments,
-                   NetnsProbe netnsProbe, Optional<DeferredDeletes> deferredDeletes) {
+                   NetnsProbe netnsProbe, AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes) {
 
     static VerbContext of(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                          Consumer<String> log, NetnsProbe netnsProbe, Optional<DeferredDeletes> deferredDeletes) {
+                          Consumer<String> log, NetnsProbe netnsProbe, AttachmentRecords records,
+                          Optional<DeferredDeletes> deferredDeletes) {
         return new VerbContext(runner, new NodeObserver(runner), new PlanRunner(runner), leases, ipam, clock, log,
-                new Attachments(), netnsProbe, deferredDeletes);
+                new Attachments(), netnsProbe, records, deferredDeletes);
+    }
+
+    /**
+     * Keeps the record of a working attachment. A failure is logged, never thrown: the pod works without
+     * it, only its repair after a bridge re-creation is lost (the audit log's policy, for the same reason).
+     */
+    void keepAttachmentRecord(PodSpec spec) {
+        try {
+            records.put(AttachmentRecord.of(spec.containerId(), spec.ifname(), spec.netns(), spec.bridge(),
+                    spec.hairpin()));
+        } catch (RuntimeException e) {
+            log.accept("warning: " + e.getMessage() + "; the pod works, but its host veth will not be re-attached"
+                    + " if bridge " + spec.bridge() + " is created again");
+        }
+    }
+
+    /**
+     * Drops the record of a host veth that is gone. A failure is logged, never thrown: the repair forgets a
+     * record whose veth it cannot find.
+     */
+    void forgetAttachmentRecord(String hostVeth) {
+        try {
+            records.forget(hostVeth);
+        } catch (RuntimeException e) {
+            log.accept("warning: " + e.getMessage() + "; the daemon's repair drops it once it sees the veth is gone");
+        }
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.cni.attachment.AttachmentRecord;
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.config.Ipv4;
 import dev.terway.cni.config.Ipv4Cidr;
 import dev.terway.cni.ipam.DelegatedIpam;
@@ -45,15 +47,17 @@ class CniServiceTest {
     final FakeNode node = new FakeNode();
     final FakeLeases leases = new FakeLeases();
     final List<String> log = new ArrayList<>();
+    AttachmentRecords records;
     CniService service;
 
     @BeforeEach
     void setUp() throws Exception {
         netns = Files.createFile(dir.resolve("pod-netns"));
         node.podMac = VethNames.podMac("c0ffee", "eth0");
+        records = new AttachmentRecords(dir.resolve("run/attachments"));
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { },
+        }), Clock.systemUTC(), log::add, () -> { }, records,
                 path -> path.equals(netns) ? java.util.Optional.empty() : NetnsProbe.SYSTEM.problem(path),
                 java.util.Optional.empty());
     }
@@ -293,6 +297,76 @@ class CniServiceTest {
         assertEquals(1, code(run("ADD", CONF.replace("1.0.0", "0.2.0"))));
         assertEquals(4, code(run("ADD", CONF, "CNI_ARGS", "FOO=1")));
         assertTrue(node.commands.isEmpty());
+    }
+
+    @Test
+    void aSuccessfulAddRecordsTheAttachmentForTheRepair() {
+        assertEquals(0, run("ADD", CONF.replace("}", ",\"bridge\":\"mybr0\",\"hairpinMode\":false}")).exitCode());
+        assertEquals(List.of(new AttachmentRecord("c0ffee", "eth0", netns, VETH, "mybr0", false)),
+                records.all(w -> { throw new AssertionError(w); }));
+        run("DEL", CONF);
+        assertEquals(0, run("ADD", CONF).exitCode());
+        assertEquals(List.of(new AttachmentRecord("c0ffee", "eth0", netns, VETH, "mybr0", true)),
+                records.all(w -> { throw new AssertionError(w); }));
+    }
+
+    @Test
+    void aFailedOrDryRunAddRecordsNothing() {
+        node.failOn = "nsenter --net=" + netns + " ip -4 route replace default";
+        assertEquals(1, run("ADD", CONF).exitCode());
+        assertEquals(List.of(), records.all(w -> { }));
+        node.failOn = null;
+        leases.fail = true;
+        assertEquals(1, run("ADD", CONF).exitCode());
+        assertEquals(List.of(), records.all(w -> { }));
+        leases.fail = false;
+        assertEquals(0, run("ADD", CONF, "TERWAY_DRY_RUN", "1").exitCode());
+        assertEquals(List.of(), records.all(w -> { }));
+        assertFalse(Files.exists(records.dir()));
+    }
+
+    @Test
+    void anAddWhoseRecordCannotBeWrittenStillSucceedsAndSaysWhy() throws Exception {
+        Files.createDirectories(records.dir().getParent());
+        Files.writeString(records.dir(), "a file where the directory should be");
+        CniReply reply = run("ADD", CONF);
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertTrue(log.stream().anyMatch(l -> l.contains("attachment record of c0ffee/eth0")
+                && l.contains("will not be re-attached")), log.toString());
+    }
+
+    @Test
+    void delRemovesTheRecordAlsoWhenTheVethWasGoneAlready() {
+        run("ADD", CONF);
+        assertEquals(1, records.all(w -> { }).size());
+        assertEquals(0, run("DEL", CONF).exitCode());
+        assertEquals(List.of(), records.all(w -> { }));
+
+        run("ADD", CONF);
+        node.vethMaster.remove(VETH); // the pod's netns went first, taking the veth pair with it
+        assertEquals(0, run("DEL", CONF).exitCode());
+        assertEquals(List.of(), records.all(w -> { }));
+    }
+
+    @Test
+    void aDelThatCannotDeleteTheVethKeepsTheRecord() {
+        run("ADD", CONF);
+        node.failOn = "ip link del";
+        assertEquals(1, run("DEL", CONF).exitCode());
+        assertEquals(1, records.all(w -> { }).size(), "the veth is still attached, so is its record");
+    }
+
+    @Test
+    void gcRemovesTheRecordsOfTheVethsItDeletes() {
+        String v11 = CONF.replace("1.0.0", "1.1.0");
+        run("ADD", v11);
+        String stale = VethNames.hostVeth("old", "eth0");
+        node.vethMaster.put(stale, "mybr0");
+        records.put(AttachmentRecord.of("old", "eth0", Path.of("/run/netns/old"), "mybr0", true));
+        String gc = v11.substring(0, v11.length() - 1)
+                + ",\"cni.dev/valid-attachments\":[{\"containerID\":\"c0ffee\",\"ifname\":\"eth0\"}]}";
+        assertEquals(0, run("GC", gc).exitCode());
+        assertEquals(List.of(VETH), records.all(w -> { }).stream().map(AttachmentRecord::hostVeth).toList());
     }
 
     /** Leases 10.20.30.101/24 via router .1 for one hour, remembering what was asked. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
 import dev.terway.cni.pod.NetnsProbe;
@@ -51,7 +52,7 @@ class DeferredDeletesTest {
     CniService service(DeferredDeletes deferred) {
         return new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { },
+        }), Clock.systemUTC(), log::add, () -> { }, new AttachmentRecords(dir.resolve("attachments")),
                 path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path), Optional.of(deferred));
     }
 
@@ -75,6 +76,7 @@ class DeferredDeletesTest {
         assertEquals(List.of("c0ffee/eth0"), leases.released);
         assertEquals(List.of("ip link del " + VETH), node.commandLines());
         assertFalse(Files.exists(records.resolve(VETH + ".json")), "the record goes when the DEL is done");
+        assertFalse(Files.exists(dir.resolve("attachments").resolve(VETH + ".json")), "so does the attachment's");
         assertTrue(log.stream().anyMatch(l -> l.contains("finished") && l.contains("lease released, host veth deleted")),
                 String.join("\n", log));
     }

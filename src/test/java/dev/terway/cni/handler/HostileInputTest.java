@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.config.CniArgs;
 import dev.terway.cni.config.NetConfParser;
 import dev.terway.cni.ipam.DelegatedIpam;
@@ -60,7 +61,7 @@ class HostileInputTest {
         netns = Files.createFile(dir.resolve("pod-netns"));
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin may run for hostile input");
-        }), Clock.systemUTC(), log::add, () -> { },
+        }), Clock.systemUTC(), log::add, () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
                 path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path), Optional.empty());
     }
 
