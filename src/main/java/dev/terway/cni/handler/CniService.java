@@ -63,13 +63,14 @@ public final class CniService implements CniExecutor {
         DeferredDeletes deferred = ctx.deferredDeletes().get();
         int finished = 0;
         for (LeaseGateway.Attachment a : deferred.unfinished(ctx.log())) {
+            String name = a.containerId() + "/" + a.ifname();
             try (Attachments.Permit held = ctx.attachments().hold(a.containerId(), a.ifname())) {
                 String outcome = new DelVerb(ctx).finish(a.containerId(), a.ifname());
                 deferred.finished(a);
-                ctx.log().accept("DEL " + a + " interrupted by the last stop finished now: " + outcome);
+                ctx.log().accept("DEL " + name + " interrupted by the last stop finished now: " + outcome);
                 finished++;
             } catch (CniException | RuntimeException e) {
-                ctx.log().accept("DEL " + a + " interrupted by the last stop could not finish: " + e.getMessage());
+                ctx.log().accept("DEL " + name + " interrupted by the last stop could not finish: " + e.getMessage());
             }
         }
         return finished;

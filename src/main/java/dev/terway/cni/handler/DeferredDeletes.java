@@ -65,10 +65,11 @@ public final class DeferredDeletes implements AutoCloseable {
      */
     boolean defer(String containerId, String ifname, Attachments.Permit permit, Tail tail, Consumer<String> log) {
         LeaseGateway.Attachment attachment = new LeaseGateway.Attachment(containerId, ifname);
+        String name = containerId + "/" + ifname;
         try {
             inProgress.mark(containerId, ifname);
         } catch (UncheckedIOException e) {
-            log.accept("DEL " + attachment + " runs before the reply: " + e.getMessage());
+            log.accept("DEL " + name + " runs before the reply: " + e.getMessage());
             return false;
         }
         long accepted = System.nanoTime();
@@ -77,11 +78,11 @@ public final class DeferredDeletes implements AutoCloseable {
                 try (permit) {
                     String outcome = tail.run();
                     inProgress.done(attachment);
-                    log.accept("DEL " + attachment + " finished " + (System.nanoTime() - accepted) / 1_000_000
+                    log.accept("DEL " + name + " finished " + (System.nanoTime() - accepted) / 1_000_000
                             + " ms after the reply: " + outcome);
                 } catch (Exception e) {
                     // The record stays: the next daemon start runs this DEL again (DEL is idempotent).
-                    log.accept("DEL " + attachment + " could not finish after the reply; retried at the next"
+                    log.accept("DEL " + name + " could not finish after the reply; retried at the next"
                             + " daemon start: " + e.getMessage());
                 }
             });
