@@ -3,7 +3,8 @@
 # its `dhcp daemon`), in one run on a sandbox LAN (dnsmasq --no-ping). Each plugin gets its own node
 # namespace prepared with `terway setup`; pods are plain namespaces. The plugins are invoked exactly as a
 # runtime does (inside the node namespace, CNI_* in the environment, the config on stdin) and timed from
-# the outside, JVM start included. Prints p50/p95/max in ms over 20 sequential and 20 parallel pods.
+# the outside, JVM start included. Prints p50/p95/max in ms over 20 sequential and 20 parallel pods, and
+# what the harness alone costs (the same invocation of /bin/true), which every row includes.
 # cni-terway is the one `terway install` puts in a CNI bin dir (here a lab directory), as kubelet runs it:
 # the shipped runtime (jlink-ed Java with its class-data archive), not the source checkout's launcher.
 #
@@ -57,8 +58,11 @@ ref_conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"mybr0",
 # /usr/bin/time writes the plugin's user and system CPU seconds there.
 invoke() {
   local impl=$1 verb=$2 id=$3 cpu=${4:-/dev/null} node conf plugin
-  if [ "$impl" = terway ]; then node=$LAB_NS_n1; conf=$terway_conf; plugin=$terway_plugin
-  else node=$LAB_NS_n2; conf=$ref_conf; plugin="$ref_dir/bridge"; fi
+  case $impl in
+    terway) node=$LAB_NS_n1; conf=$terway_conf; plugin=$terway_plugin ;;
+    ref) node=$LAB_NS_n2; conf=$ref_conf; plugin="$ref_dir/bridge" ;;
+    harness) node=$LAB_NS_n1; conf=$terway_conf; plugin=/bin/true ;;
+  esac
   printf '%s' "$conf" | ip netns exec "$node" /usr/bin/time -f "%U %S" -o "$cpu" \
     env -i PATH="$PATH" ${JAVA_HOME:+JAVA_HOME="$JAVA_HOME"} \
     CNI_COMMAND="$verb" CNI_CONTAINERID="$id" CNI_NETNS="/run/netns/$LAB_ID-$id" CNI_IFNAME=eth0 \
@@ -127,6 +131,9 @@ for impl in terway ref; do
   run_round "$impl" sequential "s$impl"
   run_round "$impl" parallel "p$impl"
 done
+# What every row includes besides the plugin: `ip netns exec` into the node, /usr/bin/time, env -i.
+: > "$LAB_DIR/harness.t"
+for i in $(seq "$pods"); do timed "$LAB_DIR/harness.t" harness ADD "h$i"; done
 
 # daemon-side time of each verb, from the daemon's "cni VERB id/if exit N in M ms" lines
 daemon_stats() {
@@ -144,6 +151,7 @@ echo "terway DEL finished after its reply (release + veth deletion): $(tail_stat
 echo "cni ADD/DEL latency, ms, $pods pods per row ($(nproc) cores; JVM start included for cni-terway)"
 echo "load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every row)"
 printf '%-34s %-4s %6s %6s %6s %7s %4s\n' plugin verb p50 p95 max cpu-p50 fail
+printf '%-34s %-4s %s\n' "harness only (/bin/true)" "-" "$(stats "$LAB_DIR/harness.t")"
 for impl in terway ref; do
   label=$([ "$impl" = terway ] && echo "cni-terway" || echo "bridge+dhcp (reference)")
   for mode in sequential parallel; do
