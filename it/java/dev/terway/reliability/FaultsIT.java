@@ -72,6 +72,49 @@ class FaultsIT {
         }
     }
 
+    /**
+     * The daemon answers DEL before it deletes the veth (DeferredDeletes). Killed in between, it must finish
+     * that DEL at its next start. The veth deletion is held up for the test by an `ip` on the daemon's PATH
+     * that sleeps before `ip link del` (the daemon finds `ip` through PATH; nothing in terway knows).
+     */
+    @Test
+    void daemonKilledAfterAnsweringDelFinishesThatDelAtItsNextStart() throws IOException {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            Path slowIp = Files.createDirectories(node.dir.resolve("slow-ip-bin")).resolve("ip");
+            Files.writeString(slowIp, "#!/bin/sh\n"
+                    + "if [ \"$1\" = link ] && [ \"$2\" = del ]; then sleep 30; fi\n"
+                    + "exec " + FaultNode.check("sh", "-c", "command -v ip").strip() + " \"$@\"\n");
+            Files.setPosixFilePermissions(slowIp, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            node.startDaemon(Map.of("PATH", slowIp.getParent() + ":" + System.getenv("PATH")), List.of());
+            String pod = node.newPod("z1");
+            String veth = VethNames.hostVeth("z1", "eth0");
+            FaultNode.Result add = node.cni("ADD", "z1", pod);
+            assertEquals(0, add.exit(), add::describe);
+
+            FaultNode.Result del = node.cni("DEL", "z1", pod);
+            assertEquals(0, del.exit(), del::describe);
+            Path record = node.socket().getParent().resolve("del-in-progress").resolve(veth + ".json");
+            assertTrue(Files.exists(record), "the answered DEL is on record until it has finished");
+            assertTrue(node.terwayVeths().contains(veth), "the veth deletion is still held up");
+
+            node.killDaemon(); // the sleeping `ip` goes with it
+            assertTrue(node.terwayVeths().contains(veth), "the DEL was interrupted");
+            node.startDaemon();
+
+            assertTrue(FaultNode.eventually(10, () -> node.terwayVeths().isEmpty()), "the restart deleted the veth: "
+                    + node.log());
+            assertTrue(FaultNode.eventually(5, () -> !Files.exists(record)), "and dropped the record");
+            assertEquals(Set.of(), node.leaseFiles(), "no lease file left");
+            assertEquals(Map.of(), node.leases(), "the daemon holds no lease");
+            assertEquals(Set.of(), node.attachmentRecords(), "no attachment record left");
+            assertTrue(node.log().contains("DEL z1/eth0 interrupted by the last stop finished now"), node.log());
+            assertTrue(FaultNode.eventually(10, () -> dnsmasqLeases(dhcp).isEmpty()),
+                    "dnsmasq got the lease back: " + dnsmasqLeases(dhcp) + "\n" + node.log());
+        }
+    }
+
     @Test
     void daemonKilledWithTwentyAddsInFlightLeaksNothing() throws Exception {
         try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
