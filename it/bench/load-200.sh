@@ -149,5 +149,11 @@ printf '%-34s %s\n' "daemon CPU in window" "$cpu_s s ($cpu_pct % of one core)"
 
 echo "load-200: deleting the pods ..." >&2
 in_batches DEL
-left=$(ip -n "$LAB_NS_n1" -o link show | grep -c ' tw[0-9a-f]\{13\}' || true)
-echo "load-200: pods deleted; terway veths left on the node: $left" >&2
+# The daemon answers DEL before it deletes the veth pair (the kernel's part takes 10-40 ms each): give
+# the last DELs up to 10 s to finish before counting leftovers.
+for _ in $(seq 100); do
+  left=$(ip -n "$LAB_NS_n1" -o link show | grep -c ' tw[0-9a-f]\{13\}' || true)
+  [ "$left" = 0 ] && break
+  sleep 0.1
+done
+echo "load-200: pods deleted; terway veths left on the node after the DELs finished: $left" >&2
