@@ -147,7 +147,11 @@ class CniPluginIT {
             assertEquals(VethNames.hostVeth(p.id(), "eth0"), r.path("interfaces").path(0).path("name").asText());
             assertEquals(netnsPath(p.ns()), r.path("interfaces").path(1).path("sandbox").asText());
             assertEquals(lab.gateway().ipv4(), r.path("ips").path(0).path("gateway").asText());
-            assertTrue(p.node().hasLink(VethNames.hostVeth(p.id(), "eth0")));
+            JsonNode port = p.node().link(VethNames.hostVeth(p.id(), "eth0"));
+            assertEquals("mybr0", port.path("master").asText(), port::toString);
+            assertEquals("terway:" + p.id() + "/eth0", port.path("ifalias").asText(), port::toString);
+            assertTrue(port.path("linkinfo").path("info_slave_data").path("hairpin").asBoolean(false), port::toString);
+            assertTrue(port.path("flags").toString().contains("\"UP\""), port::toString);
             // the DHCP lease lifetime, not "forever"
             assertTrue(Cmd.check("ip", "-n", p.ns(), "-4", "addr", "show", "dev", "eth0").contains("dynamic"));
         }
@@ -471,6 +475,11 @@ class CniPluginIT {
 
         boolean hasLink(String name) {
             return Cmd.run("ip", "-n", ns(), "link", "show", "dev", name).succeeded();
+        }
+
+        /** One link as {@code ip -j -d link show} describes it (master, alias, bridge-port data, flags). */
+        JsonNode link(String name) {
+            return json(Cmd.check("ip", "-n", ns(), "-j", "-d", "link", "show", "dev", name)).path(0);
         }
 
         Set<String> links() {

@@ -85,10 +85,9 @@ class CniServiceTest {
         String ns = netns.toString();
         assertEquals(List.of(
                 "ip -j -d -4 addr show dev mybr0",
-                "ip link add name " + VETH + " address " + hmac + " mtu 1450 type veth peer name eth0 address "
-                        + pmac + " mtu 1450 netns " + ns,
-                "ip link set dev " + VETH + " master mybr0 alias terway:c0ffee/eth0 up",
-                "bridge link set dev " + VETH + " hairpin on",
+                "ip link add name " + VETH + " address " + hmac + " mtu 1450 master mybr0 up type veth peer name eth0"
+                        + " address " + pmac + " mtu 1450 netns " + ns,
+                "ip link set dev " + VETH + " alias terway:c0ffee/eth0 type bridge_slave hairpin on",
                 "nsenter --net=" + ns + " ip link set dev eth0 up",
                 "nsenter --net=" + ns + " ip -4 addr add 10.20.30.101/24 dev eth0 valid_lft 3600 preferred_lft 3600",
                 "nsenter --net=" + ns + " ip -4 route replace default via 10.20.30.1 dev eth0",
@@ -134,7 +133,7 @@ class CniServiceTest {
 
     @Test
     void aFailingLinkStepLeavesNothing() throws Exception {
-        node.failOn = "bridge link set";
+        node.failOn = "ip link set dev " + VETH + " alias";
         CniReply reply = run("ADD", CONF);
         assertEquals(CniErrorCode.SETUP_FAILED, code(reply));
         assertTrue(node.vethMaster.isEmpty());

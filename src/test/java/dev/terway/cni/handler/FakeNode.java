@@ -68,12 +68,14 @@ final class FakeNode implements CommandRunner {
             if (vethMaster.containsKey(veth)) {
                 return result(argv, 2, "", "RTNETLINK answers: File exists");
             }
-            vethMaster.put(veth, "");
+            vethMaster.put(veth, argv.contains("master") ? argv.get(argv.indexOf("master") + 1) : "");
             podInterfaces.add(argv.get(argv.indexOf("peer") + 2));
             return ok(argv, "");
         }
         if (line.startsWith("ip link set dev ")) {
-            vethMaster.computeIfPresent(argv.get(4), (k, v) -> argv.get(argv.indexOf("master") + 1));
+            if (argv.contains("master")) {
+                vethMaster.computeIfPresent(argv.get(4), (k, v) -> argv.get(argv.indexOf("master") + 1));
+            }
             return ok(argv, "");
         }
         if (line.startsWith("ip link del ")) {

@@ -38,14 +38,24 @@ class PodPlansTest {
     }
 
     @Test
-    void linkPlanCreatesUndoableVethThenAttachesAndBringsUp() {
+    void linkPlanCreatesTheVethAttachedAndUpThenLabelsItAndBringsThePodEndUp() {
         Plan plan = PodPlans.link(SPEC, NODE);
-        assertEquals(4, plan.steps().size());
+        assertEquals(3, plan.steps().size());
+        assertEquals(List.of("ip", "link", "add", "name", "twaaaaaaaaaaaaa", "address", SPEC.hostMac(), "mtu", "1450",
+                "master", "mybr0", "up", "type", "veth", "peer", "name", "eth0", "address", SPEC.podMac(), "mtu",
+                "1450", "netns", "/run/netns/p1"), plan.steps().get(0).argv());
         assertEquals(Optional.of(List.of("ip", "link", "del", "twaaaaaaaaaaaaa")), plan.steps().get(0).undo());
-        assertTrue(PlanPrinter.render(plan).contains("netns /run/netns/p1"));
+        assertEquals(List.of("ip", "link", "set", "dev", "twaaaaaaaaaaaaa", "alias",
+                VethNames.alias(SPEC.containerId(), SPEC.ifname()), "type", "bridge_slave", "hairpin", "on"),
+                plan.steps().get(1).argv());
+        assertEquals(List.of("nsenter", "--net=/run/netns/p1", "ip", "link", "set", "dev", "eth0", "up"),
+                plan.steps().get(2).argv());
         PodSpec noHairpin = new PodSpec("c1", "eth0", Path.of("/n"), "twx", "fe:00:00:00:00:01", "02:00:00:00:00:01",
                 "mybr0", 1450, false);
-        assertEquals(3, PodPlans.link(noHairpin, NODE).steps().size());
+        Plan plain = PodPlans.link(noHairpin, NODE);
+        assertEquals(3, plain.steps().size());
+        assertEquals(List.of("ip", "link", "set", "dev", "twx", "alias", VethNames.alias("c1", "eth0")),
+                plain.steps().get(1).argv());
     }
 
     @Test
