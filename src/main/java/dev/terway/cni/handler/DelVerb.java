@@ -81,9 +81,9 @@ final class DelVerb {
             }
             // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
             ctx.forgetAttachmentRecord(hostVeth);
-            return (released ? "lease released" : "no lease held") + ", host veth was gone";
+            return ctx.leases().describeRelease(released) + ", host veth was gone";
         }
         ctx.forgetAttachmentRecord(hostVeth);
-        return (released ? "lease released" : "no lease held") + ", host veth deleted";
+        return ctx.leases().describeRelease(released) + ", host veth deleted";
     }
 }

@@ -17,6 +17,11 @@ public interface LeaseGateway {
     /** Releases the interface's lease; false when none was held. Never fails for an unknown lease. */
     boolean release(String containerId, String ifname);
 
+    /** How a DEL reports a {@link #release} that returned {@code released}, for the log. */
+    default String describeRelease(boolean released) {
+        return released ? "lease released" : "no lease held";
+    }
+
     /** The attachments holding a lease now, or empty when this gateway cannot know (daemon down). */
     Optional<Set<Attachment>> held();
 

@@ -31,6 +31,11 @@ public final class QueuedReleaseGateway implements LeaseGateway {
     }
 
     @Override
+    public String describeRelease(boolean released) {
+        return "lease release queued for the daemon";
+    }
+
+    @Override
     public Optional<Set<Attachment>> held() {
         return Optional.empty();
     }
