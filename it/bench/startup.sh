@@ -72,7 +72,8 @@ if [ -n "$rt25" ]; then
 fi
 # Why each flag of the shipped launcher is there: the shipped runtime with one flag left out.
 line_built=$(launch_line "$built")
-for flag in -Xint -XX:ArchiveRelocationMode=0 -XX:-UsePerfData; do
+# (the heap pin goes as one: either half alone still moves the heap's end)
+for flag in -Xint -XX:ArchiveRelocationMode=0 -XX:-UsePerfData "-Xmx128m -Xms16m"; do
   if [[ " $line_built " == *" $flag "* ]]; then
     launcher["shipped without $flag"]=$(script "shipped-no$flag" "$built" jre/bin/java "${line_built/$flag /}")
     order+=("shipped without $flag")
