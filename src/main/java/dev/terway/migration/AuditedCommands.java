@@ -4,6 +4,7 @@ import dev.terway.plan.AuditLog;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.CommandRunner;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -22,18 +23,30 @@ public final class AuditedCommands {
 
     public static CommandRunner recording(AuditLog log, CommandRunner commands, Consumer<String> tell) {
         AtomicBoolean warned = new AtomicBoolean();
-        return argv -> {
-            CommandResult result = commands.run(argv);
-            try {
-                log.record(result);
-                warned.set(false);
-            } catch (UncheckedIOException e) {
-                if (warned.compareAndSet(false, true)) {
-                    tell.accept("warning: cannot write the audit log " + log.file() + ": " + e.getCause().getMessage()
-                            + "; continuing, because stopping half-way would strand the node");
-                }
+        return new CommandRunner() {
+            @Override
+            public CommandResult run(List<String> argv) {
+                return recorded(commands.run(argv), null);
             }
-            return result;
+
+            @Override
+            public CommandResult run(List<String> argv, String input) {
+                return recorded(commands.run(argv, input), input);
+            }
+
+            private CommandResult recorded(CommandResult result, String input) {
+                try {
+                    log.record(result, input);
+                    warned.set(false);
+                } catch (UncheckedIOException e) {
+                    if (warned.compareAndSet(false, true)) {
+                        tell.accept("warning: cannot write the audit log " + log.file() + ": "
+                                + e.getCause().getMessage() + "; continuing, because stopping half-way would strand"
+                                + " the node");
+                    }
+                }
+                return result;
+            }
         };
     }
 }

@@ -9,10 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.List;
 
 /**
- * Appends every executed command as one JSON line (timestamp, argv, exit code, duration, stderr), so
- * an operator can reconstruct exactly what terway did to a node.
+ * Appends every executed command as one JSON line (timestamp, argv, the standard input it was fed if
+ * any, exit code, duration, stderr), so an operator can reconstruct exactly what terway did to a node.
  */
 public final class AuditLog {
 
@@ -30,10 +31,18 @@ public final class AuditLog {
         return file;
     }
 
-    public synchronized void record(CommandResult result) {
+    public void record(CommandResult result) {
+        record(result, null);
+    }
+
+    /** Records a command that was fed {@code input} (null: none) on its standard input. */
+    public synchronized void record(CommandResult result, String input) {
         ObjectNode line = JSON.createObjectNode();
         line.put("timestamp", clock.instant().toString());
         result.argv().forEach(line.putArray("argv")::add);
+        if (input != null) {
+            line.put("stdin", input);
+        }
         line.put("exitCode", result.exitCode());
         line.put("durationMs", result.duration().toNanos() / 1_000_000.0);
         line.put("stderr", result.stderr());
@@ -48,10 +57,20 @@ public final class AuditLog {
 
     /** A runner that records every command it runs in this log. */
     public CommandRunner recording(CommandRunner runner) {
-        return argv -> {
-            CommandResult result = runner.run(argv);
-            record(result);
-            return result;
+        return new CommandRunner() {
+            @Override
+            public CommandResult run(List<String> argv) {
+                CommandResult result = runner.run(argv);
+                record(result);
+                return result;
+            }
+
+            @Override
+            public CommandResult run(List<String> argv, String input) {
+                CommandResult result = runner.run(argv, input);
+                record(result, input);
+                return result;
+            }
         };
     }
 }

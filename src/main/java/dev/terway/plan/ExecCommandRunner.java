@@ -1,5 +1,6 @@
 package dev.terway.plan;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,13 +21,27 @@ public final class ExecCommandRunner implements CommandRunner {
 
     @Override
     public CommandResult run(List<String> argv) {
+        return execute(argv, null);
+    }
+
+    @Override
+    public CommandResult run(List<String> argv, String input) {
+        return execute(argv, input);
+    }
+
+    /** {@code input} null: the command is given no input of ours. */
+    private CommandResult execute(List<String> argv, String input) {
         long start = System.nanoTime();
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         int exit;
         String failure = "";
         try {
-            ProcessResult result = new ProcessExecutor()
+            ProcessExecutor executor = new ProcessExecutor();
+            if (input != null) {
+                executor.redirectInput(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+            }
+            ProcessResult result = executor
                     .command(argv)
                     .redirectOutput(stdout)
                     .redirectError(stderr)

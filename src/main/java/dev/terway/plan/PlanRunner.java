@@ -19,7 +19,8 @@ public final class PlanRunner {
     public List<Step> run(Plan plan) throws PlanFailedException {
         List<Step> done = new ArrayList<>();
         for (Step step : plan.steps()) {
-            CommandResult result = runner.run(step.argv());
+            CommandResult result = step.input().isPresent() ? runner.run(step.argv(), step.input().get())
+                    : runner.run(step.argv());
             if (!result.succeeded()) {
                 List<CommandResult> failedUndos = undo(done);
                 throw new PlanFailedException(step, result, failedUndos);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The command plans of ADD and DEL, as pure functions of what was observed and what is wanted. ADD has
@@ -108,33 +109,63 @@ public final class PodPlans {
         return routes;
     }
 
-    /** Configures the address (with the lease's lifetime) and the routes inside the pod. */
+    /**
+     * Configures the address (with the lease's lifetime) and the routes inside the pod, as one
+     * {@code ip -4 -batch -} in the pod's namespace: with the default route and a service route that is
+     * one process start instead of three (each ~18 ms through nsenter on a small node). `ip -batch` stops
+     * at the first line that fails and exits non-zero, and ADD then deletes the veth pair, which takes the
+     * address and routes with it, so a half-applied batch leaves nothing. The batch parser splits lines at
+     * blanks and treats quotes, backslashes and `#` specially; every word here is an address, a number,
+     * a keyword or the interface name, and an interface name with one of those characters (the kernel
+     * allows them) gets one command per change instead.
+     */
     public static Plan address(PodSpec spec, PodAddress address, List<PodRoute> routes) {
-        Plan.Builder plan = Plan.builder();
-        List<String> add = new ArrayList<>(List.of("-4", "addr", "add", address.cidr().toString(), "dev",
-                spec.ifname()));
+        List<List<String>> changes = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        List<String> add = new ArrayList<>(List.of("addr", "add", address.cidr().toString(), "dev", spec.ifname()));
         String source = "the pinned address";
         if (address.lifetime().isPresent()) {
             String seconds = Long.toString(address.lifetime().getAsLong());
             add.addAll(List.of("valid_lft", seconds, "preferred_lft", seconds));
             source = "the lease; it lives as long as the lease, the daemon extends it on renewal";
         }
-        plan.add(Step.of("address " + address.cidr() + " on " + spec.ifname() + " from " + source,
-                ipInNetns(spec.netns(), add.toArray(String[]::new))));
+        changes.add(add);
+        reasons.add("address " + address.cidr() + " on " + spec.ifname() + " from " + source);
         for (PodRoute r : routes) {
-            List<String> argv = new ArrayList<>(List.of("-4", "route", "replace",
+            List<String> route = new ArrayList<>(List.of("route", "replace",
                     r.destination().isDefault() ? "default" : r.destination().toString()));
-            r.via().ifPresent(g -> argv.addAll(List.of("via", g.getHostAddress())));
-            argv.addAll(List.of("dev", spec.ifname()));
+            r.via().ifPresent(g -> route.addAll(List.of("via", g.getHostAddress())));
+            route.addAll(List.of("dev", spec.ifname()));
             if (r.via().isEmpty()) {
-                argv.addAll(List.of("scope", "link"));
+                route.addAll(List.of("scope", "link"));
             }
             if (r.onlink()) {
-                argv.add("onlink");
+                route.add("onlink");
             }
-            plan.add(Step.of(r.why(), ipInNetns(spec.netns(), argv.toArray(String[]::new))));
+            changes.add(route);
+            reasons.add(r.why());
+        }
+        Plan.Builder plan = Plan.builder();
+        if (changes.size() > 1 && changes.stream().flatMap(List::stream).allMatch(PodPlans::plainBatchWord)) {
+            StringBuilder lines = new StringBuilder();
+            changes.forEach(c -> lines.append(String.join(" ", c)).append('\n'));
+            plan.add(Step.fed(String.join("; ", reasons) + " (one `ip -batch` in the pod)",
+                    ipInNetns(spec.netns(), "-4", "-batch", "-"), lines.toString()));
+        } else {
+            for (int i = 0; i < changes.size(); i++) {
+                List<String> argv = new ArrayList<>(List.of("-4"));
+                argv.addAll(changes.get(i));
+                plan.add(Step.of(reasons.get(i), ipInNetns(spec.netns(), argv.toArray(String[]::new))));
+            }
         }
         return plan.build();
+    }
+
+    private static final Pattern PLAIN_BATCH_WORD = Pattern.compile("[A-Za-z0-9_.:/@%+=,-]+");
+
+    /** A word that `ip -batch` reads back exactly as written: no blank, quote, backslash or `#`. */
+    static boolean plainBatchWord(String word) {
+        return PLAIN_BATCH_WORD.matcher(word).matches();
     }
 
     /**

@@ -89,9 +89,9 @@ class CniServiceTest {
                         + " address " + pmac + " mtu 1450 netns " + ns,
                 "ip link set dev " + VETH + " alias terway:c0ffee/eth0 type bridge_slave hairpin on",
                 "nsenter --net=" + ns + " ip link set dev eth0 up",
-                "nsenter --net=" + ns + " ip -4 addr add 10.20.30.101/24 dev eth0 valid_lft 3600 preferred_lft 3600",
-                "nsenter --net=" + ns + " ip -4 route replace default via 10.20.30.1 dev eth0",
-                "nsenter --net=" + ns + " ip -4 route replace 10.96.0.0/12 via 10.20.30.5 dev eth0"),
+                "nsenter --net=" + ns + " ip -4 -batch - <<< addr add 10.20.30.101/24 dev eth0 valid_lft 3600"
+                        + " preferred_lft 3600; route replace default via 10.20.30.1 dev eth0;"
+                        + " route replace 10.96.0.0/12 via 10.20.30.5 dev eth0"),
                 node.commandLines());
         assertEquals(List.of("c0ffee/eth0 default/web-0"), leases.acquired);
         Map<String, Object> expected = MiniJson.parseObject("{\"cniVersion\":\"1.0.0\",\"interfaces\":["
@@ -179,10 +179,10 @@ class CniServiceTest {
         CniReply reply = run("ADD", CONF, "CNI_ARGS", "IgnoreUnknown=1;IP=192.168.7.9/24");
         assertEquals(0, reply.exitCode(), reply.stdout());
         assertTrue(leases.acquired.isEmpty());
-        assertTrue(node.commandLines().contains("nsenter --net=" + netns
-                + " ip -4 addr add 192.168.7.9/24 dev eth0"));
-        assertTrue(node.commandLines().contains("nsenter --net=" + netns
-                + " ip -4 route replace default via 10.20.30.1 dev eth0 onlink"), node.commandLines().toString());
+        assertTrue(node.commandLines().contains("nsenter --net=" + netns + " ip -4 -batch - <<< addr add"
+                + " 192.168.7.9/24 dev eth0; route replace default via 10.20.30.1 dev eth0 onlink;"
+                + " route replace 10.96.0.0/12 via 10.20.30.5 dev eth0 onlink"),
+                node.commandLines().toString());
     }
 
     @Test

@@ -28,9 +28,40 @@ final class FakeNode implements CommandRunner {
     volatile String defaultGateway = "10.20.30.1";
     volatile String failOn = null;
 
+    /**
+     * A fed command is `nsenter --net=NS ip -4 -batch -`: recorded as one command (its input after
+     * {@code <<<}, lines joined with "; "), run like `ip -batch` runs it: line by line as
+     * `nsenter --net=NS ip -4 LINE`, stopping at the first that fails.
+     */
+    @Override
+    public CommandResult run(List<String> argv, String input) {
+        if (!String.join(" ", argv).matches("nsenter --net=\\S+ ip -4 -batch -")) {
+            throw new AssertionError("unexpected fed command: " + argv);
+        }
+        List<String> recorded = new ArrayList<>(argv);
+        recorded.add("<<<");
+        recorded.add(String.join("; ", input.strip().split("\n")));
+        commands.add(List.copyOf(recorded));
+        int n = 0;
+        for (String line : input.strip().split("\n")) {
+            n++;
+            List<String> one = new ArrayList<>(argv.subList(0, 4));
+            one.addAll(List.of(line.split(" ")));
+            CommandResult r = execute(one);
+            if (!r.succeeded()) {
+                return result(argv, 1, "", r.stderr() + "\nCommand failed -:" + n);
+            }
+        }
+        return ok(argv, "");
+    }
+
     @Override
     public CommandResult run(List<String> argv) {
         commands.add(List.copyOf(argv));
+        return execute(argv);
+    }
+
+    private CommandResult execute(List<String> argv) {
         String line = String.join(" ", argv);
         if (failOn != null && line.startsWith(failOn)) {
             return result(argv, 2, "", "RTNETLINK answers: Operation not permitted");

@@ -1,6 +1,7 @@
 package dev.terway.cni.pod;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,8 +104,46 @@ class PodPlansTest {
     @Test
     void addressPlanCarriesTheLeaseLifetime() {
         Plan plan = PodPlans.address(SPEC, lease("10.0.0.77/24", "10.0.0.254"), List.of());
+        assertEquals(1, plan.steps().size());
         assertEquals(List.of("nsenter", "--net=/run/netns/p1", "ip", "-4", "addr", "add", "10.0.0.77/24", "dev", "eth0",
                 "valid_lft", "120", "preferred_lft", "120"), plan.steps().get(0).argv());
+        assertTrue(plan.steps().get(0).input().isEmpty(), "a single change needs no batch");
+    }
+
+    @Test
+    void addressAndRoutesGoInOneBatchInThePod() throws Exception {
+        PodAddress lease = lease("10.0.0.77/24", "10.0.0.254");
+        List<PodRoute> routes = PodPlans.routes(lease, NODE, Optional.of(Ipv4Cidr.parseOrNull("10.96.0.0/12")));
+        Plan plan = PodPlans.address(SPEC, lease, routes);
+        assertEquals(1, plan.steps().size());
+        assertEquals(List.of("nsenter", "--net=/run/netns/p1", "ip", "-4", "-batch", "-"), plan.steps().get(0).argv());
+        assertEquals(Optional.of("""
+                addr add 10.0.0.77/24 dev eth0 valid_lft 120 preferred_lft 120
+                route replace default via 10.0.0.254 dev eth0
+                route replace 10.96.0.0/12 via 10.0.0.5 dev eth0
+                """), plan.steps().get(0).input());
+        assertTrue(plan.steps().get(0).reason().contains("service network"), plan.steps().get(0).reason());
+        String printed = PlanPrinter.render(plan);
+        assertTrue(printed.contains("ip -4 -batch - <<'EOF'\naddr add 10.0.0.77/24"), printed);
+        assertTrue(printed.endsWith("dev eth0\nEOF\n"), printed);
+    }
+
+    @Test
+    void anInterfaceNameThatIpBatchWouldSplitGetsOneCommandPerChange() throws Exception {
+        PodSpec hashName = new PodSpec("c1", "eth#0", Path.of("/run/netns/p1"), "twaaaaaaaaaaaaa",
+                "fe:00:00:00:00:01", "02:00:00:00:00:01", "mybr0", 1450, true);
+        PodAddress lease = lease("10.0.0.77/24", "10.0.0.254");
+        Plan plan = PodPlans.address(hashName, lease, PodPlans.routes(lease, NODE, Optional.empty()));
+        assertEquals(2, plan.steps().size());
+        assertTrue(plan.steps().stream().allMatch(s -> s.input().isEmpty()));
+        assertEquals(List.of("nsenter", "--net=/run/netns/p1", "ip", "-4", "route", "replace", "default", "via",
+                "10.0.0.254", "dev", "eth#0"), plan.steps().get(1).argv());
+        for (String word : List.of("eth\"0", "eth'0", "eth\\0", "eth#0", "eth 0", "")) {
+            assertFalse(PodPlans.plainBatchWord(word), word);
+        }
+        for (String word : List.of("eth0", "net-1", "10.96.0.0/12", "valid_lft", "fe80::1", "vlan.100@x")) {
+            assertTrue(PodPlans.plainBatchWord(word), word);
+        }
     }
 
     @Test
