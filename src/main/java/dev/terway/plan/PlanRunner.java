@@ -2,10 +2,15 @@ package dev.terway.plan;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs a plan step by step. When a step fails, the undo of every completed step runs in reverse
- * order, so a failed plan leaves the system as it found it.
+ * order, so a failed plan leaves the system as it found it. A fed step (`ip -batch -`) can fail half-way:
+ * ip stops at the failing line, names it on stderr ("Command failed -:N") and keeps what the lines
+ * before it did, so such a step that failed past its first line (or without saying where) is undone
+ * first.
  */
 public final class PlanRunner {
 
@@ -22,12 +27,27 @@ public final class PlanRunner {
             CommandResult result = step.input().isPresent() ? runner.run(step.argv(), step.input().get())
                     : runner.run(step.argv());
             if (!result.succeeded()) {
-                List<CommandResult> failedUndos = undo(done);
+                List<Step> toUndo = new ArrayList<>(done);
+                if (step.undo().isPresent() && partlyApplied(step, result)) {
+                    toUndo.add(step);
+                }
+                List<CommandResult> failedUndos = undo(toUndo);
                 throw new PlanFailedException(step, result, failedUndos);
             }
             done.add(step);
         }
         return List.copyOf(done);
+    }
+
+    private static final Pattern FAILED_LINE = Pattern.compile("Command failed \\S*:(\\d{1,9})");
+
+    /** Whether a failed fed step may have applied some of its lines. */
+    static boolean partlyApplied(Step step, CommandResult result) {
+        if (step.input().isEmpty()) {
+            return false;
+        }
+        Matcher line = FAILED_LINE.matcher(result.stderr());
+        return !line.find() || Integer.parseInt(line.group(1)) > 1;
     }
 
     /**

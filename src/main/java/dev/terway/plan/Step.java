@@ -38,4 +38,12 @@ public record Step(List<String> argv, Optional<List<String>> undo, String reason
     public static Step fed(String reason, List<String> argv, String input) {
         return new Step(argv, Optional.empty(), reason, Optional.of(input));
     }
+
+    /**
+     * A fed command with an undo. An `ip -batch` that fails has applied the lines before the failing one,
+     * so {@link PlanRunner} also undoes a fed step that failed past its first line.
+     */
+    public static Step fed(String reason, List<String> argv, String input, List<String> undo) {
+        return new Step(argv, Optional.of(undo), reason, Optional.of(input));
+    }
 }

@@ -63,6 +63,51 @@ class FedStepTest {
     }
 
     @Test
+    void aFedStepThatFailedPastItsFirstLineIsUndoneItself() {
+        for (String stderr : List.of("RTNETLINK answers: Operation not supported\nCommand failed -:2",
+                "timed out after 10000 ms", "Command failed -:99999999999999999999")) {
+            List<String> ran = new java.util.ArrayList<>();
+            CommandRunner runner = failingBatch(ran, stderr);
+            Plan plan = Plan.builder()
+                    .add(Step.fed("create and label", List.of("ip", "-batch", "-"), "link add x\nlink set x\n",
+                            List.of("ip", "link", "del", "x")))
+                    .build();
+            PlanFailedException e = assertThrows(PlanFailedException.class, () -> new PlanRunner(runner).run(plan));
+            assertEquals(List.of("ip -batch - <<< link add x\nlink set x", "ip link del x"), ran, stderr);
+            assertTrue(e.getMessage().contains("every completed step was undone"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFedStepThatFailedAtItsFirstLineChangedNothingAndIsNotUndone() {
+        List<String> ran = new java.util.ArrayList<>();
+        CommandRunner runner = failingBatch(ran, "RTNETLINK answers: File exists\nCommand failed -:1");
+        Plan plan = Plan.builder()
+                .add(Step.fed("create and label", List.of("ip", "-batch", "-"), "link add x\nlink set x\n",
+                        List.of("ip", "link", "del", "x")))
+                .build();
+        assertThrows(PlanFailedException.class, () -> new PlanRunner(runner).run(plan));
+        assertEquals(List.of("ip -batch - <<< link add x\nlink set x"), ran,
+                "the existing x is not ours to delete");
+    }
+
+    private static CommandRunner failingBatch(List<String> ran, String stderr) {
+        return new CommandRunner() {
+            @Override
+            public CommandResult run(List<String> argv) {
+                ran.add(String.join(" ", argv));
+                return new CommandResult(argv, 0, "", "", Duration.ZERO);
+            }
+
+            @Override
+            public CommandResult run(List<String> argv, String input) {
+                ran.add(String.join(" ", argv) + " <<< " + input.strip());
+                return new CommandResult(argv, 1, "", stderr, Duration.ZERO);
+            }
+        };
+    }
+
+    @Test
     void aRunnerThatCannotFeedInputSaysSo() {
         CommandRunner plain = argv -> new CommandResult(argv, 0, "", "", Duration.ZERO);
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,

@@ -163,8 +163,8 @@ final class AddVerb {
 
     /** The veth creation failed because the host veth already exists. */
     private boolean isLeftover(PlanFailedException e, PodSpec spec) {
-        return e.step().argv().size() > 4 && e.step().argv().get(2).equals("add")
-                && e.result().stderr().contains("File exists") && ctx.observer().linkExists(spec.hostVeth());
+        return PodPlans.createsVeth(e.step()) && e.result().stderr().contains("File exists")
+                && ctx.observer().linkExists(spec.hostVeth());
     }
 
     private PodAddress obtainAddress(CniRequest request, NetConf conf, CniArgs args, PodSpec spec, NodeView node,

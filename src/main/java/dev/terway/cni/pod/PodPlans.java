@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The command plans of ADD and DEL, as pure functions of what was observed and what is wanted. ADD has
@@ -32,12 +33,13 @@ public final class PodPlans {
 
     /**
      * Creates the veth pair with the host side already attached to the bridge and up, labels it, and brings
-     * the pod side up. Three commands rather than four: every `ip` run costs a process start (9-12 ms
-     * each from the daemon on a small node), and the kernel takes the master and the up flag in the same
-     * RTM_NEWLINK that creates the pair. It does not take the bridge-port options there (they need the
-     * port to exist, EOPNOTSUPP) nor the alias, so hairpin mode goes with the alias in the second command
-     * as bridge_slave data. The pod end cannot be created up: a veth end refuses to open before its peer
-     * is linked (ENOTCONN).
+     * the pod side up: two process starts (each 9-12 ms from the daemon on a small node). The kernel
+     * takes the master and the up flag in the RTM_NEWLINK that creates the pair, but not the bridge-port
+     * options (they need the port to exist: EOPNOTSUPP) nor the alias, so hairpin mode goes with the alias
+     * in a second command as bridge_slave data; the two node-side commands run as one `ip -batch -`,
+     * undone by deleting the pair, also when its second line fails (see {@link dev.terway.plan.PlanRunner}).
+     * The pod end cannot be created up: a veth end refuses to open before its peer is linked (ENOTCONN),
+     * and that command runs in the pod's namespace.
      */
     public static Plan link(PodSpec spec, NodeView node) {
         Plan.Builder plan = Plan.builder();
@@ -46,25 +48,43 @@ public final class PodPlans {
                     List.of("ip", "link", "del", spec.hostVeth())));
         }
         String mtu = Integer.toString(spec.mtu());
-        plan.add(Step.undoable("create the veth pair: " + spec.hostVeth() + " on the node, attached to bridge "
-                        + spec.bridge() + " and up, " + spec.ifname() + " in " + spec.netns()
-                        + " (deleting either end deletes both)",
-                List.of("ip", "link", "add", "name", spec.hostVeth(), "address", spec.hostMac(), "mtu", mtu,
-                        "master", spec.bridge(), "up",
-                        "type", "veth", "peer", "name", spec.ifname(), "address", spec.podMac(), "mtu", mtu,
-                        "netns", spec.netns().toString()),
-                List.of("ip", "link", "del", spec.hostVeth())));
-        List<String> label = new ArrayList<>(List.of("ip", "link", "set", "dev", spec.hostVeth(), "alias",
+        List<String> create = List.of("link", "add", "name", spec.hostVeth(), "address", spec.hostMac(), "mtu", mtu,
+                "master", spec.bridge(), "up",
+                "type", "veth", "peer", "name", spec.ifname(), "address", spec.podMac(), "mtu", mtu,
+                "netns", spec.netns().toString());
+        String created = "create the veth pair: " + spec.hostVeth() + " on the node, attached to bridge "
+                + spec.bridge() + " and up, " + spec.ifname() + " in " + spec.netns()
+                + " (deleting either end deletes both)";
+        List<String> label = new ArrayList<>(List.of("link", "set", "dev", spec.hostVeth(), "alias",
                 VethNames.alias(spec.containerId(), spec.ifname())));
-        String why = "label " + spec.hostVeth() + " with its attachment";
+        String labelled = "label " + spec.hostVeth() + " with its attachment";
         if (spec.hairpin()) {
             label.addAll(List.of("type", "bridge_slave", "hairpin", "on"));
-            why += "; hairpin mode, so the pod reaches itself through a service address";
+            labelled += "; hairpin mode, so the pod reaches itself through a service address";
         }
-        plan.add(Step.of(why, label));
+        List<String> undo = List.of("ip", "link", "del", spec.hostVeth());
+        if (Stream.concat(create.stream(), label.stream()).allMatch(PodPlans::plainBatchWord)) {
+            plan.add(Step.fed(created + "; " + labelled, List.of("ip", "-batch", "-"),
+                    String.join(" ", create) + "\n" + String.join(" ", label) + "\n", undo));
+        } else {
+            plan.add(Step.undoable(created, prefixed("ip", create), undo));
+            plan.add(Step.of(labelled, prefixed("ip", label)));
+        }
         plan.add(Step.of("bring " + spec.ifname() + " up in the pod, ready for DHCP",
                 ipInNetns(spec.netns(), "link", "set", "dev", spec.ifname(), "up")));
         return plan.build();
+    }
+
+    /** Whether {@code step} is the one that creates the veth pair (alone or in a batch). */
+    public static boolean createsVeth(Step step) {
+        return step.input().map(i -> i.startsWith("link add "))
+                .orElse(step.argv().size() > 3 && step.argv().subList(0, 3).equals(List.of("ip", "link", "add")));
+    }
+
+    private static List<String> prefixed(String command, List<String> args) {
+        List<String> argv = new ArrayList<>(List.of(command));
+        argv.addAll(args);
+        return argv;
     }
 
     /**

@@ -85,9 +85,9 @@ class CniServiceTest {
         String ns = netns.toString();
         assertEquals(List.of(
                 "ip -j -d -4 addr show dev mybr0",
-                "ip link add name " + VETH + " address " + hmac + " mtu 1450 master mybr0 up type veth peer name eth0"
-                        + " address " + pmac + " mtu 1450 netns " + ns,
-                "ip link set dev " + VETH + " alias terway:c0ffee/eth0 type bridge_slave hairpin on",
+                "ip -batch - <<< link add name " + VETH + " address " + hmac + " mtu 1450 master mybr0 up type veth"
+                        + " peer name eth0 address " + pmac + " mtu 1450 netns " + ns + "; link set dev " + VETH
+                        + " alias terway:c0ffee/eth0 type bridge_slave hairpin on",
                 "nsenter --net=" + ns + " ip link set dev eth0 up",
                 "nsenter --net=" + ns + " ip -4 -batch - <<< addr add 10.20.30.101/24 dev eth0 valid_lft 3600"
                         + " preferred_lft 3600; route replace default via 10.20.30.1 dev eth0;"
@@ -133,11 +133,18 @@ class CniServiceTest {
 
     @Test
     void aFailingLinkStepLeavesNothing() throws Exception {
+        // the second line of the node-side batch fails after the first created the pair
         node.failOn = "ip link set dev " + VETH + " alias";
         CniReply reply = run("ADD", CONF);
         assertEquals(CniErrorCode.SETUP_FAILED, code(reply));
-        assertTrue(node.vethMaster.isEmpty());
+        assertTrue(reply.stdout().contains("Command failed -:2"), reply.stdout());
+        assertTrue(node.vethMaster.isEmpty(), "the half-done batch was undone: " + node.vethMaster);
+        assertTrue(node.commandLines().contains("ip link del " + VETH), node.commandLines().toString());
         assertTrue(leases.acquired.isEmpty());
+        // and when the pod side fails after the batch succeeded, the batch is undone as a completed step
+        node.failOn = "nsenter --net=" + netns + " ip link set dev eth0 up";
+        assertEquals(CniErrorCode.SETUP_FAILED, code(run("ADD", CONF)));
+        assertTrue(node.vethMaster.isEmpty());
     }
 
     @Test
@@ -146,10 +153,12 @@ class CniServiceTest {
         CniReply reply = run("ADD", CONF);
         assertEquals(0, reply.exitCode(), reply.stdout());
         List<String> lines = node.commandLines();
-        int firstAdd = lines.indexOf(lines.stream().filter(l -> l.startsWith("ip link add")).findFirst().orElseThrow());
-        assertEquals("ip link del " + VETH, lines.get(lines.lastIndexOf("ip link del " + VETH)));
-        assertTrue(lines.lastIndexOf("ip link del " + VETH) > firstAdd, "removed after the first attempt failed");
-        assertEquals(2, lines.stream().filter(l -> l.startsWith("ip link add")).count());
+        String create = "ip -batch - <<< link add name " + VETH;
+        int firstAdd = lines.indexOf(lines.stream().filter(l -> l.startsWith(create)).findFirst().orElseThrow());
+        assertEquals(List.of("ip link del " + VETH), lines.stream().filter(l -> l.startsWith("ip link del")).toList(),
+                "the leftover is removed once; the failed creation (line 1) is not undone");
+        assertTrue(lines.indexOf("ip link del " + VETH) > firstAdd, "removed after the first attempt failed");
+        assertEquals(2, lines.stream().filter(l -> l.startsWith(create)).count());
     }
 
     @Test
@@ -195,9 +204,9 @@ class CniServiceTest {
     void dryRunPrintsThePlanAndChangesNothing() {
         CniReply reply = run("ADD", CONF, "TERWAY_DRY_RUN", "1");
         assertEquals(0, reply.exitCode());
-        assertTrue(reply.stdout().contains("ip link add name " + VETH), reply.stdout());
+        assertTrue(reply.stdout().contains("ip -batch - <<'EOF'\nlink add name " + VETH), reply.stdout());
         assertTrue(reply.stdout().contains("# then: a DHCP lease"), reply.stdout());
-        assertTrue(node.commandLines().stream().noneMatch(c -> c.startsWith("ip link add")));
+        assertTrue(node.commandLines().stream().noneMatch(c -> c.contains("link add")));
         assertTrue(leases.acquired.isEmpty());
     }
 

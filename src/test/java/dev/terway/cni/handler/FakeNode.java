@@ -29,13 +29,19 @@ final class FakeNode implements CommandRunner {
     volatile String failOn = null;
 
     /**
-     * A fed command is `nsenter --net=NS ip -4 -batch -`: recorded as one command (its input after
-     * {@code <<<}, lines joined with "; "), run like `ip -batch` runs it: line by line as
-     * `nsenter --net=NS ip -4 LINE`, stopping at the first that fails.
+     * A fed command is `ip -batch -` on the node or `nsenter --net=NS ip -4 -batch -` in a pod: recorded as
+     * one command (its input after {@code <<<}, lines joined with "; "), run like `ip -batch` runs it:
+     * line by line as `ip LINE` or `nsenter --net=NS ip -4 LINE`, stopping at the first that fails.
      */
     @Override
     public CommandResult run(List<String> argv, String input) {
-        if (!String.join(" ", argv).matches("nsenter --net=\\S+ ip -4 -batch -")) {
+        String command = String.join(" ", argv);
+        List<String> prefix;
+        if (command.equals("ip -batch -")) {
+            prefix = List.of("ip");
+        } else if (command.matches("nsenter --net=\\S+ ip -4 -batch -")) {
+            prefix = argv.subList(0, 4);
+        } else {
             throw new AssertionError("unexpected fed command: " + argv);
         }
         List<String> recorded = new ArrayList<>(argv);
@@ -45,7 +51,7 @@ final class FakeNode implements CommandRunner {
         int n = 0;
         for (String line : input.strip().split("\n")) {
             n++;
-            List<String> one = new ArrayList<>(argv.subList(0, 4));
+            List<String> one = new ArrayList<>(prefix);
             one.addAll(List.of(line.split(" ")));
             CommandResult r = execute(one);
             if (!r.succeeded()) {
