@@ -71,8 +71,9 @@ class DhcpDaemonIT {
                 JsonNode a = DhcpLab.addresses(pod).get(0);
                 return a.get("valid_life_time").asLong() > 112;
             });
-            assertTrue(DhcpLab.read(lab.stateDir.resolve("audit.log")).contains("\"change\",\"" + ip + "/24\""),
-                    "the lifetime change went through the plan engine's audit log");
+            // the audit line is written right after the command returns, so it may trail the address by a moment
+            DhcpLab.waitFor("the lifetime change went through the plan engine's audit log", Duration.ofSeconds(5),
+                    () -> DhcpLab.read(lab.stateDir.resolve("audit.log")).contains("\"change\",\"" + ip + "/24\""));
 
             DhcpLab.Run release = lab.cli("release", "--container-id", "c-acquire", "--ifname", "eth0");
             assertEquals(0, release.exit(), release.describe());

@@ -150,8 +150,9 @@ class FaultsIT {
                     System.out.println("failed ADD " + r.id() + ": code " + r.code() + " " + r.stdout().strip());
                 }
             }
-            System.out.printf("daemon SIGKILL with 20 ADDs in flight: %d succeeded, %d failed cleanly%n",
-                    succeeded, results.size() - succeeded);
+            System.out.printf("daemon SIGKILL with 20 ADDs in flight: %d succeeded, %d failed cleanly, %d requests"
+                    + " cut short released at the restart%n", succeeded, results.size() - succeeded,
+                    node.log().lines().filter(l -> l.contains("the daemon stopped while acquiring it")).count());
 
             for (Map.Entry<String, String> pod : pods.entrySet()) {
                 FaultNode.Result del = node.cni("DEL", pod.getKey(), pod.getValue());

@@ -36,7 +36,10 @@ class StateDirFaultsIT {
             String pid = Long.toString(node.daemonPid());
 
             Map<String, String> pods = new LinkedHashMap<>();
-            for (int i = 0; i < 10 && !node.log().contains("could not save the lease"); i++) {
+            // until both the lease store and the audit log have hit the full disk (which comes first depends
+            // on how many bytes an ADD appends to each)
+            for (int i = 0; i < 10 && !(node.log().contains("could not save the lease")
+                    && node.log().contains("cannot write the audit log")); i++) {
                 String id = "s" + i;
                 pods.put(id, node.newPod(id));
                 FaultNode.Result add = node.cni("ADD", id, pods.get(id));

@@ -244,6 +244,12 @@ public final class DhcpClient {
         attempts = 0;
         firstRequestAt = null;
         transition(ClientState.REQUESTING);
+        try {
+            listener.requesting(LeaseReader.read(m, now, server).lease());
+        } catch (LeaseReader.UnusableAck e) {
+            // An OFFER without what a lease needs (no lease time, a bad mask) leaves no record; the ACK is
+            // judged on its own.
+        }
         sendSelectingRequest(now);
     }
 

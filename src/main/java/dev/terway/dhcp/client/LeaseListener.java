@@ -18,6 +18,15 @@ public interface LeaseListener {
     /** An acquisition gave up; the client is STOPPED. */
     void failed(AcquireFailure failure);
 
+    /**
+     * The client is about to REQUEST the address of an OFFER ({@code offered}: the lease the OFFER
+     * describes, not yet granted). From the first REQUEST on, the server may commit the lease; an owner
+     * that persists leases records it now, so that a crash before the ACK is stored leaves a trace of
+     * a lease the server may hold.
+     */
+    default void requesting(Lease offered) {
+    }
+
     /** Every state change, for one-line logs (RENEWING, REBINDING, ...). */
     default void stateChanged(ClientState from, ClientState to) {
     }

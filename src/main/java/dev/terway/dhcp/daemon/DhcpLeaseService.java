@@ -1,5 +1,7 @@
 package dev.terway.dhcp.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.dhcp.client.AcquireFailure;
 import dev.terway.dhcp.client.ClientState;
 import dev.terway.dhcp.client.DhcpClient;
@@ -170,9 +172,17 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
      */
     public int restoreAll() throws IOException {
         int restored = 0;
-        for (LeaseStore.Loaded<HeldLease> stored : store.loadAll(LeaseJson::fromJson)) {
-            HeldLease lease = stored.value();
+        for (LeaseStore.Loaded<Stored> stored : store.loadAll(Stored::fromJson)) {
+            HeldLease lease = stored.value().lease();
             PodIdentity pod = lease.identity();
+            if (stored.value().firstRequest()) {
+                // A crash between the first REQUEST and the stored ACK: the ADD that asked got no lease, but the
+                // server may have committed one to this client id, which nobody would ever release.
+                releaseFromNode(lease, "the daemon stopped while acquiring it, before the server's answer was"
+                        + " stored; the ADD that asked for it did not get it");
+                deleteStored(stored.key());
+                continue;
+            }
             if (!Files.exists(pod.netns())) {
                 releaseFromNode(lease, "its netns " + pod.netns() + " is gone");
                 deleteStored(stored.key());
@@ -186,6 +196,19 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             restored++;
         }
         return restored;
+    }
+
+    /**
+     * A stored lease document. {@code firstRequest}: the record a pod's first acquisition writes before it
+     * sends its REQUEST, replaced by the lease when the ACK is bound ({@link PodLease#requesting}).
+     */
+    record Stored(HeldLease lease, boolean firstRequest) {
+
+        static final String FIRST_REQUEST = "firstRequestPending";
+
+        static Stored fromJson(JsonNode document) {
+            return new Stored(LeaseJson.fromJson(document), document.path(FIRST_REQUEST).asBoolean(false));
+        }
     }
 
     /**
@@ -685,7 +708,11 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             firstBindIsTheCallers = false;
             lostSinceBound = false;
             lastFailure = Optional.empty();
-            persist(now);
+            if (!persist(now) && firstByCaller) {
+                // The request's record is still there and would make the next start release a lease that a
+                // running pod holds.
+                deleteStored(key);
+            }
             String event = reacquired ? "acquired again" : restoring ? "restored" : "acquired";
             log.info(event + " " + describe(now));
             if (reacquired) {
@@ -694,6 +721,28 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                 upkeep(() -> upkeep.refresh(now));
             }
             nextBound.complete(now);
+        }
+
+        /**
+         * Before the first REQUEST of a pod's first acquisition: record the offered lease, marked, so that a
+         * daemon killed before the ACK is stored releases it at its next start (a lease the server committed
+         * but no one knows of stays taken until it expires). Re-acquisitions need no mark: the pod's lease is
+         * on record and the restart takes it up. Not stored: reported, and the acquisition goes on.
+         */
+        @Override
+        public void requesting(Lease offered) {
+            if (!firstBindIsTheCallers) {
+                return;
+            }
+            ObjectNode mark = LeaseJson.toJson(held(pod, mac, clientId, hostname, offered));
+            mark.put(Stored.FIRST_REQUEST, true);
+            try {
+                store.save(key, mark);
+            } catch (IOException e) {
+                log.warn("could not record the request of " + pod.describe() + " for " + offered.address()
+                        + " (if the daemon stops before the answer, the server keeps it until it expires): "
+                        + e.getMessage());
+            }
         }
 
         @Override
@@ -725,9 +774,9 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             String report = failure.message();
             lastFailure = Optional.of(report);
             if (firstBindIsTheCallers) {
-                // The caller of acquire() gets the report; nothing is held or stored.
+                // The caller of acquire() gets the report; nothing is held, and the request's record goes.
                 nextBound.completeExceptionally(new LeaseException(report));
-                forget(false);
+                forget(true);
                 return;
             }
             if (!Files.exists(pod.netns())) {
@@ -752,12 +801,15 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             log.warn(pod.describe() + ": " + message);
         }
 
-        private void persist(HeldLease lease) {
+        /** Stores the lease; false (reported) when it could not. */
+        private boolean persist(HeldLease lease) {
             try {
                 store.save(key, LeaseJson.toJson(lease));
+                return true;
             } catch (IOException e) {
                 log.warn("could not save the lease of " + pod.describe() + " (it is held, but a restart would"
                         + " not know it): " + e.getMessage());
+                return false;
             }
         }
 

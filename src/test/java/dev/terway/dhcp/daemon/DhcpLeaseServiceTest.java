@@ -249,6 +249,54 @@ class DhcpLeaseServiceTest {
         Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
         caller.shutdown();
         assertTrue(e.getCause().getMessage().contains("NAK from 192.0.2.254"), e.getCause().getMessage());
+        assertEquals(List.of(), store.loadAll(LeaseJson::fromJson), "the request's record goes with the failure");
+    }
+
+    @Test
+    void theFirstRequestIsOnRecordUntilTheAckReplacesIt() throws Exception {
+        lan.silentOnRequest = true;
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        Future<HeldLease> acquiring = caller.submit(() -> service.acquire(request("c1", netns)));
+        eventually("the REQUEST went out", () -> lan.types().contains(MessageType.REQUEST));
+        List<LeaseStore.Loaded<DhcpLeaseService.Stored>> during = store.loadAll(DhcpLeaseService.Stored::fromJson);
+        assertEquals(1, during.size());
+        assertTrue(during.get(0).value().firstRequest(), "marked as a request, not a lease");
+        assertEquals("192.0.2.100/24", during.get(0).value().lease().cidr(), "the offered address");
+
+        lan.silentOnRequest = false;
+        lan.timer.advance(Duration.ofSeconds(5)); // the REQUEST is sent again
+        HeldLease lease = acquiring.get(5, TimeUnit.SECONDS);
+        caller.shutdown();
+        List<LeaseStore.Loaded<DhcpLeaseService.Stored>> after = store.loadAll(DhcpLeaseService.Stored::fromJson);
+        assertEquals(1, after.size());
+        assertFalse(after.get(0).value().firstRequest(), "the bound lease replaced the record");
+        assertEquals(lease, after.get(0).value().lease());
+    }
+
+    @Test
+    void aDaemonKilledBetweenRequestAndStoredAckReleasesThatLeaseAtItsNextStart() throws Exception {
+        lan.silentOnRequest = true;
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        caller.submit(() -> service.acquire(request("c1", netns)));
+        eventually("the REQUEST went out", () -> lan.types().contains(MessageType.REQUEST));
+        assertTrue(lan.holdsLease("terway/default/web-1/eth0"), "the server committed the lease");
+        // SIGKILL: nothing of the first daemon runs any more; the next one starts on the same state.
+        lan.answering = false;
+        DhcpLeaseService killed = service;
+        service = newService();
+        lan.answering = true;
+        lan.received.clear();
+
+        assertEquals(0, service.restoreAll(), "nothing to take up: that ADD never got the lease");
+        FakeLan.Received release = lan.received.stream().filter(FakeLan.Received::fromNode).findFirst().orElseThrow();
+        assertEquals(MessageType.RELEASE, release.type());
+        assertEquals(Ipv4.parse("192.0.2.100"), release.message().ciaddr());
+        assertFalse(lan.holdsLease("terway/default/web-1/eth0"), "released to the server");
+        assertEquals(List.of(), store.loadAll(LeaseJson::fromJson));
+        assertEquals(List.of(), service.list());
+        assertTrue(log().contains("the daemon stopped while acquiring it"), log());
+        caller.shutdownNow();
+        killed.close();
     }
 
     @Test

@@ -55,6 +55,8 @@ final class FakeLan {
     private final AtomicInteger nextHost = new AtomicInteger(100);
     volatile boolean answering = true;
     volatile boolean nakRequests;
+    /** Commits the lease on REQUEST but the ACK never arrives (as if the client died before reading it). */
+    volatile boolean silentOnRequest;
     volatile String failOpen;
 
     // ---- the server ----
@@ -71,6 +73,9 @@ final class FakeLan {
             case REQUEST -> {
                 if (nakRequests) {
                     yield List.of(reply(request, MessageType.NAK, Ipv4.ANY));
+                }
+                if (silentOnRequest) {
+                    yield List.of();
                 }
                 Ipv4 wanted = request.ciaddr().isAny() ? request.requestedAddress().orElse(address) : request.ciaddr();
                 yield List.of(wanted.equals(address) ? reply(request, MessageType.ACK, address)
