@@ -40,19 +40,7 @@ class FedStepTest {
     @Test
     void aFailingFedStepUndoesTheStepsBeforeIt() {
         List<String> ran = new java.util.ArrayList<>();
-        CommandRunner runner = new CommandRunner() {
-            @Override
-            public CommandResult run(List<String> argv) {
-                ran.add(String.join(" ", argv));
-                return new CommandResult(argv, 0, "", "", Duration.ZERO);
-            }
-
-            @Override
-            public CommandResult run(List<String> argv, String input) {
-                ran.add(String.join(" ", argv) + " <<< " + input.strip());
-                return new CommandResult(argv, 1, "", "Command failed -:2", Duration.ZERO);
-            }
-        };
+        CommandRunner runner = failingBatch(ran, "Command failed -:2");
         Plan plan = Plan.builder()
                 .add(Step.undoable("make", List.of("make", "it"), List.of("unmake", "it")))
                 .add(Step.fed("batch", List.of("ip", "-batch", "-"), "one\ntwo\n"))
