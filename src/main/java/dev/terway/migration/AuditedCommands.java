@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * Like {@link AuditLog#recording}, except that a failure to write the log is reported instead of thrown:
- * an exception between two steps would escape {@link dev.terway.plan.PlanRunner} without running the
+ * A command runner that records every command it runs (and the input it fed) in an {@link AuditLog}.
+ * A failure to write the log is reported instead of thrown: an exception between two steps would escape {@link dev.terway.plan.PlanRunner} without running the
  * undos and strand the node half-migrated, which is worse than a gap in the log. The daemon uses it too:
  * a full or read-only state directory must not fail every pod's ADD or leave a renewal half-applied.
  * Warned once per stretch of failures (again after the log could be written in between), so a daemon

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.List;
 
 /**
  * Appends every executed command as one JSON line (timestamp, argv, the standard input it was fed if
@@ -53,24 +52,5 @@ public final class AuditLog {
         } catch (IOException e) {
             throw new UncheckedIOException("failed to append to audit log " + file, e);
         }
-    }
-
-    /** A runner that records every command it runs in this log. */
-    public CommandRunner recording(CommandRunner runner) {
-        return new CommandRunner() {
-            @Override
-            public CommandResult run(List<String> argv) {
-                CommandResult result = runner.run(argv);
-                record(result);
-                return result;
-            }
-
-            @Override
-            public CommandResult run(List<String> argv, String input) {
-                CommandResult result = runner.run(argv, input);
-                record(result, input);
-                return result;
-            }
-        };
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.migration.AuditedCommands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,7 +21,8 @@ class FedStepTest {
     @Test
     void theProcessRunnerFeedsTheInputAndTheAuditLogRecordsIt(@TempDir Path dir) throws Exception {
         AuditLog audit = new AuditLog(dir.resolve("audit.log"), Clock.systemUTC());
-        CommandRunner runner = audit.recording(new ExecCommandRunner(Duration.ofSeconds(10)));
+        CommandRunner runner = AuditedCommands.recording(audit, new ExecCommandRunner(Duration.ofSeconds(10)),
+                warning -> { throw new AssertionError(warning); });
         Step fed = Step.fed("count the lines", List.of("wc", "-l"), "addr add 10.0.0.2/24 dev eth0\nroute replace default\n");
         new PlanRunner(runner).run(Plan.builder().add(fed).build());
         CommandResult direct = runner.run(List.of("wc", "-l"), "a\nb\nc\n");
