@@ -45,6 +45,7 @@ class DhcpLeaseServiceTest {
         t.setDaemon(true);
         return t;
     });
+    private final ExecutorService caller = Executors.newSingleThreadExecutor();
     private LeaseStore store;
     private DhcpLeaseService service;
     private Path netns;
@@ -80,6 +81,7 @@ class DhcpLeaseServiceTest {
 
     @AfterEach
     void tearDown() {
+        caller.shutdownNow();
         service.close();
         receivers.shutdownNow();
     }
@@ -88,6 +90,11 @@ class DhcpLeaseServiceTest {
         return new DhcpLeaseService(DhcpLeaseService.Settings.lan(Duration.ofSeconds(10)), store, lan.sockets(),
                 lan.nodeSender(), recordingUpkeep, Runnable::run, receivers, lan.timer, lan.clock,
                 new DaemonLog(new PrintWriter(logText, true), lan.clock));
+    }
+
+    /** A pod's ADD waiting for its lease while the test plays the server's part. */
+    private Future<HeldLease> acquireInBackground() {
+        return caller.submit(() -> service.acquire(request("c1", netns)));
     }
 
     private AcquireRequest request(String containerId, Path ns) {
@@ -216,8 +223,7 @@ class DhcpLeaseServiceTest {
     @Test
     void noServerFailsWithinTheTimeoutWithThePreciseReport() throws Exception {
         lan.answering = false;
-        ExecutorService caller = Executors.newSingleThreadExecutor();
-        Future<HeldLease> acquiring = caller.submit(() -> service.acquire(request("c1", netns)));
+        Future<HeldLease> acquiring = acquireInBackground();
         eventually("the first DISCOVER", () -> !lan.received.isEmpty());
 
         lan.timer.advance(Duration.ofMillis(9_999));
@@ -226,7 +232,6 @@ class DhcpLeaseServiceTest {
         lan.timer.advance(Duration.ofMillis(1));
 
         Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
-        caller.shutdown();
         assertTrue(e.getCause() instanceof LeaseException, e.toString());
         assertEquals("no DHCP lease on eth0 in netns " + netns + " (pod default/web-1) after 10s (acquire timeout of 10s"
                 + " passed): sent " + discovers + " DISCOVERs and 0 REQUESTs; no server replied", e.getCause().getMessage());
@@ -241,13 +246,11 @@ class DhcpLeaseServiceTest {
     @Test
     void aNakIsReportedWithTheServer() throws Exception {
         lan.nakRequests = true;
-        ExecutorService caller = Executors.newSingleThreadExecutor();
-        Future<HeldLease> acquiring = caller.submit(() -> service.acquire(request("c1", netns)));
+        Future<HeldLease> acquiring = acquireInBackground();
         eventually("a REQUEST was refused", () -> lan.types().contains(MessageType.REQUEST));
         lan.timer.advance(Duration.ofSeconds(10));
 
         Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
-        caller.shutdown();
         assertTrue(e.getCause().getMessage().contains("NAK from 192.0.2.254"), e.getCause().getMessage());
         assertEquals(List.of(), store.loadAll(LeaseJson::fromJson), "the request's record goes with the failure");
     }
@@ -255,8 +258,7 @@ class DhcpLeaseServiceTest {
     @Test
     void theFirstRequestIsOnRecordUntilTheAckReplacesIt() throws Exception {
         lan.silentOnRequest = true;
-        ExecutorService caller = Executors.newSingleThreadExecutor();
-        Future<HeldLease> acquiring = caller.submit(() -> service.acquire(request("c1", netns)));
+        Future<HeldLease> acquiring = acquireInBackground();
         eventually("the REQUEST went out", () -> lan.types().contains(MessageType.REQUEST));
         List<LeaseStore.Loaded<DhcpLeaseService.Stored>> during = store.loadAll(DhcpLeaseService.Stored::fromJson);
         assertEquals(1, during.size());
@@ -266,7 +268,6 @@ class DhcpLeaseServiceTest {
         lan.silentOnRequest = false;
         lan.timer.advance(Duration.ofSeconds(5)); // the REQUEST is sent again
         HeldLease lease = acquiring.get(5, TimeUnit.SECONDS);
-        caller.shutdown();
         List<LeaseStore.Loaded<DhcpLeaseService.Stored>> after = store.loadAll(DhcpLeaseService.Stored::fromJson);
         assertEquals(1, after.size());
         assertFalse(after.get(0).value().firstRequest(), "the bound lease replaced the record");
@@ -276,8 +277,7 @@ class DhcpLeaseServiceTest {
     @Test
     void aDaemonKilledBetweenRequestAndStoredAckReleasesThatLeaseAtItsNextStart() throws Exception {
         lan.silentOnRequest = true;
-        ExecutorService caller = Executors.newSingleThreadExecutor();
-        caller.submit(() -> service.acquire(request("c1", netns)));
+        acquireInBackground();
         eventually("the REQUEST went out", () -> lan.types().contains(MessageType.REQUEST));
         assertTrue(lan.holdsLease("terway/default/web-1/eth0"), "the server committed the lease");
         // SIGKILL: nothing of the first daemon runs any more; the next one starts on the same state.
@@ -295,7 +295,6 @@ class DhcpLeaseServiceTest {
         assertEquals(List.of(), store.loadAll(LeaseJson::fromJson));
         assertEquals(List.of(), service.list());
         assertTrue(log().contains("the daemon stopped while acquiring it"), log());
-        caller.shutdownNow();
         killed.close();
     }
 
