@@ -1,6 +1,7 @@
 package dev.terway.cli;
 
 import dev.terway.cli.dhcp.SocketOption;
+import dev.terway.cni.spec.CniVersion;
 import dev.terway.migration.BridgeMigration;
 import dev.terway.ship.InstallExecutor;
 import dev.terway.ship.InstallPlan;
@@ -11,6 +12,7 @@ import dev.terway.ship.NetworkSettings;
 import dev.terway.ship.RuntimeImage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,6 +58,13 @@ public final class InstallCommand implements Callable<Integer> {
             description = "The network's name in the conflist (default: ${DEFAULT-VALUE}).")
     private String networkName;
 
+    @Option(names = "--cni-version", paramLabel = "V", defaultValue = NetworkSettings.DEFAULT_CNI_VERSION,
+            completionCandidates = SupportedVersions.class,
+            description = "The conflist's cniVersion, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE},"
+                    + " the newest every maintained container runtime parses; runtimes on libcni 1.1, e.g."
+                    + " containerd 1.6/1.7, refuse 1.1.0 results).")
+    private String cniVersion;
+
     @Option(names = "--runtime", paramLabel = "DIR",
             description = "The runtime to install (default: the runtime this terway runs from, e.g."
                     + " target/terway-runtime after `mvn package`, or /opt/terway in the image).")
@@ -74,10 +83,14 @@ public final class InstallCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--dhcp-socket must be an absolute path, got "
                     + dhcpSocket);
         }
+        if (!CniVersion.isSupported(cniVersion)) {
+            throw new ParameterException(spec.commandLine(), "--cni-version must be one cni-terway supports ("
+                    + String.join(", ", CniVersion.SUPPORTED) + "), got '" + cniVersion + "'");
+        }
         RuntimeImage image = RuntimeImage.read(runtimeRoot());
         InstallTarget target = new InstallTarget(cniBinDir, cniConfDir);
         Optional<String> services = Optional.ofNullable(serviceCidr).filter(s -> !s.isBlank());
-        String conflist = new NetworkSettings(networkName, bridge, services, dhcpSocket).conflist();
+        String conflist = new NetworkSettings(networkName, bridge, services, dhcpSocket, cniVersion).conflist();
         InstallPlan plan = InstallPlanner.install(InstalledState.read(target), image, target, conflist, force);
         if (dryRun) {
             out.print(plan.render());
@@ -104,5 +117,13 @@ public final class InstallCommand implements Callable<Integer> {
                     + " pass --runtime DIR (after `mvn package`: target/terway-runtime)");
         }
         return Path.of(self);
+    }
+
+    /** The versions --cni-version accepts, for its help text. */
+    static final class SupportedVersions implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return CniVersion.SUPPORTED.iterator();
+        }
     }
 }

@@ -17,23 +17,38 @@ import java.util.Optional;
 /**
  * The network configuration `terway install` writes as {@code 10-terway.conflist}: one network with the
  * terway plugin, its bridge, the Kubernetes service network and the daemon's socket.
+ *
+ * @param cniVersion the list's cniVersion, one of {@link CniVersion#SUPPORTED}: the version the container
+ *                   runtime speaks to the plugin and expects its result in
  */
-public record NetworkSettings(String name, String bridge, Optional<String> serviceCidr, Path dhcpSocket) {
+public record NetworkSettings(String name, String bridge, Optional<String> serviceCidr, Path dhcpSocket,
+                              String cniVersion) {
 
     public static final String DEFAULT_NAME = "terway";
     public static final String PLUGIN_TYPE = "cni-terway";
+    /**
+     * The cniVersion install writes unless told otherwise: 1.0.0, the newest version every maintained
+     * container runtime parses. Runtimes built on libcni 1.1 (containerd 1.6 and 1.7, podman 4, most nodes
+     * today) refuse a 1.1.0 result ("unsupported CNI result version"), so writing {@link CniVersion#LATEST}
+     * would fail every pod there. The plugin itself still answers every version it supports.
+     */
+    public static final String DEFAULT_CNI_VERSION = CniVersion.V1_0_0;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** The conflist's text; the plugin entry is first checked by the plugin's own configuration parser. */
     public String conflist() throws InstallException {
+        if (!CniVersion.isSupported(cniVersion)) {
+            throw new InstallException("cannot write the network configuration: cniVersion '" + cniVersion
+                    + "' is not one cni-terway supports (" + String.join(", ", CniVersion.SUPPORTED) + ")");
+        }
         Map<String, Object> plugin = new LinkedHashMap<>();
         plugin.put("type", PLUGIN_TYPE);
         plugin.put("bridge", bridge);
         serviceCidr.ifPresent(cidr -> plugin.put("serviceCIDR", cidr));
         plugin.put("dhcpSocket", dhcpSocket.toString());
         Map<String, Object> list = new LinkedHashMap<>();
-        list.put("cniVersion", CniVersion.LATEST);
+        list.put("cniVersion", cniVersion);
         list.put("name", name);
         list.put("plugins", List.of(plugin));
         try {
@@ -65,7 +80,7 @@ public record NetworkSettings(String name, String bridge, Optional<String> servi
      */
     private void checkWithPlugin(Map<String, Object> plugin) throws InstallException, JsonProcessingException {
         Map<String, Object> asPassed = new LinkedHashMap<>();
-        asPassed.put("cniVersion", CniVersion.LATEST);
+        asPassed.put("cniVersion", cniVersion);
         asPassed.put("name", name);
         asPassed.putAll(plugin);
         String text = JSON.writeValueAsString(asPassed);

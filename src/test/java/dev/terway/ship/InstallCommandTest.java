@@ -131,6 +131,36 @@ class InstallCommandTest {
     }
 
     @Test
+    void writesCniVersion100ByDefaultAndAnySupportedVersionOnRequest() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Path conflist = conf().resolve("10-terway.conflist");
+        assertEquals(0, install(a.root()).code());
+        assertTrue(Files.readString(conflist).contains("\"cniVersion\" : \"1.0.0\""), Files.readString(conflist));
+
+        Run chosen = install(a.root(), "--cni-version", "0.4.0");
+        assertEquals(0, chosen.code(), chosen.err());
+        assertTrue(chosen.out().contains(conflist.toString()),
+                "a changed version rewrites the conflist: " + chosen.out());
+        assertTrue(Files.readString(conflist).contains("\"cniVersion\" : \"0.4.0\""), Files.readString(conflist));
+        assertEquals(0, install(a.root(), "--cni-version", "1.1.0").code());
+        assertTrue(Files.readString(conflist).contains("\"cniVersion\" : \"1.1.0\""), Files.readString(conflist));
+    }
+
+    @Test
+    void anUnsupportedCniVersionIsAUsageErrorNamingTheSupportedOnes() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Run old = install(a.root(), "--cni-version", "0.2.0");
+        assertEquals(TerwayCli.EXIT_USAGE, old.code());
+        assertTrue(old.err().contains("--cni-version must be one cni-terway supports (0.3.0, 0.3.1, 0.4.0, 1.0.0,"
+                + " 1.1.0), got '0.2.0'"), old.err());
+        assertEquals(TerwayCli.EXIT_USAGE, install(a.root(), "--cni-version", "1.0").code());
+        assertEquals(List.of(), tree());
+        Run help = terway("install", "--help");
+        assertTrue(help.out().replaceAll("\\s+", " ")
+                .contains("one of 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0 (default: 1.0.0"), help.out());
+    }
+
+    @Test
     void badInputIsAClearError() throws Exception {
         RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
         Run cidr = install(a.root(), "--service-cidr", "10.96.0.0/33");

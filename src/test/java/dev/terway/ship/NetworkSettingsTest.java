@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.cni.spec.CniVersion;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -16,9 +17,9 @@ class NetworkSettingsTest {
     @Test
     void writesAConflistWithOneTerwayPlugin() throws Exception {
         String text = new NetworkSettings("terway", "mybr0", Optional.of("10.96.0.0/12"),
-                Path.of("/run/terway/dhcp.sock")).conflist();
+                Path.of("/run/terway/dhcp.sock"), NetworkSettings.DEFAULT_CNI_VERSION).conflist();
         JsonNode list = new ObjectMapper().readTree(text);
-        assertEquals("1.1.0", list.get("cniVersion").asText());
+        assertEquals("1.0.0", list.get("cniVersion").asText());
         assertEquals("terway", list.get("name").asText());
         assertEquals(1, list.get("plugins").size());
         JsonNode plugin = list.get("plugins").get(0);
@@ -31,22 +32,35 @@ class NetworkSettingsTest {
     }
 
     @Test
+    void theDefaultVersionIsOneEveryMaintainedRuntimeParsesAndAnySupportedOneCanBeChosen() throws Exception {
+        assertEquals("1.0.0", NetworkSettings.DEFAULT_CNI_VERSION, "libcni 1.1 refuses 1.1.0 results");
+        for (String version : CniVersion.SUPPORTED) {
+            String text = new NetworkSettings("terway", "mybr0", Optional.empty(), Path.of("/run/terway/dhcp.sock"),
+                    version).conflist();
+            assertEquals(version, new ObjectMapper().readTree(text).get("cniVersion").asText());
+        }
+    }
+
+    @Test
     void leavesServiceCidrOutWhenNotGiven() throws Exception {
-        String text = new NetworkSettings("terway", "br-lan", Optional.empty(), Path.of("/run/t.sock")).conflist();
+        String text = new NetworkSettings("terway", "br-lan", Optional.empty(), Path.of("/run/t.sock"), "1.0.0").conflist();
         assertFalse(new ObjectMapper().readTree(text).get("plugins").get(0).has("serviceCIDR"));
     }
 
     @Test
     void refusesWhatThePluginWouldRefuseNamingTheField() {
         InstallException hostBits = assertThrows(InstallException.class, () -> new NetworkSettings("terway", "mybr0",
-                Optional.of("10.96.0.1/12"), Path.of("/run/terway/dhcp.sock")).conflist());
+                Optional.of("10.96.0.1/12"), Path.of("/run/terway/dhcp.sock"), "1.0.0").conflist());
         assertTrue(hostBits.getMessage().contains("serviceCIDR"), hostBits.getMessage());
         InstallException bridge = assertThrows(InstallException.class, () -> new NetworkSettings("terway",
-                "a-bridge-name-too-long", Optional.empty(), Path.of("/run/terway/dhcp.sock")).conflist());
+                "a-bridge-name-too-long", Optional.empty(), Path.of("/run/terway/dhcp.sock"), "1.0.0").conflist());
         assertTrue(bridge.getMessage().contains("bridge"), bridge.getMessage());
         InstallException name = assertThrows(InstallException.class, () -> new NetworkSettings("-bad", "mybr0",
-                Optional.empty(), Path.of("/run/terway/dhcp.sock")).conflist());
+                Optional.empty(), Path.of("/run/terway/dhcp.sock"), "1.0.0").conflist());
         assertTrue(name.getMessage().contains("network name '-bad'"), name.getMessage());
+        InstallException version = assertThrows(InstallException.class, () -> new NetworkSettings("terway", "mybr0",
+                Optional.empty(), Path.of("/run/terway/dhcp.sock"), "0.2.0").conflist());
+        assertTrue(version.getMessage().contains("cniVersion '0.2.0'"), version.getMessage());
     }
 
     @Test
