@@ -9,17 +9,21 @@ import dev.terway.ship.InstallPlanner;
 import dev.terway.ship.InstallTarget;
 import dev.terway.ship.InstalledState;
 import dev.terway.ship.NetworkSettings;
+import dev.terway.ship.PortmapMode;
 import dev.terway.ship.RuntimeImage;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code terway install}: puts the plugin, its self-contained runtime and the network config on a node. */
 @Command(name = "install", mixinStandardHelpOptions = true,
@@ -65,6 +69,13 @@ public final class InstallCommand implements Callable<Integer> {
                     + " containerd 1.6/1.7, refuse 1.1.0 results).")
     private String cniVersion;
 
+    @Option(names = "--portmap", paramLabel = "MODE", defaultValue = "auto", converter = PortmapConverter.class,
+            completionCandidates = PortmapModes.class,
+            description = "Chain the reference portmap plugin after cni-terway, for Kubernetes hostPort: auto (when"
+                    + " an executable portmap is in the CNI bin dir at install time), on or off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private PortmapMode portmap;
+
     @Option(names = "--runtime", paramLabel = "DIR",
             description = "The runtime to install (default: the runtime this terway runs from, e.g."
                     + " target/terway-runtime after `mvn package`, or /opt/terway in the image).")
@@ -79,6 +90,7 @@ public final class InstallCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         if (!dhcpSocket.isAbsolute()) {
             throw new ParameterException(spec.commandLine(), "--dhcp-socket must be an absolute path, got "
                     + dhcpSocket);
@@ -90,7 +102,21 @@ public final class InstallCommand implements Callable<Integer> {
         RuntimeImage image = RuntimeImage.read(runtimeRoot());
         InstallTarget target = new InstallTarget(cniBinDir, cniConfDir);
         Optional<String> services = Optional.ofNullable(serviceCidr).filter(s -> !s.isBlank());
-        String conflist = new NetworkSettings(networkName, bridge, services, dhcpSocket, cniVersion).conflist();
+        Path portmapFile = target.cniBinDir().resolve(PortmapMode.PLUGIN_TYPE);
+        // Followed if a symlink: distributions link the reference plugins into the CNI bin dir.
+        boolean portmapInstalled = Files.isRegularFile(portmapFile) && Files.isExecutable(portmapFile);
+        boolean chainPortmap = portmap.chains(portmapInstalled);
+        String conflist = new NetworkSettings(networkName, bridge, services, dhcpSocket, cniVersion, chainPortmap)
+                .conflist();
+        if (!portmapInstalled && portmap == PortmapMode.AUTO) {
+            err.println("terway: no executable " + portmapFile + ", so the conflist does not chain portmap and"
+                    + " hostPort does not work; install the CNI reference plugins there and install again,"
+                    + " or pass --portmap on");
+        } else if (!portmapInstalled && portmap == PortmapMode.ON) {
+            err.println("terway: warning: --portmap on, but there is no executable " + portmapFile + ": the"
+                    + " container runtime fails every pod's ADD until there is");
+        }
+        err.flush();
         InstallPlan plan = InstallPlanner.install(InstalledState.read(target), image, target, conflist, force);
         if (dryRun) {
             out.print(plan.render());
@@ -117,6 +143,26 @@ public final class InstallCommand implements Callable<Integer> {
                     + " pass --runtime DIR (after `mvn package`: target/terway-runtime)");
         }
         return Path.of(self);
+    }
+
+    /** --portmap's values as written on the command line: auto, on, off. */
+    static final class PortmapConverter implements ITypeConverter<PortmapMode> {
+        @Override
+        public PortmapMode convert(String value) {
+            try {
+                return PortmapMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** The values --portmap accepts, for completion. */
+    static final class PortmapModes implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return java.util.Arrays.stream(PortmapMode.values()).map(PortmapMode::toString).iterator();
+        }
     }
 
     /** The versions --cni-version accepts, for its help text. */

@@ -9,6 +9,7 @@ import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniVersion;
 import dev.terway.cni.spec.InvocationValidator;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +17,16 @@ import java.util.Optional;
 
 /**
  * The network configuration `terway install` writes as {@code 10-terway.conflist}: one network with the
- * terway plugin, its bridge, the Kubernetes service network and the daemon's socket.
+ * terway plugin, its bridge, the Kubernetes service network and the daemon's socket, optionally followed by
+ * the reference {@code portmap} plugin.
  *
  * @param cniVersion the list's cniVersion, one of {@link CniVersion#SUPPORTED}: the version the container
- *                   runtime speaks to the plugin and expects its result in
+ *                   runtime speaks to the plugins and expects their results in
+ * @param portmap    chain {@code portmap} after cni-terway (Kubernetes hostPort); the runtime passes it
+ *                   cni-terway's result as {@code prevResult}
  */
 public record NetworkSettings(String name, String bridge, Optional<String> serviceCidr, Path dhcpSocket,
-                              String cniVersion) {
+                              String cniVersion, boolean portmap) {
 
     public static final String DEFAULT_NAME = "terway";
     public static final String PLUGIN_TYPE = "cni-terway";
@@ -50,7 +54,11 @@ public record NetworkSettings(String name, String bridge, Optional<String> servi
         Map<String, Object> list = new LinkedHashMap<>();
         list.put("cniVersion", cniVersion);
         list.put("name", name);
-        list.put("plugins", List.of(plugin));
+        List<Map<String, Object>> plugins = new ArrayList<>(List.of(plugin));
+        if (portmap) {
+            plugins.add(portmapEntry());
+        }
+        list.put("plugins", plugins);
         try {
             checkWithPlugin(plugin);
             return JSON.writeValueAsString(list) + "\n";
@@ -59,7 +67,23 @@ public record NetworkSettings(String name, String bridge, Optional<String> servi
         }
     }
 
-    /** True when {@code conflistText} is a network configuration list with a cni-terway plugin entry. */
+    /**
+     * The reference portmap plugin's entry: the runtime passes it the pod's port mappings (the
+     * {@code portMappings} capability, which kubelet fills from the pods' hostPorts); {@code snat} lets a
+     * pod reach its own hostPort through the node's address (hairpin).
+     */
+    private static Map<String, Object> portmapEntry() {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("type", PortmapMode.PLUGIN_TYPE);
+        entry.put("capabilities", Map.of("portMappings", true));
+        entry.put("snat", true);
+        return entry;
+    }
+
+    /**
+     * True when {@code conflistText} is a network configuration list with a cni-terway plugin entry,
+     * anywhere among its plugins (chained ones such as portmap may come before or after it).
+     */
     public static boolean configuresTerway(String conflistText) {
         try {
             JsonNode plugins = JSON.readTree(conflistText).path("plugins");

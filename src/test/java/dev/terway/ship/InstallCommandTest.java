@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.terway.cli.TerwayCli;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -158,6 +160,70 @@ class InstallCommandTest {
         Run help = terway("install", "--help");
         assertTrue(help.out().replaceAll("\\s+", " ")
                 .contains("one of 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0 (default: 1.0.0"), help.out());
+    }
+
+    private Path portmapBinary(boolean executable) throws IOException {
+        Files.createDirectories(bin());
+        Path portmap = bin().resolve("portmap");
+        Files.writeString(portmap, "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(portmap, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+        return portmap;
+    }
+
+    private String conflistText() throws IOException {
+        return Files.readString(conf().resolve("10-terway.conflist"));
+    }
+
+    @Test
+    void autoChainsPortmapWhenAnExecutablePortmapIsInTheBinDirAndAReinstallFollows() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Run without = install(a.root());
+        assertEquals(0, without.code(), without.err());
+        assertFalse(conflistText().contains("portmap"), conflistText());
+        assertTrue(without.err().contains("no executable " + bin().resolve("portmap")
+                + ", so the conflist does not chain portmap and hostPort does not work"), without.err());
+
+        Path portmap = portmapBinary(false);
+        assertEquals(0, install(a.root()).code());
+        assertFalse(conflistText().contains("portmap"), "a portmap that cannot be executed is not chained");
+
+        Files.setPosixFilePermissions(portmap, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Run with = install(a.root());
+        assertEquals(0, with.code(), with.err());
+        assertFalse(with.out().startsWith("nothing to do"), "only the conflist changed, and it is rewritten");
+        assertTrue(with.out().contains("10-terway.conflist"), with.out());
+        assertFalse(with.err().contains("portmap"), with.err());
+        JsonNode plugins = new ObjectMapper().readTree(conflistText()).get("plugins");
+        assertEquals(2, plugins.size(), conflistText());
+        assertEquals("cni-terway", plugins.get(0).get("type").asText());
+        assertEquals("portmap", plugins.get(1).get("type").asText());
+        assertTrue(plugins.get(1).get("capabilities").get("portMappings").asBoolean());
+        assertTrue(plugins.get(1).get("snat").asBoolean());
+        assertTrue(install(a.root()).out().startsWith("nothing to do"));
+
+        Run un = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString());
+        assertEquals(0, un.code(), un.err());
+        assertEquals(List.of("opt/cni/bin/portmap"), tree(), "the chained conflist is removed, portmap is not ours");
+    }
+
+    @Test
+    void portmapOnAndOffDoNotLookAtTheBinDir() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Run on = install(a.root(), "--portmap", "on");
+        assertEquals(0, on.code(), on.err());
+        assertTrue(conflistText().contains("\"type\" : \"portmap\""), conflistText());
+        assertTrue(on.err().contains("warning: --portmap on, but there is no executable " + bin().resolve("portmap")),
+                on.err());
+
+        portmapBinary(true);
+        Run off = install(a.root(), "--portmap", "off");
+        assertEquals(0, off.code(), off.err());
+        assertFalse(conflistText().contains("portmap"), conflistText());
+        assertEquals("", off.err());
+
+        Run bad = install(a.root(), "--portmap", "yes");
+        assertEquals(TerwayCli.EXIT_USAGE, bad.code());
+        assertTrue(bad.err().contains("expected auto, on or off, got 'yes'"), bad.err());
     }
 
     @Test

@@ -57,6 +57,19 @@ class InstallPlannerTest {
     }
 
     @Test
+    void reinstallThatChangesOnlyTheConflistRewritesOnlyTheConflist() throws Exception {
+        InstalledState installed = state(Optional.of(launcherFor(NEW.id())), Optional.of(CONFLIST), Set.of(NEW.id()),
+                List.of());
+        String chained = "{\"cniVersion\":\"1.0.0\",\"name\":\"terway\",\"plugins\":[{\"type\":\"cni-terway\"},"
+                + "{\"type\":\"portmap\",\"capabilities\":{\"portMappings\":true},\"snat\":true}]}\n";
+        InstallPlan plan = InstallPlanner.install(installed, NEW, TARGET, chained, false);
+        assertEquals(1, plan.actions().size(), plan.render());
+        var conf = assertInstanceOf(InstallAction.WriteFile.class, plan.actions().get(0));
+        assertEquals(TARGET.conflist(), conf.path());
+        assertEquals(chained, conf.content());
+    }
+
+    @Test
     void upgradeKeepsTheReplacedRuntimeAndRemovesOlderOnesOnlyAfterTheSwitch() throws Exception {
         InstalledState installed = state(Optional.of(launcherFor("0.1.0-aaaa")), Optional.of(CONFLIST),
                 Set.of("0.0.9-zzzz", "0.1.0-aaaa"), List.of());

@@ -17,7 +17,7 @@ class NetworkSettingsTest {
     @Test
     void writesAConflistWithOneTerwayPlugin() throws Exception {
         String text = new NetworkSettings("terway", "mybr0", Optional.of("10.96.0.0/12"),
-                Path.of("/run/terway/dhcp.sock"), NetworkSettings.DEFAULT_CNI_VERSION).conflist();
+                Path.of("/run/terway/dhcp.sock"), NetworkSettings.DEFAULT_CNI_VERSION, false).conflist();
         JsonNode list = new ObjectMapper().readTree(text);
         assertEquals("1.0.0", list.get("cniVersion").asText());
         assertEquals("terway", list.get("name").asText());
@@ -36,30 +36,111 @@ class NetworkSettingsTest {
         assertEquals("1.0.0", NetworkSettings.DEFAULT_CNI_VERSION, "libcni 1.1 refuses 1.1.0 results");
         for (String version : CniVersion.SUPPORTED) {
             String text = new NetworkSettings("terway", "mybr0", Optional.empty(), Path.of("/run/terway/dhcp.sock"),
-                    version).conflist();
+                    version, false).conflist();
             assertEquals(version, new ObjectMapper().readTree(text).get("cniVersion").asText());
         }
     }
 
     @Test
+    void goldenConflistWithTheDefaultVersionAndNoPortmap() throws Exception {
+        String text = new NetworkSettings("terway", "mybr0", Optional.of("10.96.0.0/12"),
+                Path.of("/run/terway/dhcp.sock"), NetworkSettings.DEFAULT_CNI_VERSION, false).conflist();
+        assertEquals("""
+                {
+                  "cniVersion" : "1.0.0",
+                  "name" : "terway",
+                  "plugins" : [ {
+                    "type" : "cni-terway",
+                    "bridge" : "mybr0",
+                    "serviceCIDR" : "10.96.0.0/12",
+                    "dhcpSocket" : "/run/terway/dhcp.sock"
+                  } ]
+                }
+                """, text);
+    }
+
+    @Test
+    void goldenConflistWithTheDefaultVersionAndPortmapChainedAfterTerway() throws Exception {
+        String text = new NetworkSettings("terway", "mybr0", Optional.of("10.96.0.0/12"),
+                Path.of("/run/terway/dhcp.sock"), NetworkSettings.DEFAULT_CNI_VERSION, true).conflist();
+        assertEquals("""
+                {
+                  "cniVersion" : "1.0.0",
+                  "name" : "terway",
+                  "plugins" : [ {
+                    "type" : "cni-terway",
+                    "bridge" : "mybr0",
+                    "serviceCIDR" : "10.96.0.0/12",
+                    "dhcpSocket" : "/run/terway/dhcp.sock"
+                  }, {
+                    "type" : "portmap",
+                    "capabilities" : {
+                      "portMappings" : true
+                    },
+                    "snat" : true
+                  } ]
+                }
+                """, text);
+        assertTrue(NetworkSettings.configuresTerway(text));
+    }
+
+    @Test
+    void goldenConflistWithAChosenVersionWithAndWithoutPortmap() throws Exception {
+        String without = new NetworkSettings("lan", "br-lan", Optional.empty(), Path.of("/run/t.sock"), "0.4.0",
+                false).conflist();
+        assertEquals("""
+                {
+                  "cniVersion" : "0.4.0",
+                  "name" : "lan",
+                  "plugins" : [ {
+                    "type" : "cni-terway",
+                    "bridge" : "br-lan",
+                    "dhcpSocket" : "/run/t.sock"
+                  } ]
+                }
+                """, without);
+        String with = new NetworkSettings("lan", "br-lan", Optional.empty(), Path.of("/run/t.sock"), "0.4.0",
+                true).conflist();
+        assertEquals("""
+                {
+                  "cniVersion" : "0.4.0",
+                  "name" : "lan",
+                  "plugins" : [ {
+                    "type" : "cni-terway",
+                    "bridge" : "br-lan",
+                    "dhcpSocket" : "/run/t.sock"
+                  }, {
+                    "type" : "portmap",
+                    "capabilities" : {
+                      "portMappings" : true
+                    },
+                    "snat" : true
+                  } ]
+                }
+                """, with);
+    }
+
+    @Test
     void leavesServiceCidrOutWhenNotGiven() throws Exception {
-        String text = new NetworkSettings("terway", "br-lan", Optional.empty(), Path.of("/run/t.sock"), "1.0.0").conflist();
+        String text = new NetworkSettings("terway", "br-lan", Optional.empty(), Path.of("/run/t.sock"), "1.0.0", false)
+                .conflist();
         assertFalse(new ObjectMapper().readTree(text).get("plugins").get(0).has("serviceCIDR"));
     }
 
     @Test
     void refusesWhatThePluginWouldRefuseNamingTheField() {
         InstallException hostBits = assertThrows(InstallException.class, () -> new NetworkSettings("terway", "mybr0",
-                Optional.of("10.96.0.1/12"), Path.of("/run/terway/dhcp.sock"), "1.0.0").conflist());
+                Optional.of("10.96.0.1/12"), Path.of("/run/terway/dhcp.sock"), "1.0.0", false).conflist());
         assertTrue(hostBits.getMessage().contains("serviceCIDR"), hostBits.getMessage());
         InstallException bridge = assertThrows(InstallException.class, () -> new NetworkSettings("terway",
-                "a-bridge-name-too-long", Optional.empty(), Path.of("/run/terway/dhcp.sock"), "1.0.0").conflist());
+                "a-bridge-name-too-long", Optional.empty(), Path.of("/run/terway/dhcp.sock"), "1.0.0", false)
+                .conflist());
         assertTrue(bridge.getMessage().contains("bridge"), bridge.getMessage());
         InstallException name = assertThrows(InstallException.class, () -> new NetworkSettings("-bad", "mybr0",
-                Optional.empty(), Path.of("/run/terway/dhcp.sock"), "1.0.0").conflist());
+                Optional.empty(), Path.of("/run/terway/dhcp.sock"), "1.0.0", false).conflist());
         assertTrue(name.getMessage().contains("network name '-bad'"), name.getMessage());
         InstallException version = assertThrows(InstallException.class, () -> new NetworkSettings("terway", "mybr0",
-                Optional.empty(), Path.of("/run/terway/dhcp.sock"), "0.2.0").conflist());
+                Optional.empty(), Path.of("/run/terway/dhcp.sock"), "0.2.0", false).conflist());
         assertTrue(version.getMessage().contains("cniVersion '0.2.0'"), version.getMessage());
     }
 
@@ -68,5 +149,8 @@ class NetworkSettingsTest {
         assertFalse(NetworkSettings.configuresTerway("{\"plugins\":[{\"type\":\"bridge\"}]}"));
         assertFalse(NetworkSettings.configuresTerway("not json"));
         assertTrue(NetworkSettings.configuresTerway("{\"plugins\":[{\"type\":\"portmap\"},{\"type\":\"cni-terway\"}]}"));
+        assertTrue(NetworkSettings.configuresTerway("{\"plugins\":[{\"type\":\"cni-terway\"},{\"type\":\"portmap\"},"
+                + "{\"type\":\"bandwidth\",\"capabilities\":{\"bandwidth\":true}}]}"));
+        assertFalse(NetworkSettings.configuresTerway("{\"plugins\":[{\"type\":\"bridge\"},{\"type\":\"portmap\"}]}"));
     }
 }
