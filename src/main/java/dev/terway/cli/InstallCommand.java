@@ -77,8 +77,9 @@ public final class InstallCommand implements Callable<Integer> {
     private PortmapMode portmap;
 
     @Option(names = "--runtime", paramLabel = "DIR",
-            description = "The runtime to install (default: the runtime this terway runs from, e.g."
-                    + " target/terway-runtime after `mvn package`, or /opt/terway in the image).")
+            description = "The runtime to install (default: the runtime this terway runs from, e.g. /opt/terway in"
+                    + " the image; from a source checkout's bin/terway, its target/terway-runtime, which `mvn package`"
+                    + " builds).")
     private Path runtime;
 
     @Option(names = "--force", description = "Replace a cni-terway in the CNI bin dir that install did not write.")
@@ -137,12 +138,15 @@ public final class InstallCommand implements Callable<Integer> {
         if (runtime != null) {
             return runtime;
         }
-        String self = System.getProperty(RuntimeImage.SELF_PROPERTY);
-        if (self == null || self.isBlank()) {
-            throw new ParameterException(spec.commandLine(), "this terway does not run from a terway runtime;"
-                    + " pass --runtime DIR (after `mvn package`: target/terway-runtime)");
-        }
-        return Path.of(self);
+        Optional<String> checkout = Optional.ofNullable(System.getProperty(RuntimeImage.CHECKOUT_PROPERTY))
+                .filter(c -> !c.isBlank());
+        return RuntimeImage.defaultRoot(Optional.ofNullable(System.getProperty(RuntimeImage.SELF_PROPERTY)), checkout)
+                .orElseThrow(() -> new ParameterException(spec.commandLine(), checkout
+                        .map(dir -> "this terway runs from the source checkout " + dir + ", which has no built"
+                                + " runtime (" + Path.of(dir).resolve(RuntimeImage.CHECKOUT_RUNTIME) + "): run"
+                                + " `mvn package` there, or pass --runtime DIR")
+                        .orElse("this terway does not run from a terway runtime; pass --runtime DIR (after"
+                                + " `mvn package`: target/terway-runtime)")));
     }
 
     /** --portmap's values as written on the command line: auto, on, off. */

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Pattern;
 
@@ -21,6 +22,10 @@ public record RuntimeImage(Path root, String id, String version, String javaVers
     public static final String PROPERTIES = "runtime.properties";
     /** The system property the runtime's bin/terway sets to the runtime it runs from. */
     public static final String SELF_PROPERTY = "terway.runtime";
+    /** The system property bin/terway sets to the source checkout it runs from (target/classes). */
+    public static final String CHECKOUT_PROPERTY = "terway.checkout";
+    /** Where `mvn package` (bin/build-runtime) builds the runtime in a source checkout. */
+    public static final String CHECKOUT_RUNTIME = "target/terway-runtime";
     /** Files every runtime has; a directory without them is not one. */
     public static final List<String> REQUIRED = List.of("jre/bin/java", "bin/cni-terway", "bin/terway",
             "bin/terway-probe", "app/terway.jar", "app/native/libterwaynet.so");
@@ -50,6 +55,21 @@ public record RuntimeImage(Path root, String id, String version, String javaVers
         }
         return new RuntimeImage(root, id, p.getProperty("version", "unknown"),
                 p.getProperty("java.version", "unknown"), p.getProperty("archive", "none"));
+    }
+
+    /**
+     * The runtime `terway install` copies when no --runtime is given: the runtime this terway runs from
+     * ({@code self}, the {@value #SELF_PROPERTY} property), else the runtime `mvn package` built in the source
+     * checkout this terway runs from ({@code checkout}, the {@value #CHECKOUT_PROPERTY} property), when that
+     * directory exists. Empty when neither applies.
+     */
+    public static Optional<Path> defaultRoot(Optional<String> self, Optional<String> checkout) {
+        Optional<String> runningFrom = self.filter(s -> !s.isBlank());
+        if (runningFrom.isPresent()) {
+            return runningFrom.map(Path::of);
+        }
+        return checkout.filter(c -> !c.isBlank()).map(c -> Path.of(c).resolve(CHECKOUT_RUNTIME))
+                .filter(Files::isDirectory);
     }
 
     /** True when {@code name} could be a runtime id (installed runtime directories are named so). */

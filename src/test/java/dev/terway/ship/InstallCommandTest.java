@@ -226,6 +226,49 @@ class InstallCommandTest {
         assertTrue(bad.err().contains("expected auto, on or off, got 'yes'"), bad.err());
     }
 
+    /** `terway install` without --runtime, as bin/terway of a source checkout at {@code checkout} runs it. */
+    private Run installFromCheckout(Path checkout, String... more) {
+        String before = System.getProperty(RuntimeImage.CHECKOUT_PROPERTY);
+        System.setProperty(RuntimeImage.CHECKOUT_PROPERTY, checkout.toString());
+        try {
+            List<String> args = new java.util.ArrayList<>(List.of("install", "--cni-bin-dir", bin().toString(),
+                    "--cni-conf-dir", conf().toString()));
+            args.addAll(List.of(more));
+            return terway(args.toArray(String[]::new));
+        } finally {
+            if (before == null) {
+                System.clearProperty(RuntimeImage.CHECKOUT_PROPERTY);
+            } else {
+                System.setProperty(RuntimeImage.CHECKOUT_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void fromASourceCheckoutInstallUsesItsBuiltRuntimeOrSaysToBuildIt() throws Exception {
+        Path checkout = tmp.resolve("checkout");
+        Files.createDirectories(checkout);
+        Run unbuilt = installFromCheckout(checkout);
+        assertEquals(TerwayCli.EXIT_USAGE, unbuilt.code());
+        assertTrue(unbuilt.err().contains("this terway runs from the source checkout " + checkout + ", which has no"
+                + " built runtime (" + checkout.resolve("target/terway-runtime") + "): run `mvn package` there"),
+                unbuilt.err());
+        assertEquals(List.of(), tree());
+
+        FakeRuntime.create(checkout.resolve("target/terway-runtime"), "0.1.0-aaaa");
+        Run built = installFromCheckout(checkout);
+        assertEquals(0, built.code(), built.err());
+        assertTrue(Files.isDirectory(bin().resolve("terway-runtime/0.1.0-aaaa")), built.out());
+    }
+
+    @Test
+    void withoutARuntimeOrACheckoutInstallAsksForRuntime() throws Exception {
+        Run run = terway("install", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString());
+        assertEquals(TerwayCli.EXIT_USAGE, run.code());
+        assertTrue(run.err().contains("this terway does not run from a terway runtime; pass --runtime DIR (after"
+                + " `mvn package`: target/terway-runtime)"), run.err());
+    }
+
     @Test
     void badInputIsAClearError() throws Exception {
         RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
