@@ -1,5 +1,7 @@
 package dev.terway.cli;
 
+import dev.terway.migration.StateDirectory;
+import dev.terway.ship.BridgedNode;
 import dev.terway.ship.InstallExecutor;
 import dev.terway.ship.InstallPlan;
 import dev.terway.ship.InstallPlanner;
@@ -17,8 +19,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code terway uninstall}: removes what `terway install` wrote. */
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
-        description = "Removes 10-terway.conflist, the cni-terway launcher and every terway runtime that"
-                + " `terway install` wrote; files it did not write are kept and named.")
+        description = {"Removes 10-terway.conflist, the cni-terway launcher and every terway runtime that"
+                + " `terway install` wrote; files it did not write are kept and named.",
+                "Refused while the node is still bridged (`terway setup`'s record is in --state-dir): `terway"
+                        + " teardown` runs from the runtime uninstall removes, so tear down first, or pass"
+                        + " --keep-bridge."})
 public final class UninstallCommand implements Callable<Integer> {
 
     @Spec
@@ -32,6 +37,15 @@ public final class UninstallCommand implements Callable<Integer> {
             description = "Where install put the network configuration (default: ${DEFAULT-VALUE}).")
     private Path cniConfDir;
 
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = StateDirectory.DEFAULT_PATH,
+            description = "Where `terway setup` keeps its record, which says the node is bridged"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private Path stateDir;
+
+    @Option(names = "--keep-bridge", description = "Uninstall even though the node is still bridged, and leave it"
+            + " bridged; `terway teardown` from the image can undo the bridge later.")
+    private boolean keepBridge;
+
     @Option(names = "--dry-run", description = "Print the plan as a shell script and change nothing.")
     private boolean dryRun;
 
@@ -41,7 +55,8 @@ public final class UninstallCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         InstallTarget target = new InstallTarget(cniBinDir, cniConfDir);
         List<String> warnings = new ArrayList<>();
-        InstallPlan plan = InstallPlanner.uninstall(InstalledState.read(target), target, warnings);
+        InstallPlan plan = InstallPlanner.uninstall(InstalledState.read(target), target, BridgedNode.read(stateDir),
+                keepBridge, warnings);
         warnings.forEach(w -> err.println("terway: " + w));
         err.flush();
         if (dryRun) {

@@ -70,8 +70,13 @@ public final class InstallPlanner {
         return new InstallPlan(actions);
     }
 
-    /** What uninstall removes: the conflist and launcher if install wrote them, and every runtime. */
-    public static InstallPlan uninstall(InstalledState installed, InstallTarget target, List<String> warnings) {
+    /**
+     * What uninstall removes: the conflist and launcher if install wrote them, and every runtime. Refused while
+     * the node is still {@code bridged} (unless {@code keepBridge}): `terway teardown` runs from the runtimes
+     * uninstall removes, so the order is teardown, then uninstall.
+     */
+    public static InstallPlan uninstall(InstalledState installed, InstallTarget target, Optional<BridgedNode> bridged,
+                                        boolean keepBridge, List<String> warnings) throws InstallException {
         List<InstallAction> actions = new ArrayList<>();
         Optional<String> conflist = installed.conflist();
         if (conflist.isPresent()) {
@@ -96,6 +101,22 @@ public final class InstallPlanner {
             actions.add(new InstallAction.RemoveTree(target.runtimes(),
                     installed.runtimeIds().isEmpty() ? "the runtimes directory"
                             : "the runtimes " + String.join(", ", installed.runtimeIds())));
+        }
+        if (bridged.isPresent() && !actions.isEmpty()) {
+            BridgedNode node = bridged.get();
+            if (!keepBridge) {
+                String here = installed.launcher().flatMap(InstallPlanner::runtimeOf)
+                        .filter(installed.runtimeIds()::contains)
+                        .map(id -> ShellQuote.quote(target.runtime(id).resolve("bin/terway").toString()))
+                        .orElse("terway");
+                throw new InstallException("cannot uninstall: the node is still bridged by terway (" + node.what()
+                        + "), and `terway teardown` runs from the runtime uninstall would remove. Run `"
+                        + node.teardown(here) + "` first (from this same runtime, or `terway teardown` from the"
+                        + " image), then uninstall; or pass --keep-bridge to uninstall anyway and leave the node"
+                        + " bridged");
+            }
+            warnings.add("the node stays bridged (" + node.what() + "): --keep-bridge; to undo it later, run `"
+                    + node.teardown("terway") + "` from the image or a source checkout");
         }
         return new InstallPlan(actions);
     }

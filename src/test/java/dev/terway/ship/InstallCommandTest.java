@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.terway.cli.TerwayCli;
+import dev.terway.migration.SetupRecord;
+import dev.terway.migration.StateDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -41,6 +43,18 @@ class InstallCommandTest {
                 "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString()));
         args.addAll(List.of(more));
         return terway(args.toArray(String[]::new));
+    }
+
+    /** `terway uninstall` of the temporary root, with its own state directory. */
+    private Run uninstall(String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("uninstall", "--cni-bin-dir", bin().toString(),
+                "--cni-conf-dir", conf().toString(), "--state-dir", state().toString()));
+        args.addAll(List.of(more));
+        return terway(args.toArray(String[]::new));
+    }
+
+    private Path state() {
+        return tmp.resolve("state");
     }
 
     private Path bin() {
@@ -104,13 +118,12 @@ class InstallCommandTest {
         assertTrue(Files.isDirectory(bin().resolve("terway-runtime/0.2.0-bbbb")));
         assertTrue(Files.isDirectory(bin().resolve("terway-runtime/0.3.0-cccc")));
 
-        Run dry = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString(),
-                "--dry-run");
+        Run dry = uninstall("--dry-run");
         assertEquals(0, dry.code(), dry.err());
         assertTrue(dry.out().contains("rm -rf " + bin().resolve("terway-runtime")), dry.out());
         assertTrue(Files.exists(launcher));
 
-        Run un = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString());
+        Run un = uninstall();
         assertEquals(0, un.code(), un.err());
         assertEquals(List.of(), tree());
         assertTrue(Files.isDirectory(bin()), "the CNI directories themselves belong to the node");
@@ -126,7 +139,7 @@ class InstallCommandTest {
         assertTrue(refused.err().contains("was not written by `terway install`; pass --force"), refused.err());
         assertFalse(Files.exists(bin().resolve("terway-runtime")), "nothing copied before the refusal");
 
-        Run un = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString());
+        Run un = uninstall();
         assertEquals(0, un.code());
         assertTrue(un.err().contains("kept " + bin().resolve("cni-terway")), un.err());
         assertTrue(Files.exists(bin().resolve("cni-terway")));
@@ -201,7 +214,7 @@ class InstallCommandTest {
         assertTrue(plugins.get(1).get("snat").asBoolean());
         assertTrue(install(a.root()).out().startsWith("nothing to do"));
 
-        Run un = terway("uninstall", "--cni-bin-dir", bin().toString(), "--cni-conf-dir", conf().toString());
+        Run un = uninstall();
         assertEquals(0, un.code(), un.err());
         assertEquals(List.of("opt/cni/bin/portmap"), tree(), "the chained conflist is removed, portmap is not ours");
     }
@@ -267,6 +280,51 @@ class InstallCommandTest {
         assertEquals(TerwayCli.EXIT_USAGE, run.code());
         assertTrue(run.err().contains("this terway does not run from a terway runtime; pass --runtime DIR (after"
                 + " `mvn package`: target/terway-runtime)"), run.err());
+    }
+
+    @Test
+    void uninstallIsRefusedWhileTheNodeIsBridgedDryRunToo() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        assertEquals(0, install(a.root()).code());
+        List<String> installed = tree();
+        new StateDirectory(state()).records().save(new SetupRecord("eth0", "mybr0", 1500, "52:54:00:12:34:56",
+                List.of(), List.of()));
+
+        String teardown = "Run `" + bin().resolve("terway-runtime/0.1.0-aaaa/bin/terway") + " teardown --state-dir "
+                + state() + "` first";
+        for (Run refused : List.of(uninstall(), uninstall("--dry-run"))) {
+            assertEquals(TerwayCli.EXIT_FAILED, refused.code(), refused.out());
+            assertTrue(refused.err().contains("cannot uninstall: the node is still bridged by terway (eth0 is bridged"
+                    + " into mybr0 (record " + state().resolve("setup.json") + "))"), refused.err());
+            assertTrue(refused.err().contains(teardown), refused.err());
+            assertTrue(refused.err().contains("or pass --keep-bridge to uninstall anyway"), refused.err());
+            assertEquals("", refused.out());
+        }
+        assertEquals(installed, tree(), "nothing removed");
+
+        Run dryKept = uninstall("--keep-bridge", "--dry-run");
+        assertEquals(0, dryKept.code(), dryKept.err());
+        assertTrue(dryKept.out().contains("rm -rf " + bin().resolve("terway-runtime")), dryKept.out());
+        assertEquals(installed, tree());
+
+        Run kept = uninstall("--keep-bridge");
+        assertEquals(0, kept.code(), kept.err());
+        assertTrue(kept.err().contains("terway: the node stays bridged (eth0 is bridged into mybr0"), kept.err());
+        assertEquals(List.of(), tree());
+        assertTrue(Files.exists(state().resolve("setup.json")), "the record stays for a later teardown");
+    }
+
+    @Test
+    void afterTeardownRemovedTheRecordUninstallGoesAhead() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        assertEquals(0, install(a.root()).code());
+        new StateDirectory(state()).records().save(new SetupRecord("eth0", "mybr0", 1500, "52:54:00:12:34:56",
+                List.of(), List.of()));
+        assertEquals(TerwayCli.EXIT_FAILED, uninstall().code());
+        new StateDirectory(state()).records().delete();
+        Run un = uninstall();
+        assertEquals(0, un.code(), un.err());
+        assertEquals(List.of(), tree());
     }
 
     @Test

@@ -124,11 +124,12 @@ class InstallPlannerTest {
     }
 
     @Test
-    void uninstallRemovesConfigFirstThenLauncherThenRuntimes() {
+    void uninstallRemovesConfigFirstThenLauncherThenRuntimes() throws Exception {
         InstalledState installed = state(Optional.of(launcherFor("0.1.0-aaaa")), Optional.of(CONFLIST),
                 Set.of("0.1.0-aaaa", "0.2.0-bbbb"), List.of());
         List<String> warnings = new ArrayList<>();
-        List<InstallAction> a = InstallPlanner.uninstall(installed, TARGET, warnings).actions();
+        List<InstallAction> a = InstallPlanner.uninstall(installed, TARGET, Optional.empty(), false, warnings)
+                .actions();
         assertEquals(List.of(), warnings);
         assertEquals(3, a.size());
         assertEquals(TARGET.conflist(), assertInstanceOf(InstallAction.RemoveFile.class, a.get(0)).path());
@@ -136,13 +137,59 @@ class InstallPlannerTest {
         assertEquals(TARGET.runtimes(), assertInstanceOf(InstallAction.RemoveTree.class, a.get(2)).path());
     }
 
+    private static final BridgedNode BRIDGED = new BridgedNode(Path.of("/var/lib/terway"),
+            "eth0 is bridged into mybr0 (record /var/lib/terway/setup.json)");
+
     @Test
-    void uninstallKeepsFilesItDidNotWriteAndSaysSo() {
+    void uninstallIsRefusedWhileTheNodeIsBridgedNamingTheTeardownOfThisRuntime() {
+        InstalledState installed = state(Optional.of(launcherFor("0.2.0-bbbb")), Optional.of(CONFLIST),
+                Set.of("0.1.0-aaaa", "0.2.0-bbbb"), List.of());
+        InstallException e = assertThrows(InstallException.class, () -> InstallPlanner.uninstall(installed, TARGET,
+                Optional.of(BRIDGED), false, new ArrayList<>()));
+        assertEquals("cannot uninstall: the node is still bridged by terway (eth0 is bridged into mybr0 (record"
+                + " /var/lib/terway/setup.json)), and `terway teardown` runs from the runtime uninstall would remove."
+                + " Run `/host/opt/cni/bin/terway-runtime/0.2.0-bbbb/bin/terway teardown` first (from this same"
+                + " runtime, or `terway teardown` from the image), then uninstall; or pass --keep-bridge to uninstall"
+                + " anyway and leave the node bridged", e.getMessage());
+    }
+
+    @Test
+    void theRefusalNamesANonDefaultStateDirAndAPlainTerwayWhenNoRuntimeIsKnown() {
+        InstalledState installed = state(Optional.empty(), Optional.of(CONFLIST), Set.of(), List.of());
+        BridgedNode node = new BridgedNode(Path.of("/srv/terway state"), "eth0 is bridged into mybr0");
+        InstallException e = assertThrows(InstallException.class, () -> InstallPlanner.uninstall(installed, TARGET,
+                Optional.of(node), false, new ArrayList<>()));
+        assertTrue(e.getMessage().contains("Run `terway teardown --state-dir '/srv/terway state'` first"),
+                e.getMessage());
+    }
+
+    @Test
+    void keepBridgeUninstallsAnywayAndSaysTheNodeStaysBridged() throws Exception {
+        InstalledState installed = state(Optional.of(launcherFor("0.1.0-aaaa")), Optional.of(CONFLIST),
+                Set.of("0.1.0-aaaa"), List.of());
+        List<String> warnings = new ArrayList<>();
+        InstallPlan kept = InstallPlanner.uninstall(installed, TARGET, Optional.of(BRIDGED), true, warnings);
+        assertEquals(InstallPlanner.uninstall(installed, TARGET, Optional.empty(), false, new ArrayList<>()).actions(),
+                kept.actions());
+        assertEquals(List.of("the node stays bridged (eth0 is bridged into mybr0 (record /var/lib/terway/setup.json)):"
+                + " --keep-bridge; to undo it later, run `terway teardown` from the image or a source checkout"),
+                warnings);
+    }
+
+    @Test
+    void aBridgedNodeWithNothingInstalledIsNothingToDo() throws Exception {
+        InstallPlan plan = InstallPlanner.uninstall(InstalledState.empty(), TARGET, Optional.of(BRIDGED), false,
+                new ArrayList<>());
+        assertTrue(plan.isEmpty(), plan.render());
+    }
+
+    @Test
+    void uninstallKeepsFilesItDidNotWriteAndSaysSo() throws Exception {
         InstalledState installed = state(Optional.of("#!/bin/sh\nexec other\n"),
                 Optional.of("{\"cniVersion\":\"1.0.0\",\"name\":\"x\",\"plugins\":[{\"type\":\"bridge\"}]}"), Set.of(),
                 List.of());
         List<String> warnings = new ArrayList<>();
-        InstallPlan plan = InstallPlanner.uninstall(installed, TARGET, warnings);
+        InstallPlan plan = InstallPlanner.uninstall(installed, TARGET, Optional.empty(), false, warnings);
         assertTrue(plan.isEmpty(), plan.render());
         assertEquals(2, warnings.size(), warnings.toString());
         assertTrue(warnings.get(0).contains(TARGET.conflist().toString()), warnings.toString());
