@@ -15,6 +15,6 @@ public record Host(CommandRunner commands, Clock clock, Sleeper sleeper) {
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
     public static Host local() {
-        return new Host(new ExecCommandRunner(COMMAND_TIMEOUT), Clock.systemUTC(), Sleeper.REAL);
+        return new Host(ExecCommandRunner.registeredOnly(COMMAND_TIMEOUT), Clock.systemUTC(), Sleeper.REAL);
     }
 }
