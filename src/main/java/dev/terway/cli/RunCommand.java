@@ -68,6 +68,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // Before setup and the daemon: a missing program fails here, with its package named, not in a plan.
+        host.programs().requireAll();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<String> setup = setupArgs();

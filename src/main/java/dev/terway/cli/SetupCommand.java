@@ -65,6 +65,8 @@ public final class SetupCommand implements Callable<Integer> {
         if (failAfterStep != null && failAfterStep < 0) {
             throw new ParameterException(spec.commandLine(), "--fail-after-step must be 0 or more");
         }
+        // Every program first: a missing one would otherwise fail the plan half-way (and roll it back).
+        host.programs().requireAll();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BridgeSetup.Request request = new BridgeSetup.Request(Optional.ofNullable(iface), bridge, stateDir, dryRun,

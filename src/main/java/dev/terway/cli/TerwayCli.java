@@ -38,7 +38,7 @@ public final class TerwayCli {
         return cli;
     }
 
-    /** Gives the commands that act on the host their {@link Host}; everything else as picocli would. */
+    /** Gives the commands that act on (or look at) the host their {@link Host}; everything else as picocli would. */
     private static final class HostFactory implements CommandLine.IFactory {
         private final Host host;
 
@@ -56,6 +56,9 @@ public final class TerwayCli {
             }
             if (cls == RunCommand.class) {
                 return cls.cast(new RunCommand(host));
+            }
+            if (cls == ProgramsCommand.class) {
+                return cls.cast(new ProgramsCommand(host));
             }
             return CommandLine.defaultFactory().create(cls);
         }

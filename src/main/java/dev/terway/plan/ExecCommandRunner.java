@@ -10,13 +10,34 @@ import java.util.concurrent.TimeoutException;
 import org.zeroturnaround.exec.ProcessExecutor;
 import org.zeroturnaround.exec.ProcessResult;
 
-/** Runs commands as child processes through zt-exec, each bounded by a timeout. */
+/**
+ * Runs commands as child processes through zt-exec, each bounded by a timeout. terway's own code runs
+ * commands only through {@link #registeredOnly}, which refuses a program that {@link Program} does not list
+ * (a unit test keeps src/main on it); the public constructor runs any program, for test labs that set up
+ * namespaces and servers with tools terway itself never runs.
+ */
 public final class ExecCommandRunner implements CommandRunner {
 
     private final Duration timeout;
+    private final boolean registeredOnly;
 
+    /** Runs any program: for test labs. terway's own code uses {@link #registeredOnly}. */
     public ExecCommandRunner(Duration timeout) {
+        this(timeout, false);
+    }
+
+    private ExecCommandRunner(Duration timeout, boolean registeredOnly) {
         this.timeout = timeout;
+        this.registeredOnly = registeredOnly;
+    }
+
+    /**
+     * The runner of terway's commands: it refuses, with an IllegalArgumentException naming the program and
+     * {@link Program}, an argv whose program (or the program an {@code nsenter} in front of it runs) is not
+     * registered, so the image cannot lack a program terway uses without a test noticing.
+     */
+    public static ExecCommandRunner registeredOnly(Duration timeout) {
+        return new ExecCommandRunner(timeout, true);
     }
 
     @Override
@@ -31,6 +52,9 @@ public final class ExecCommandRunner implements CommandRunner {
 
     /** {@code input} null: the command is given no input of ours. */
     private CommandResult execute(List<String> argv, String input) {
+        if (registeredOnly) {
+            Program.requireRegistered(argv);
+        }
         long start = System.nanoTime();
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.terway.plan;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -10,7 +11,8 @@ import java.util.regex.Pattern;
  * order, so a failed plan leaves the system as it found it. A fed step (`ip -batch -`) can fail half-way:
  * ip stops at the failing line, names it on stderr ("Command failed -:N") and keeps what the lines
  * before it did, so such a step that failed past its first line (or without saying where) is undone
- * first.
+ * first. A step the runner throws for instead of running (one it refuses) is handled the same way: the
+ * completed steps are undone before the exception goes on.
  */
 public final class PlanRunner {
 
@@ -24,8 +26,18 @@ public final class PlanRunner {
     public List<Step> run(Plan plan) throws PlanFailedException {
         List<Step> done = new ArrayList<>();
         for (Step step : plan.steps()) {
-            CommandResult result = step.input().isPresent() ? runner.run(step.argv(), step.input().get())
-                    : runner.run(step.argv());
+            CommandResult result;
+            try {
+                result = step.input().isPresent() ? runner.run(step.argv(), step.input().get())
+                        : runner.run(step.argv());
+            } catch (RuntimeException e) {
+                // A runner that refuses a step (a program not in Program) must not strand the steps before it.
+                for (CommandResult failed : undo(done)) {
+                    e.addSuppressed(new IllegalStateException("undo failed: " + ShellQuote.join(failed.argv())
+                            + " exited " + failed.exitCode() + ": " + failed.stderr().strip()));
+                }
+                throw e;
+            }
             if (!result.succeeded()) {
                 List<Step> toUndo = new ArrayList<>(done);
                 if (step.undo().isPresent() && partlyApplied(step, result)) {
@@ -61,7 +73,14 @@ public final class PlanRunner {
             if (step.undo().isEmpty()) {
                 continue;
             }
-            CommandResult result = runner.run(step.undo().get());
+            CommandResult result;
+            try {
+                result = runner.run(step.undo().get());
+            } catch (RuntimeException e) {
+                // Refused (or broken): reported like an undo that could not start, and the others still run.
+                result = new CommandResult(step.undo().get(), -1, "", String.valueOf(e.getMessage()),
+                        Duration.ZERO);
+            }
             if (!result.succeeded()) {
                 failed.add(result);
             }

@@ -80,6 +80,42 @@ class PlanRunnerTest {
     }
 
     @Test
+    void aStepTheRunnerRefusesUndoesTheCompletedStepsAndTheRefusalGoesOn() {
+        CommandRunner runner = mock(CommandRunner.class);
+        when(runner.run(any())).thenAnswer(i -> {
+            List<String> argv = i.getArgument(0);
+            if (argv.equals(List.of("do", "3"))) {
+                throw new IllegalArgumentException("`do` is not registered");
+            }
+            return argv.equals(List.of("undo", "1")) ? fail(argv, "cannot") : ok(argv);
+        });
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PlanRunner(runner).run(plan));
+        assertEquals("`do` is not registered", e.getMessage());
+        verify(runner).run(List.of("undo", "1"));
+        verify(runner, never()).run(List.of("do", "4"));
+        assertEquals(1, e.getSuppressed().length);
+        assertTrue(e.getSuppressed()[0].getMessage().contains("undo failed: undo 1 exited 2: cannot"),
+                e.getSuppressed()[0].getMessage());
+    }
+
+    @Test
+    void aRefusedUndoIsReportedAndTheOtherUndosStillRun() {
+        CommandRunner runner = mock(CommandRunner.class);
+        when(runner.run(any())).thenAnswer(i -> {
+            List<String> argv = i.getArgument(0);
+            if (argv.equals(List.of("undo", "3"))) {
+                throw new IllegalArgumentException("`undo` is not registered");
+            }
+            return argv.equals(List.of("do", "4")) ? fail(argv, "boom") : ok(argv);
+        });
+        PlanFailedException e = assertThrows(PlanFailedException.class, () -> new PlanRunner(runner).run(plan));
+        verify(runner).run(List.of("undo", "1"));
+        assertEquals(-1, e.failedUndos().get(0).exitCode());
+        assertTrue(e.getMessage().contains("undo failed: undo 3 exited -1: `undo` is not registered"), e.getMessage());
+    }
+
+    @Test
     void dryRunRenderingQuotesArgvAndCommentsReasons() {
         Plan p = Plan.builder()
                 .add(Step.of("create the bridge\nwith a newline", List.of("ip", "link", "add", "my br", "type", "bridge")))

@@ -75,7 +75,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
         LeaseStore store = LeaseStore.open(stateDir, log::warn);
         AuditLog audit = new AuditLog(stateDir.resolve("audit.log"), clock);
-        ExecCommandRunner commands = new ExecCommandRunner(Duration.ofSeconds(10));
+        ExecCommandRunner commands = ExecCommandRunner.registeredOnly(Duration.ofSeconds(10));
         // A failure to write the audit log is reported, never thrown: it must not fail ADDs or cut renewals short.
         CommandRunner audited = AuditedCommands.recording(audit, commands, log::warn);
         PodAddressUpkeep upkeep = new PodAddressUpkeep(commands, new PlanRunner(audited), clock, log::warn);

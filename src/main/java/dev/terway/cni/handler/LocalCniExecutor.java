@@ -42,7 +42,7 @@ public final class LocalCniExecutor implements CniExecutor {
         } catch (CniException e) {
             return e.toReply(InvocationValidator.errorVersion(invocation));
         }
-        CniService service = new CniService(new ExecCommandRunner(Duration.ofSeconds(30)),
+        CniService service = new CniService(ExecCommandRunner.registeredOnly(Duration.ofSeconds(30)),
                 new QueuedReleaseGateway(PendingReleases.besideSocket(socket)), DelegatedIpam.processes(),
                 Clock.systemUTC(), line -> System.err.println("cni-terway: " + line), () -> { },
                 AttachmentRecords.besideSocket(socket));

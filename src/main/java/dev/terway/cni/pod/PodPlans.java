@@ -5,6 +5,7 @@ import dev.terway.cni.config.Ipv4Cidr;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.plan.Plan;
+import dev.terway.plan.Program;
 import dev.terway.plan.Step;
 import java.net.Inet4Address;
 import java.nio.file.Path;
@@ -67,8 +68,8 @@ public final class PodPlans {
             plan.add(Step.fed(created + "; " + labelled, List.of("ip", "-batch", "-"),
                     String.join(" ", create) + "\n" + String.join(" ", label) + "\n", undo));
         } else {
-            plan.add(Step.undoable(created, prefixed("ip", create), undo));
-            plan.add(Step.of(labelled, prefixed("ip", label)));
+            plan.add(Step.undoable(created, Program.IP.argv(create), undo));
+            plan.add(Step.of(labelled, Program.IP.argv(label)));
         }
         plan.add(Step.of("bring " + spec.ifname() + " up in the pod, ready for DHCP",
                 ipInNetns(spec.netns(), "link", "set", "dev", spec.ifname(), "up")));
@@ -79,12 +80,6 @@ public final class PodPlans {
     public static boolean createsVeth(Step step) {
         return step.input().map(i -> i.startsWith("link add "))
                 .orElse(step.argv().size() > 3 && step.argv().subList(0, 3).equals(List.of("ip", "link", "add")));
-    }
-
-    private static List<String> prefixed(String command, List<String> args) {
-        List<String> argv = new ArrayList<>(List.of(command));
-        argv.addAll(args);
-        return argv;
     }
 
     /**
