@@ -12,6 +12,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 packages=(openjdk-17-jdk-headless maven gcc dnsmasq-base iproute2 iputils-ping containernetworking-plugins procps jq)
+# The end-to-end suite (it/java/dev/terway/e2e): the image built with podman from a debootstrap base, pods
+# made by podman's CNI backend (runc) and containerd's ctr, busybox-static as the pods' image, iptables for
+# the portmap plugin's hostPort rules.
+packages+=(podman runc containerd debootstrap busybox-static iptables)
 missing=()
 for p in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
@@ -22,7 +26,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get > /dev/null; then
     echo "prepare: not a Debian system; install the equivalents of: ${missing[*]}" >&2
-    for c in java mvn gcc dnsmasq ip ping bridge pgrep jq; do
+    for c in java mvn gcc dnsmasq ip ping bridge pgrep jq podman runc containerd ctr debootstrap busybox iptables; do
       command -v "$c" > /dev/null || { echo "prepare: missing command '$c'" >&2; exit 1; }
     done
   else

@@ -414,6 +414,18 @@ public final class NetnsLab implements AutoCloseable {
         }
 
         /**
+         * A node of an IPv4-only LAN: IPv6 disabled in its namespace (no link-local address, no router
+         * advertisements heard), a static IPv4 address and an IPv4 default route via the gateway.
+         */
+        public Node configureStaticIpv4Only() {
+            Cmd.check("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+            Cmd.check("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+            ip(ns, "addr", "add", ipv4() + "/24", "dev", NIC);
+            ip(ns, "route", "add", "default", "via", lab.gateway.ipv4(), "dev", NIC);
+            return this;
+        }
+
+        /**
          * Takes {@code name} with a device that is not a bridge (one end of a veth pair inside this node;
          * this kernel may lack the dummy module), so that creating a bridge of that name fails.
          */
