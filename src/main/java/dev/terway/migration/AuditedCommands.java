@@ -22,6 +22,7 @@ public final class AuditedCommands {
     }
 
     public static CommandRunner recording(AuditLog log, CommandRunner commands, Consumer<String> tell) {
+        log.rotation().problems().forEach(p -> tell.accept("warning: " + p));
         AtomicBoolean warned = new AtomicBoolean();
         return new CommandRunner() {
             @Override
@@ -38,6 +39,10 @@ public final class AuditedCommands {
                 try {
                     log.record(result, input);
                     warned.set(false);
+                } catch (AuditLog.RotationFailed e) {
+                    if (warned.compareAndSet(false, true)) {
+                        tell.accept("warning: " + e.getMessage() + ": " + e.getCause().getMessage());
+                    }
                 } catch (UncheckedIOException e) {
                     if (warned.compareAndSet(false, true)) {
                         tell.accept("warning: cannot write the audit log " + log.file() + ": "

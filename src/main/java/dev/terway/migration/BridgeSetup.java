@@ -92,8 +92,10 @@ public final class BridgeSetup {
         NetState state = reader.read();
         String iface = request.iface().isPresent() ? request.iface().get()
                 : BridgeMigration.detectInterface(state, record);
-        return BridgeMigration.plan(state, reader.ipv6(state, iface, request.bridge()),
+        MigrationPlan migration = BridgeMigration.plan(state, reader.ipv6(state, iface, request.bridge()),
                 reader.bridgeOptions(state, request.bridge()), record, iface, request.bridge());
+        // Which namespace is bridged: the daemon refuses it as a pod's namespace (CNI_NETNS).
+        return migration.withRecord(migration.record().withNetns(host.netns().get()));
     }
 
     private Report apply(StateDirectory dir, MigrationPlan migration, Request request, Consumer<String> tell)

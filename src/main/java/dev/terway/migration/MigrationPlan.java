@@ -12,4 +12,9 @@ public record MigrationPlan(String iface, String bridge, Plan plan, SetupRecord 
     public MigrationPlan {
         gateways = List.copyOf(gateways);
     }
+
+    /** The same plan, keeping {@code newRecord} for teardown. */
+    public MigrationPlan withRecord(SetupRecord newRecord) {
+        return new MigrationPlan(iface, bridge, plan, newRecord, gateways);
+    }
 }

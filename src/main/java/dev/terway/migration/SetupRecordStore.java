@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.terway.cni.pod.NetnsIdentity;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Ipv6Conf;
@@ -127,19 +128,33 @@ public final class SetupRecordStore {
     /** The stored shape. Nulls stand for "absent", as in the JSON of {@code ip -j}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record FileFormat(int version, String iface, String bridge, int mtu, String mac, List<StoredAddress> addresses,
-                      List<StoredRoute> routes, StoredIpv6 nicIpv6) {
+                      List<StoredRoute> routes, StoredIpv6 nicIpv6, StoredNetns netns) {
 
         static FileFormat of(SetupRecord r) {
             return new FileFormat(FORMAT_VERSION, r.iface(), r.bridge(), r.mtu(), r.mac(),
                     r.addresses().stream().map(StoredAddress::of).toList(),
-                    r.routes().stream().map(StoredRoute::of).toList(), r.nicIpv6().map(StoredIpv6::of).orElse(null));
+                    r.routes().stream().map(StoredRoute::of).toList(), r.nicIpv6().map(StoredIpv6::of).orElse(null),
+                    r.netns().map(StoredNetns::of).orElse(null));
         }
 
         SetupRecord toRecord() {
             return new SetupRecord(require(iface, "iface"), require(bridge, "bridge"), mtu, require(mac, "mac"),
                     addresses == null ? List.of() : addresses.stream().map(StoredAddress::toAddress).toList(),
                     routes == null ? List.of() : routes.stream().map(StoredRoute::toRoute).toList(),
-                    Optional.ofNullable(nicIpv6).map(StoredIpv6::toConf));
+                    Optional.ofNullable(nicIpv6).map(StoredIpv6::toConf),
+                    Optional.ofNullable(netns).map(StoredNetns::toBridged));
+        }
+    }
+
+    /** The bridged namespace: nsfs device and inode, and the boot they are valid for. */
+    record StoredNetns(long dev, long ino, String bootId) {
+
+        static StoredNetns of(SetupRecord.BridgedNamespace n) {
+            return new StoredNetns(n.identity().dev(), n.identity().ino(), n.bootId());
+        }
+
+        SetupRecord.BridgedNamespace toBridged() {
+            return new SetupRecord.BridgedNamespace(new NetnsIdentity(dev, ino), require(bootId, "netns bootId"));
         }
     }
 

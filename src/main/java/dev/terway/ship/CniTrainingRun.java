@@ -43,21 +43,24 @@ public final class CniTrainingRun {
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("terway-train");
         Path socket = dir.resolve("train.sock");
+        // An existing file for CNI_NETNS, as a runtime's netns is: the client's node-namespace check stats it.
+        Path netns = Files.write(dir.resolve("netns"), new byte[0]);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             Thread daemon = new Thread(() -> serve(server), "train-daemon");
             daemon.setDaemon(true);
             daemon.start();
-            exercise(socket);
+            exercise(socket, netns);
         } finally {
             Files.deleteIfExists(socket);
+            Files.deleteIfExists(netns);
             Files.deleteIfExists(dir);
         }
         // Last: the real entry point, which answers the VERSION set in the environment and exits.
         CniTerway.main(new String[0]);
     }
 
-    private static void exercise(Path socket) {
+    private static void exercise(Path socket, Path netns) {
         String config = "{\"cniVersion\":\"1.1.0\",\"name\":\"terway\",\"type\":\"cni-terway\",\"bridge\":\"mybr0\","
                 + "\"serviceCIDR\":\"10.96.0.0/12\",\"dhcpSocket\":\"" + socket + "\"}";
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
@@ -66,7 +69,7 @@ public final class CniTrainingRun {
             Map<String, String> env = new HashMap<>();
             env.put(CniInvocation.CNI_COMMAND, verb);
             env.put(CniInvocation.CNI_CONTAINERID, "0123456789abcdef");
-            env.put(CniInvocation.CNI_NETNS, "/var/run/netns/train");
+            env.put(CniInvocation.CNI_NETNS, netns.toString());
             env.put(CniInvocation.CNI_IFNAME, "eth0");
             env.put(CniInvocation.CNI_ARGS, "K8S_POD_NAMESPACE=default;K8S_POD_NAME=train");
             env.put(CniInvocation.CNI_PATH, "/opt/cni/bin");

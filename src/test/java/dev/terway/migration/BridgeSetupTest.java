@@ -101,6 +101,20 @@ class BridgeSetupTest {
     }
 
     @Test
+    void theRecordSaysWhichNamespaceWasBridged() throws Exception {
+        when(probe.probe(any(), any(), any())).thenReturn(ANSWERED);
+        SetupRecord.BridgedNamespace bridged = new SetupRecord.BridgedNamespace(
+                new dev.terway.cni.pod.NetnsIdentity(4, 4026532001L), "boot-1");
+        Host scripted = new Host(host("static-routes", List.of()), time, time);
+        BridgeSetup.Report report = new BridgeSetup(new Host(scripted.commands(), time, time, scripted.programs(),
+                () -> Optional.of(bridged)), probe).run(request(false, OptionalInt.empty()), told::add);
+        assertEquals(BridgeSetup.Outcome.APPLIED, report.outcome());
+        SetupRecord stored = new SetupRecordStore(dir.resolve("setup.json")).load().orElseThrow();
+        assertEquals(Optional.of(bridged), stored.netns());
+        assertEquals(Optional.of(bridged.identity()), stored.bridgedNamespace("boot-1"));
+    }
+
+    @Test
     void aSuccessfulSetupRunsThePlanRecordsTheNodeAndChecksTheGateways() throws Exception {
         when(probe.probe(any(), any(), any())).thenReturn(ANSWERED);
         CommandRunner runner = host("static-routes", List.of());

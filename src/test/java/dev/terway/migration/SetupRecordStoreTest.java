@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.cni.pod.NetnsIdentity;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Ipv6Conf;
@@ -45,7 +46,8 @@ class SetupRecordStoreTest {
         SetupRecord full = new SetupRecord(record.iface(), record.bridge(), 9000, record.mac(),
                 Stream.concat(record.addresses().stream(), Stream.of(alias, slaac)).toList(),
                 Stream.concat(record.routes().stream(), Stream.of(typed, learnt)).toList(),
-                Optional.of(new Ipv6Conf(0, 2, 1, 1)));
+                Optional.of(new Ipv6Conf(0, 2, 1, 1)), Optional.of(new SetupRecord.BridgedNamespace(
+                        new NetnsIdentity(4, 4026531840L), "63cd0162-3260-4b04-be2a-47c6603cc60d")));
         SetupRecordStore store = new SetupRecordStore(dir.resolve("state/setup.json"));
         store.save(full);
         assertEquals(Optional.of(full), store.load());
@@ -64,9 +66,32 @@ class SetupRecordStoreTest {
                              "flags": []}]}""");
         SetupRecord r = store.load().orElseThrow();
         assertEquals(Optional.empty(), r.nicIpv6());
+        assertEquals(Optional.empty(), r.netns(), "nor which namespace was bridged");
         assertEquals(Set.of(), r.addresses().get(0).flags());
         assertEquals(Optional.empty(), r.routes().get(0).expires());
         assertEquals(Map.of(), r.routes().get(0).metrics());
+    }
+
+    @Test
+    void theBridgedNamespaceCountsOnlyInTheBootItWasRecordedIn() throws Exception {
+        NetnsIdentity id = new NetnsIdentity(4, 4026531840L);
+        SetupRecord record = BridgeMigrationTest.staticRoutesRecord()
+                .withNetns(Optional.of(new SetupRecord.BridgedNamespace(id, "boot-1")));
+        SetupRecordStore store = new SetupRecordStore(dir.resolve("setup.json"));
+        store.save(record);
+        String json = Files.readString(store.file());
+        assertTrue(json.contains("\"netns\" : {"), json);
+        SetupRecord loaded = store.load().orElseThrow();
+        assertEquals(Optional.of(id), loaded.bridgedNamespace("boot-1"));
+        assertEquals(Optional.empty(), loaded.bridgedNamespace("boot-2"));
+        assertEquals(Optional.empty(), BridgeMigrationTest.staticRoutesRecord().bridgedNamespace("boot-1"));
+    }
+
+    @Test
+    void theCurrentNamespaceIsThisProcesssOwnInThisBoot() {
+        SetupRecord.BridgedNamespace now = SetupRecord.BridgedNamespace.current().orElseThrow();
+        assertEquals(NetnsIdentity.own(), Optional.of(now.identity()));
+        assertEquals(SetupRecord.BridgedNamespace.thisBoot(), Optional.of(now.bootId()));
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.terway.cli.dhcp;
 import dev.terway.cni.handler.AttachmentRepair;
 import dev.terway.cni.handler.CniOps;
 import dev.terway.cni.handler.DeferredDeletes;
+import dev.terway.cni.pod.NetnsIdentity;
+import dev.terway.cni.pod.NodeNamespaces;
 import dev.terway.dhcp.daemon.DaemonLog;
 import dev.terway.dhcp.daemon.DaemonServer;
 import dev.terway.dhcp.daemon.DhcpLeaseService;
@@ -14,6 +16,10 @@ import dev.terway.dhcp.daemon.PodAddressUpkeep;
 import dev.terway.dhcp.daemon.RequestHandlers;
 import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.migration.AuditedCommands;
+import dev.terway.migration.MigrationException;
+import dev.terway.migration.SetupRecord;
+import dev.terway.migration.SetupRecordStore;
+import dev.terway.migration.StateDirectory;
 import dev.terway.plan.AuditLog;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ExecCommandRunner;
@@ -22,6 +28,9 @@ import dev.terway.cli.DurationConverter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +41,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,6 +84,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC();
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
+        NodeNamespaces nodeNamespaces = nodeNamespaces(new StateDirectory(stateDir).records(), log::warn);
         LeaseStore store = LeaseStore.open(stateDir, log::warn);
         AuditLog audit = new AuditLog(stateDir.resolve("audit.log"), clock);
         ExecCommandRunner commands = ExecCommandRunner.registeredOnly(Duration.ofSeconds(10));
@@ -95,14 +107,15 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                 LeaseTimer.of(scheduler, clock), clock, log);
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
         DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
-        CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log::info, deferredDeletes);
+        CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log::info, deferredDeletes,
+                nodeNamespaces);
         // Host veths back on a bridge that was re-created while the daemon was down, before the stored leases
         // are taken up: their INIT-REBOOT goes out through the pod's veth and the bridge.
         AttachmentRepair repair = cni.attachmentRepair();
         repairAttachments(repair, log);
         int restored = leases.restoreAll();
 
-        RequestHandlers.Builder ops = new LeaseOps(leases, timeout).registerOn(RequestHandlers.builder());
+        RequestHandlers.Builder ops = new LeaseOps(leases, timeout, nodeNamespaces::problem).registerOn(RequestHandlers.builder());
         cni.registerOn(ops);
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
@@ -132,6 +145,37 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         }, "terway-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The namespaces no pod may be given: the daemon's own, read now, before any thread enters a pod's
+     * namespace (the DaemonSet runs it in the host's), and the one `terway setup` bridged, from the setup
+     * record of this boot, read at every check (setup may run after the daemon started). A record written
+     * before setup recorded it, or in an earlier boot, adds nothing: the daemon's own namespace stands in.
+     */
+    static NodeNamespaces nodeNamespaces(SetupRecordStore records, Consumer<String> warn) {
+        List<NodeNamespaces.Known> own = new ArrayList<>();
+        NetnsIdentity.own().ifPresent(id -> own.add(new NodeNamespaces.Known(id, "the namespace the terway daemon"
+                + " runs in")));
+        if (own.isEmpty()) {
+            warn.accept("cannot read " + NetnsIdentity.OWN + "; only the namespace `terway setup` bridged is refused"
+                    + " as a pod's");
+        }
+        Optional<String> bootId = SetupRecord.BridgedNamespace.thisBoot();
+        AtomicReference<String> lastProblem = new AtomicReference<>("");
+        return NodeNamespaces.of(() -> {
+            List<NodeNamespaces.Known> known = new ArrayList<>(own);
+            try {
+                Optional<NetnsIdentity> bridged = records.load().flatMap(r -> bootId.flatMap(r::bridgedNamespace));
+                bridged.ifPresent(id -> known.add(new NodeNamespaces.Known(id, "the namespace `terway setup` bridged")));
+                lastProblem.set("");
+            } catch (MigrationException e) {
+                if (!lastProblem.getAndSet(e.getMessage()).equals(e.getMessage())) {
+                    warn.accept(e.getMessage() + "; only the daemon's own namespace is refused as a pod's");
+                }
+            }
+            return known;
+        });
     }
 
     /**

@@ -32,6 +32,9 @@ public final class CdsTraining {
         Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"),
                 "cni-terway-cds-" + ProcessHandle.current().pid()));
         Path socket = dir.resolve("d.sock");
+        // An existing file for CNI_NETNS, as a runtime's netns is: the node-namespace check stats it, and the
+        // classes of that path belong in the archive (a missing one would train the exception path instead).
+        Path netns = Files.write(dir.resolve("netns"), new byte[0]);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             Thread daemon = new Thread(() -> serve(server), "cds-training-daemon");
@@ -45,7 +48,7 @@ public final class CdsTraining {
                 Map<String, String> env = new HashMap<>(System.getenv());
                 env.put(CniInvocation.CNI_COMMAND, verb);
                 env.put(CniInvocation.CNI_CONTAINERID, "training");
-                env.put(CniInvocation.CNI_NETNS, "/run/netns/training");
+                env.put(CniInvocation.CNI_NETNS, netns.toString());
                 env.put(CniInvocation.CNI_IFNAME, "eth0");
                 env.put(CniInvocation.CNI_ARGS, "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod");
                 CniReply reply = entry.run(new CniInvocation(env, conf));
@@ -57,6 +60,7 @@ public final class CdsTraining {
             CniTerway.readStdin(new java.io.ByteArrayInputStream(conf.getBytes(StandardCharsets.UTF_8)));
         } finally {
             Files.deleteIfExists(socket);
+            Files.deleteIfExists(netns);
             Files.deleteIfExists(dir);
         }
     }

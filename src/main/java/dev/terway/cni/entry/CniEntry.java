@@ -1,6 +1,7 @@
 package dev.terway.cni.entry;
 
 import dev.terway.cni.json.JsonText;
+import dev.terway.cni.pod.NodeNamespaces;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniExecutor;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What `cni-terway` does with one invocation: validate it, answer VERSION itself, forward everything else
@@ -40,11 +42,23 @@ public final class CniEntry {
     private final DaemonTransport transport;
     private final LocalExecutorLoader localExecutor;
     private final PrintStream log;
+    private final NodeNamespaces nodeNamespaces;
 
+    /** Refuses the namespace this process runs in (the runtime's: the node's) as a pod's. */
     public CniEntry(DaemonTransport transport, LocalExecutorLoader localExecutor, PrintStream log) {
+        this(transport, localExecutor, log, null);
+    }
+
+    /**
+     * @param nodeNamespaces the namespaces no pod may have; null: the one this process runs in, read when an
+     *                       invocation names a netns
+     */
+    public CniEntry(DaemonTransport transport, LocalExecutorLoader localExecutor, PrintStream log,
+                    NodeNamespaces nodeNamespaces) {
         this.transport = transport;
         this.localExecutor = localExecutor;
         this.log = log;
+        this.nodeNamespaces = nodeNamespaces;
     }
 
     /**
@@ -114,6 +128,10 @@ public final class CniEntry {
         } catch (CniException e) {
             return e.toReply(InvocationValidator.errorVersion(inv));
         }
+        CniReply refused = refuseNodeNamespace(request);
+        if (refused != null) {
+            return refused;
+        }
         if (request.dryRun()) {
             // Printing a plan changes nothing, so it need not wait for the daemon.
             return runLocally(request, "dry run");
@@ -131,6 +149,32 @@ public final class CniEntry {
             return new CniException(CniErrorCode.IO_FAILURE, "exchange with the terway daemon failed: "
                     + e.getMessage()).toReply(request.cniVersion());
         }
+    }
+
+    /**
+     * A CNI_NETNS that is the node's own namespace (the one this process, started by the runtime, runs in)
+     * never reaches the daemon: ADD and CHECK get an error, DEL succeeds having done nothing, since terway
+     * attaches no pod there and so has nothing to clean up. Null: the invocation may go on. The daemon checks
+     * again, also against the namespaces it knows of.
+     */
+    private CniReply refuseNodeNamespace(CniRequest request) {
+        Verb verb = request.verb();
+        if (verb != Verb.ADD && verb != Verb.CHECK && verb != Verb.DEL) {
+            return null;
+        }
+        NodeNamespaces node = nodeNamespaces != null ? nodeNamespaces
+                : NodeNamespaces.own("the namespace the container runtime runs cni-terway in");
+        Optional<String> problem = node.problem(request.netns());
+        if (problem.isEmpty()) {
+            return null;
+        }
+        String why = "CNI_NETNS " + request.netns() + ": " + problem.get();
+        if (verb == Verb.DEL) {
+            log.println("cni-terway: DEL of " + request.containerId() + "/" + request.ifname() + " does nothing: "
+                    + why);
+            return CniReply.empty();
+        }
+        return CniReply.error(request.cniVersion(), CniErrorCode.INVALID_ENVIRONMENT, "invalid " + why, "");
     }
 
     private CniReply whenUnreachable(CniRequest request, Path socket, DaemonUnreachableException e) {

@@ -6,6 +6,7 @@ import dev.terway.cni.ipam.DaemonLeaseGateway;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
 import dev.terway.cni.pod.NetnsProbe;
+import dev.terway.cni.pod.NodeNamespaces;
 import dev.terway.cni.spec.CniExecutor;
 import dev.terway.cni.spec.CniInvocation;
 import dev.terway.cni.spec.CniReply;
@@ -46,15 +47,17 @@ public final class CniOps implements RequestHandler {
      * The daemon's CNI side. State beside {@code socket}: the releases queued by DELs that ran while the
      * daemon was down, the attachment records and the DELs accepted but not yet finished (they finish after
      * their reply, in {@code deferredDeletes}). {@code runner} makes (and in the daemon audits) the verbs'
-     * commands; {@code queries} runs the repair's periodic looks, which change nothing.
+     * commands; {@code queries} runs the repair's periodic looks, which change nothing. No pod may be given one
+     * of {@code nodeNamespaces}.
      */
     public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
-                                   Clock clock, Consumer<String> log, DeferredDeletes deferredDeletes) {
+                                   Clock clock, Consumer<String> log, DeferredDeletes deferredDeletes,
+                                   NodeNamespaces nodeNamespaces) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
         Runnable drain = () -> pending.drain(gateway, log);
         CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
-                AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, Optional.of(deferredDeletes));
+                AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, nodeNamespaces, Optional.of(deferredDeletes));
         return new CniOps(service, log, () -> {
             drain.run();
             service.finishInterruptedDeletes();

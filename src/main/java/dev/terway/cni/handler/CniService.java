@@ -6,6 +6,7 @@ import dev.terway.cni.config.NetConfParser;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
+import dev.terway.cni.pod.NodeNamespaces;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
@@ -17,6 +18,7 @@ import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.cni.spec.Verb;
 import dev.terway.plan.CommandRunner;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -30,24 +32,38 @@ public final class CniService implements CniExecutor {
     private final VerbContext ctx;
     private final Runnable beforeEachRequest;
 
+    /** The verbs that take a CNI_NETNS, which must not be one of the node's own namespaces. */
+    private static final List<Verb> NETNS_VERBS = List.of(Verb.ADD, Verb.CHECK, Verb.DEL);
+
     /**
-     * Runs every verb to its end before replying: the in-process fallback.
+     * Runs every verb to its end before replying: the in-process fallback, in `cni-terway`, which refuses
+     * the namespace it runs in (the runtime's, the node's) as a pod's.
      *
      * @param records where ADD records what it attached, and DEL and GC remove it
      */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                       Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records) {
-        this(runner, leases, ipam, clock, log, beforeEachRequest, records, NetnsProbe.SYSTEM, Optional.empty());
+        this(runner, leases, ipam, clock, log, beforeEachRequest, records, NetnsProbe.SYSTEM,
+                NodeNamespaces.own("the namespace cni-terway runs in"), Optional.empty());
     }
 
     /**
      * With another judge of what is a network namespace (tests use plain files as namespaces) and, in the
-     * daemon, where DELs finish after their reply.
+     * daemon, where DELs finish after their reply; the node's namespace is the one this process runs in.
      */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                       Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
                       NetnsProbe netnsProbe, Optional<DeferredDeletes> deferredDeletes) {
-        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, records, deferredDeletes);
+        this(runner, leases, ipam, clock, log, beforeEachRequest, records, netnsProbe,
+                NodeNamespaces.own("the namespace terway runs in"), deferredDeletes);
+    }
+
+    /** With the namespaces that are the node's own and that no pod may be given (the daemon's). */
+    public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
+                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes) {
+        this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, nodeNamespaces, records,
+                deferredDeletes);
         this.beforeEachRequest = beforeEachRequest;
     }
 
@@ -101,6 +117,10 @@ public final class CniService implements CniExecutor {
         try {
             CniRequest request = InvocationValidator.validate(invocation);
             version = request.cniVersion();
+            Optional<CniReply> refused = refuseNodeNamespace(request);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
             NetConf conf = NetConfParser.parse(request.config());
             beforeEachRequest.run();
             return switch (verb) {
@@ -118,6 +138,30 @@ public final class CniService implements CniExecutor {
             log(verb, invocation, e.toString());
             return CniReply.error(version, CniErrorCode.INTERNAL, verb + " failed unexpectedly: " + e, "");
         }
+    }
+
+    /**
+     * A CNI_NETNS that is one of the node's own namespaces is refused before anything else happens: ADD and
+     * CHECK (and their dry runs) with an "invalid environment" error. DEL succeeds having done nothing: ADD
+     * never attaches a pod to such a namespace, so there is nothing of it to clean up, and whatever the
+     * container id may name is not touched on the word of a request that names the node as the pod. (Should
+     * a real attachment of that id remain, GC removes it once the runtime no longer lists it.)
+     */
+    private Optional<CniReply> refuseNodeNamespace(CniRequest request) throws CniException {
+        if (!NETNS_VERBS.contains(request.verb())) {
+            return Optional.empty();
+        }
+        Optional<String> problem = ctx.nodeNamespaces().problem(request.netns());
+        if (problem.isEmpty()) {
+            return Optional.empty();
+        }
+        String why = "CNI_NETNS " + request.netns() + ": " + problem.get();
+        if (request.verb() == Verb.DEL) {
+            ctx.log().accept("DEL " + request.containerId() + "/" + request.ifname() + " does nothing: " + why);
+            return Optional.of(request.dryRun() ? CniReply.success("# nothing to do: " + why + "\n")
+                    : CniReply.empty());
+        }
+        throw new CniException(CniErrorCode.INVALID_ENVIRONMENT, "invalid " + why);
     }
 
     private void log(Verb verb, CniInvocation inv, String what) {

@@ -5,6 +5,7 @@ import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
+import dev.terway.cni.pod.NodeNamespaces;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.pod.PodSpec;
 import dev.terway.plan.CommandRunner;
@@ -14,19 +15,20 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * What every verb works with: the node, the plans' runner, the address sources, a clock, a log and the
- * attachment records (what the daemon's repair needs to put host veths back on a re-created bridge); in the
+ * What every verb works with: the node, the plans' runner, the address sources, a clock, a log, the judges
+ * of CNI_NETNS (a network namespace, and not one of the node's own) and the attachment records (what the daemon's repair needs to put host veths back on a re-created bridge); in the
  * daemon also where DELs finish after their reply.
  */
 record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans, LeaseGateway leases,
                    DelegatedIpam ipam, Clock clock, Consumer<String> log, Attachments attachments,
-                   NetnsProbe netnsProbe, AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes) {
+                   NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, AttachmentRecords records,
+                   Optional<DeferredDeletes> deferredDeletes) {
 
     static VerbContext of(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                          Consumer<String> log, NetnsProbe netnsProbe, AttachmentRecords records,
-                          Optional<DeferredDeletes> deferredDeletes) {
+                          Consumer<String> log, NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces,
+                          AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes) {
         return new VerbContext(runner, new NodeObserver(runner), new PlanRunner(runner), leases, ipam, clock, log,
-                new Attachments(), netnsProbe, records, deferredDeletes);
+                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes);
     }
 
     /**

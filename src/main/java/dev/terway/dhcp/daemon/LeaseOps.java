@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** The socket ops over a {@link LeaseService}: acquire, release, list, ping. */
 public final class LeaseOps {
@@ -16,10 +17,21 @@ public final class LeaseOps {
 
     private final LeaseService leases;
     private final Duration defaultTimeout;
+    private final Function<String, Optional<String>> netnsGuard;
 
     public LeaseOps(LeaseService leases, Duration defaultTimeout) {
+        this(leases, defaultTimeout, netns -> Optional.empty());
+    }
+
+    /**
+     * @param netnsGuard why an acquire's netns must not be used (it is the node's own: the lease's address
+     *                   would go onto the node's interface, and be taken off it when the lease is lost), or
+     *                   empty
+     */
+    public LeaseOps(LeaseService leases, Duration defaultTimeout, Function<String, Optional<String>> netnsGuard) {
         this.leases = leases;
         this.defaultTimeout = defaultTimeout;
+        this.netnsGuard = netnsGuard;
     }
 
     /** Adds the four ops to a registry. */
@@ -36,6 +48,10 @@ public final class LeaseOps {
             acquire = parseAcquire(request, defaultTimeout);
         } catch (IllegalArgumentException e) {
             return Response.error("bad acquire request: " + e.getMessage());
+        }
+        Optional<String> refused = netnsGuard.apply(acquire.netns().toString());
+        if (refused.isPresent()) {
+            return Response.error("bad acquire request: netns " + acquire.netns() + ": " + refused.get());
         }
         try {
             return Response.ok(LeaseJson.toJson(leases.acquire(acquire)).toString());

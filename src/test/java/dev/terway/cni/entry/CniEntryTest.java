@@ -162,6 +162,57 @@ class CniEntryTest {
         assertTrue(ranLocally.isEmpty());
     }
 
+    static CniInvocation inNetns(String command, String netns, boolean dryRun) {
+        Map<String, String> env = new HashMap<>(inv(command, CONF).env());
+        env.put("CNI_NETNS", netns);
+        if (dryRun) {
+            env.put("TERWAY_DRY_RUN", "1");
+        }
+        return new CniInvocation(env, CONF);
+    }
+
+    /** The runtime starts cni-terway in the node's namespace: that one, by any name, is never a pod's. */
+    @Test
+    void theNamespaceTheRuntimeRunsUsInIsRefusedWithoutAskingTheDaemon(@TempDir Path dir) throws Exception {
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("node"), Path.of("/proc/self/ns/net"));
+        List<String> names = List.of("/proc/self/ns/net", "/proc/" + ProcessHandle.current().pid() + "/ns/net",
+                "/proc/thread-self/ns/net", link.toString());
+        CniEntry e = entry(answering(CniReply.empty()));
+        for (String netns : names) {
+            for (String verb : List.of("ADD", "CHECK")) {
+                for (boolean dryRun : List.of(false, true)) {
+                    CniReply reply = e.run(inNetns(verb, netns, dryRun));
+                    assertEquals(1, reply.exitCode(), verb + " " + netns);
+                    assertTrue(reply.stdout().startsWith("{\"cniVersion\":\"1.0.0\",\"code\":4,\"msg\":\"invalid"
+                            + " CNI_NETNS " + netns + ": it is the node's own network namespace (the namespace the"
+                            + " container runtime runs cni-terway in, net:["), reply.stdout());
+                }
+            }
+            CniReply del = e.run(inNetns("DEL", netns, false));
+            assertEquals(0, del.exitCode(), del.stdout());
+            assertEquals("", del.stdout());
+        }
+        assertEquals(List.of(), sent, "nothing went to the daemon");
+        assertEquals(List.of(), ranLocally, "nothing ran in-process");
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("cni-terway: DEL of c1/eth0 does nothing: CNI_NETNS"),
+                log.toString(StandardCharsets.UTF_8));
+        // with the daemon down DEL does not run in-process either
+        assertEquals(0, entry(unreachable()).run(inNetns("DEL", "/proc/self/ns/net", false)).exitCode());
+        assertEquals(List.of(), ranLocally);
+    }
+
+    @Test
+    void otherNamespacesGoToTheDaemon(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.createFile(dir.resolve("pod"));
+        CniEntry e = new CniEntry(answering(CniReply.empty()), () -> inv -> CniReply.empty(),
+                new PrintStream(log, true, StandardCharsets.UTF_8), dev.terway.cni.pod.NodeNamespaces.NONE);
+        assertEquals(0, e.run(inNetns("ADD", "/proc/self/ns/net", false)).exitCode(), "a fixed set is used as given");
+        assertEquals(0, entry(answering(CniReply.empty())).run(inNetns("ADD", file.toString(), false)).exitCode());
+        assertEquals(0, entry(answering(CniReply.empty())).run(inNetns("ADD", "/var/run/netns/missing", false))
+                .exitCode(), "a path that cannot be inspected is the daemon's to judge");
+        assertEquals(3, sent.size());
+    }
+
     @Test
     void dryRunRunsLocally() {
         CniInvocation dry = inv("ADD", CONF);

@@ -222,6 +222,75 @@ class HostileInputTest {
         }
     }
 
+    /**
+     * Interface names the kernel accepts but a shell or `ip -batch` would read differently: the ADD dry run,
+     * pasted into bash, runs exactly the commands the ADD itself runs, each name one argument. Pasted with an
+     * empty PATH and `ip`/`nsenter` as functions that only print their arguments, so a quoting mistake can
+     * run nothing (it would show as "command not found").
+     */
+    @Test
+    void hostileButValidInterfaceNamesStayLiteralInTheDryRunAsPasted() throws Exception {
+        List<String> names = List.of("e;x", "$(reboot)", "`id`", "a'b", "a\"b", "a#b", "a\\b", "-rf", "a|b",
+                "a&b", "a>b", "$HOME", "é", "日本", "\u202e", "*", "~", "!x");
+        Path emptyPath = Files.createDirectories(dir.resolve("empty-path"));
+        for (String name : names) {
+            assertEquals(null, InvocationValidator.interfaceNameProblem(name), name + " is a valid name");
+            Map<String, String> env = env("ADD");
+            env.put("CNI_IFNAME", name);
+            env.put("TERWAY_DRY_RUN", "1");
+            CniReply dry = run(env, CniServiceTest.CONF);
+            assertEquals(0, dry.exitCode(), name + ": " + dry.stdout());
+            List<List<String>> pasted = pasteIntoBash(dry.stdout(), emptyPath, name);
+
+            env.remove("TERWAY_DRY_RUN");
+            CniReply real = run(env, CniServiceTest.CONF);
+            assertEquals(0, real.exitCode(), name + ": " + real.stdout());
+            List<List<String>> ran = new ArrayList<>(node.commands);
+            assertTrue(pasted.size() >= 2, name + ": " + dry.stdout());
+            for (List<String> command : pasted) {
+                assertTrue(ran.contains(command), name + ": the dry run shows " + command + ", the ADD ran " + ran);
+            }
+            assertTrue(pasted.stream().anyMatch(c -> c.contains(name)), name + " is one argument: " + pasted);
+            Map<String, String> del = env("DEL");
+            del.put("CNI_IFNAME", name);
+            assertEquals(0, run(del, CniServiceTest.CONF).exitCode());
+        }
+    }
+
+    /** The argv of every `ip`/`nsenter` the script runs (a fed one with its input as a last "<<<" part). */
+    private static List<List<String>> pasteIntoBash(String script, Path emptyPath, String what) throws Exception {
+        String prelude = """
+                emit() { for a in "$@"; do printf '%s\\0' "$a"; done
+                  case " $* " in *" -batch "*) printf '<<<\\0'; while IFS= read -r l; do printf '%s\\n' "$l"; done
+                    printf '\\0';; esac
+                  printf '\\1\\n'; }
+                ip() { emit ip "$@"; }
+                nsenter() { emit nsenter "$@"; }
+                """;
+        ProcessBuilder pb = new ProcessBuilder("/bin/bash", "--noprofile", "--norc", "-s");
+        pb.environment().put("PATH", emptyPath.toString());
+        Process p = pb.start();
+        p.getOutputStream().write((prelude + script).getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("", err, what + ": pasting the dry run ran something else:\n" + script);
+        assertEquals(0, p.exitValue(), what);
+        List<List<String>> commands = new ArrayList<>();
+        for (String record : out.split("\u0001\n")) {
+            if (!record.isEmpty()) {
+                List<String> argv = new ArrayList<>(List.of(record.split("\u0000")));
+                if (argv.size() > 1 && argv.get(argv.size() - 2).equals("<<<")) {
+                    // as FakeNode records a fed command: its input's lines joined with "; "
+                    argv.set(argv.size() - 1, String.join("; ", argv.get(argv.size() - 1).strip().split("\n")));
+                }
+                commands.add(argv);
+            }
+        }
+        return commands;
+    }
+
     @Test
     void netnsPathsThatAreNotNetworkNamespacesAreRefusedBeforeAnyCommand() throws Exception {
         Path regular = Files.writeString(dir.resolve("not-a-netns"), "x");

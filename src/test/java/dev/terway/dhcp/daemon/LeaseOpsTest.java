@@ -78,6 +78,18 @@ class LeaseOpsTest {
     }
 
     @Test
+    void anAcquireInANamespaceTheGuardRefusesNeverReachesTheLeases() throws IOException {
+        RequestHandlers handlers = new LeaseOps(leases, Duration.ofSeconds(10),
+                netns -> netns.equals("/proc/1/ns/net") ? Optional.of("it is the node's own network namespace")
+                        : Optional.empty()).registerOn(RequestHandlers.builder()).build();
+        JsonNode json = JSON.readTree("{\"op\":\"acquire\",\"containerId\":\"c1\",\"netns\":\"/proc/1/ns/net\","
+                + "\"ifname\":\"mybr0\"}");
+        assertEquals("bad acquire request: netns /proc/1/ns/net: it is the node's own network namespace",
+                error(handlers.handler("acquire").orElseThrow().handle(json)));
+        assertEquals(List.of(), leases.acquired);
+    }
+
+    @Test
     void acquireWithoutTimeoutUsesTheDaemonDefault() {
         call("{\"op\":\"acquire\",\"containerId\":\"c1\",\"netns\":\"/run/netns/p1\",\"ifname\":\"eth0\"}");
         assertEquals(Duration.ofSeconds(10), leases.acquired.get(0).timeout());
