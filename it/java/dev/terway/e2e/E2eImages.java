@@ -1,6 +1,7 @@
 package dev.terway.e2e;
 
 import dev.terway.it.FedCommand;
+import dev.terway.it.LabRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -69,9 +70,7 @@ record E2eImages(Path store, String terway, String upgrade, String pod, Path pod
      * differs and `terway install` performs a real runtime switch.
      */
     private static Path upgradeSource(Path to) throws IOException {
-        if (Files.exists(to)) {
-            deleteTree(to);
-        }
+        LabRegistry.deleteTree(to);
         Files.createDirectories(to);
         for (String file : List.of("Containerfile", "pom.xml", ".containerignore")) {
             Files.copy(PROJECT.resolve(file), to.resolve(file), StandardCopyOption.COPY_ATTRIBUTES);
@@ -95,22 +94,6 @@ record E2eImages(Path store, String terway, String upgrade, String pod, Path pod
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
                 return FileVisitResult.CONTINUE;
             }
         });

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * removed by the next lab that starts. Only labs whose owner process is gone are swept, so labs of
  * concurrent runs are never touched. it/lib/lab.sh writes the same format.
  */
-final class LabRegistry {
+public final class LabRegistry {
 
     static final Path DIR = Path.of("/run/terway-lab");
 
@@ -101,7 +101,8 @@ final class LabRegistry {
         Cmd.check("ip", "netns", "delete", name);
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    /** Deletes a directory tree; a missing one is fine. */
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
