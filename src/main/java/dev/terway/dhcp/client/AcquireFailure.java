@@ -12,21 +12,36 @@ import java.util.stream.Collectors;
  * @param replies each distinct answer from a server, in the order first seen
  * @param ignored replies that matched this client but could not be used, and why
  * @param sendErrors transmissions the transport refused
+ * @param declined acknowledged addresses the ARP probe found in use and the client declined, in order
  */
 public record AcquireFailure(String interfaceName, String reason, Duration elapsed, int discoversSent,
                              int requestsSent, List<ServerReply> replies, List<String> ignored,
-                             List<String> sendErrors) {
+                             List<String> sendErrors, List<AddressConflict> declined) {
 
     public AcquireFailure {
         replies = List.copyOf(replies);
         ignored = List.copyOf(ignored);
         sendErrors = List.copyOf(sendErrors);
+        declined = List.copyOf(declined);
+    }
+
+    public AcquireFailure(String interfaceName, String reason, Duration elapsed, int discoversSent,
+                          int requestsSent, List<ServerReply> replies, List<String> ignored,
+                          List<String> sendErrors) {
+        this(interfaceName, reason, elapsed, discoversSent, requestsSent, replies, ignored, sendErrors, List.of());
     }
 
     /** One line for the CNI error and the log. */
     public String message() {
         StringBuilder text = new StringBuilder("no DHCP lease on ").append(interfaceName).append(" after ")
-                .append(seconds(elapsed)).append(" (").append(reason).append("): sent ")
+                .append(seconds(elapsed)).append(" (").append(reason).append(")");
+        if (!declined.isEmpty()) {
+            text.append(": declined ").append(declined.stream().map(AddressConflict::describe)
+                    .collect(Collectors.joining(", "))).append(" with DHCPDECLINE;");
+        } else {
+            text.append(":");
+        }
+        text.append(" sent ")
                 .append(plural(discoversSent, "DISCOVER")).append(" and ").append(plural(requestsSent, "REQUEST"));
         if (replies.isEmpty()) {
             text.append("; no server replied");
