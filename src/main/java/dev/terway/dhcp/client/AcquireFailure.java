@@ -62,7 +62,8 @@ public record AcquireFailure(String interfaceName, String reason, Duration elaps
         return count + " " + noun + (count == 1 ? "" : "s");
     }
 
-    static String seconds(Duration duration) {
+    /** "10s", or "0.450s" when not whole seconds. */
+    public static String seconds(Duration duration) {
         long millis = duration.toMillis();
         return millis % 1000 == 0 ? millis / 1000 + "s" : String.format("%.3fs", millis / 1000.0);
     }
