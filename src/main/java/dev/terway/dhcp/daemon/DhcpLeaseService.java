@@ -885,7 +885,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             lastFailure = Optional.of(report);
             if (firstBindIsTheCallers) {
                 // The caller of acquire() gets the report; nothing is held, and the request's record goes.
-                nextBound.completeExceptionally(new LeaseException(report));
+                nextBound.completeExceptionally(new LeaseException(report,
+                        failure.declined().stream().map(AddressConflict::describe).toList()));
                 forget(true);
                 return;
             }

@@ -214,6 +214,8 @@ class DhcpLeaseServiceTest {
         java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> add.get(5, TimeUnit.SECONDS));
         String message = failed.getCause().getMessage();
+        assertEquals(List.of("192.0.2.100 (in use: 02:00:5e:00:00:99 answered for it with an ARP reply)"),
+                ((LeaseException) failed.getCause()).declined());
         assertTrue(message.contains("(acquire timeout of 10s passed): declined 192.0.2.100 (in use: 02:00:5e:00:00:99"
                 + " answered for it with an ARP reply) with DHCPDECLINE; sent "), message);
         assertEquals(List.of(), service.list());
