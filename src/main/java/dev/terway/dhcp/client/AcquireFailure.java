@@ -36,8 +36,8 @@ public record AcquireFailure(String interfaceName, String reason, Duration elaps
         StringBuilder text = new StringBuilder("no DHCP lease on ").append(interfaceName).append(" after ")
                 .append(seconds(elapsed)).append(" (").append(reason).append(")");
         if (!declined.isEmpty()) {
-            text.append(": declined ").append(declined.stream().map(AddressConflict::describe)
-                    .collect(Collectors.joining(", "))).append(" with DHCPDECLINE;");
+            text.append(": declined ").append(String.join(", ", declinedDescriptions()))
+                    .append(" with DHCPDECLINE;");
         } else {
             text.append(":");
         }
@@ -56,6 +56,18 @@ public record AcquireFailure(String interfaceName, String reason, Duration elaps
             text.append("; send errors: ").append(String.join(", ", sendErrors));
         }
         return text.toString();
+    }
+
+    /**
+     * Each declined address once, in the order first declined, with how many times when more than once
+     * (a server may offer it again): "192.0.2.100 (in use: 02:…:99 answered for it with an ARP reply) (x2)".
+     */
+    public List<String> declinedDescriptions() {
+        java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        declined.forEach(c -> counts.merge(c.describe(), 1, Integer::sum));
+        return counts.entrySet().stream()
+                .map(e -> e.getKey() + (e.getValue() > 1 ? " (x" + e.getValue() + ")" : ""))
+                .toList();
     }
 
     private static String plural(int count, String noun) {

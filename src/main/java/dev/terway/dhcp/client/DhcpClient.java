@@ -33,8 +33,10 @@ import java.util.random.RandomGenerator;
  * probes the address (PROBING, RFC 2131 section 4.4.1 and RFC 5227 section 2.1.1), binds it when nothing
  * claimed it within the probe time, and otherwise sends DHCPDECLINE, waits
  * {@link DhcpClientConfig#declineWait()} in INIT and discovers again (RFC 2131 section 3.1 step 5), all
- * within the acquisition's timeout. Addresses declined in an acquisition are not requested or accepted
- * again in it; a failure report names them.
+ * within the acquisition's timeout. A declined address is not asked for again (option 50), but an OFFER of
+ * it is taken and probed again like any other: servers answer a DECLINE differently (ISC dhcpd and Kea take
+ * the address out of service, dnsmasq moves the client's next pick, which may land on it again in a small
+ * pool), and the squatter may have gone. A failure report names the declined addresses.
  *
  * <p>Not thread-safe: one owner thread (or lock) per client.
  */
@@ -292,12 +294,6 @@ public final class DhcpClient {
             ignore("OFFER from " + server.get() + " without an address");
             return;
         }
-        Optional<AddressConflict> declined = acquisition.declined(m.yiaddr());
-        if (declined.isPresent()) {
-            ignore("OFFER of " + m.yiaddr() + " from " + server.get() + ": declined earlier in this acquisition, "
-                    + declined.get().claimant() + " " + declined.get().claim().text());
-            return;
-        }
         offer = m;
         attempts = 0;
         firstRequestAt = null;
@@ -361,19 +357,14 @@ public final class DhcpClient {
      * after the last: the proportions of RFC 5227 (PROBE_MIN 1 s between probes, ANNOUNCE_WAIT 2 s after
      * the last) scaled to {@code arpProbe}. Without RFC 5227's initial random delay (PROBE_WAIT), which
      * spreads hosts that power on together: the DHCP exchange before it already does, and a host probing
-     * for the same address at the same time is itself a conflict. The probe ends at the acquisition's
-     * deadline at the latest.
+     * for the same address at the same time is itself a conflict. The probe always runs its full time, even
+     * past the acquisition's deadline: a probe cut short would bind an address it had no time to check.
      */
     private void beginProbe(Lease acquired, Instant now) {
         probing = acquired;
         probesSent = 0;
         nextSend = null;
-        Instant end = now.plus(config.arpProbe());
-        probeEnds = earlier(end, acquisition.deadline);
-        if (probeEnds.isBefore(end)) {
-            listener.warning("ARP probe of " + acquired.address() + " on " + config.interfaceName() + " cut to "
-                    + Math.max(0, Duration.between(now, probeEnds).toMillis()) + " ms by the acquire timeout");
-        }
+        probeEnds = now.plus(config.arpProbe());
         transition(ClientState.PROBING);
         sendProbe(now);
     }

@@ -180,7 +180,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             fresh.forget(false);
             throw e;
         }
-        return fresh.await(request.timeout().plus(ACQUIRE_GRACE));
+        // An ARP probe that begins just before the deadline runs its full time (a cut one would check nothing).
+        return fresh.await(request.timeout().plus(ACQUIRE_GRACE).plus(settings.arpProbe()));
     }
 
     @Override
@@ -885,8 +886,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             lastFailure = Optional.of(report);
             if (firstBindIsTheCallers) {
                 // The caller of acquire() gets the report; nothing is held, and the request's record goes.
-                nextBound.completeExceptionally(new LeaseException(report,
-                        failure.declined().stream().map(AddressConflict::describe).toList()));
+                nextBound.completeExceptionally(new LeaseException(report, failure.declinedDescriptions()));
                 forget(true);
                 return;
             }
