@@ -32,8 +32,8 @@ import java.util.random.RandomGenerator;
  * <p>With {@link DhcpClientConfig#arpProbe()} set, an ACK in REQUESTING does not bind at once: the client
  * probes the address (PROBING, RFC 2131 section 4.4.1 and RFC 5227 section 2.1.1), binds it when nothing
  * claimed it within the probe time, and otherwise sends DHCPDECLINE, waits
- * {@link DhcpClientConfig#declineWait()} in INIT and discovers again (RFC 2131 section 3.1 step 5), all
- * within the acquisition's timeout. A declined address is not asked for again (option 50), but an OFFER of
+ * {@link DhcpClientConfig#declineWait()} in INIT and discovers again (RFC 2131 section 3.1 step 5), within
+ * the acquisition's timeout (only a probe under way may finish past it). A declined address is not asked for again (option 50), but an OFFER of
  * it is taken and probed again like any other: servers answer a DECLINE differently (ISC dhcpd and Kea take
  * the address out of service, dnsmasq moves the client's next pick, which may land on it again in a small
  * pool), and the squatter may have gone. A failure report names the declined addresses.
