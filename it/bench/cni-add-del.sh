@@ -8,6 +8,9 @@
 # cni-terway is the one `terway install` puts in a CNI bin dir (here a lab directory), as kubelet runs it:
 # the shipped runtime (jlink-ed Java with its class-data archive), not the source checkout's launcher.
 #
+# TERWAY_ARP_PROBE (e.g. 0 or 500ms) sets the daemon's --arp-probe, the ARP check of each new address that
+# every ADD waits for; unset, the daemon's default. Compare the two to see what the probe costs an ADD.
+#
 #   sudo bash it/bench/cni-add-del.sh [PODS]     (default 20; needs a built checkout: it/lib/prepare.sh)
 set -euo pipefail
 
@@ -38,7 +41,8 @@ mkdir -p "$LAB_DIR/terway" "$LAB_DIR/ref"
 terway_sock="$LAB_DIR/terway/dhcp.sock"
 ref_sock="$LAB_DIR/ref/dhcp.sock"
 lab_bg ip netns exec "$LAB_NS_n1" "$root/bin/terway" dhcp daemon --socket "$terway_sock" \
-  --state-dir "$LAB_DIR/terway/state" > "$LAB_DIR/terway/daemon.log" 2>&1
+  --state-dir "$LAB_DIR/terway/state" ${TERWAY_ARP_PROBE:+--arp-probe "$TERWAY_ARP_PROBE"} \
+  > "$LAB_DIR/terway/daemon.log" 2>&1
 lab_bg ip netns exec "$LAB_NS_n2" "$ref_dir/dhcp" daemon -socketpath "$ref_sock" > "$LAB_DIR/ref/daemon.log" 2>&1
 for i in $(seq 300); do [ -S "$terway_sock" ] && [ -S "$ref_sock" ] && break; sleep 0.1; done
 [ -S "$terway_sock" ] || { echo "cni-add-del: the terway daemon did not start" >&2; cat "$LAB_DIR/terway/daemon.log" >&2; exit 1; }
@@ -148,6 +152,7 @@ tail_stats() {
 }
 echo "terway daemon-side time (warm-up included): ADD $(daemon_stats ADD); DEL $(daemon_stats DEL)"
 echo "terway DEL finished after its reply (release + veth deletion): $(tail_stats)"
+echo "terway daemon: $(grep -o 'no ARP probe\|ARP probe [0-9]* ms' "$LAB_DIR/terway/daemon.log" | head -1)"
 echo "cni ADD/DEL latency, ms, $pods pods per row ($(nproc) cores; JVM start included for cni-terway)"
 echo "load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every row)"
 printf '%-34s %-4s %6s %6s %6s %7s %4s\n' plugin verb p50 p95 max cpu-p50 fail

@@ -1,10 +1,10 @@
 /*
- * terway_netns_udp.c: the native half of dev.terway.jni.NetnsUdpSocket.
+ * terway_netns_udp.c: the native half of dev.terway.jni.NetnsUdpSocket and NetnsArpSocket.
  *
- * Opens an IPv4 UDP socket inside another network namespace: the calling thread enters the
- * namespace with setns(), creates and binds the socket, and always returns to its own namespace.
- * A socket belongs to the namespace it was created in for its whole life, so sending, receiving
- * and closing need no namespace switching and may run on any thread.
+ * Opens an IPv4 UDP socket, or an AF_PACKET socket for one EtherType (ARP), inside another network
+ * namespace: the calling thread enters the namespace with setns(), creates and binds the socket, and
+ * always returns to its own namespace. A socket belongs to the namespace it was created in for its
+ * whole life, so sending, receiving and closing need no namespace switching and may run on any thread.
  *
  * Every failure becomes a Java exception carrying the step, the object and strerror(errno).
  * The Java side validates arguments first; this file still checks the bounds it relies on.
@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev_terway_jni_NetnsPacketNative.h"
 #include "dev_terway_jni_NetnsUdpNative.h"
 
 #define NATIVE_SOCKET_EXCEPTION "dev/terway/jni/NativeSocketException"
@@ -203,21 +205,22 @@ static int create_bound_socket(const char *ifname, int port, jstring netns_text,
     return -1;
 }
 
-JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jclass cls, jbyteArray netns_path,
-        jbyteArray ifname_bytes, jint port, jstring netns_text, jstring device_text, jstring socket_text)
-{
-    (void) cls;
-    char path[PATH_MAX];
-    char ifname[IFNAMSIZ];
-    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
-            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
-        return -1;
-    }
-    if (port < 0 || port > 65535) {
-        throw_illegal_argument(env, "port must be 0..65535");
-        return -1;
-    }
+/*
+ * What a socket is created with inside the target namespace: create() runs there, must not call JNI,
+ * and returns the descriptor, or -1 with *f describing the failed step (and nothing left open).
+ */
+struct creation {
+    int (*create)(void *ctx, struct failure *f);
+    void *ctx;
+};
 
+/*
+ * Enters the namespace at path on this thread, runs the creation there and always switches back.
+ * Returns the descriptor, or -1 with a Java exception pending: NativeSocketException for a failed
+ * step, NetnsSwitchBackError when the thread could not return to its own namespace.
+ */
+static int create_in_netns(JNIEnv *env, const char *path, jstring netns_text, const struct creation *c)
+{
     /* Everything the thread must not leave behind: its own namespace fd, the target's fd. */
     int own = open_own_netns();
     if (own < 0) {
@@ -245,7 +248,7 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jcla
 
     /* From here until the switch back the thread is inside the pod's namespace: no JNI calls. */
     struct failure f = { NULL, NULL, 0, NULL };
-    int fd = create_bound_socket(ifname, port, netns_text, device_text, socket_text, &f);
+    int fd = c->create(c->ctx, &f);
 
     if (setns(own, CLONE_NEWNET) != 0) {
         int err = errno;
@@ -262,6 +265,39 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jcla
         return -1;
     }
     return fd;
+}
+
+struct udp_socket_request {
+    const char *ifname;
+    int port;
+    jstring netns_text;
+    jstring device_text;
+    jstring socket_text;
+};
+
+static int create_udp_socket(void *ctx, struct failure *f)
+{
+    const struct udp_socket_request *r = ctx;
+    return create_bound_socket(r->ifname, r->port, r->netns_text, r->device_text, r->socket_text, f);
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jclass cls, jbyteArray netns_path,
+        jbyteArray ifname_bytes, jint port, jstring netns_text, jstring device_text, jstring socket_text)
+{
+    (void) cls;
+    char path[PATH_MAX];
+    char ifname[IFNAMSIZ];
+    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
+            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
+        return -1;
+    }
+    if (port < 0 || port > 65535) {
+        throw_illegal_argument(env, "port must be 0..65535");
+        return -1;
+    }
+    struct udp_socket_request request = { ifname, port, netns_text, device_text, socket_text };
+    struct creation c = { create_udp_socket, &request };
+    return create_in_netns(env, path, netns_text, &c);
 }
 
 /* Stages Java bytes in native memory: the stack for small datagrams, the heap for large ones. */
@@ -449,6 +485,230 @@ JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsUdpNative_close(JNIEnv *env, jcl
 {
     (void) cls;
     /* Linux releases the descriptor even when close() reports EINTR, so never retry. */
+    if (close(fd) != 0 && errno != EINTR) {
+        throw_simple(env, "close", socket_text, errno);
+    }
+}
+
+/* ---- AF_PACKET sockets (NetnsPacketNative): ARP probes from inside a pod's namespace ---- */
+
+#define MAC_LENGTH dev_terway_jni_NetnsPacketNative_MAC_LENGTH
+
+struct packet_socket_request {
+    const char *ifname;
+    int ether_type;
+    jstring netns_text;
+    jstring device_text;
+    jstring socket_text;
+    int ifindex;                      /* out */
+    int link_type;                    /* out: ARPHRD_* */
+    unsigned char mac[MAC_LENGTH];    /* out */
+};
+
+static const char *packet_socket_hint(int err)
+{
+    return err == EPERM || err == EACCES ? "AF_PACKET sockets need CAP_NET_RAW" : NULL;
+}
+
+/*
+ * In the target namespace: an AF_PACKET/SOCK_DGRAM socket bound to the interface and the EtherType.
+ * It is created with protocol 0, which receives nothing, and only bind() names the EtherType: created
+ * with the EtherType it would queue matching frames from every interface of the namespace until bound.
+ * The interface is looked up with ioctls on the socket itself, which resolve names in its namespace.
+ */
+static int create_packet_socket(void *ctx, struct failure *f)
+{
+    struct packet_socket_request *r = ctx;
+    int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        int err = errno;
+        *f = (struct failure) { "create a packet socket in", r->netns_text, err, packet_socket_hint(err) };
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, r->ifname, strlen(r->ifname) + 1); /* fits: checked against IFNAMSIZ */
+    if (ioctl(fd, SIOCGIFINDEX, &ifr) != 0) {
+        int err = errno;
+        *f = (struct failure) { "look up interface", r->device_text, err,
+                                err == ENODEV ? "no such interface in that namespace" : NULL };
+        close(fd);
+        return -1;
+    }
+    r->ifindex = ifr.ifr_ifindex;
+    if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) {
+        *f = (struct failure) { "read hardware address of", r->device_text, errno, NULL };
+        close(fd);
+        return -1;
+    }
+    r->link_type = ifr.ifr_hwaddr.sa_family;
+    memcpy(r->mac, ifr.ifr_hwaddr.sa_data, MAC_LENGTH);
+
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons((uint16_t) r->ether_type);
+    sll.sll_ifindex = r->ifindex;
+    if (bind(fd, (struct sockaddr *) &sll, sizeof sll) != 0) {
+        *f = (struct failure) { "bind", r->socket_text, errno, NULL };
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsPacketNative_open(JNIEnv *env, jclass cls, jbyteArray netns_path,
+        jbyteArray ifname_bytes, jint ether_type, jintArray link_info, jbyteArray mac, jstring netns_text,
+        jstring device_text, jstring socket_text)
+{
+    (void) cls;
+    char path[PATH_MAX];
+    char ifname[IFNAMSIZ];
+    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
+            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
+        return -1;
+    }
+    /* Below 0x0600 the field is an 802.3 length, not an EtherType. */
+    if (ether_type < 0x0600 || ether_type > 0xffff
+            || (*env)->GetArrayLength(env, link_info) < dev_terway_jni_NetnsPacketNative_LINK_INFO_SIZE
+            || (*env)->GetArrayLength(env, mac) < MAC_LENGTH) {
+        throw_illegal_argument(env, "open needs an EtherType 0x0600..0xffff and room for the link info and MAC");
+        return -1;
+    }
+    struct packet_socket_request request = { ifname, ether_type, netns_text, device_text, socket_text, 0, 0, { 0 } };
+    struct creation c = { create_packet_socket, &request };
+    int fd = create_in_netns(env, path, netns_text, &c);
+    if (fd < 0) {
+        return -1;
+    }
+    jint info[dev_terway_jni_NetnsPacketNative_LINK_INFO_SIZE];
+    info[dev_terway_jni_NetnsPacketNative_LINK_INDEX] = request.ifindex;
+    info[dev_terway_jni_NetnsPacketNative_LINK_TYPE] = request.link_type;
+    (*env)->SetIntArrayRegion(env, link_info, 0, dev_terway_jni_NetnsPacketNative_LINK_INFO_SIZE, info);
+    (*env)->SetByteArrayRegion(env, mac, 0, MAC_LENGTH, (const jbyte *) request.mac);
+    return fd;
+}
+
+JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsPacketNative_send(JNIEnv *env, jclass cls, jint fd,
+        jbyteArray data, jint offset, jint length, jint ifindex, jint ether_type, jbyteArray destination_mac,
+        jstring target_text)
+{
+    (void) cls;
+    if (!in_bounds(env, data, offset, length)) {
+        return;
+    }
+    if ((*env)->GetArrayLength(env, destination_mac) != MAC_LENGTH || ifindex < 1
+            || ether_type < 0x0600 || ether_type > 0xffff) {
+        throw_illegal_argument(env, "send needs a six-byte destination, an interface index and an EtherType");
+        return;
+    }
+    unsigned char stack_buffer[STACK_BUFFER];
+    unsigned char *bytes = staging(env, stack_buffer, length);
+    if (bytes == NULL) {
+        return;
+    }
+    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
+
+    struct sockaddr_ll dst;
+    memset(&dst, 0, sizeof dst);
+    dst.sll_family = AF_PACKET;
+    dst.sll_protocol = htons((uint16_t) ether_type);
+    dst.sll_ifindex = ifindex;
+    dst.sll_halen = MAC_LENGTH;
+    (*env)->GetByteArrayRegion(env, destination_mac, 0, MAC_LENGTH, (jbyte *) dst.sll_addr);
+
+    ssize_t sent;
+    do {
+        sent = sendto(fd, bytes, (size_t) length, 0, (struct sockaddr *) &dst, sizeof dst);
+    } while (sent < 0 && errno == EINTR);
+    int err = errno;
+    release_staging(bytes, stack_buffer);
+    if (sent < 0) {
+        throw_simple(env, "send to", target_text, err);
+    } else if (sent != length) {
+        throw_simple(env, "send all of a frame to", target_text, EMSGSIZE);
+    }
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsPacketNative_receive(JNIEnv *env, jclass cls, jint fd,
+        jbyteArray buffer, jint offset, jint length, jint timeout_millis, jintArray frame_info,
+        jbyteArray source_mac, jstring socket_text)
+{
+    (void) cls;
+    if (!in_bounds(env, buffer, offset, length)) {
+        return -1;
+    }
+    if (length < 1 || timeout_millis < 0
+            || (*env)->GetArrayLength(env, frame_info) < dev_terway_jni_NetnsPacketNative_FRAME_INFO_SIZE
+            || (*env)->GetArrayLength(env, source_mac) < MAC_LENGTH) {
+        throw_illegal_argument(env, "receive needs a non-empty buffer, a timeout >= 0 and room for the frame info");
+        return -1;
+    }
+
+    /* As for UDP: a signal only shortens the wait. AF_PACKET sockets ignore shutdown(), so the Java side
+       bounds each wait instead of being woken. */
+    long long deadline = monotonic_millis() + timeout_millis;
+    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+    for (;;) {
+        long long remaining = deadline - monotonic_millis();
+        int ready = poll(&p, 1, remaining > 0 ? (int) remaining : 0);
+        if (ready > 0) {
+            break;
+        }
+        if (ready == 0) {
+            return dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT;
+        }
+        if (errno != EINTR) {
+            throw_simple(env, "wait for a frame on", socket_text, errno);
+            return -1;
+        }
+    }
+    if (p.revents & POLLNVAL) {
+        throw_simple(env, "wait for a frame on", socket_text, EBADF);
+        return -1;
+    }
+
+    unsigned char stack_buffer[STACK_BUFFER];
+    unsigned char *bytes = staging(env, stack_buffer, length);
+    if (bytes == NULL) {
+        return -1;
+    }
+    struct sockaddr_ll src;
+    memset(&src, 0, sizeof src);
+    socklen_t src_len = sizeof src;
+    ssize_t n;
+    do {
+        n = recvfrom(fd, bytes, (size_t) length, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &src, &src_len);
+    } while (n < 0 && errno == EINTR);
+    int err = errno;
+    if (n < 0) {
+        release_staging(bytes, stack_buffer);
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            return dev_terway_jni_NetnsUdpNative_RECEIVE_NOTHING;
+        }
+        throw_simple(env, "receive on", socket_text, err);
+        return -1;
+    }
+    jint copied = n > length ? length : (jint) n;
+    (*env)->SetByteArrayRegion(env, buffer, offset, copied, (const jbyte *) bytes);
+    release_staging(bytes, stack_buffer);
+
+    unsigned char mac[MAC_LENGTH] = { 0 };
+    if (src.sll_halen == MAC_LENGTH) {
+        memcpy(mac, src.sll_addr, MAC_LENGTH);
+    }
+    (*env)->SetByteArrayRegion(env, source_mac, 0, MAC_LENGTH, (const jbyte *) mac);
+    jint info[dev_terway_jni_NetnsPacketNative_FRAME_INFO_SIZE];
+    info[dev_terway_jni_NetnsPacketNative_FRAME_PACKET_TYPE] = src.sll_pkttype;
+    info[dev_terway_jni_NetnsPacketNative_FRAME_FULL_LENGTH] = (jint) n;
+    (*env)->SetIntArrayRegion(env, frame_info, 0, dev_terway_jni_NetnsPacketNative_FRAME_INFO_SIZE, info);
+    return copied;
+}
+
+JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsPacketNative_close(JNIEnv *env, jclass cls, jint fd,
+        jstring socket_text)
+{
+    (void) cls;
     if (close(fd) != 0 && errno != EINTR) {
         throw_simple(env, "close", socket_text, errno);
     }

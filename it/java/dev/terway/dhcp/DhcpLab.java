@@ -21,8 +21,8 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
- * The DHCP daemon's lab on top of {@link NetnsLab}: dnsmasq on the LAN (2 minute leases, T1 10 s,
- * T2 20 s, --no-ping), a node whose LAN NIC is the uplink port of bridge br0 (the node's own address on
+ * The DHCP daemon's lab on top of {@link NetnsLab}: dnsmasq on the LAN (.100-.199 unless told otherwise,
+ * 2 minute leases, T1 10 s, T2 20 s, --no-ping), a node whose LAN NIC is the uplink port of bridge br0 (the node's own address on
  * br0), pods as namespaces with a veth on br0, and the real daemon process, `bin/terway dhcp daemon`,
  * running in the node namespace. Everything goes with {@link #close()}.
  */
@@ -42,9 +42,14 @@ final class DhcpLab implements AutoCloseable {
     private int daemonStarts;
 
     DhcpLab() {
+        this(100, 199);
+    }
+
+    /** A lab whose dnsmasq hands out only .{@code firstHost} to .{@code lastHost} of the LAN. */
+    DhcpLab(int firstHost, int lastHost) {
         lab = NetnsLab.create();
         try {
-            dhcp = lab.startDhcpServer();
+            dhcp = lab.startDhcpServer(lab.net().lanV4(firstHost), lab.net().lanV4(lastHost));
             NetnsLab.Node n = lab.addNode();
             node = n.ns();
             NetnsLab.ip(node, "link", "add", BRIDGE, "type", "bridge", "forward_delay", "0", "stp_state", "0");

@@ -188,11 +188,19 @@ public final class NetnsLab implements AutoCloseable {
 
     /** Starts dnsmasq serving DHCP on the LAN switch (range .100-.199, 2 minute leases, T1 10 s, T2 20 s). */
     public DhcpServer startDhcpServer() {
+        return startDhcpServer(net.dhcpRangeStart(), net.dhcpRangeEnd());
+    }
+
+    /**
+     * Starts dnsmasq serving DHCP on the LAN switch from the range {@code first}-{@code last} (2 minute
+     * leases, T1 10 s, T2 20 s, --no-ping: it offers an address without checking whether a host has it).
+     */
+    public DhcpServer startDhcpServer(String first, String last) {
         Path leases = dir.resolve("dnsmasq.leases");
         Path log = dir.resolve("dnsmasq.log");
         Process p = startDnsmasq(log, "DHCP, IP range",
                 "--no-ping",
-                "--dhcp-range=" + net.dhcpRangeStart() + "," + net.dhcpRangeEnd() + ",255.255.255.0,2m",
+                "--dhcp-range=" + first + "," + last + ",255.255.255.0,2m",
                 "--dhcp-option=option:router," + gateway.ipv4(),
                 "--dhcp-option=option:T1,10", "--dhcp-option=option:T2,20",
                 "--dhcp-leasefile=" + leases, "--pid-file=" + dir.resolve("dnsmasq.pid"));

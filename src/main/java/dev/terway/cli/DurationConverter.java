@@ -7,13 +7,19 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Reads durations as operators write them: {@code 5s}, {@code 500ms}, {@code 2m}, or ISO-8601 {@code PT5S}. */
+/**
+ * Reads durations as operators write them: {@code 5s}, {@code 500ms}, {@code 2m}, or ISO-8601 {@code PT5S};
+ * and {@code 0}, the one number that needs no unit (as in "{@code --arp-probe 0}: off").
+ */
 public final class DurationConverter implements ITypeConverter<Duration> {
 
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m)");
 
     @Override
     public Duration convert(String value) {
+        if (value.strip().equals("0")) {
+            return Duration.ZERO;
+        }
         Matcher m = SIMPLE.matcher(value.strip());
         Duration d;
         if (m.matches()) {

@@ -1,5 +1,6 @@
 package dev.terway.cli;
 
+import dev.terway.cli.dhcp.DhcpDaemonCommand;
 import dev.terway.cli.dhcp.SocketOption;
 import dev.terway.migration.BridgeMigration;
 import dev.terway.migration.Host;
@@ -60,6 +61,17 @@ public final class RunCommand implements Callable<Integer> {
             description = "How long an acquire may take unless the request says otherwise (default: ${DEFAULT-VALUE}).")
     private Duration dhcpTimeout;
 
+    @Option(names = "--arp-probe", paramLabel = "DURATION",
+            defaultValue = DhcpDaemonCommand.DEFAULT_ARP_PROBE, converter = DurationConverter.class,
+            description = "How long the daemon ARP-probes a newly leased address before a pod gets it; 0: off"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private Duration arpProbe;
+
+    @Option(names = "--decline-wait", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "How long the daemon waits after declining an address in use (default: ${DEFAULT-VALUE}).")
+    private Duration declineWait;
+
     private final Host host;
 
     public RunCommand(Host host) {
@@ -97,6 +109,7 @@ public final class RunCommand implements Callable<Integer> {
     /** The `terway dhcp daemon` invocation this run makes once the node is bridged. */
     List<String> daemonArgs() {
         return List.of("dhcp", "daemon", "--socket", socket.toString(), "--state-dir", stateDir.toString(),
-                "--timeout", dhcpTimeout.toMillis() + "ms");
+                "--timeout", dhcpTimeout.toMillis() + "ms", "--arp-probe", arpProbe.toMillis() + "ms",
+                "--decline-wait", declineWait.toMillis() + "ms");
     }
 }

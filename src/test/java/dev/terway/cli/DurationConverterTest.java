@@ -17,6 +17,7 @@ class DurationConverterTest {
         assertEquals(Duration.ofMillis(500), converter.convert("500ms"));
         assertEquals(Duration.ofMinutes(2), converter.convert("2m"));
         assertEquals(Duration.ZERO, converter.convert("0s"));
+        assertEquals(Duration.ZERO, converter.convert("0"), "zero needs no unit");
         assertEquals(Duration.ofMillis(1500), converter.convert("PT1.5S"));
     }
 

@@ -25,18 +25,20 @@ class RunCommandTest {
     @Test
     void passesItsOptionsToSetupAndTheDaemon() {
         RunCommand run = parse("run", "--iface", "eth1", "--bridge", "br-lan", "--state-dir", "/srv/terway",
-                "--socket", "/run/t/d.sock", "--verify-timeout", "2s", "--dhcp-timeout", "15s");
+                "--socket", "/run/t/d.sock", "--verify-timeout", "2s", "--dhcp-timeout", "15s", "--arp-probe", "0",
+                "--decline-wait", "3s");
         assertEquals(List.of("setup", "--bridge", "br-lan", "--state-dir", "/srv/terway", "--verify-timeout",
                 "2000ms", "--iface", "eth1"), run.setupArgs());
         assertEquals(List.of("dhcp", "daemon", "--socket", "/run/t/d.sock", "--state-dir", "/srv/terway",
-                "--timeout", "15000ms"), run.daemonArgs());
+                "--timeout", "15000ms", "--arp-probe", "0ms", "--decline-wait", "3000ms"), run.daemonArgs());
     }
 
     @Test
     void theDerivedCommandsParseAndKeepTheDefaultsOfSetupAndTheDaemon() {
         RunCommand run = parse("run");
         assertSameValues(run.setupArgs(), List.of("setup"), List.of("--bridge", "--state-dir", "--verify-timeout"));
-        assertSameValues(run.daemonArgs(), List.of("dhcp", "daemon"), List.of("--socket", "--state-dir", "--timeout"));
+        assertSameValues(run.daemonArgs(), List.of("dhcp", "daemon"), List.of("--socket", "--state-dir", "--timeout",
+                "--arp-probe", "--decline-wait"));
     }
 
     /** Parses both command lines and compares the named options' values in the innermost subcommand. */

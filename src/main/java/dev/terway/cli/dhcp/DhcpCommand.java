@@ -6,6 +6,6 @@ import picocli.CommandLine.Command;
 @Command(name = "dhcp", mixinStandardHelpOptions = true,
         description = "DHCP leases for pod interfaces: the daemon that holds them and its clients.",
         subcommands = {DhcpDaemonCommand.class, DhcpAcquireCommand.class, DhcpReleaseCommand.class,
-                DhcpListCommand.class})
+                DhcpListCommand.class, DhcpStatsCommand.class})
 public final class DhcpCommand {
 }

@@ -10,6 +10,7 @@ import dev.terway.dhcp.daemon.DaemonServer;
 import dev.terway.dhcp.daemon.DhcpLeaseService;
 import dev.terway.dhcp.daemon.LeaseOps;
 import dev.terway.dhcp.daemon.LeaseTimer;
+import dev.terway.dhcp.daemon.NetnsPodArpSockets;
 import dev.terway.dhcp.daemon.NetnsPodSockets;
 import dev.terway.dhcp.daemon.NodeSender;
 import dev.terway.dhcp.daemon.PodAddressUpkeep;
@@ -77,10 +78,38 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             description = "How long an acquire may take unless the request says otherwise (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    /**
+     * The ARP probe's default, measured (README, "Duplicate addresses"): a host on the LAN answers a probe in
+     * well under a millisecond here, and a busy or virtualised one in a few; 200 ms with 3 probes leaves 100
+     * ms after the last probe (two intervals, as RFC 5227's ANNOUNCE_WAIT is two PROBE_MINs) and adds ~200 ms
+     * to every ADD.
+     */
+    public static final String DEFAULT_ARP_PROBE = "200ms";
+    /** Beyond this an ADD waits for the probe longer than for everything else together, many times over. */
+    static final Duration MAX_ARP_PROBE = Duration.ofSeconds(10);
+
+    @Option(names = "--arp-probe", paramLabel = "DURATION", defaultValue = DEFAULT_ARP_PROBE,
+            converter = DurationConverter.class,
+            description = {"How long a newly acknowledged address is probed with ARP from the pod (3 probes, RFC 5227)"
+                    + " before the pod gets it; an address another host answers for is declined (DHCPDECLINE) and"
+                    + " another one asked for. 0 turns the probe off (default: ${DEFAULT-VALUE}).",
+                    "Every new lease waits this long; at most 10s."})
+    Duration arpProbe;
+
+    @Option(names = "--decline-wait", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "How long to wait after declining an address in use before asking for another; RFC 2131"
+                    + " asks for at least 10s (default: ${DEFAULT-VALUE}).")
+    Duration declineWait;
+
     @Override
     public Integer call() throws Exception {
         if (timeout.isZero()) {
             throw new ParameterException(spec.commandLine(), "--timeout must be more than 0");
+        }
+        if (arpProbe.compareTo(MAX_ARP_PROBE) > 0) {
+            throw new ParameterException(spec.commandLine(), "--arp-probe must be at most "
+                    + MAX_ARP_PROBE.toSeconds() + "s, got " + arpProbe.toMillis() + "ms");
         }
         Clock clock = Clock.systemUTC();
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
@@ -102,8 +131,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                 new LinkedBlockingQueue<>(), threads("terway-dhcp-rx", 256 * 1024));
         receivers.allowCoreThreadTimeOut(true);
 
-        DhcpLeaseService leases = new DhcpLeaseService(DhcpLeaseService.Settings.lan(timeout), store,
-                new NetnsPodSockets(), NodeSender.udp(), upkeep, upkeepExecutor, receivers,
+        DhcpLeaseService leases = new DhcpLeaseService(
+                DhcpLeaseService.Settings.lan(timeout).withArpProbe(arpProbe, declineWait), store,
+                new NetnsPodSockets(), new NetnsPodArpSockets(), NodeSender.udp(), upkeep, upkeepExecutor, receivers,
                 LeaseTimer.of(scheduler, clock), clock, log);
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
         DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
@@ -120,7 +150,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
         log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
-                + restored + " stored lease(s) taken up");
+                + restored + " stored lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
+                : "ARP probe " + arpProbe.toMillis() + " ms, " + declineWait.toMillis() + " ms wait after a decline"));
         // And while it runs: `terway teardown` + `terway setup` on a live node re-creates the bridge empty.
         scheduler.scheduleWithFixedDelay(() -> repairAttachments(repair, log), REPAIR_INTERVAL.toMillis(),
                 REPAIR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);

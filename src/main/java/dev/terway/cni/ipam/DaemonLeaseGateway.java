@@ -38,9 +38,12 @@ public final class DaemonLeaseGateway implements LeaseGateway {
         try {
             lease = leases.acquire(request);
         } catch (LeaseException e) {
+            // An address another host already had is worth saying in the message itself, not only the details.
+            String declined = e.declined().isEmpty() ? "" : ": declined " + String.join(", ", e.declined())
+                    + " and no free address came in time";
             throw new CniException(CniErrorCode.TRY_AGAIN_LATER,
                     "no DHCP lease for " + r.ifname() + " of container " + r.containerId() + " within "
-                            + r.timeout().toSeconds() + " s; try again later", e.getMessage());
+                            + r.timeout().toSeconds() + " s" + declined + "; try again later", e.getMessage());
         }
         return toPodAddress(lease, clock);
     }

@@ -1,9 +1,11 @@
 package dev.terway.dhcp.client;
 
+import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOption;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.DhcpParseException;
+import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.dhcp.codec.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.io.IOException;
@@ -21,10 +23,20 @@ import java.util.random.RandomGenerator;
 /**
  * The RFC 2131 client state machine for one interface, without threads, sockets or timers of its own.
  * The owner feeds it events — {@link #start()}, {@link #reboot(Lease)}, {@link #onPacket} /
- * {@link #onDatagram}, {@link #onTimer()}, {@link #release()}, {@link #stop()} — and calls
+ * {@link #onDatagram}, {@link #onArp}, {@link #onTimer()}, {@link #release()}, {@link #stop()} — and calls
  * {@link #onTimer()} again at {@link #nextDeadline()}. Messages go out through the {@link DhcpTransport},
- * results come back through the {@link LeaseListener}, time comes from the injected clock and
- * randomness (xids, jitter) from the injected generator, so a test replays it exactly.
+ * ARP probes through the {@link AddressProbe}, results come back through the {@link LeaseListener}, time
+ * comes from the injected clock and randomness (xids, jitter) from the injected generator, so a test
+ * replays it exactly.
+ *
+ * <p>With {@link DhcpClientConfig#arpProbe()} set, an ACK in REQUESTING does not bind at once: the client
+ * probes the address (PROBING, RFC 2131 section 4.4.1 and RFC 5227 section 2.1.1), binds it when nothing
+ * claimed it within the probe time, and otherwise sends DHCPDECLINE, waits
+ * {@link DhcpClientConfig#declineWait()} in INIT and discovers again (RFC 2131 section 3.1 step 5), within
+ * the acquisition's timeout (only a probe under way may finish past it). A declined address is not asked for again (option 50), but an OFFER of
+ * it is taken and probed again like any other: servers answer a DECLINE differently (ISC dhcpd and Kea take
+ * the address out of service, dnsmasq moves the client's next pick, which may land on it again in a small
+ * pool), and the squatter may have gone. A failure report names the declined addresses.
  *
  * <p>Not thread-safe: one owner thread (or lock) per client.
  */
@@ -34,6 +46,7 @@ public final class DhcpClient {
 
     private final DhcpClientConfig config;
     private final DhcpTransport transport;
+    private final AddressProbe probe;
     private final LeaseListener listener;
     private final InstantSource clock;
     private final RandomGenerator random;
@@ -53,12 +66,30 @@ public final class DhcpClient {
     private DhcpMessage offer;
     /** Counters for the failure report; present while acquiring from INIT. */
     private Acquisition acquisition;
+    /** PROBING: the acknowledged lease under test, the probes sent, the next one due, and when it binds. */
+    private Lease probing;
+    private int probesSent;
+    private Instant nextProbe;
+    private Instant probeEnds;
+    /** INIT after a DHCPDECLINE: when to discover again. */
+    private Instant restartAt;
     private boolean dispatching;
 
+    /** A client that never probes: {@code config} must have no {@link DhcpClientConfig#arpProbe()}. */
     public DhcpClient(DhcpClientConfig config, DhcpTransport transport, LeaseListener listener, InstantSource clock,
                       RandomGenerator random) {
+        this(config, transport, AddressProbe.NONE, listener, clock, random);
+    }
+
+    public DhcpClient(DhcpClientConfig config, DhcpTransport transport, AddressProbe probe, LeaseListener listener,
+                      InstantSource clock, RandomGenerator random) {
         this.config = Objects.requireNonNull(config);
         this.transport = Objects.requireNonNull(transport);
+        this.probe = Objects.requireNonNull(probe);
+        if (config.probes() && probe == AddressProbe.NONE) {
+            throw new IllegalArgumentException("the configuration asks for an ARP probe of " + config.arpProbe()
+                    + " but the client has no AddressProbe to send it");
+        }
         this.listener = Objects.requireNonNull(listener);
         this.clock = Objects.requireNonNull(clock);
         this.random = Objects.requireNonNull(random);
@@ -80,10 +111,12 @@ public final class DhcpClient {
     public Optional<Instant> nextDeadline() {
         return switch (state) {
             case SELECTING, REQUESTING -> Optional.of(earlier(nextSend, acquisition.deadline));
+            case PROBING -> Optional.of(nextProbe == null ? probeEnds : earlier(nextProbe, probeEnds));
+            case INIT -> Optional.ofNullable(restartAt);
             case BOUND -> Optional.of(lease.renewAt());
             case RENEWING -> Optional.of(earlier(nextSend, lease.rebindAt()));
             case REBINDING, REBOOTING -> Optional.of(earlier(nextSend, lease.expiresAt()));
-            case STOPPED, INIT, INIT_REBOOT -> Optional.empty();
+            case STOPPED, INIT_REBOOT -> Optional.empty();
         };
     }
 
@@ -154,7 +187,27 @@ public final class DhcpClient {
         }
     }
 
-    /** Does whatever is due by now: retransmissions, T1, T2, expiry, acquire deadline. */
+    /**
+     * An ARP packet received on the interface. While PROBING, one that shows the address in use by another
+     * host (RFC 5227 section 2.1.1: {@link ArpPacket#claims}) makes the client decline it; in any other
+     * state, or when it claims nothing, it is dropped.
+     */
+    public void onArp(ArpPacket packet) {
+        enter("onArp");
+        try {
+            if (state != ClientState.PROBING) {
+                return;
+            }
+            Optional<ArpPacket.Claim> claim = packet.claims(probing.address(), config.hardwareAddress());
+            if (claim.isPresent()) {
+                decline(clock.instant(), packet.senderMac(), claim.get());
+            }
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /** Does whatever is due by now: retransmissions, probes, T1, T2, expiry, acquire deadline. */
     public void onTimer() {
         enter("onTimer");
         try {
@@ -171,12 +224,13 @@ public final class DhcpClient {
 
     /**
      * Gives the lease back with a DHCPRELEASE to its server and stops. Returns the released lease, empty
-     * when none was held (a no-op). The client is STOPPED even when sending fails.
+     * when none was held (a no-op). A lease acknowledged but still being probed counts as held: the server
+     * has committed it. The client is STOPPED even when sending fails.
      */
     public Optional<Lease> release() throws IOException {
         enter("release");
         try {
-            Lease held = lease;
+            Lease held = lease != null ? lease : probing;
             Instant now = clock.instant();
             halt();
             if (held == null) {
@@ -278,12 +332,97 @@ public final class DhcpClient {
             ignore("ACK from " + selected + " unusable: " + e.getMessage());
             return;
         }
+        if (config.probes()) {
+            beginProbe(acquired, now);
+        } else {
+            bind(acquired);
+        }
+    }
+
+    /** The end of an acquisition: the lease is the pod's. */
+    private void bind(Lease acquired) {
         acquisition = null;
         offer = null;
         nextSend = null;
+        clearProbe();
         lease = acquired;
         transition(ClientState.BOUND);
         listener.bound(acquired);
+    }
+
+    // ---- the ARP probe (RFC 2131 section 4.4.1, RFC 5227 section 2.1.1) ----
+
+    /**
+     * PROBING: {@code arpProbes} probes at equal intervals, the first at once, then a wait of two intervals
+     * after the last: the proportions of RFC 5227 (PROBE_MIN 1 s between probes, ANNOUNCE_WAIT 2 s after
+     * the last) scaled to {@code arpProbe}. Without RFC 5227's initial random delay (PROBE_WAIT), which
+     * spreads hosts that power on together: the DHCP exchange before it already does, and a host probing
+     * for the same address at the same time is itself a conflict. The probe always runs its full time, even
+     * past the acquisition's deadline: a probe cut short would bind an address it had no time to check.
+     */
+    private void beginProbe(Lease acquired, Instant now) {
+        probing = acquired;
+        probesSent = 0;
+        nextSend = null;
+        probeEnds = now.plus(config.arpProbe());
+        transition(ClientState.PROBING);
+        sendProbe(now);
+    }
+
+    private Duration probeInterval() {
+        return config.arpProbe().dividedBy(config.arpProbes() + 1L);
+    }
+
+    private void sendProbe(Instant now) {
+        try {
+            probe.probe(probing.address());
+        } catch (IOException | RuntimeException e) {
+            // The probe is a SHOULD (RFC 2131 section 4.4.1); a failure to send it must not cost the pod its
+            // lease. The owner reports it.
+            Lease unchecked = probing;
+            listener.unprobed(unchecked, "sending an ARP probe for " + unchecked.address() + " on "
+                    + config.interfaceName() + " failed: " + e.getMessage());
+            bind(unchecked);
+            return;
+        }
+        probesSent++;
+        nextProbe = probesSent < config.arpProbes() ? now.plus(probeInterval()) : null;
+    }
+
+    /**
+     * The address is in use: DHCPDECLINE to the server that offered it (RFC 2131 section 4.4.1, table 5:
+     * ciaddr 0, option 50 the address, option 54 the server, a message; no parameters), then INIT, and
+     * DISCOVER again after {@code declineWait} unless that would pass the acquisition's deadline.
+     */
+    private void decline(Instant now, HardwareAddress claimant, ArpPacket.Claim claim) {
+        Lease declined = probing;
+        AddressConflict conflict = new AddressConflict(declined.address(), claimant, claim, declined.serverId(), now);
+        clearProbe();
+        acquisition.declined.add(conflict);
+        DhcpMessage message = message(MessageType.DECLINE, now, false, Ipv4.ANY)
+                .put(DhcpOptions.REQUESTED_ADDRESS, declined.address())
+                .put(DhcpOptions.SERVER_ID, declined.serverId())
+                .put(DhcpOptions.MESSAGE, "address in use: " + claimant + " " + claim.text())
+                .build();
+        offer = null;
+        nextSend = null;
+        transition(ClientState.INIT);
+        broadcast(message);
+        listener.declined(conflict);
+        Instant restart = now.plus(config.declineWait());
+        if (!restart.isBefore(acquisition.deadline)) {
+            fail(now, "acquire timeout of " + AcquireFailure.seconds(config.acquireTimeout()) + " would pass in the "
+                    + AcquireFailure.seconds(config.declineWait()) + " wait before discovering again");
+            return;
+        }
+        restartAt = restart;
+    }
+
+    private void clearProbe() {
+        probing = null;
+        probesSent = 0;
+        nextProbe = null;
+        probeEnds = null;
     }
 
     /** RENEWING, REBINDING, REBOOTING: a held lease is being extended or confirmed. */
@@ -337,6 +476,22 @@ public final class DhcpClient {
 
     private void handleDue(Instant now) {
         switch (state) {
+            case INIT -> {
+                // only after a DHCPDECLINE: the wait is over
+                restartAt = null;
+                if (discoversExhausted()) {
+                    fail(now, "no usable answer to " + config.maxDiscovers() + " DISCOVERs");
+                } else {
+                    discover(now);
+                }
+            }
+            case PROBING -> {
+                if (!now.isBefore(probeEnds)) {
+                    bind(probing);
+                } else {
+                    sendProbe(now);
+                }
+            }
             case SELECTING -> {
                 if (!now.isBefore(acquisition.deadline)) {
                     fail(now, "acquire timeout of " + AcquireFailure.seconds(config.acquireTimeout()) + " passed");
@@ -407,6 +562,7 @@ public final class DhcpClient {
 
     private void discover(Instant now) {
         offer = null;
+        restartAt = null;
         beginExchange(now);
         transition(ClientState.SELECTING);
         sendDiscover(now);
@@ -440,7 +596,7 @@ public final class DhcpClient {
         a.replies.forEach((key, count) -> replies.add(new ServerReply(key.server, key.type, key.address,
                 key.message, count)));
         AcquireFailure failure = new AcquireFailure(config.interfaceName(), reason, Duration.between(a.start, now),
-                a.discovers, a.requests, replies, a.ignored, a.sendErrors);
+                a.discovers, a.requests, replies, a.ignored, a.sendErrors, a.declined);
         halt();
         listener.failed(failure);
     }
@@ -449,6 +605,8 @@ public final class DhcpClient {
         acquisition = null;
         offer = null;
         nextSend = null;
+        clearProbe();
+        restartAt = null;
         lease = null;
         transition(ClientState.STOPPED);
     }
@@ -476,7 +634,8 @@ public final class DhcpClient {
 
     private void sendDiscover(Instant now) {
         DhcpMessage.Builder b = message(MessageType.DISCOVER, now, true, Ipv4.ANY);
-        config.requestedAddress().ifPresent(a -> b.put(DhcpOptions.REQUESTED_ADDRESS, a));
+        config.requestedAddress().filter(a -> acquisition.declined(a).isEmpty())
+                .ifPresent(a -> b.put(DhcpOptions.REQUESTED_ADDRESS, a));
         acquisition.discovers++;
         broadcast(withParameters(b));
         retransmitLater(now);
@@ -640,10 +799,15 @@ public final class DhcpClient {
         final Map<ReplyKey, Integer> replies = new LinkedHashMap<>();
         final List<String> ignored = new ArrayList<>();
         final List<String> sendErrors = new ArrayList<>();
+        final List<AddressConflict> declined = new ArrayList<>();
 
         Acquisition(Instant start, Instant deadline) {
             this.start = start;
             this.deadline = deadline;
+        }
+
+        Optional<AddressConflict> declined(Ipv4 address) {
+            return declined.stream().filter(c -> c.address().equals(address)).findFirst();
         }
     }
 }

@@ -29,13 +29,19 @@ import java.util.Set;
  *                    client keeps the restored lease without an answer
  * @param minRenewRetransmit lower bound of the wait between REQUESTs in RENEWING and REBINDING
  *                           (60 s in RFC 2131 section 4.4.5)
+ * @param arpProbe how long an acknowledged address is probed with ARP before the client binds it (RFC 2131
+ *                 section 4.4.1, RFC 5227 section 2.1); zero: no probe, the ACK binds at once
+ * @param arpProbes how many ARP probes go out in that time (PROBE_NUM, 3 in RFC 5227)
+ * @param declineWait how long the client waits after a DHCPDECLINE before it discovers again (RFC 2131
+ *                    section 3.1 step 5: at least ten seconds)
  */
 public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAddress,
                                Optional<ClientIdentifier> clientId, Optional<String> hostName,
                                Optional<Ipv4> requestedAddress, List<DhcpOption> extraOptions,
                                List<Integer> parameterRequestList, RetransmitPolicy retransmit,
                                Duration acquireTimeout, int maxDiscovers, int maxRequests,
-                               Duration minRenewRetransmit) {
+                               Duration minRenewRetransmit, Duration arpProbe, int arpProbes,
+                               Duration declineWait) {
 
     /** 1,3,6,12,15,26,28,51,54,58,59,119,121: everything {@link Lease} carries. */
     public static final List<Integer> DEFAULT_PARAMETERS = List.of(1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59, 119, 121);
@@ -70,13 +76,30 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
             throw new IllegalArgumentException("minimum renewal retransmission must be positive: "
                     + minRenewRetransmit);
         }
+        if (arpProbe.isNegative()) {
+            throw new IllegalArgumentException("ARP probe time must be 0 (no probe) or more: " + arpProbe);
+        }
+        if (arpProbes < 1) {
+            throw new IllegalArgumentException("arpProbes must be >= 1: " + arpProbes);
+        }
+        if (declineWait.isNegative()) {
+            throw new IllegalArgumentException("the wait after a DHCPDECLINE must not be negative: " + declineWait);
+        }
+    }
+
+    /** Whether the client probes acknowledged addresses before binding them. */
+    public boolean probes() {
+        return !arpProbe.isZero();
     }
 
     public static Builder builder(String interfaceName, HardwareAddress hardwareAddress) {
         return new Builder(interfaceName, hardwareAddress);
     }
 
-    /** Defaults follow RFC 2131: 4 s doubling to 64 s ± 25 %, 60 s renewal minimum; 60 s to acquire. */
+    /**
+     * Defaults follow RFC 2131: 4 s doubling to 64 s ± 25 %, 60 s renewal minimum; 60 s to acquire; no ARP
+     * probe unless asked for (3 probes when asked), 10 s before discovering again after a DHCPDECLINE.
+     */
     public static final class Builder {
         private final String interfaceName;
         private final HardwareAddress hardwareAddress;
@@ -90,6 +113,9 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
         private int maxDiscovers;
         private int maxRequests = 4;
         private Duration minRenewRetransmit = Duration.ofSeconds(60);
+        private Duration arpProbe = Duration.ZERO;
+        private int arpProbes = 3;
+        private Duration declineWait = Duration.ofSeconds(10);
 
         private Builder(String interfaceName, HardwareAddress hardwareAddress) {
             this.interfaceName = interfaceName;
@@ -146,10 +172,22 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
             return this;
         }
 
+        /** Probe acknowledged addresses for {@code time} (zero: not at all) with {@code probes} ARP probes. */
+        public Builder arpProbe(Duration time, int probes) {
+            this.arpProbe = time;
+            this.arpProbes = probes;
+            return this;
+        }
+
+        public Builder declineWait(Duration wait) {
+            this.declineWait = wait;
+            return this;
+        }
+
         public DhcpClientConfig build() {
             return new DhcpClientConfig(interfaceName, hardwareAddress, clientId, hostName, requestedAddress,
                     extraOptions, parameterRequestList, retransmit, acquireTimeout, maxDiscovers, maxRequests,
-                    minRenewRetransmit);
+                    minRenewRetransmit, arpProbe, arpProbes, declineWait);
         }
     }
 }

@@ -27,6 +27,20 @@ public interface LeaseListener {
     default void requesting(Lease offered) {
     }
 
+    /**
+     * The ARP probe found the acknowledged address in use: the client has sent DHCPDECLINE for it and
+     * discovers again after {@link DhcpClientConfig#declineWait()}, within the same acquisition.
+     */
+    default void declined(AddressConflict conflict) {
+    }
+
+    /**
+     * The acknowledged address could not be probed (the probe could not be sent): the client binds it
+     * unchecked. {@code why} says what failed.
+     */
+    default void unprobed(Lease lease, String why) {
+    }
+
     /** Every state change, for one-line logs (RENEWING, REBINDING, ...). */
     default void stateChanged(ClientState from, ClientState to) {
     }

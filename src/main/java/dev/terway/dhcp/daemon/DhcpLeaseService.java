@@ -3,6 +3,8 @@ package dev.terway.dhcp.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.dhcp.client.AcquireFailure;
+import dev.terway.dhcp.client.AddressConflict;
+import dev.terway.dhcp.client.AddressProbe;
 import dev.terway.dhcp.client.ClientState;
 import dev.terway.dhcp.client.DhcpClient;
 import dev.terway.dhcp.client.DhcpClientConfig;
@@ -11,6 +13,7 @@ import dev.terway.dhcp.client.Lease;
 import dev.terway.dhcp.client.LeaseListener;
 import dev.terway.dhcp.client.LeaseLoss;
 import dev.terway.dhcp.client.RetransmitPolicy;
+import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpMessage;
@@ -29,7 +32,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
@@ -41,6 +46,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
 /**
@@ -54,6 +60,12 @@ import java.util.function.LongFunction;
  * non-thread-safe client needs. Lease changes are persisted in the {@link LeaseStore} before they are
  * reported, so a daemon killed at any moment finds every lease again on start ({@link #restoreAll()}).
  * The pod's address follows the lease through {@link AddressUpkeep}, off the pod's lock.
+ *
+ * <p>With an ARP probe configured ({@link Settings#arpProbe()}), an acknowledged address is probed from
+ * the pod's interface before it is bound (RFC 2131 section 4.4.1): the pod's ARP socket is open only while
+ * the client is PROBING, and the ARP packets that arrived are read whenever the client's timer fires (at
+ * each probe and at the verdict), so a conflict is seen within one probe interval without a thread of its
+ * own. A declined address is logged as a warning and counted ({@link #counters()}).
  */
 public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
@@ -72,24 +84,42 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     /** Room above the client's own deadline before an acquire caller stops waiting on it. */
     private static final Duration ACQUIRE_GRACE = Duration.ofSeconds(2);
 
+    /** ARP packets read at one timer event at most: a flood of ARP must not hold the pod's lock for long. */
+    private static final int MAX_ARP_PER_EVENT = 256;
+
     /**
      * How the clients behave. {@code retransmit}: back-off for DISCOVER/REQUEST, short because a LAN
      * server answers in milliseconds; {@code defaultTimeout}: acquire timeout when a request gives none,
      * and for re-acquiring after a loss; {@code reacquireRetry}: pause before trying again after a
-     * re-acquisition failed.
+     * re-acquisition failed; {@code arpProbe}: how long an acknowledged address is probed with
+     * {@code arpProbes} ARP probes before it is bound (zero: not probed); {@code declineWait}: the wait
+     * after a DHCPDECLINE before discovering again.
      */
     public record Settings(RetransmitPolicy retransmit, Duration defaultTimeout, Duration minRenewRetransmit,
-                           int maxRequests, Duration reacquireRetry) {
+                           int maxRequests, Duration reacquireRetry, Duration arpProbe, int arpProbes,
+                           Duration declineWait) {
 
+        /** RFC 5227's PROBE_NUM. */
+        public static final int ARP_PROBES = 3;
+
+        /** LAN timings without an ARP probe; see {@link #withArpProbe}. */
         public static Settings lan(Duration defaultTimeout) {
             return new Settings(new RetransmitPolicy(Duration.ofMillis(250), Duration.ofSeconds(4), 0.25),
-                    defaultTimeout, Duration.ofSeconds(60), 4, Duration.ofSeconds(30));
+                    defaultTimeout, Duration.ofSeconds(60), 4, Duration.ofSeconds(30), Duration.ZERO, ARP_PROBES,
+                    Duration.ofSeconds(10));
+        }
+
+        /** These settings with acknowledged addresses probed for {@code probe} (zero: off). */
+        public Settings withArpProbe(Duration probe, Duration waitAfterDecline) {
+            return new Settings(retransmit, defaultTimeout, minRenewRetransmit, maxRequests, reacquireRetry, probe,
+                    arpProbes, waitAfterDecline);
         }
     }
 
     private final Settings settings;
     private final LeaseStore store;
     private final PodSocket.Factory sockets;
+    private final PodArpSocket.Factory arpSockets;
     private final NodeSender nodeSender;
     private final AddressUpkeep upkeep;
     private final Executor upkeepExecutor;
@@ -99,14 +129,28 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private final DaemonLog log;
     private final SecureRandom seeds = new SecureRandom();
     private final ConcurrentHashMap<LeaseKey, PodLease> pods = new ConcurrentHashMap<>();
+    private final AtomicLong arpProbesSent = new AtomicLong();
+    private final AtomicLong addressConflicts = new AtomicLong();
+    private final AtomicLong unprobedBinds = new AtomicLong();
     private volatile boolean closed;
 
+    /** A service without ARP sockets: {@code settings} must not ask for an ARP probe (a probe would fail). */
     public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets, NodeSender nodeSender,
                             AddressUpkeep upkeep, Executor upkeepExecutor, ExecutorService receivers,
                             LeaseTimer timer, Clock clock, DaemonLog log) {
+        this(settings, store, sockets, (netns, ifname) -> {
+            throw new IOException("this lease service has no ARP sockets");
+        }, nodeSender, upkeep, upkeepExecutor, receivers, timer, clock, log);
+    }
+
+    public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets,
+                            PodArpSocket.Factory arpSockets, NodeSender nodeSender, AddressUpkeep upkeep,
+                            Executor upkeepExecutor, ExecutorService receivers, LeaseTimer timer, Clock clock,
+                            DaemonLog log) {
         this.settings = settings;
         this.store = store;
         this.sockets = sockets;
+        this.arpSockets = arpSockets;
         this.nodeSender = nodeSender;
         this.upkeep = upkeep;
         this.upkeepExecutor = upkeepExecutor;
@@ -136,7 +180,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             fresh.forget(false);
             throw e;
         }
-        return fresh.await(request.timeout().plus(ACQUIRE_GRACE));
+        // An ARP probe that begins just before the deadline runs its full time (a cut one would check nothing).
+        return fresh.await(request.timeout().plus(ACQUIRE_GRACE).plus(settings.arpProbe()));
     }
 
     @Override
@@ -161,6 +206,19 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         }
         held.sort(Comparator.comparing(HeldLease::containerId).thenComparing(HeldLease::ifname));
         return held;
+    }
+
+    /**
+     * Since the daemon started: ARP probes sent, acknowledged addresses found in use and declined, and
+     * addresses bound without the check because a probe could not be sent.
+     */
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("arpProbesSent", arpProbesSent.get());
+        counters.put("addressConflicts", addressConflicts.get());
+        counters.put("unprobedBinds", unprobedBinds.get());
+        return counters;
     }
 
     /**
@@ -310,7 +368,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     // ---- one pod interface ----
 
     /** The lease of one pod interface: its client, socket, timer and listeners. Guarded by its own monitor. */
-    private final class PodLease implements LeaseListener, DhcpTransport {
+    private final class PodLease implements LeaseListener, DhcpTransport, AddressProbe {
 
         private final PodIdentity pod;
         private final LeaseKey key;
@@ -322,6 +380,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private DhcpClient client;
         private String mac = "";
         private PodSocket socket;
+        /** Open only while the client is PROBING. */
+        private PodArpSocket arpSocket;
         private LeaseTimer.Scheduled scheduled;
         private Instant scheduledAt;
         private long generation;
@@ -403,10 +463,12 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     .retransmit(settings.retransmit())
                     .acquireTimeout(acquireTimeout)
                     .maxRequests(settings.maxRequests())
-                    .minRenewRetransmit(settings.minRenewRetransmit());
+                    .minRenewRetransmit(settings.minRenewRetransmit())
+                    .arpProbe(settings.arpProbe(), settings.arpProbes())
+                    .declineWait(settings.declineWait());
             hostname.ifPresent(config::hostName);
             requested.ifPresent(a -> config.requestedAddress(Ipv4.fromInetAddress(a)));
-            return new DhcpClient(config.build(), this, this, clock, new SplittableRandom(seeds.nextLong()));
+            return new DhcpClient(config.build(), this, this, this, clock, new SplittableRandom(seeds.nextLong()));
         }
 
         /** Waits for the pod's lease: the held one at once, else the next bind, at most {@code timeout}. */
@@ -449,8 +511,9 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                 return Optional.empty();
             }
             if (client != null) {
-                if (client.lease().isPresent()) {
-                    releaseFromPod = upkeep.holds(pod, client.lease().get().cidr());
+                if (client.lease().isPresent() || client.state() == ClientState.PROBING) {
+                    // PROBING: acknowledged, so committed by the server, but not on the pod yet
+                    releaseFromPod = client.lease().isPresent() && upkeep.holds(pod, client.lease().get().cidr());
                     try {
                         client.release();
                     } catch (IOException e) {
@@ -478,6 +541,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             forgotten = true;
             cancelTimer();
             closeSocket();
+            closeArpSocket();
         }
 
         /** Drops the pod: timer, socket, map entry, and (if asked) its stored lease. */
@@ -485,6 +549,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             forgotten = true;
             cancelTimer();
             closeSocket();
+            closeArpSocket();
             pods.remove(key, this);
             if (deleteStored) {
                 deleteStored(key);
@@ -500,8 +565,32 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                 }
                 scheduled = null;
                 scheduledAt = null;
+                readArp();
                 client.onTimer();
                 afterEvent();
+            }
+        }
+
+        /**
+         * PROBING: hands the ARP packets that arrived since the last event to the client, before it sends the
+         * next probe or gives its verdict. A socket that fails is closed and reported; the next probe opens
+         * a new one (or, failing that, the client binds the address unchecked and says so).
+         */
+        private void readArp() {
+            if (arpSocket == null || client.state() != ClientState.PROBING) {
+                return;
+            }
+            try {
+                for (int i = 0; i < MAX_ARP_PER_EVENT && client.state() == ClientState.PROBING; i++) {
+                    Optional<ArpPacket> packet = arpSocket.poll();
+                    if (packet.isEmpty()) {
+                        return;
+                    }
+                    client.onArp(packet.get());
+                }
+            } catch (IOException e) {
+                log.warn("reading ARP on " + pod.interfaceDescription() + " failed: " + e.getMessage());
+                closeArpSocket();
             }
         }
 
@@ -535,6 +624,9 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             if (state == ClientState.BOUND || state == ClientState.STOPPED) {
                 closeSocket();
             }
+            if (state != ClientState.PROBING) {
+                closeArpSocket();
+            }
             if (state == ClientState.STOPPED) {
                 return; // failed(): a retry, if any, has been scheduled there
             }
@@ -555,7 +647,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         /** The netns went away without a CNI DEL: nobody will use the lease again. */
         private void podGone() {
             HeldLease had = held;
-            if (client.lease().isPresent()) {
+            if (client.lease().isPresent() || client.state() == ClientState.PROBING) {
                 releaseFromPod = false;
                 try {
                     client.release(); // the transport falls back to the node
@@ -634,6 +726,14 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             }
         }
 
+        private void closeArpSocket() {
+            if (arpSocket != null) {
+                PodArpSocket s = arpSocket;
+                arpSocket = null;
+                s.close();
+            }
+        }
+
         private void closeSocket() {
             listenGeneration++;
             if (listenTimer != null) {
@@ -694,6 +794,17 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                 // from any source, so send it from the node.
                 nodeSender.send(bytes, to);
             }
+        }
+
+        // ---- AddressProbe (called by the client, under this monitor) ----
+
+        @Override
+        public void probe(Ipv4 address) throws IOException {
+            if (arpSocket == null) {
+                arpSocket = arpSockets.open(pod.netns(), pod.ifname());
+            }
+            arpSocket.broadcast(ArpPacket.probe(HardwareAddress.parse(mac), address));
+            arpProbesSent.incrementAndGet();
         }
 
         // ---- LeaseListener (called by the client, under this monitor) ----
@@ -775,7 +886,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             lastFailure = Optional.of(report);
             if (firstBindIsTheCallers) {
                 // The caller of acquire() gets the report; nothing is held, and the request's record goes.
-                nextBound.completeExceptionally(new LeaseException(report));
+                nextBound.completeExceptionally(new LeaseException(report, failure.declinedDescriptions()));
                 forget(true);
                 return;
             }
@@ -787,6 +898,23 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     + " s");
             cancelTimer();
             schedule(clock.instant().plus(settings.reacquireRetry()), gen -> () -> retryAcquire(gen));
+        }
+
+        @Override
+        public void declined(AddressConflict conflict) {
+            long n = addressConflicts.incrementAndGet();
+            log.warn("address conflict: " + pod.describe() + " was offered " + conflict.address() + " by server "
+                    + conflict.server() + ", but " + conflict.claimant() + " " + conflict.claim().text()
+                    + "; declined it (DHCPDECLINE) and discovering again in "
+                    + AcquireFailure.seconds(settings.declineWait()) + " (" + n + " address conflict"
+                    + (n == 1 ? "" : "s") + " since the daemon started)");
+        }
+
+        @Override
+        public void unprobed(Lease lease, String why) {
+            unprobedBinds.incrementAndGet();
+            log.warn(pod.describe() + ": " + why + "; binding " + lease.address()
+                    + " without checking that it is free");
         }
 
         @Override

@@ -34,12 +34,21 @@ public final class LeaseOps {
         this.netnsGuard = netnsGuard;
     }
 
-    /** Adds the four ops to a registry. */
+    /** Adds the five ops to a registry. */
     public RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers) {
         return handlers.register("acquire", this::acquire)
                 .register("release", this::release)
                 .register("list", request -> Response.ok(LeaseJson.toJson(leases.list()).toString()))
+                .register("stats", request -> Response.ok(stats().toString()))
                 .register("ping", request -> Response.ok("{\"ok\":true}"));
+    }
+
+    /** {"counters":{"arpProbesSent":…,"addressConflicts":…,…}}. */
+    ObjectNode stats() {
+        ObjectNode body = LeaseJson.MAPPER.createObjectNode();
+        ObjectNode counters = body.putObject("counters");
+        leases.counters().forEach(counters::put);
+        return body;
     }
 
     Response acquire(JsonNode request) {

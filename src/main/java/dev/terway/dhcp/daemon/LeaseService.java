@@ -1,6 +1,7 @@
 package dev.terway.dhcp.daemon;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,6 +29,11 @@ public interface LeaseService {
 
     /** Every lease held now, in a stable order (container id, then interface). */
     List<HeldLease> list();
+
+    /** Event counts since the service started, by name (e.g. "addressConflicts"); empty when it keeps none. */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
 
     /**
      * Like {@link #release} but returns the lease that was released, for callers that report it. The

@@ -146,9 +146,11 @@ class DhcpCliTest {
     void theDaemonCommandIsRegisteredWithItsOptions() {
         Run help = run("dhcp", "daemon", "--help");
         assertEquals(0, help.exit());
-        String text = help.out().replaceAll("\\s*\n\\s*", "");
+        // picocli wraps at spaces, where the column allows: a wrapped line joins back with one space
+        String text = help.out().replaceAll("\\s*\n\\s*", " ");
         for (String option : List.of("--socket", "--state-dir", "--timeout", "(default: /run/terway/dhcp.sock)",
-                "(default: /var/lib/terway)", "(default: 10s)")) {
+                "(default: /var/lib/terway)", "(default: 10s)", "--arp-probe", "0 turns the probe off (default: 200ms)",
+                "--decline-wait")) {
             assertTrue(text.contains(option), help.out());
         }
     }

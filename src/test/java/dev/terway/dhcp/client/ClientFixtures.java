@@ -93,6 +93,32 @@ final class ClientFixtures {
         }
     }
 
+    /** Records the ARP probes the client asks for; can be told to fail them. */
+    static final class FakeProbe implements AddressProbe {
+        record Probe(Instant at, Ipv4 address) {
+        }
+
+        final List<Probe> probes = new ArrayList<>();
+        private final FakeClock clock;
+        String failWith;
+
+        FakeProbe(FakeClock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void probe(Ipv4 address) throws IOException {
+            if (failWith != null) {
+                throw new IOException(failWith);
+            }
+            probes.add(new Probe(clock.instant(), address));
+        }
+
+        List<Instant> times() {
+            return probes.stream().map(Probe::at).toList();
+        }
+    }
+
     /** Seeded randomness with chosen xids first. */
     static final class ScriptedRandom implements RandomGenerator {
         private final Deque<Integer> xids = new ArrayDeque<>();

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.ClientIdentifier;
+import dev.terway.dhcp.codec.DhcpMessage;
+import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
@@ -20,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -92,6 +96,14 @@ class DhcpLeaseServiceTest {
                 new DaemonLog(new PrintWriter(logText, true), lan.clock));
     }
 
+    /** A service that probes acknowledged addresses (200 ms, 3 probes) and waits 1 s after a decline. */
+    private DhcpLeaseService newProbingService() {
+        return new DhcpLeaseService(DhcpLeaseService.Settings.lan(Duration.ofSeconds(10))
+                .withArpProbe(Duration.ofMillis(200), Duration.ofSeconds(1)), store, lan.sockets(),
+                lan.arpSocketFactory(), lan.nodeSender(), recordingUpkeep, Runnable::run, receivers, lan.timer,
+                lan.clock, new DaemonLog(new PrintWriter(logText, true), lan.clock));
+    }
+
     /** A pod's ADD waiting for its lease while the test plays the server's part. */
     private Future<HeldLease> acquireInBackground() {
         return caller.submit(() -> service.acquire(request("c1", netns)));
@@ -130,6 +142,83 @@ class DhcpLeaseServiceTest {
         assertTrue(log().contains(" acquired default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
         assertEquals(List.of(), upkeep, "the first address is CNI ADD's to configure");
         eventually("the socket is closed once bound", () -> lan.openSockets() == 0);
+    }
+
+    @Test
+    void withTheProbeOnAnAddressNobodyClaimsIsTheAddsAfterTheProbeTime() throws Exception {
+        service.close();
+        service = newProbingService();
+        Future<HeldLease> add = acquireInBackground();
+        eventually("the first ARP probe goes out from the pod", () -> lan.arpSent.size() == 1);
+        assertFalse(add.isDone(), "no lease before the probe is over");
+        ArpPacket first = lan.arpSent.get(0);
+        assertTrue(first.isProbe());
+        assertEquals(Ipv4.parse("192.0.2.100"), first.targetIp());
+        assertEquals(lan.sockets.get(0).mac.length, first.senderMac().length());
+        assertEquals(HardwareAddress.of(lan.sockets.get(0).mac), first.senderMac(), "probes carry the pod's MAC");
+
+        lan.timer.advance(Duration.ofMillis(200));
+        HeldLease lease = add.get(5, TimeUnit.SECONDS);
+        assertEquals("192.0.2.100/24", lease.cidr());
+        assertEquals(3, lan.arpSent.size());
+        assertEquals(List.of(MessageType.DISCOVER, MessageType.REQUEST), lan.types());
+        assertEquals(0, lan.openArpSockets(), "the ARP socket is open only while probing");
+        assertEquals(Map.of("arpProbesSent", 3L, "addressConflicts", 0L, "unprobedBinds", 0L), service.counters());
+    }
+
+    @Test
+    void aSquattedAddressIsDeclinedLoggedAndCountedAndTheAddGetsAFreeOne() throws Exception {
+        service.close();
+        service = newProbingService();
+        HardwareAddress squatter = HardwareAddress.parse("02:00:5e:00:00:99");
+        lan.squatters.put(Ipv4.parse("192.0.2.100"), squatter);
+        Future<HeldLease> add = acquireInBackground();
+        eventually("the first ARP probe goes out", () -> lan.arpSent.size() == 1);
+        // the squatter's answer is read at the next probe, 50 ms on
+        lan.timer.advance(Duration.ofMillis(50));
+        eventually("the address is declined", () -> lan.types().contains(MessageType.DECLINE));
+        DhcpMessage decline = lan.received.get(2).message();
+        assertEquals(MessageType.DECLINE, lan.received.get(2).type());
+        assertEquals(Optional.of(Ipv4.parse("192.0.2.100")), decline.requestedAddress());
+        assertEquals(Optional.of(FakeLan.SERVER), decline.serverId());
+        assertTrue(log().contains(" warning: address conflict: default/web-1 eth0 was offered 192.0.2.100 by server"
+                + " 192.0.2.254, but 02:00:5e:00:00:99 answered for it with an ARP reply; declined it (DHCPDECLINE)"
+                + " and discovering again in 1s (1 address conflict since the daemon started)"), log());
+        assertEquals(0, lan.openArpSockets());
+        assertFalse(add.isDone());
+
+        lan.timer.advance(Duration.ofSeconds(1));
+        eventually("the free address is acknowledged and its first probe sent", () -> lan.arpSent.size() == 2);
+        lan.timer.advance(Duration.ofMillis(200));
+        HeldLease lease = add.get(5, TimeUnit.SECONDS);
+        assertEquals("192.0.2.101/24", lease.cidr());
+        assertEquals(List.of(MessageType.DISCOVER, MessageType.REQUEST, MessageType.DECLINE, MessageType.DISCOVER,
+                MessageType.REQUEST), lan.types());
+        assertEquals(List.of("192.0.2.100", "192.0.2.101", "192.0.2.101", "192.0.2.101"),
+                lan.arpSent.stream().map(p -> p.targetIp().toString()).toList());
+        assertEquals(Map.of("arpProbesSent", 4L, "addressConflicts", 1L, "unprobedBinds", 0L), service.counters());
+        assertEquals(List.of(lease), service.list());
+        assertEquals("192.0.2.101", store.loadAll(LeaseJson::fromJson).get(0).value().address().getHostAddress());
+    }
+
+    @Test
+    void whenNoFreeAddressComesInTimeTheErrorNamesTheDeclinedAddress() throws Exception {
+        service.close();
+        service = newProbingService();
+        lan.squatters.put(Ipv4.parse("192.0.2.100"), HardwareAddress.parse("02:00:5e:00:00:99"));
+        Future<HeldLease> add = acquireInBackground();
+        eventually("the first ARP probe goes out", () -> lan.arpSent.size() == 1);
+        lan.answering = false; // the pool is empty now
+        lan.timer.advance(Duration.ofMillis(50));
+        lan.timer.advance(Duration.ofSeconds(11));
+        java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> add.get(5, TimeUnit.SECONDS));
+        String message = failed.getCause().getMessage();
+        assertEquals(List.of("192.0.2.100 (in use: 02:00:5e:00:00:99 answered for it with an ARP reply)"),
+                ((LeaseException) failed.getCause()).declined());
+        assertTrue(message.contains("(acquire timeout of 10s passed): declined 192.0.2.100 (in use: 02:00:5e:00:00:99"
+                + " answered for it with an ARP reply) with DHCPDECLINE; sent "), message);
+        assertEquals(List.of(), service.list());
     }
 
     @Test

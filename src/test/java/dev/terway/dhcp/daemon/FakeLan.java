@@ -1,9 +1,11 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.DhcpParseException;
+import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.dhcp.codec.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.io.IOException;
@@ -18,9 +20,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.PriorityQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +34,7 @@ import java.util.function.BooleanSupplier;
 /**
  * An in-memory LAN for the lease service: a DHCP server that answers like dnsmasq, pod sockets that
  * deliver its replies, a node sender, a fake clock and a timer that runs tasks when the test moves the
- * clock.
+ * clock; and ARP: pod ARP sockets whose probes are answered by the hosts that squat on addresses.
  */
 final class FakeLan {
 
@@ -52,6 +56,10 @@ final class FakeLan {
     final List<Received> received = new CopyOnWriteArrayList<>();
     final List<FakeSocket> sockets = new CopyOnWriteArrayList<>();
     private final Map<String, Ipv4> assigned = new HashMap<>();
+    /** Hosts on the LAN that hold an address the server does not know about, by address. */
+    final Map<Ipv4, HardwareAddress> squatters = new ConcurrentHashMap<>();
+    final List<ArpPacket> arpSent = new CopyOnWriteArrayList<>();
+    final List<FakeArpSocket> arpSockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger nextHost = new AtomicInteger(100);
     volatile boolean answering = true;
     volatile boolean nakRequests;
@@ -82,6 +90,11 @@ final class FakeLan {
                         : reply(request, MessageType.NAK, Ipv4.ANY));
             }
             case RELEASE -> {
+                assigned.remove(client);
+                yield List.of();
+            }
+            case DECLINE -> {
+                // like dnsmasq: the address is taken out of service, the client gets another one next time
                 assigned.remove(client);
                 yield List.of();
             }
@@ -187,6 +200,55 @@ final class FakeLan {
 
     long openSockets() {
         return sockets.stream().filter(s -> !s.closed).count();
+    }
+
+    // ---- pod ARP sockets ----
+
+    final class FakeArpSocket implements PodArpSocket {
+        final Path netns;
+        private final BlockingQueue<ArpPacket> inbox = new LinkedBlockingQueue<>();
+        volatile boolean closed;
+
+        FakeArpSocket(Path netns) {
+            this.netns = netns;
+        }
+
+        @Override
+        public void broadcast(ArpPacket packet) throws IOException {
+            if (closed) {
+                throw new IOException("send on a closed ARP socket");
+            }
+            arpSent.add(packet);
+            HardwareAddress squatter = squatters.get(packet.targetIp());
+            if (packet.isProbe() && squatter != null) {
+                inbox.add(new ArpPacket(ArpPacket.REPLY, squatter, packet.targetIp(), packet.senderMac(), Ipv4.ANY));
+            }
+        }
+
+        @Override
+        public Optional<ArpPacket> poll() throws IOException {
+            if (closed) {
+                throw new IOException("receive on a closed ARP socket");
+            }
+            return Optional.ofNullable(inbox.poll());
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    PodArpSocket.Factory arpSocketFactory() {
+        return (netns, ifname) -> {
+            FakeArpSocket socket = new FakeArpSocket(netns);
+            arpSockets.add(socket);
+            return socket;
+        };
+    }
+
+    long openArpSockets() {
+        return arpSockets.stream().filter(s -> !s.closed).count();
     }
 
     NodeSender nodeSender() {

@@ -44,6 +44,20 @@ class LeaseOpsTest {
         public List<HeldLease> list() {
             return List.copyOf(held);
         }
+
+        @Override
+        public java.util.Map<String, Long> counters() {
+            java.util.Map<String, Long> counters = new java.util.LinkedHashMap<>();
+            counters.put("arpProbesSent", 6L);
+            counters.put("addressConflicts", 1L);
+            return counters;
+        }
+    }
+
+    @Test
+    void statsAnswersTheServicesCounters() {
+        Response r = call("{\"op\":\"stats\"}");
+        assertEquals(new Response(0, "{\"counters\":{\"arpProbesSent\":6,\"addressConflicts\":1}}"), r);
     }
 
     private final FakeLeases leases = new FakeLeases();
