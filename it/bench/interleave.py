@@ -4,7 +4,8 @@
 On a shared machine the load changes from second to second; interleaving gives every variant the same
 share of it, so their figures compare even when the absolute numbers drift. For each run it records the
 wall-clock time and the CPU time of the process tree (user + sys, from wait4), and prints per variant
-the median, the 10th percentile, the minimum (closest to an idle machine) and the median CPU time.
+the median, the 10th and 90th percentiles, the minimum (closest to an idle machine) and the median CPU
+time.
 
 Usage: interleave.py SPEC.json RUNS WARMUP
 SPEC.json: [{"name": "...", "argv": [...], "cwd": "...", "env": {...}, "stdin": "path or null",
@@ -55,13 +56,15 @@ def main():
             if r >= warmup:
                 wall[v["name"]].append(w)
                 cpu[v["name"]].append(c)
-    print(f"| {'variant':<44} | {'median ms':>9} | {'p10 ms':>7} | {'min ms':>7} | {'CPU median ms':>13} |")
-    print(f"|{'-' * 46}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 15}|")
+    print(f"| {'variant':<44} | {'median ms':>9} | {'p10 ms':>7} | {'p90 ms':>7} | {'min ms':>7} | "
+          f"{'CPU median ms':>13} |")
+    print(f"|{'-' * 46}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 15}|")
     for v in spec:
         n = v["name"]
         xs = sorted(wall[n])
         p10 = xs[max(0, int(len(xs) * 0.1) - 1)]
-        print(f"| {n:<44} | {statistics.median(xs):9.1f} | {p10:7.1f} | {xs[0]:7.1f} | "
+        p90 = xs[min(len(xs) - 1, int(len(xs) * 0.9))]
+        print(f"| {n:<44} | {statistics.median(xs):9.1f} | {p10:7.1f} | {p90:7.1f} | {xs[0]:7.1f} | "
               f"{statistics.median(cpu[n]):13.1f} |")
 
 

@@ -63,6 +63,8 @@ public final class CniTrainingRun {
     private static void exercise(Path socket, Path netns) {
         String config = "{\"cniVersion\":\"1.1.0\",\"name\":\"terway\",\"type\":\"cni-terway\",\"bridge\":\"mybr0\","
                 + "\"serviceCIDR\":\"10.96.0.0/12\",\"dhcpSocket\":\"" + socket + "\"}";
+        // CHECK and DEL carry the ADD's result, as real ones do: its numbers and nested arrays are on their path.
+        String withPrevResult = config.substring(0, config.length() - 1) + ",\"prevResult\":" + ADD_RESULT.strip() + "}";
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         CniEntry entry = new CniEntry(new CniTerway.LazyTransport(), CniTrainingRun::noLocalExecutor, quiet);
         for (String verb : List.of("ADD", "CHECK", "DEL", "STATUS")) {
@@ -73,7 +75,8 @@ public final class CniTrainingRun {
             env.put(CniInvocation.CNI_IFNAME, "eth0");
             env.put(CniInvocation.CNI_ARGS, "K8S_POD_NAMESPACE=default;K8S_POD_NAME=train");
             env.put(CniInvocation.CNI_PATH, "/opt/cni/bin");
-            CniReply reply = entry.run(new CniInvocation(env, config));
+            boolean prev = verb.equals("CHECK") || verb.equals("DEL");
+            CniReply reply = entry.run(new CniInvocation(env, prev ? withPrevResult : config));
             if (reply.exitCode() != 0) {
                 throw new IllegalStateException("training " + verb + " failed: " + reply.stdout());
             }

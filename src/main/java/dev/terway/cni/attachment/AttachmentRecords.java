@@ -1,8 +1,11 @@
 package dev.terway.cni.attachment;
 
-import dev.terway.cni.json.JsonSyntaxException;
-import dev.terway.cni.json.JsonText;
-import dev.terway.cni.json.MiniJson;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.terway.cni.pod.VethNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,6 +47,11 @@ public final class AttachmentRecords {
     static final int MAX_RECORD_BYTES = 8192;
     private static final String SUFFIX = ".json";
     private static final String TEMP_PREFIX = ".tmp-";
+    /** Daemon-side data, so Jackson (the plugin's MiniJson is for CNI documents only); as strict as it. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private final Path dir;
 
@@ -73,7 +81,7 @@ public final class AttachmentRecords {
             entry.put("hairpin", record.hairpin());
             tmp = Files.createTempFile(dir, TEMP_PREFIX, SUFFIX,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, JsonText.write(entry) + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE,
+            Files.writeString(tmp, JSON.writeValueAsString(entry) + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS);
             // rename(2) replaces a link at the target name, it never writes through it
             Files.move(tmp, fileOf(record.hostVeth()), StandardCopyOption.ATOMIC_MOVE,
@@ -134,7 +142,9 @@ public final class AttachmentRecords {
                             + record.hostVeth() + SUFFIX);
                 }
                 out.add(record);
-            } catch (IOException | JsonSyntaxException | IllegalArgumentException e) {
+            } catch (JsonProcessingException e) {
+                warn.accept("attachment records: skipping " + file + ": not valid JSON: " + e.getOriginalMessage());
+            } catch (IOException | IllegalArgumentException e) {
                 warn.accept("attachment records: skipping " + file + ": " + e.getMessage());
             }
         }
@@ -179,12 +189,14 @@ public final class AttachmentRecords {
         }
     }
 
-    private static AttachmentRecord parse(String text) throws JsonSyntaxException {
-        Map<String, Object> m = MiniJson.parseObject(text);
-        if (m.get("containerId") instanceof String containerId && m.get("ifname") instanceof String ifname
-                && m.get("netns") instanceof String netns && m.get("hostVeth") instanceof String hostVeth
-                && m.get("bridge") instanceof String bridge && m.get("hairpin") instanceof Boolean hairpin) {
-            return new AttachmentRecord(containerId, ifname, Path.of(netns), hostVeth, bridge, hairpin);
+    private static AttachmentRecord parse(String text) throws JsonProcessingException {
+        JsonNode m = JSON.readTree(text);
+        if (m != null && m.isObject() && m.path("containerId").isTextual() && m.path("ifname").isTextual()
+                && m.path("netns").isTextual() && m.path("hostVeth").isTextual() && m.path("bridge").isTextual()
+                && m.path("hairpin").isBoolean()) {
+            return new AttachmentRecord(m.get("containerId").textValue(), m.get("ifname").textValue(),
+                    Path.of(m.get("netns").textValue()), m.get("hostVeth").textValue(), m.get("bridge").textValue(),
+                    m.get("hairpin").booleanValue());
         }
         throw new IllegalArgumentException("it lacks one of containerId, ifname, netns, hostVeth, bridge (strings)"
                 + " and hairpin (true/false)");

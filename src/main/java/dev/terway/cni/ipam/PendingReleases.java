@@ -1,8 +1,11 @@
 package dev.terway.cni.ipam;
 
-import dev.terway.cni.json.JsonSyntaxException;
-import dev.terway.cni.json.JsonText;
-import dev.terway.cni.json.MiniJson;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.terway.cni.pod.VethNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +35,11 @@ public final class PendingReleases {
     public static final String DIR_NAME = "pending-release";
     /** A record is a few dozen bytes; anything far larger was not written by {@link #mark}. */
     static final int MAX_RECORD_BYTES = 4096;
+    /** Daemon-side data, so Jackson (the plugin's MiniJson is for CNI documents only); as strict as it. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private final Path dir;
 
@@ -61,7 +69,7 @@ public final class PendingReleases {
             entry.put("ifname", ifname);
             String name = VethNames.hostVeth(containerId, ifname) + ".json";
             Path tmp = Files.createTempFile(dir, ".tmp-", ".json");
-            Files.writeString(tmp, JsonText.write(entry) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp, JSON.writeValueAsString(entry) + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record the pending release of " + containerId + "/" + ifname
@@ -85,13 +93,17 @@ public final class PendingReleases {
                         warn.accept("pending release " + f + " is not a small regular file; ignored");
                         continue;
                     }
-                    Map<String, Object> m = MiniJson.parseObject(Files.readString(f, StandardCharsets.UTF_8));
-                    if (m.get("containerId") instanceof String c && m.get("ifname") instanceof String i) {
-                        out.add(new LeaseGateway.Attachment(c, i));
+                    JsonNode m = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
+                    if (m != null && m.isObject() && m.path("containerId").isTextual() && m.path("ifname").isTextual()) {
+                        out.add(new LeaseGateway.Attachment(m.get("containerId").textValue(),
+                                m.get("ifname").textValue()));
                     } else {
                         warn.accept("pending release " + f + " lacks containerId/ifname; ignored");
                     }
-                } catch (IOException | JsonSyntaxException e) {
+                } catch (JsonProcessingException e) {
+                    warn.accept("pending release " + f + " is unreadable (not valid JSON: " + e.getOriginalMessage()
+                            + "); ignored");
+                } catch (IOException e) {
                     warn.accept("pending release " + f + " is unreadable (" + e.getMessage() + "); ignored");
                 }
             }

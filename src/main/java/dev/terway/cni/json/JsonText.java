@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes the values {@link MiniJson} reads back as compact JSON text, with java.base only. Used by the
- * thin client for the daemon request, the VERSION answer and error results.
+ * Writes the values {@link MiniJson} reads back as compact JSON text, with java.base only. Used for CNI
+ * documents: by the thin client for the daemon request, the VERSION answer and error results, by the daemon
+ * for results (why not Jackson: {@link MiniJson}).
  */
 public final class JsonText {
 
