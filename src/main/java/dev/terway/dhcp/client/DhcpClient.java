@@ -73,6 +73,13 @@ public final class DhcpClient {
     private Instant probeEnds;
     /** INIT after a DHCPDECLINE: when to discover again. */
     private Instant restartAt;
+    /**
+     * The address of the last lease lost without a release (NAK, expiry), and how: asked for again (option
+     * 50 in DISCOVER) until a lease is bound, so that a server that lost its database gives the pod the
+     * address Kubernetes knows; a lease for another address is then an {@link AddressChange}.
+     */
+    private Ipv4 lostAddress;
+    private LeaseLoss lostHow;
     private boolean dispatching;
 
     /** A client that never probes: {@code config} must have no {@link DhcpClientConfig#arpProbe()}. */
@@ -146,8 +153,10 @@ public final class DhcpClient {
             lease = null;
             transition(ClientState.INIT_REBOOT);
             if (!now.isBefore(held.expiresAt())) {
-                listener.lost(held, new LeaseLoss(LeaseLoss.Reason.EXPIRED, ClientState.INIT_REBOOT,
-                        Optional.empty(), Optional.empty()));
+                LeaseLoss loss = new LeaseLoss(LeaseLoss.Reason.EXPIRED, ClientState.INIT_REBOOT, Optional.empty(),
+                        Optional.empty());
+                remember(held, loss);
+                listener.lost(held, loss);
                 beginAcquisition(now);
                 return;
             }
@@ -233,6 +242,8 @@ public final class DhcpClient {
             Lease held = lease != null ? lease : probing;
             Instant now = clock.instant();
             halt();
+            lostAddress = null;
+            lostHow = null;
             if (held == null) {
                 return Optional.empty();
             }
@@ -339,15 +350,47 @@ public final class DhcpClient {
         }
     }
 
-    /** The end of an acquisition: the lease is the pod's. */
+    /**
+     * The end of an acquisition: the lease is the pod's, unless it replaces a lost lease with another address
+     * ({@link #settle}).
+     */
     private void bind(Lease acquired) {
         acquisition = null;
         offer = null;
         nextSend = null;
         clearProbe();
+        Ipv4 previous = lostAddress;
+        LeaseLoss how = lostHow;
+        lostAddress = null;
+        lostHow = null;
+        if (previous != null && !previous.equals(acquired.address())) {
+            settle(new AddressChange(previous, acquired, how, config.onAddressChange()), clock.instant());
+            return;
+        }
         lease = acquired;
         transition(ClientState.BOUND);
         listener.bound(acquired);
+    }
+
+    /**
+     * A lost lease came back as another address: bind it and tell (follow), or give it back and stop
+     * (remove). The server has committed the new lease either way, so under remove it gets a DHCPRELEASE.
+     */
+    private void settle(AddressChange change, Instant now) {
+        if (change.policy() == AddressChangePolicy.FOLLOW) {
+            lease = change.current();
+            transition(ClientState.BOUND);
+            listener.addressChanged(change);
+            listener.bound(change.current());
+            return;
+        }
+        halt();
+        xid = random.nextInt();
+        transactionStart = now;
+        send(message(MessageType.RELEASE, now, false, change.current().address())
+                .put(DhcpOptions.SERVER_ID, change.current().serverId()).build(),
+                Optional.of(change.current().serverId()));
+        listener.addressChanged(change);
     }
 
     // ---- the ARP probe (RFC 2131 section 4.4.1, RFC 5227 section 2.1.1) ----
@@ -441,7 +484,9 @@ public final class DhcpClient {
             lease = null;
             nextSend = null;
             transition(ClientState.INIT);
-            listener.lost(held, new LeaseLoss(LeaseLoss.Reason.NAK, from, server, m.message()));
+            LeaseLoss loss = new LeaseLoss(LeaseLoss.Reason.NAK, from, server, m.message());
+            remember(held, loss);
+            listener.lost(held, loss);
             beginAcquisition(now);
             return;
         }
@@ -456,13 +501,17 @@ public final class DhcpClient {
                     + ": " + e.getMessage());
             return;
         }
-        lease = renewed;
         nextSend = null;
-        transition(ClientState.BOUND);
         if (!renewed.address().equals(held.address())) {
-            listener.lost(held, new LeaseLoss(LeaseLoss.Reason.ADDRESS_CHANGED, from, server, Optional.empty()));
-            listener.bound(renewed);
-        } else if (from == ClientState.REBOOTING) {
+            LeaseLoss loss = new LeaseLoss(LeaseLoss.Reason.ADDRESS_CHANGED, from, server, Optional.empty());
+            lease = null;
+            listener.lost(held, loss);
+            settle(new AddressChange(held.address(), renewed, loss, config.onAddressChange()), now);
+            return;
+        }
+        lease = renewed;
+        transition(ClientState.BOUND);
+        if (from == ClientState.REBOOTING) {
             listener.bound(renewed);
         } else {
             listener.renewed(renewed);
@@ -586,8 +635,15 @@ public final class DhcpClient {
         lease = null;
         nextSend = null;
         transition(ClientState.INIT);
-        listener.lost(held, new LeaseLoss(LeaseLoss.Reason.EXPIRED, from, Optional.empty(), Optional.empty()));
+        LeaseLoss loss = new LeaseLoss(LeaseLoss.Reason.EXPIRED, from, Optional.empty(), Optional.empty());
+        remember(held, loss);
+        listener.lost(held, loss);
         beginAcquisition(now);
+    }
+
+    private void remember(Lease lost, LeaseLoss how) {
+        lostAddress = lost.address();
+        lostHow = how;
     }
 
     private void fail(Instant now, String reason) {
@@ -632,9 +688,13 @@ public final class DhcpClient {
 
     // ---- messages ----
 
+    /**
+     * Option 50 asks for the address of a lost lease, else the configured one (RFC 2131 allows it in
+     * DISCOVER), unless this acquisition declined it.
+     */
     private void sendDiscover(Instant now) {
         DhcpMessage.Builder b = message(MessageType.DISCOVER, now, true, Ipv4.ANY);
-        config.requestedAddress().filter(a -> acquisition.declined(a).isEmpty())
+        Optional.ofNullable(lostAddress).or(config::requestedAddress).filter(a -> acquisition.declined(a).isEmpty())
                 .ifPresent(a -> b.put(DhcpOptions.REQUESTED_ADDRESS, a));
         acquisition.discovers++;
         broadcast(withParameters(b));

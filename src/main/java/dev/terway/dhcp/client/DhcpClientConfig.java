@@ -19,7 +19,8 @@ import java.util.Set;
  * @param hardwareAddress chaddr (Ethernet, htype 1)
  * @param clientId option 61, the key servers remember leases by
  * @param hostName option 12
- * @param requestedAddress option 50 in DISCOVER: the address the client would like
+ * @param requestedAddress option 50 in DISCOVER: the address the client would like (after losing a held
+ *                         lease, the client asks for that lease's address instead)
  * @param extraOptions sent in every DISCOVER and REQUEST after the client's own options
  * @param parameterRequestList option 55
  * @param retransmit back-off for DISCOVER, REQUEST in REQUESTING and REBOOTING
@@ -34,6 +35,7 @@ import java.util.Set;
  * @param arpProbes how many ARP probes go out in that time (PROBE_NUM, 3 in RFC 5227)
  * @param declineWait how long the client waits after a DHCPDECLINE before it discovers again (RFC 2131
  *                    section 3.1 step 5: at least ten seconds)
+ * @param onAddressChange what to do when a lost lease is replaced by one for another address
  */
 public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAddress,
                                Optional<ClientIdentifier> clientId, Optional<String> hostName,
@@ -41,7 +43,7 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
                                List<Integer> parameterRequestList, RetransmitPolicy retransmit,
                                Duration acquireTimeout, int maxDiscovers, int maxRequests,
                                Duration minRenewRetransmit, Duration arpProbe, int arpProbes,
-                               Duration declineWait) {
+                               Duration declineWait, AddressChangePolicy onAddressChange) {
 
     /** 1,3,6,12,15,26,28,51,54,58,59,119,121: everything {@link Lease} carries. */
     public static final List<Integer> DEFAULT_PARAMETERS = List.of(1, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59, 119, 121);
@@ -54,6 +56,7 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
     public DhcpClientConfig {
         Objects.requireNonNull(interfaceName);
         Objects.requireNonNull(hardwareAddress);
+        Objects.requireNonNull(onAddressChange);
         extraOptions = List.copyOf(extraOptions);
         parameterRequestList = List.copyOf(parameterRequestList);
         for (DhcpOption option : extraOptions) {
@@ -98,7 +101,8 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
 
     /**
      * Defaults follow RFC 2131: 4 s doubling to 64 s ± 25 %, 60 s renewal minimum; 60 s to acquire; no ARP
-     * probe unless asked for (3 probes when asked), 10 s before discovering again after a DHCPDECLINE.
+     * probe unless asked for (3 probes when asked), 10 s before discovering again after a DHCPDECLINE; an
+     * address change is followed.
      */
     public static final class Builder {
         private final String interfaceName;
@@ -116,6 +120,7 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
         private Duration arpProbe = Duration.ZERO;
         private int arpProbes = 3;
         private Duration declineWait = Duration.ofSeconds(10);
+        private AddressChangePolicy onAddressChange = AddressChangePolicy.FOLLOW;
 
         private Builder(String interfaceName, HardwareAddress hardwareAddress) {
             this.interfaceName = interfaceName;
@@ -184,10 +189,15 @@ public record DhcpClientConfig(String interfaceName, HardwareAddress hardwareAdd
             return this;
         }
 
+        public Builder onAddressChange(AddressChangePolicy policy) {
+            this.onAddressChange = policy;
+            return this;
+        }
+
         public DhcpClientConfig build() {
             return new DhcpClientConfig(interfaceName, hardwareAddress, clientId, hostName, requestedAddress,
                     extraOptions, parameterRequestList, retransmit, acquireTimeout, maxDiscovers, maxRequests,
-                    minRenewRetransmit, arpProbe, arpProbes, declineWait);
+                    minRenewRetransmit, arpProbe, arpProbes, declineWait, onAddressChange);
         }
     }
 }

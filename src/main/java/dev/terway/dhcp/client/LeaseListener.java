@@ -15,6 +15,15 @@ public interface LeaseListener {
     /** The lease ended without release (expiry, NAK, a different address): remove the address. */
     void lost(Lease lease, LeaseLoss loss);
 
+    /**
+     * A lease lost while held (NAK, expiry, an ACK for another address) was replaced by one for a different
+     * address, though the client asked for the old one again. Under {@link AddressChangePolicy#FOLLOW} it
+     * comes right before {@link #bound} of the new lease; under {@link AddressChangePolicy#REMOVE} the new
+     * lease has been released and the client is STOPPED (nothing is bound).
+     */
+    default void addressChanged(AddressChange change) {
+    }
+
     /** An acquisition gave up; the client is STOPPED. */
     void failed(AcquireFailure failure);
 
