@@ -2,6 +2,7 @@ package dev.terway.cli.dhcp;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.cli.DurationConverter;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -66,6 +67,11 @@ public final class DhcpAcquireCommand implements Callable<Integer> {
             description = "How long to wait for a lease (default: the daemon's --timeout).")
     Duration timeout;
 
+    @Option(names = "--on-address-change", paramLabel = "POLICY",
+            description = "When the lease is lost later and the server grants another address: follow (take it,"
+                    + " report it; the default) or remove (release it, leave the interface without an address).")
+    String onAddressChange;
+
     @Override
     public Integer call() throws Exception {
         ObjectNode request = DaemonCall.JSON.createObjectNode();
@@ -85,6 +91,12 @@ public final class DhcpAcquireCommand implements Callable<Integer> {
         }
         if (hostname != null) {
             request.put("hostname", hostname);
+        }
+        if (onAddressChange != null) {
+            if (AddressChangePolicy.parse(onAddressChange).isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--on-address-change must be follow or remove");
+            }
+            request.put("onAddressChange", onAddressChange);
         }
         if (timeout != null) {
             if (timeout.isZero()) {

@@ -139,6 +139,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
         CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log::info, deferredDeletes,
                 nodeNamespaces);
+        // A pod whose lease was lost and came back as another address: noted in its attachment record.
+        leases.reportAddressChangesTo(cni::recordAddressChange);
         // Host veths back on a bridge that was re-created while the daemon was down, before the stored leases
         // are taken up: their INIT-REBOOT goes out through the pod's veth and the bridge.
         AttachmentRepair repair = cni.attachmentRepair();

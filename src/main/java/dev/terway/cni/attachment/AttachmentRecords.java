@@ -20,10 +20,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -79,6 +82,16 @@ public final class AttachmentRecords {
             entry.put("hostVeth", record.hostVeth());
             entry.put("bridge", record.bridge());
             entry.put("hairpin", record.hairpin());
+            record.address().ifPresent(a -> entry.put("address", a));
+            record.addressChange().ifPresent(c -> {
+                Map<String, Object> change = new LinkedHashMap<>();
+                change.put("at", c.at().toString());
+                change.put("from", c.from());
+                change.put("to", c.to());
+                change.put("policy", c.policy());
+                change.put("cause", c.cause());
+                entry.put("addressChange", change);
+            });
             tmp = Files.createTempFile(dir, TEMP_PREFIX, SUFFIX,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, JSON.writeValueAsString(entry) + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE,
@@ -113,6 +126,22 @@ public final class AttachmentRecords {
             throw new UncheckedIOException("cannot remove the attachment record of " + hostVeth + " from " + dir
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The record of an attachment, if there is one (and it is readable). */
+    public Optional<AttachmentRecord> get(String containerId, String ifname, Consumer<String> warn) {
+        Path file = fileOf(VethNames.hostVeth(containerId, ifname));
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(parse(read(file)));
+        } catch (JsonProcessingException e) {
+            warn.accept("attachment records: cannot read " + file + ": not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            warn.accept("attachment records: cannot read " + file + ": " + e.getMessage());
+        }
+        return Optional.empty();
     }
 
     /** Every stored record. Files that are links, too large, unreadable or invalid are reported and skipped. */
@@ -196,10 +225,39 @@ public final class AttachmentRecords {
                 && m.path("hairpin").isBoolean()) {
             return new AttachmentRecord(m.get("containerId").textValue(), m.get("ifname").textValue(),
                     Path.of(m.get("netns").textValue()), m.get("hostVeth").textValue(), m.get("bridge").textValue(),
-                    m.get("hairpin").booleanValue());
+                    m.get("hairpin").booleanValue(), optionalText(m, "address"), addressChange(m.get("addressChange")));
         }
         throw new IllegalArgumentException("it lacks one of containerId, ifname, netns, hostVeth, bridge (strings)"
                 + " and hairpin (true/false)");
+    }
+
+    private static Optional<String> optionalText(JsonNode m, String field) {
+        JsonNode value = m.get(field);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (value.isTextual()) {
+            return Optional.of(value.textValue());
+        }
+        throw new IllegalArgumentException(field + " must be a string");
+    }
+
+    private static Optional<AttachmentRecord.AddressChange> addressChange(JsonNode c) {
+        if (c == null || c.isNull()) {
+            return Optional.empty();
+        }
+        if (c.isObject() && c.path("at").isTextual() && c.path("from").isTextual() && c.path("to").isTextual()
+                && c.path("policy").isTextual() && c.path("cause").isTextual()) {
+            try {
+                return Optional.of(new AttachmentRecord.AddressChange(Instant.parse(c.get("at").textValue()),
+                        c.get("from").textValue(), c.get("to").textValue(), c.get("policy").textValue(),
+                        c.get("cause").textValue()));
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("addressChange.at is not an ISO-8601 instant");
+            }
+        }
+        throw new IllegalArgumentException("addressChange must be an object of at, from, to, policy and cause"
+                + " (strings)");
     }
 
     private Path fileOf(String hostVeth) {

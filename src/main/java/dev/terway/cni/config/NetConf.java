@@ -2,6 +2,7 @@ package dev.terway.cni.config;
 
 import dev.terway.cni.result.CniResult;
 import dev.terway.cni.result.Dns;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,11 +21,14 @@ import java.util.OptionalInt;
  * @param ipam         a delegated IPAM plugin; absent means leases from the terway DHCP daemon
  * @param dhcpTimeout  how long ADD waits for a DHCP lease
  * @param validAttachments GC's {@code cni.dev/valid-attachments}
+ * @param onAddressChange what the daemon does when a pod's lease is lost (a DHCPNAK on renewal) and the
+ *                        server grants another address although the old one was asked for again
  */
 public record NetConf(String cniVersion, String name, String type, String bridge, Path dhcpSocket,
                       Optional<Ipv4Cidr> serviceCidr, boolean hairpinMode, OptionalInt mtu,
                       Optional<IpamConf> ipam, Dns dns, Optional<CniResult> prevResult,
-                      RuntimeConfig runtimeConfig, Duration dhcpTimeout, List<Attachment> validAttachments) {
+                      RuntimeConfig runtimeConfig, Duration dhcpTimeout, List<Attachment> validAttachments,
+                      AddressChangePolicy onAddressChange) {
 
     public static final String DEFAULT_BRIDGE = "mybr0";
     public static final Duration DEFAULT_DHCP_TIMEOUT = Duration.ofSeconds(30);
@@ -32,6 +36,7 @@ public record NetConf(String cniVersion, String name, String type, String bridge
     public NetConf {
         Objects.requireNonNull(cniVersion, "cniVersion");
         validAttachments = List.copyOf(validAttachments);
+        Objects.requireNonNull(onAddressChange, "onAddressChange");
     }
 
     /** A delegated IPAM plugin: its executable name (found on CNI_PATH) and its section of the config. */

@@ -8,6 +8,7 @@ import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.ConfigFields;
 import dev.terway.cni.spec.CniVersion;
 import dev.terway.cni.spec.InvocationValidator;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,9 +72,16 @@ public final class NetConfParser {
         Duration dhcpTimeout = ConfigFields.integer(json, "dhcpTimeoutSeconds", "", 1, 300)
                 .map(Duration::ofSeconds).orElse(NetConf.DEFAULT_DHCP_TIMEOUT);
         List<NetConf.Attachment> attachments = attachments(json);
+        Optional<String> onChange = ConfigFields.string(json, "onAddressChange", "");
+        AddressChangePolicy onAddressChange = AddressChangePolicy.FOLLOW;
+        if (onChange.isPresent()) {
+            onAddressChange = AddressChangePolicy.parse(onChange.get()).orElseThrow(() -> ConfigFields.invalidValue(
+                    "onAddressChange", onChange.get(), "must be \"follow\" (take the new address, report it) or"
+                            + " \"remove\" (leave the pod without an address)"));
+        }
         return new NetConf(cniVersion, name, type, bridge, Path.of(socket), serviceCidr, hairpin,
                 mtu.isPresent() ? OptionalInt.of(mtu.get().intValue()) : OptionalInt.empty(), ipam, dns,
-                prevResult, runtimeConfig, dhcpTimeout, attachments);
+                prevResult, runtimeConfig, dhcpTimeout, attachments, onAddressChange);
     }
 
     private static Ipv4Cidr serviceCidr(String text) throws CniException {

@@ -117,7 +117,7 @@ final class AddVerb {
                 result = result.after(conf.prevResult().get());
             }
             CniReply reply = CniReply.success(ResultWriter.write(result, conf.cniVersion()));
-            ctx.keepAttachmentRecord(spec);
+            ctx.keepAttachmentRecord(spec, address.cidr().toString());
             return reply;
         } catch (CniException | PlanFailedException | RuntimeException e) {
             String undone = undo(request, conf, choice, addressTaken, linked);
@@ -180,7 +180,7 @@ final class AddVerb {
         boolean pod = args.podNamespace().isPresent() && args.podName().isPresent();
         return ctx.leases().acquire(new LeaseRequest(request.containerId(), spec.netns(), spec.ifname(),
                 pod ? args.podNamespace() : Optional.empty(), pod ? args.podName() : Optional.empty(),
-                choice.pinned().map(CniArgs.RequestedAddress::address), conf.dhcpTimeout()));
+                choice.pinned().map(CniArgs.RequestedAddress::address), conf.dhcpTimeout(), conf.onAddressChange()));
     }
 
     /** The first IPv4 address of an IPAM result, with its gateway and the IPv4 routes. */

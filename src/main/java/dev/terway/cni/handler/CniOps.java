@@ -1,15 +1,16 @@
 package dev.terway.cni.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DaemonLeaseGateway;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
 import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.NodeNamespaces;
-import dev.terway.cni.spec.CniExecutor;
 import dev.terway.cni.spec.CniInvocation;
 import dev.terway.cni.spec.CniReply;
+import dev.terway.dhcp.daemon.AddressChangeReport;
 import dev.terway.dhcp.daemon.LeaseService;
 import dev.terway.dhcp.daemon.RequestHandler;
 import dev.terway.dhcp.daemon.RequestHandlers;
@@ -31,12 +32,12 @@ public final class CniOps implements RequestHandler {
 
     public static final String OP = "cni";
 
-    private final CniExecutor service;
+    private final CniService service;
     private final Consumer<String> log;
     private final Runnable catchUp;
     private final AttachmentRepair repair;
 
-    private CniOps(CniExecutor service, Consumer<String> log, Runnable catchUp, AttachmentRepair repair) {
+    private CniOps(CniService service, Consumer<String> log, Runnable catchUp, AttachmentRepair repair) {
         this.service = service;
         this.log = log;
         this.catchUp = catchUp;
@@ -72,6 +73,16 @@ public final class CniOps implements RequestHandler {
     public RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers) {
         catchUp.run();
         return handlers.register(OP, this);
+    }
+
+    /**
+     * Notes in the pod's attachment record that the lease service changed (follow) or removed (remove) its
+     * address after losing its lease; what {@code terway dhcp daemon} gives
+     * {@link dev.terway.dhcp.daemon.DhcpLeaseService#reportAddressChangesTo}.
+     */
+    public void recordAddressChange(AddressChangeReport report) {
+        service.noteAddressChange(report.pod().containerId(), report.pod().ifname(), new AttachmentRecord.AddressChange(
+                report.at(), report.previous(), report.granted(), report.policy().configName(), report.cause()));
     }
 
     /** Puts host veths back on a bridge that was deleted and created again; the daemon runs it periodically. */

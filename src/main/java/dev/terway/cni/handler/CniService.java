@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.config.NetConfParser;
@@ -97,6 +98,11 @@ public final class CniService implements CniExecutor {
      * and records. It changes the node through this service's runner (audited in the daemon) and looks with
      * {@code queries}, so that a look every few seconds does not fill the audit log.
      */
+    /** Notes an address change the daemon reports in the attachment's record (see {@link AttachmentRecord}). */
+    public void noteAddressChange(String containerId, String ifname, AttachmentRecord.AddressChange change) {
+        ctx.noteAddressChange(containerId, ifname, change);
+    }
+
     public AttachmentRepair attachmentRepair(CommandRunner queries) {
         return new AttachmentRepair(new NodeObserver(queries), ctx.plans(), ctx.attachments(), ctx.records(),
                 ctx.log());

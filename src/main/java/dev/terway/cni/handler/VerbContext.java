@@ -35,13 +35,33 @@ record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans
      * Keeps the record of a working attachment. A failure is logged, never thrown: the pod works without
      * it, only its repair after a bridge re-creation is lost (the audit log's policy, for the same reason).
      */
-    void keepAttachmentRecord(PodSpec spec) {
+    void keepAttachmentRecord(PodSpec spec, String cidr) {
         try {
             records.put(AttachmentRecord.of(spec.containerId(), spec.ifname(), spec.netns(), spec.bridge(),
-                    spec.hairpin()));
+                    spec.hairpin()).withAddress(Optional.of(cidr)));
         } catch (RuntimeException e) {
             log.accept("warning: " + e.getMessage() + "; the pod works, but its host veth will not be re-attached"
                     + " if bridge " + spec.bridge() + " is created again");
+        }
+    }
+
+    /**
+     * Notes in an attachment's record that its pod's address changed under it (the daemon lost the lease and
+     * the server granted another address). Only an existing record is updated: a DEL that removed it meanwhile
+     * wins. A failure is logged, never thrown: the daemon's log has the change too.
+     */
+    void noteAddressChange(String containerId, String ifname, AttachmentRecord.AddressChange change) {
+        try {
+            Optional<AttachmentRecord> record = records.get(containerId, ifname, w -> log.accept("warning: " + w));
+            if (record.isEmpty()) {
+                log.accept("no attachment record of " + containerId + "/" + ifname + " to note its address change"
+                        + " in");
+                return;
+            }
+            records.put(record.get().withAddressChange(change));
+        } catch (RuntimeException e) {
+            log.accept("warning: could not note the address change of " + containerId + "/" + ifname
+                    + " in its attachment record: " + e.getMessage());
         }
     }
 

@@ -33,7 +33,8 @@ public final class DaemonLeaseGateway implements LeaseGateway {
     @Override
     public PodAddress acquire(LeaseRequest r) throws CniException {
         AcquireRequest request = new AcquireRequest(r.containerId(), r.netns(), r.ifname(), r.podNamespace(),
-                r.podName(), r.requestedAddress(), Optional.empty(), Optional.empty(), r.timeout());
+                r.podName(), r.requestedAddress(), Optional.empty(), Optional.empty(), r.timeout(),
+                r.onAddressChange());
         HeldLease lease;
         try {
             lease = leases.acquire(request);

@@ -1,5 +1,6 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,11 +10,13 @@ import java.util.Optional;
 /**
  * What a pod interface needs a lease for. {@code clientId} and {@code hostname} override the defaults
  * derived from the pod identity (see {@link PodIdentity}); {@code requestedAddress} is asked for in the
- * DISCOVER (option 50) and the server may ignore it.
+ * DISCOVER (option 50) and the server may ignore it. {@code onAddressChange}: what the daemon does when this
+ * lease is lost later and the server grants another address in its place.
  */
 public record AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
                              Optional<String> podName, Optional<Inet4Address> requestedAddress,
-                             Optional<String> clientId, Optional<String> hostname, Duration timeout) {
+                             Optional<String> clientId, Optional<String> hostname, Duration timeout,
+                             AddressChangePolicy onAddressChange) {
 
     public AcquireRequest {
         Objects.requireNonNull(containerId, "containerId");
@@ -25,6 +28,7 @@ public record AcquireRequest(String containerId, Path netns, String ifname, Opti
         Objects.requireNonNull(clientId, "clientId");
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(onAddressChange, "onAddressChange");
         if (containerId.isBlank()) {
             throw new IllegalArgumentException("acquire: the container id is empty");
         }
@@ -40,15 +44,28 @@ public record AcquireRequest(String containerId, Path netns, String ifname, Opti
         }
     }
 
+    /** A request whose pod follows an address change (the default). */
+    public AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
+                          Optional<String> podName, Optional<Inet4Address> requestedAddress,
+                          Optional<String> clientId, Optional<String> hostname, Duration timeout) {
+        this(containerId, netns, ifname, podNamespace, podName, requestedAddress, clientId, hostname, timeout,
+                AddressChangePolicy.FOLLOW);
+    }
+
     /** A request with only the mandatory parts; the daemon derives client id and host name. */
     public static AcquireRequest of(String containerId, Path netns, String ifname, Duration timeout) {
         return new AcquireRequest(containerId, netns, ifname, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty(), timeout);
+                Optional.empty(), Optional.empty(), Optional.empty(), timeout, AddressChangePolicy.FOLLOW);
     }
 
     public AcquireRequest withPod(String namespace, String name) {
         return new AcquireRequest(containerId, netns, ifname, Optional.of(namespace), Optional.of(name),
-                requestedAddress, clientId, hostname, timeout);
+                requestedAddress, clientId, hostname, timeout, onAddressChange);
+    }
+
+    public AcquireRequest withOnAddressChange(AddressChangePolicy policy) {
+        return new AcquireRequest(containerId, netns, ifname, podNamespace, podName, requestedAddress, clientId,
+                hostname, timeout, policy);
     }
 
     public PodIdentity identity() {

@@ -3,6 +3,8 @@ package dev.terway.dhcp.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.dhcp.client.AcquireFailure;
+import dev.terway.dhcp.client.AddressChange;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.dhcp.client.AddressConflict;
 import dev.terway.dhcp.client.AddressProbe;
 import dev.terway.dhcp.client.ClientState;
@@ -47,6 +49,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
 /**
@@ -59,7 +62,13 @@ import java.util.function.LongFunction;
  * <p>Every event of one pod (API call, timer, datagram) runs under that pod's lock, which is what the
  * non-thread-safe client needs. Lease changes are persisted in the {@link LeaseStore} before they are
  * reported, so a daemon killed at any moment finds every lease again on start ({@link #restoreAll()}).
- * The pod's address follows the lease through {@link AddressUpkeep}, off the pod's lock.
+ * The pod's address follows the lease through {@link AddressUpkeep}, off the pod's lock (except that a lost
+ * address comes off before the client asks for it again; see {@link PodLease#lost}).
+ *
+ * <p>A lease that is lost (a DHCPNAK on renewal from a server that lost its database, expiry) is acquired
+ * again asking for the same address; if the server grants another one, the pod's {@code onAddressChange}
+ * policy decides ({@link AddressChangePolicy}), the change is logged as a warning naming the pod, the old and
+ * the new address, and reported to {@link #reportAddressChangesTo the record keeper}.
  *
  * <p>With an ARP probe configured ({@link Settings#arpProbe()}), an acknowledged address is probed from
  * the pod's interface before it is bound (RFC 2131 section 4.4.1): the pod's ARP socket is open only while
@@ -83,6 +92,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     static final Duration LISTEN_WINDOW = Duration.ofSeconds(5);
     /** Room above the client's own deadline before an acquire caller stops waiting on it. */
     private static final Duration ACQUIRE_GRACE = Duration.ofSeconds(2);
+    /** How long a lost lease's DISCOVER waits for the old address to come off the pod (see {@link PodLease#lost}). */
+    static final Duration REMOVAL_WAIT = Duration.ofSeconds(2);
 
     /** ARP packets read at one timer event at most: a flood of ARP must not hold the pod's lock for long. */
     private static final int MAX_ARP_PER_EVENT = 256;
@@ -133,6 +144,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private final AtomicLong addressConflicts = new AtomicLong();
     private final AtomicLong unprobedBinds = new AtomicLong();
     private volatile boolean closed;
+    private volatile Consumer<AddressChangeReport> addressChanges = report -> {
+    };
 
     /** A service without ARP sockets: {@code settings} must not ask for an ARP probe (a probe would fail). */
     public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets, NodeSender nodeSender,
@@ -169,7 +182,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     + ": the daemon is shutting down");
         }
         LeaseKey key = new LeaseKey(request.containerId(), request.ifname());
-        PodLease fresh = new PodLease(request.identity(), clientIdOf(request), hostnameOf(request), true);
+        PodLease fresh = new PodLease(request.identity(), clientIdOf(request), hostnameOf(request), true,
+                request.onAddressChange());
         PodLease existing = pods.putIfAbsent(key, fresh);
         if (existing != null) {
             return existing.await(request.timeout());
@@ -246,7 +260,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                 deleteStored(stored.key());
                 continue;
             }
-            PodLease keeper = new PodLease(pod, lease.clientId(), lease.hostname(), false);
+            PodLease keeper = new PodLease(pod, lease.clientId(), lease.hostname(), false,
+                    stored.value().onAddressChange());
             if (pods.putIfAbsent(stored.key(), keeper) != null) {
                 continue;
             }
@@ -257,15 +272,28 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     }
 
     /**
+     * Where address changes are reported (besides the log): the daemon's CNI side, which notes them in the
+     * pods' attachment records. Called off the pods' locks; set before {@link #restoreAll}.
+     */
+    public void reportAddressChangesTo(Consumer<AddressChangeReport> sink) {
+        this.addressChanges = sink;
+    }
+
+    /**
      * A stored lease document. {@code firstRequest}: the record a pod's first acquisition writes before it
      * sends its REQUEST, replaced by the lease when the ACK is bound ({@link PodLease#requesting}).
+     * {@code onAddressChange}: the pod's policy, from its ADD's network configuration (documents written
+     * before there was one, or with a value this version does not know, follow).
      */
-    record Stored(HeldLease lease, boolean firstRequest) {
+    record Stored(HeldLease lease, boolean firstRequest, AddressChangePolicy onAddressChange) {
 
         static final String FIRST_REQUEST = "firstRequestPending";
+        static final String ON_ADDRESS_CHANGE = "onAddressChange";
 
         static Stored fromJson(JsonNode document) {
-            return new Stored(LeaseJson.fromJson(document), document.path(FIRST_REQUEST).asBoolean(false));
+            return new Stored(LeaseJson.fromJson(document), document.path(FIRST_REQUEST).asBoolean(false),
+                    AddressChangePolicy.parse(document.path(ON_ADDRESS_CHANGE).asText(""))
+                            .orElse(AddressChangePolicy.FOLLOW));
         }
     }
 
@@ -365,6 +393,26 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         }
     }
 
+    /** As {@link #upkeep}, and waits for the task (after those queued before it) at most {@link #REMOVAL_WAIT}. */
+    private void upkeepAndWait(Runnable task) {
+        CompletableFuture<Void> done;
+        try {
+            done = CompletableFuture.runAsync(task, upkeepExecutor);
+        } catch (RejectedExecutionException e) {
+            return; // shutting down, as above
+        }
+        try {
+            done.get(REMOVAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("address upkeep is more than " + REMOVAL_WAIT.toMillis() + " ms behind; going on without"
+                    + " waiting for it");
+        } catch (ExecutionException e) {
+            log.warn("address upkeep failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     // ---- one pod interface ----
 
     /** The lease of one pod interface: its client, socket, timer and listeners. Guarded by its own monitor. */
@@ -374,6 +422,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private final LeaseKey key;
         private final String clientId;
         private final Optional<String> hostname;
+        private final AddressChangePolicy onAddressChange;
         /** Obtained through acquire(): CNI ADD configures the first address, so the first bind changes nothing. */
         private boolean firstBindIsTheCallers;
 
@@ -404,12 +453,14 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private boolean forgotten;
         private Optional<String> lastFailure = Optional.empty();
 
-        PodLease(PodIdentity pod, String clientId, Optional<String> hostname, boolean firstBindIsTheCallers) {
+        PodLease(PodIdentity pod, String clientId, Optional<String> hostname, boolean firstBindIsTheCallers,
+                 AddressChangePolicy onAddressChange) {
             this.pod = pod;
             this.key = new LeaseKey(pod.containerId(), pod.ifname());
             this.clientId = clientId;
             this.hostname = hostname;
             this.firstBindIsTheCallers = firstBindIsTheCallers;
+            this.onAddressChange = onAddressChange;
         }
 
         /** Opens the pod's socket, reads its MAC and sends the first DISCOVER. */
@@ -465,7 +516,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     .maxRequests(settings.maxRequests())
                     .minRenewRetransmit(settings.minRenewRetransmit())
                     .arpProbe(settings.arpProbe(), settings.arpProbes())
-                    .declineWait(settings.declineWait());
+                    .declineWait(settings.declineWait())
+                    .onAddressChange(onAddressChange);
             hostname.ifPresent(config::hostName);
             requested.ifPresent(a -> config.requestedAddress(Ipv4.fromInetAddress(a)));
             return new DhcpClient(config.build(), this, this, this, clock, new SplittableRandom(seeds.nextLong()));
@@ -845,7 +897,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             if (!firstBindIsTheCallers) {
                 return;
             }
-            ObjectNode mark = LeaseJson.toJson(held(pod, mac, clientId, hostname, offered));
+            ObjectNode mark = document(held(pod, mac, clientId, hostname, offered));
             mark.put(Stored.FIRST_REQUEST, true);
             try {
                 store.save(key, mark);
@@ -865,19 +917,63 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             upkeep(() -> upkeep.refresh(now));
         }
 
+        /**
+         * The address comes off the pod before this returns (at most {@link #REMOVAL_WAIT}), in the order of
+         * the upkeep queue: the client's next DISCOVER asks for the same address again, and a server that
+         * pings an address before it offers it (dnsmasq does) would hear the pod answer and offer another.
+         */
         @Override
         public void lost(Lease lease, LeaseLoss loss) {
             HeldLease had = held != null ? held : held(pod, mac, clientId, hostname, lease);
             String event = loss.reason() == LeaseLoss.Reason.EXPIRED ? "expired" : "lost";
             log.info(event + " " + pod.describe() + " address " + had.cidr() + " server "
-                    + had.server().getHostAddress() + ": " + loss.describe());
+                    + had.server().getHostAddress() + ": " + loss.describe() + "; asking for " + lease.address()
+                    + " again");
             held = null;
             lostSinceBound = true;
             if (nextBound.isDone()) {
                 nextBound = new CompletableFuture<>();
             }
             String cidr = lease.cidr();
-            upkeep(() -> upkeep.remove(pod, cidr, loss.describe()));
+            upkeepAndWait(() -> upkeep.remove(pod, cidr, loss.describe()));
+        }
+
+        /**
+         * The server granted another address than the lost one. Logged as a warning that names the pod, the
+         * container and both addresses, and reported for the attachment record; under remove the pod's lease
+         * is forgotten (the client has released the new one and stopped).
+         */
+        @Override
+        public void addressChanged(AddressChange change) {
+            String previous = change.previous() + "/" + change.current().prefixLength();
+            String granted = change.current().cidr();
+            String what = "address of " + pod.describe() + " (container " + pod.containerId() + ", netns "
+                    + pod.netns() + ") changed from " + previous + " to " + granted + ": " + change.cause().describe()
+                    + ", and the server did not give " + change.previous() + " back when asked; onAddressChange "
+                    + change.policy().configName() + ": ";
+            if (change.policy() == AddressChangePolicy.FOLLOW) {
+                log.warn(what + "the pod has " + granted + " now, while Kubernetes still knows it as "
+                        + change.previous() + " (pod status, endpoints) until the pod is re-created");
+            } else {
+                log.warn(what + granted + " was released and the pod is left without an address; re-create the"
+                        + " pod to give it one");
+                String report = "the lease of " + pod.interfaceDescription() + " was lost and the server granted "
+                        + granted + " instead of " + previous + "; onAddressChange remove left the pod without an"
+                        + " address";
+                lastFailure = Optional.of(report);
+                nextBound.completeExceptionally(new LeaseException(report));
+                forget(true);
+            }
+            AddressChangeReport report = new AddressChangeReport(pod, previous, granted, change.policy(),
+                    change.cause().describe(), clock.instant());
+            Consumer<AddressChangeReport> sink = addressChanges;
+            upkeep(() -> {
+                try {
+                    sink.accept(report);
+                } catch (RuntimeException e) {
+                    log.warn("could not note the address change of " + pod.describe() + ": " + e.getMessage());
+                }
+            });
         }
 
         @Override
@@ -929,10 +1025,17 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             log.warn(pod.describe() + ": " + message);
         }
 
+        /** The stored form of a lease of this pod: the lease and the pod's policy. */
+        private ObjectNode document(HeldLease lease) {
+            ObjectNode document = LeaseJson.toJson(lease);
+            document.put(Stored.ON_ADDRESS_CHANGE, onAddressChange.configName());
+            return document;
+        }
+
         /** Stores the lease; false (reported) when it could not. */
         private boolean persist(HeldLease lease) {
             try {
-                store.save(key, LeaseJson.toJson(lease));
+                store.save(key, document(lease));
                 return true;
             } catch (IOException e) {
                 log.warn("could not save the lease of " + pod.describe() + " (it is held, but a restart would"

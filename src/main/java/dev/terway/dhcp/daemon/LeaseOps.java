@@ -2,6 +2,7 @@ package dev.terway.dhcp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -113,7 +114,13 @@ public final class LeaseOps {
         return new AcquireRequest(containerId, Path.of(netns), ifname,
                 optionalText(request, "podNamespace"), optionalText(request, "podName"),
                 optionalText(request, "requestedAddress").map(a -> Ipv4Text.parse(a, "requestedAddress")),
-                optionalText(request, "clientId"), optionalText(request, "hostname"), timeout);
+                optionalText(request, "clientId"), optionalText(request, "hostname"), timeout,
+                optionalText(request, "onAddressChange").map(LeaseOps::policy).orElse(AddressChangePolicy.FOLLOW));
+    }
+
+    private static AddressChangePolicy policy(String text) {
+        return AddressChangePolicy.parse(text).orElseThrow(() -> new IllegalArgumentException(
+                "field 'onAddressChange' must be \"follow\" or \"remove\""));
     }
 
     /**

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +49,28 @@ class AttachmentRecordsTest {
         assertEquals(List.of(), warnings);
         assertEquals(List.of(A.hostVeth() + ".json", B.hostVeth() + ".json").stream().sorted().toList(),
                 names(store.dir()), "one file per attachment, no temp file left");
+    }
+
+    @Test
+    void theAddressAndAnAddressChangeAreKeptAndReadBack() throws Exception {
+        AttachmentRecords store = store();
+        AttachmentRecord.AddressChange change = new AttachmentRecord.AddressChange(
+                java.time.Instant.parse("2030-01-01T00:00:10Z"), "10.0.0.110/24", "10.0.0.201/24", "follow",
+                "server 10.0.0.1 sent DHCPNAK in RENEWING: \"lease not found\"");
+        AttachmentRecord changed = A.withAddress(Optional.of("10.0.0.110/24")).withAddressChange(change);
+        assertEquals(Optional.of("10.0.0.201/24"), changed.address(), "follow: the new address is the pod's");
+        store.put(changed);
+        assertEquals(Optional.of(changed), store.get("c1", "eth0", w -> { throw new AssertionError(w); }));
+        assertEquals(List.of(changed), store.all(w -> { throw new AssertionError(w); }));
+        String text = Files.readString(store.dir().resolve(A.hostVeth() + ".json"));
+        assertTrue(text.contains("\"address\":\"10.0.0.201/24\",\"addressChange\":{\"at\":\"2030-01-01T00:00:10Z\","
+                + "\"from\":\"10.0.0.110/24\",\"to\":\"10.0.0.201/24\",\"policy\":\"follow\""), text);
+        assertEquals(Optional.empty(), store.get("c9", "eth0", w -> { throw new AssertionError(w); }));
+        // a record written before these fields existed still reads
+        Files.writeString(store.dir().resolve(B.hostVeth() + ".json"), "{\"containerId\":\"c2\",\"ifname\":\"net1\","
+                + "\"netns\":\"/run/netns/b\",\"hostVeth\":\"" + B.hostVeth() + "\",\"bridge\":\"br1\",\"hairpin\":false}");
+        assertEquals(Optional.empty(), store.get("c2", "net1", w -> { throw new AssertionError(w); }).orElseThrow()
+                .address());
     }
 
     @Test

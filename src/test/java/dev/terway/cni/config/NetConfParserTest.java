@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.cni.json.MiniJson;
 import dev.terway.cni.spec.CniException;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -45,6 +46,14 @@ class NetConfParserTest {
         assertTrue(c.dns().isEmpty());
         assertTrue(c.prevResult().isEmpty());
         assertEquals(Duration.ofSeconds(30), c.dhcpTimeout());
+        assertEquals(AddressChangePolicy.FOLLOW, c.onAddressChange());
+    }
+
+    @Test
+    void onAddressChangeIsFollowOrRemove() throws Exception {
+        assertEquals(AddressChangePolicy.FOLLOW, parse(MIN + ",\"onAddressChange\":\"follow\"}").onAddressChange());
+        assertEquals(AddressChangePolicy.REMOVE, parse(MIN + ",\"onAddressChange\":\"remove\"}").onAddressChange());
+        assertEquals(AddressChangePolicy.FOLLOW, parse(MIN + ",\"onAddressChange\":null}").onAddressChange());
     }
 
     @Test
@@ -103,6 +112,8 @@ class NetConfParserTest {
         "\"serviceCIDR\":\"10.96.0.0\"|field \"serviceCIDR\" has invalid value",
         "\"bridge\":\"a/b\"|field \"bridge\" has invalid value",
         "\"dhcpTimeoutSeconds\":0|field \"dhcpTimeoutSeconds\" is 0, outside 1..300",
+        "\"onAddressChange\":\"Remove\"|field \"onAddressChange\" has invalid value \"Remove\": must be \"follow\"",
+        "\"onAddressChange\":true|field \"onAddressChange\" must be a string, got boolean",
         "\"cni.dev/valid-attachments\":[{\"ifname\":\"eth0\"}]|field \"cni.dev/valid-attachments[0].containerID\" is required",
     })
     void wrongTypesAreInvalidConfigNamingTheField(String member, String message) {

@@ -20,9 +20,11 @@ import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniInvocation;
 import dev.terway.cni.spec.CniReply;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -310,12 +312,44 @@ class CniServiceTest {
     @Test
     void aSuccessfulAddRecordsTheAttachmentForTheRepair() {
         assertEquals(0, run("ADD", CONF.replace("}", ",\"bridge\":\"mybr0\",\"hairpinMode\":false}")).exitCode());
-        assertEquals(List.of(new AttachmentRecord("c0ffee", "eth0", netns, VETH, "mybr0", false)),
+        assertEquals(List.of(new AttachmentRecord("c0ffee", "eth0", netns, VETH, "mybr0", false)
+                        .withAddress(Optional.of("10.20.30.101/24"))),
                 records.all(w -> { throw new AssertionError(w); }));
         run("DEL", CONF);
         assertEquals(0, run("ADD", CONF).exitCode());
-        assertEquals(List.of(new AttachmentRecord("c0ffee", "eth0", netns, VETH, "mybr0", true)),
+        assertEquals(List.of(new AttachmentRecord("c0ffee", "eth0", netns, VETH, "mybr0", true)
+                        .withAddress(Optional.of("10.20.30.101/24"))),
                 records.all(w -> { throw new AssertionError(w); }));
+    }
+
+    @Test
+    void onAddressChangeTravelsWithTheLeaseRequestAndFollowsByDefault() {
+        assertEquals(0, run("ADD", CONF).exitCode());
+        run("DEL", CONF);
+        assertEquals(0, run("ADD", CONF.replace("}", ",\"onAddressChange\":\"remove\"}")).exitCode());
+        assertEquals(List.of(AddressChangePolicy.FOLLOW, AddressChangePolicy.REMOVE), leases.policies);
+    }
+
+    @Test
+    void anAddressChangeIsNotedInTheAttachmentRecordOnlyIfThereIsOne() {
+        assertEquals(0, run("ADD", CONF).exitCode());
+        Instant at = Instant.parse("2030-01-01T00:00:00Z");
+        service.noteAddressChange("c0ffee", "eth0", new AttachmentRecord.AddressChange(at, "10.20.30.101/24",
+                "10.20.30.150/24", "follow", "server 10.20.30.1 sent DHCPNAK in RENEWING"));
+        AttachmentRecord record = records.all(w -> { throw new AssertionError(w); }).get(0);
+        assertEquals(Optional.of("10.20.30.150/24"), record.address());
+        assertEquals("10.20.30.101/24", record.addressChange().orElseThrow().from());
+        assertEquals(VETH, record.hostVeth(), "the rest of the record stays");
+
+        service.noteAddressChange("c0ffee", "eth0", new AttachmentRecord.AddressChange(at, "10.20.30.150/24",
+                "10.20.30.160/24", "remove", "lease expired in REBINDING"));
+        record = records.all(w -> { throw new AssertionError(w); }).get(0);
+        assertEquals(Optional.empty(), record.address(), "remove leaves the pod without an address");
+        assertEquals("remove", record.addressChange().orElseThrow().policy());
+
+        service.noteAddressChange("gone", "eth0", new AttachmentRecord.AddressChange(at, "10.20.30.9/24",
+                "10.20.30.10/24", "follow", "expired"));
+        assertEquals(1, records.all(w -> { throw new AssertionError(w); }).size(), "no record made up for it");
     }
 
     @Test
@@ -382,6 +416,7 @@ class CniServiceTest {
         final List<String> acquired = new ArrayList<>();
         final List<String> requested = new ArrayList<>();
         final List<String> released = new ArrayList<>();
+        final List<AddressChangePolicy> policies = new ArrayList<>();
         final Set<Attachment> held = new LinkedHashSet<>();
         boolean fail;
 
@@ -393,6 +428,7 @@ class CniServiceTest {
             acquired.add(r.containerId() + "/" + r.ifname() + r.podNamespace().map(n -> " " + n).orElse("")
                     + r.podName().map(n -> "/" + n).orElse(""));
             r.requestedAddress().ifPresent(a -> requested.add(a.getHostAddress()));
+            policies.add(r.onAddressChange());
             held.add(new Attachment(r.containerId(), r.ifname()));
             return new PodAddress(Ipv4Cidr.parseOrNull("10.20.30.101/24"), Optional.of(Ipv4.parseOrNull("10.20.30.1")),
                     List.of(), new Dns(List.of("10.20.30.1"), Optional.of("lan"), List.of("lan"), List.of()),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpMessage;
@@ -226,7 +227,8 @@ class DhcpLeaseServiceTest {
         service.acquire(AcquireRequest.of("c-plain", netns, "net1", Duration.ofSeconds(10)));
         Path other = Files.createFile(tmp.resolve("netns-pod2"));
         service.acquire(new AcquireRequest("c-custom", other, "eth0", Optional.of("ns"), Optional.of("pod"),
-                Optional.empty(), Optional.of("my-id"), Optional.of("my-host"), Duration.ofSeconds(10)));
+                Optional.empty(), Optional.of("my-id"), Optional.of("my-host"), Duration.ofSeconds(10),
+                AddressChangePolicy.FOLLOW));
 
         FakeLan.Received plain = lan.received.get(0);
         assertEquals(Optional.of(ClientIdentifier.ofText("terway/c-plain/net1")), plain.message().clientId());

@@ -75,6 +75,15 @@ final class FakeLan {
         }
         MessageType type = request.messageType().orElseThrow();
         String client = request.clientId().map(ClientIdentifier::toString).orElse(request.chaddr().toString());
+        if (type == MessageType.DISCOVER && !assigned.containsKey(client)) {
+            // like dnsmasq: the requested address (option 50) when it is free
+            request.requestedAddress().filter(wanted -> !assigned.containsValue(wanted))
+                    .ifPresent(wanted -> assigned.put(client, wanted));
+        }
+        if (type == MessageType.REQUEST && !assigned.containsKey(client)) {
+            // a renewal or INIT-REBOOT of a lease the server does not know (it lost its database): refused
+            return List.of(reply(request, MessageType.NAK, Ipv4.ANY));
+        }
         Ipv4 address = assigned.computeIfAbsent(client, c -> Ipv4.parse("192.0.2." + nextHost.getAndIncrement()));
         return switch (type) {
             case DISCOVER -> List.of(reply(request, MessageType.OFFER, address));
@@ -100,6 +109,21 @@ final class FakeLan {
             }
             default -> List.of();
         };
+    }
+
+    /** As a server restarted without its lease file: every lease forgotten, new ones from {@code .nextHost}. */
+    synchronized void loseDatabase(int nextHost) {
+        assigned.clear();
+        this.nextHost.set(nextHost);
+    }
+
+    /** Another client holds {@code address}: it is not free to offer. */
+    synchronized void occupy(Ipv4 address) {
+        assigned.put("squatter-" + address, address);
+    }
+
+    synchronized Ipv4 addressOf(String clientIdText) {
+        return assigned.get(ClientIdentifier.ofText(clientIdText).toString());
     }
 
     synchronized boolean holdsLease(String clientIdText) {

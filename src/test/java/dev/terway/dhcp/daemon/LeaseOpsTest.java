@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.dhcp.client.AddressChangePolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -81,14 +82,14 @@ class LeaseOpsTest {
     void acquireParsesEveryFieldAndAnswersTheLease() throws IOException {
         Response response = call("{\"op\":\"acquire\",\"containerId\":\"c1\",\"netns\":\"/run/netns/p1\",\"ifname\":\"eth0\","
                 + "\"podNamespace\":\"default\",\"podName\":\"web\",\"requestedAddress\":\"192.0.2.10\","
-                + "\"clientId\":\"id\",\"hostname\":\"h\",\"timeoutMs\":2500}");
+                + "\"clientId\":\"id\",\"hostname\":\"h\",\"timeoutMs\":2500,\"onAddressChange\":\"remove\"}");
 
         assertEquals(0, response.status(), response.body());
         assertEquals("192.0.2.10/24", JSON.readTree(response.body()).get("address").asText());
         AcquireRequest request = leases.acquired.get(0);
         assertEquals(new AcquireRequest("c1", Path.of("/run/netns/p1"), "eth0", Optional.of("default"),
                 Optional.of("web"), Optional.of(Ipv4Text.parse("192.0.2.10", "a")), Optional.of("id"), Optional.of("h"),
-                Duration.ofMillis(2500)), request);
+                Duration.ofMillis(2500), AddressChangePolicy.REMOVE), request);
     }
 
     @Test
@@ -107,10 +108,14 @@ class LeaseOpsTest {
     void acquireWithoutTimeoutUsesTheDaemonDefault() {
         call("{\"op\":\"acquire\",\"containerId\":\"c1\",\"netns\":\"/run/netns/p1\",\"ifname\":\"eth0\"}");
         assertEquals(Duration.ofSeconds(10), leases.acquired.get(0).timeout());
+        assertEquals(AddressChangePolicy.FOLLOW, leases.acquired.get(0).onAddressChange());
     }
 
     @Test
     void badAcquireRequestsNameTheField() throws IOException {
+        assertEquals("bad acquire request: field 'onAddressChange' must be \"follow\" or \"remove\"",
+                error(call("{\"op\":\"acquire\",\"containerId\":\"c1\",\"netns\":\"/run/netns/p1\","
+                        + "\"ifname\":\"eth0\",\"onAddressChange\":\"keep\"}")));
         assertEquals("bad acquire request: field 'netns' is missing",
                 error(call("{\"op\":\"acquire\",\"containerId\":\"c1\",\"ifname\":\"eth0\"}")));
         assertEquals("bad acquire request: field 'netns' must be an absolute path, got 'p1'",
