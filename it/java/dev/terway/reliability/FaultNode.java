@@ -43,6 +43,10 @@ final class FaultNode implements AutoCloseable {
     private final List<String> pods = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     private Process daemon;
+    /** Extra members of the network configuration, e.g. {@code ,"onAddressChange":"remove"}. */
+    String extraConf = "";
+    /** Extra CNI_ARGS, e.g. {@code ;IP=10.0.0.150}. */
+    String extraArgs = "";
 
     FaultNode(NetnsLab lab, String name) {
         this.lab = lab;
@@ -80,7 +84,7 @@ final class FaultNode implements AutoCloseable {
 
     String conf() {
         return "{\"cniVersion\":\"1.0.0\",\"name\":\"lan\",\"type\":\"cni-terway\",\"dhcpSocket\":\"" + socket()
-                + "\"}";
+                + "\"" + extraConf + "}";
     }
 
     void setup() {
@@ -136,6 +140,16 @@ final class FaultNode implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return out;
+    }
+
+    /** The attachment record of pod {@code id}'s eth0, as JSON; a missing node when there is none. */
+    JsonNode attachmentRecord(String id) {
+        Path file = socket().getParent().resolve("attachments").resolve(VethNames.hostVeth(id, "eth0") + ".json");
+        try {
+            return Files.exists(file) ? JSON.readTree(file.toFile()) : JSON.missingNode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Starts the daemon; {@code wrapper} runs before `ip netns exec` (e.g. unshare + mount), may be empty. */
@@ -277,7 +291,7 @@ final class FaultNode implements AutoCloseable {
             env.put("CNI_NETNS", netnsPath(podNs));
         }
         env.put("CNI_IFNAME", "eth0");
-        env.put("CNI_ARGS", ARGS + id);
+        env.put("CNI_ARGS", ARGS + id + extraArgs);
         env.put("CNI_PATH", "/usr/lib/cni");
         return env;
     }

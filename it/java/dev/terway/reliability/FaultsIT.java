@@ -180,19 +180,11 @@ class FaultsIT {
             String old = add.address();
 
             // The LAN's DHCP server is replaced by one that serves another range and is authoritative:
-            // the REQUEST at T1 for the old address gets a DHCPNAK.
+            // the REQUEST at T1 for the old address gets a DHCPNAK, and the old address is not its to give.
             dhcp.process().destroy();
             dhcp.process().waitFor();
             Path log = lab.dir().resolve("dnsmasq-nak.log");
-            Process nakServer = new ProcessBuilder("ip", "netns", "exec", lab.lanNs(), "dnsmasq", "--no-daemon",
-                    "--no-resolv", "--port=0", "--interface=" + NetnsLab.SWITCH, "--bind-interfaces",
-                    "--log-facility=-", "--no-ping", "--dhcp-authoritative",
-                    "--dhcp-range=" + lab.net().lanV4(200) + "," + lab.net().lanV4(240) + ",255.255.255.0,2m",
-                    "--dhcp-option=option:router," + lab.gateway().ipv4(),
-                    "--dhcp-option=option:T1,10", "--dhcp-option=option:T2,20",
-                    "--dhcp-leasefile=" + lab.dir().resolve("dnsmasq-nak.leases"),
-                    "--pid-file=" + lab.dir().resolve("dnsmasq-nak.pid"))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process nakServer = startOtherRangeServer(lab, log);
             try {
                 assertTrue(FaultNode.eventually(60, () -> node.log().contains("acquired again")),
                         "no fresh lease after the NAK:\n" + node.log() + "\n" + Files.readString(log));
@@ -203,6 +195,16 @@ class FaultsIT {
                 String fresh = node.leases().get("nak/eth0");
                 assertTrue(fresh != null && fresh.startsWith(lab.net().lanV4(2)), "fresh lease " + fresh);
                 String freshAddress = fresh.substring(0, fresh.indexOf('/'));
+                // onAddressChange follow (the default): loud, and on record
+                assertTrue(daemonLog.lines().anyMatch(l -> l.contains("warning: address of default/nak eth0 (container"
+                        + " nak") && l.contains("changed from " + old + "/24 to " + fresh)
+                        && l.contains("onAddressChange follow")), "the change is a warning:\n" + daemonLog);
+                assertTrue(Files.readString(log).contains("DHCPDISCOVER(" + NetnsLab.SWITCH + ") " + old + " "),
+                        "the DISCOVER asked for the old address:\n" + Files.readString(log));
+                com.fasterxml.jackson.databind.JsonNode record = node.attachmentRecord("nak");
+                assertEquals(fresh, record.path("address").asText(), record.toString());
+                assertEquals(old + "/24", record.path("addressChange").path("from").asText(), record.toString());
+                assertEquals("follow", record.path("addressChange").path("policy").asText(), record.toString());
                 assertTrue(FaultNode.eventually(10, () -> FaultNode.check("ip", "-n", pod, "-4", "addr", "show",
                         "dev", "eth0").contains(freshAddress)), "pod address updated");
                 String addresses = FaultNode.check("ip", "-n", pod, "-4", "addr", "show", "dev", "eth0");
@@ -219,6 +221,133 @@ class FaultsIT {
                 nakServer.waitFor();
             }
         }
+    }
+
+    /**
+     * Issue 13, item 3: the server restarted without its lease file NAKs the renewal ("lease not found");
+     * the DISCOVER that follows asks for the old address (option 50), which is free, so the pod keeps it.
+     *
+     * <p>dnsmasq picks a client's address from a hash of its MAC, so a pod that got the hash's address would
+     * get it back from an amnesiac server without being asked. This pod is made to hold another one: its
+     * hash's address is taken (by a second pod asking for it) when it gets its lease; after the restart
+     * that address is free again, and only option 50 gets the pod its own.
+     */
+    @Test
+    void aNakFromAServerThatLostItsLeasesGivesThePodItsAddressBack() throws Exception {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            node.startDaemon();
+            String pod = node.newPod("amnesia");
+            FaultNode.Result first = node.cni("ADD", "amnesia", pod);
+            assertEquals(0, first.exit(), first::describe);
+            String hashed = first.address();
+            assertEquals(0, node.cni("DEL", "amnesia", pod).exit());
+            String squatter = node.newPod("squat");
+            node.extraArgs = ";IP=" + hashed;
+            FaultNode.Result squat = node.cni("ADD", "squat", squatter);
+            node.extraArgs = "";
+            assertEquals(0, squat.exit(), squat::describe);
+            assertEquals(hashed, squat.address(), "the second pod holds the first one's hash address");
+            FaultNode.Result add = node.cni("ADD", "amnesia", pod);
+            assertEquals(0, add.exit(), add::describe);
+            String old = add.address();
+            assertNotEquals(hashed, old);
+            assertEquals(0, node.cni("DEL", "squat", squatter).exit());
+            assertTrue(FaultNode.eventually(10, () -> !node.dnsmasqHolds(dhcp.leaseFile(), hashed)), "released");
+
+            dhcp.process().destroy();
+            dhcp.process().waitFor();
+            Files.deleteIfExists(dhcp.leaseFile()); // the database is lost
+            NetnsLab.DhcpServer amnesiac = lab.startDhcpServer();
+
+            assertTrue(FaultNode.eventually(60, () -> node.log().contains("acquired again")),
+                    "no lease after the NAK:\n" + node.log() + "\n" + Files.readString(amnesiac.log()));
+            String daemonLog = node.log();
+            assertTrue(daemonLog.contains("sent DHCPNAK in RENEWING: \"lease not found\""), daemonLog);
+            assertTrue(Files.readString(amnesiac.log()).contains("DHCPDISCOVER(" + NetnsLab.SWITCH + ") " + old + " "),
+                    "the DISCOVER asked for " + old + ":\n" + Files.readString(amnesiac.log()));
+            assertEquals(old + "/24", node.leases().get("amnesia/eth0"), "the same address again");
+            assertFalse(daemonLog.contains("changed from"), "no address change:\n" + daemonLog);
+            assertTrue(FaultNode.eventually(10, () -> FaultNode.check("ip", "-n", pod, "-4", "addr", "show", "dev",
+                    "eth0").contains(old + "/24")), "the pod has its address again");
+            assertTrue(NetnsLab.ping(pod, lab.gateway().ipv4()), "and reaches the gateway");
+            assertTrue(node.dnsmasqHolds(amnesiac.leaseFile(), old), "the server has the lease on record again");
+            com.fasterxml.jackson.databind.JsonNode record = node.attachmentRecord("amnesia");
+            assertEquals(old + "/24", record.path("address").asText(), record.toString());
+            assertTrue(record.path("addressChange").isMissingNode(), record.toString());
+
+            FaultNode.Result del = node.cni("DEL", "amnesia", pod);
+            assertEquals(0, del.exit(), del::describe);
+        }
+    }
+
+    /** As above with a server that cannot give the old address back, and onAddressChange remove. */
+    @Test
+    void aNakAndAnotherAddressUnderRemoveLeaveThePodWithoutAnAddress() throws Exception {
+        try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
+            NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
+            node.setup();
+            node.extraConf = ",\"onAddressChange\":\"remove\"";
+            node.startDaemon();
+            String pod = node.newPod("strict");
+            FaultNode.Result add = node.cni("ADD", "strict", pod);
+            assertEquals(0, add.exit(), add::describe);
+            String old = add.address();
+
+            dhcp.process().destroy();
+            dhcp.process().waitFor();
+            Path log = lab.dir().resolve("dnsmasq-nak.log");
+            Process nakServer = startOtherRangeServer(lab, log);
+            try {
+                assertTrue(FaultNode.eventually(60, () -> node.log().contains("onAddressChange remove")),
+                        "no address change after the NAK:\n" + node.log() + "\n" + Files.readString(log));
+                String warning = node.log().lines().filter(l -> l.contains("warning: address of default/strict eth0"))
+                        .findFirst().orElseThrow();
+                assertTrue(warning.contains("changed from " + old + "/24 to " + lab.net().lanV4(2)), warning);
+                assertTrue(warning.contains("was released and the pod is left without an address"), warning);
+                assertEquals(Map.of(), node.leases(), "no lease held");
+                assertEquals(Set.of(), node.leaseFiles(), "none stored");
+                assertFalse(FaultNode.check("ip", "-n", pod, "-4", "addr", "show", "dev", "eth0").contains("inet "),
+                        "the pod has no IPv4 address");
+                Path nakLeases = lab.dir().resolve("dnsmasq-nak.leases");
+                assertTrue(FaultNode.eventually(10, () -> leaseLines(nakLeases).isEmpty()),
+                        "the new lease was released: " + leaseLines(nakLeases));
+                com.fasterxml.jackson.databind.JsonNode record = node.attachmentRecord("strict");
+                assertTrue(record.path("address").isMissingNode(), record.toString());
+                assertEquals("remove", record.path("addressChange").path("policy").asText(), record.toString());
+                assertEquals(old + "/24", record.path("addressChange").path("from").asText(), record.toString());
+
+                FaultNode.Result del = node.cni("DEL", "strict", pod);
+                assertEquals(0, del.exit(), del::describe);
+                assertTrue(FaultNode.eventually(5, () -> node.terwayVeths().isEmpty()), "no host veth left");
+            } finally {
+                nakServer.destroyForcibly();
+                nakServer.waitFor();
+            }
+        }
+    }
+
+    private static List<String> leaseLines(Path leaseFile) {
+        try {
+            return Files.exists(leaseFile) ? Files.readAllLines(leaseFile).stream().filter(l -> !l.isBlank()).toList()
+                    : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** dnsmasq serving .200-.240 only, authoritative: a renewal of an address outside that range is NAKed. */
+    private static Process startOtherRangeServer(NetnsLab lab, Path log) throws IOException {
+        return new ProcessBuilder("ip", "netns", "exec", lab.lanNs(), "dnsmasq", "--no-daemon",
+                "--no-resolv", "--port=0", "--interface=" + NetnsLab.SWITCH, "--bind-interfaces",
+                "--log-facility=-", "--no-ping", "--dhcp-authoritative",
+                "--dhcp-range=" + lab.net().lanV4(200) + "," + lab.net().lanV4(240) + ",255.255.255.0,2m",
+                "--dhcp-option=option:router," + lab.gateway().ipv4(),
+                "--dhcp-option=option:T1,10", "--dhcp-option=option:T2,20",
+                "--dhcp-leasefile=" + lab.dir().resolve("dnsmasq-nak.leases"),
+                "--pid-file=" + lab.dir().resolve("dnsmasq-nak.pid"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     @Test
