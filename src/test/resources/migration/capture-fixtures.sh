@@ -105,6 +105,13 @@ migrated() {
   ip netns exec "$node" ping -q -c 1 -W 1 2001:db8::1 > /dev/null
 }
 
+# migrated after `ip link del mybr0`: the bridge took the node's addresses and routes with it, eth0 is
+# no port any more and has nothing of its own (IPv6 stays off on it, as setup left it).
+bridge_deleted() {
+  migrated
+  n link del mybr0
+}
+
 # An earlier run stopped right after enslaving the NIC: addresses and routes are still on eth0.
 partial_enslaved() {
   static_routes
@@ -236,7 +243,7 @@ capture() {
   echo "captured $case"
 }
 
-cases=(default-route static-routes migrated partial-enslaved partial-bridge port-of-other-bridge name-taken
+cases=(default-route static-routes migrated bridge-deleted partial-enslaved partial-bridge port-of-other-bridge name-taken
   no-ipv4 route-clash router-advertisements ra-migrated networkmanager)
 if [ $# -eq 0 ]; then
   set -- "${cases[@]}"

@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
         description = {"Moves the node's network interface into a bridge: the bridge takes the interface's MAC,"
                 + " MTU, addresses and routes, so the node keeps its identity on the LAN and pods can join it.",
                 "Rolls everything back if a step fails or the default gateway stops answering. A second run is a"
-                        + " no-op."})
+                        + " no-op.",
+                "A node whose bridge was deleted (and took the node's addresses and routes with it) is repaired:"
+                        + " the bridge is re-created from the setup record."})
 public final class SetupCommand implements Callable<Integer> {
 
     @Spec
@@ -77,12 +79,21 @@ public final class SetupCommand implements Callable<Integer> {
         });
         String iface = report.migration().iface();
         switch (report.outcome()) {
-            case PLANNED -> out.print(PlanPrinter.render(report.migration().plan()));
+            case PLANNED -> {
+                report.migration().repair().ifPresent(why -> out.println("# repair: " + why));
+                out.print(PlanPrinter.render(report.migration().plan()));
+            }
             case NOTHING_TO_DO -> out.println("nothing to do: " + iface + " is already bridged into " + bridge);
             case APPLIED -> {
                 out.println("bridged " + iface + " into " + bridge + ": " + report.migration().plan().steps().size()
                         + " steps in " + report.elapsed().toMillis() + " ms; the record for teardown is "
                         + new StateDirectory(stateDir).records().file());
+                report.notes().forEach(out::println);
+            }
+            case REPAIRED -> {
+                out.println("repaired bridge " + bridge + " on " + iface + " from the record "
+                        + new StateDirectory(stateDir).records().file() + ": " + report.migration().plan().steps().size()
+                        + " steps in " + report.elapsed().toMillis() + " ms");
                 report.notes().forEach(out::println);
             }
         }

@@ -134,11 +134,17 @@ public final class BridgeMigration {
      * @param ipv6          IPv6 settings of {@code iface}, of {@code bridge} if it exists, and the default ones
      * @param bridgeOptions the STP settings of {@code bridge}, when such a bridge exists
      * @param record        the record of an earlier setup on this node, if any
+     * @return the plan; a repair ({@link BridgeRepair}) when the record's bridge was deleted and took the node's
+     *         addresses and routes with it
      */
     public static MigrationPlan plan(NetState state, Ipv6Settings ipv6, Optional<BridgeOptions> bridgeOptions,
                                      Optional<SetupRecord> record, String iface, String bridge)
             throws MigrationException {
         Link nic = validate(state, record, iface, bridge);
+        Optional<String> repair = BridgeRepair.diagnose(state, record, iface, bridge);
+        if (repair.isPresent()) {
+            return BridgeRepair.plan(state, ipv6, record.orElseThrow(), repair.get());
+        }
         Optional<Link> existing = state.link(bridge);
 
         // The configuration to move. A record is only trusted while its bridge exists: after a reboot the

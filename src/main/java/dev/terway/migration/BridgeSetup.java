@@ -22,6 +22,9 @@ import java.util.function.Consumer;
  * {@code terway setup}: plans the move of the NIC into the bridge, records the NIC's configuration, runs
  * the plan, and checks that the default gateways answer through the bridge. Any failure, including a
  * gateway that does not answer afterwards, rolls every change back and restores the previous record.
+ *
+ * <p>A node whose bridge was deleted gets a repair instead ({@link BridgeRepair}): the bridge re-created
+ * from the record, run, checked and rolled back the same way.
  */
 public final class BridgeSetup {
 
@@ -41,7 +44,9 @@ public final class BridgeSetup {
         /** The node is already set up as requested. */
         NOTHING_TO_DO,
         /** The plan ran and the gateways were checked. */
-        APPLIED
+        APPLIED,
+        /** The bridge had been deleted; the repair plan re-created it from the record and the gateways were checked. */
+        REPAIRED
     }
 
     /**
@@ -100,12 +105,17 @@ public final class BridgeSetup {
 
     private Report apply(StateDirectory dir, MigrationPlan migration, Request request, Consumer<String> tell)
             throws MigrationException {
-        String what = "setup of " + migration.bridge() + " on " + migration.iface();
+        boolean repair = migration.repair().isPresent();
+        String what = (repair ? "repair of " : "setup of ") + migration.bridge() + " on " + migration.iface();
         // Before anything changes, so that a failed check afterwards can say whether setup broke the path
-        // to the gateway or the gateway was silent already.
+        // to the gateway or the gateway was silent already. A node whose bridge was deleted has no route to
+        // probe along.
         Map<Gateway, GatewayProbe.Result> before = new LinkedHashMap<>();
-        for (Gateway g : migration.gateways()) {
+        for (Gateway g : repair ? List.<Gateway>of() : migration.gateways()) {
             before.put(g, probe.probe(g, g.deviceBefore(), request.verifyTimeout()));
+        }
+        if (repair) {
+            tell.accept(migration.repair().get());
         }
 
         RecordKeeper records = new RecordKeeper(dir.records());
@@ -133,19 +143,22 @@ public final class BridgeSetup {
             GatewayProbe.Result after = probe.probe(g, migration.bridge(), request.verifyTimeout());
             if (!after.answered()) {
                 GatewayProbe.Result earlier = before.get(g);
-                String beforeSetup = earlier.answered()
+                String beforeSetup = earlier == null
+                        ? "had no route to it (the bridge was gone), so whether it answers at all is unknown"
+                        : earlier.answered()
                         ? "answered on " + g.deviceBefore() + " (" + earlier.evidence() + ")"
                         : "did not answer on " + g.deviceBefore() + " either, so the gateway itself may be down";
                 List<CommandResult> failedUndos = runner.undo(done);
                 throw new MigrationException(what + " failed: gateway " + g.address() + " did not answer on "
                         + migration.bridge() + " within " + request.verifyTimeout().toMillis() + " ms ("
-                        + after.evidence() + "); before setup it " + beforeSetup
+                        + after.evidence() + "); before " + (repair ? "the repair the node " : "setup it ")
+                        + beforeSetup
                         + describeUndo(failedUndos) + records.afterRollback(failedUndos));
             }
             notes.add("gateway " + g.address() + " answered on " + migration.bridge() + " (" + after.evidence()
                     + ", " + after.elapsed().toMillis() + " ms)");
         }
-        return new Report(migration, Outcome.APPLIED, elapsed, notes);
+        return new Report(migration, repair ? Outcome.REPAIRED : Outcome.APPLIED, elapsed, notes);
     }
 
     /**

@@ -51,8 +51,11 @@ final class RouteMover {
             String what = NetIdentity.describe(original.withDev(from));
             if (source.gateway().isEmpty()) {
                 if (!onTarget) {
-                    copies.add(Step.undoable("copy link route " + what + " to " + to
-                                    + "; the original stays until the gateway routes that need it have moved",
+                    copies.add(Step.undoable(onSource
+                                    ? "copy link route " + what + " to " + to
+                                    + "; the original stays until the gateway routes that need it have moved"
+                                    : "add link route " + NetIdentity.describe(original.withDev(to))
+                                    + " as recorded; it is on no device now",
                             ip(target, "append"), ip(target, "del")));
                 }
                 if (onSource) {
@@ -66,8 +69,11 @@ final class RouteMover {
                         ip(source, "del"), ip(source, "append")));
             } else if (!onTarget) {
                 refuseAmbiguousReplace(state, source, target, from, to);
-                replaces.add(Step.undoable("move route " + what + " to " + to
-                                + "; replace swaps it in one operation, without gap or duplicate",
+                replaces.add(Step.undoable(onSource
+                                ? "move route " + what + " to " + to
+                                + "; replace swaps it in one operation, without gap or duplicate"
+                                : "add route " + NetIdentity.describe(original.withDev(to))
+                                + " as recorded; it is on no device now",
                         ip(target, "replace"),
                         onSource ? ip(source, "replace") : ip(target, "del")));
             }

@@ -102,6 +102,26 @@ class MigrationCommandsTest {
     }
 
     @Test
+    void aNodeWhoseBridgeWasDeletedIsRepairedAndItsDryRunSaysSo() throws Exception {
+        assertEquals(0, terway("static-routes", "setup", "--state-dir", state()).exit()); // writes the record
+        ran.clear();
+        // no default route any more: the interface comes from the record
+        Run dry = terway("bridge-deleted", "setup", "--dry-run", "--state-dir", state());
+        assertEquals(new Run(0, "# repair: bridge mybr0 is gone and eth0 has no address of its own: the bridge was"
+                + " deleted, and the node's addresses and routes with it; re-creating it from the setup record\n"
+                + Fixture.of("bridge-deleted").golden("setup-plan.txt"), ""), dry);
+        assertEquals(List.of(), changes());
+
+        Run r = terway("bridge-deleted", "setup", "--state-dir", state(), "--verify-timeout", "2s");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().startsWith("repaired bridge mybr0 on eth0 from the record " + dir.resolve("state/setup.json")
+                + ": 15 steps in "), r.out());
+        assertTrue(r.out().contains("gateway 10.99.0.1 answered on mybr0"), r.out());
+        assertTrue(r.err().startsWith("terway: bridge mybr0 is gone"), r.err());
+        assertEquals(15, changes().size());
+    }
+
+    @Test
     void theTestHookFailsTheRunAfterNStepsAndIsHidden() {
         Run r = terway("default-route", "setup", "--state-dir", state(), "--fail-after-step", "2");
         assertEquals(1, r.exit());

@@ -186,8 +186,7 @@ class BridgeMigrationTest {
         NetState lost = new NetState(migrated.links(), migrated.addresses(), withoutDefault);
         MigrationPlan m = BridgeMigration.plan(lost, Fixture.of("migrated").ipv6(NIC, BRIDGE),
                 Optional.of(BridgeOptions.WANTED), Optional.of(staticRoutesRecord()), NIC, BRIDGE);
-        assertEquals("# move route default via 10.99.0.1 dev eth0 metric 100 to mybr0; replace swaps it in one"
-                + " operation, without gap or duplicate\n"
+        assertEquals("# add route default via 10.99.0.1 dev mybr0 metric 100 as recorded; it is on no device now\n"
                 + "ip -4 route replace default via 10.99.0.1 dev mybr0 metric 100 table main\n",
                 PlanPrinter.render(m.plan()));
         assertEquals(List.of("ip", "-4", "route", "del", "default", "via", "10.99.0.1", "dev", BRIDGE, "metric",

@@ -285,4 +285,65 @@ class BridgeSetupTest {
         assertEquals(1, told.size(), told::toString);
         assertTrue(told.get(0).startsWith("warning: cannot write the audit log"), told::toString);
     }
+
+    // ---- issue 13, item 4: `ip link del mybr0` on a set-up node ----
+
+    private SetupRecordStore recordStore() {
+        return new SetupRecordStore(dir.resolve("setup.json"));
+    }
+
+    @Test
+    void aDeletedBridgeIsRepairedFromTheRecordAndTheGatewaysAreChecked() throws Exception {
+        recordStore().save(BridgeMigrationTest.staticRoutesRecord());
+        byte[] recordBefore = Files.readAllBytes(dir.resolve("setup.json"));
+        when(probe.probe(any(), any(), any())).thenReturn(ANSWERED);
+        CommandRunner runner = host("bridge-deleted", List.of());
+
+        BridgeSetup.Report report = setup(runner).run(request(false, OptionalInt.empty()), told::add);
+
+        assertEquals(BridgeSetup.Outcome.REPAIRED, report.outcome());
+        List<Step> steps = BridgeRepairTest.repair().plan().steps();
+        assertEquals(steps.stream().map(Step::argv).toList(), changes(runner));
+        assertEquals(changes(runner), auditedArgv(), "every change is in the audit log");
+        verify(probe, never()).probe(any(), eq("eth0"), any());
+        verify(probe).probe(new Gateway(Family.INET, "10.99.0.1", "mybr0"), "mybr0", TIMEOUT);
+        verify(probe).probe(new Gateway(Family.INET6, "2001:db8::1", "mybr0"), "mybr0", TIMEOUT);
+        assertEquals(List.of("gateway 10.99.0.1 answered on mybr0 (answered ping, 0 ms)",
+                "gateway 2001:db8::1 answered on mybr0 (answered ping, 0 ms)"), report.notes());
+        assertTrue(told.get(0).startsWith("bridge mybr0 is gone and eth0 has no address of its own"), told.toString());
+        assertEquals(new String(recordBefore), Files.readString(dir.resolve("setup.json")),
+                "the record is what teardown needs, untouched");
+    }
+
+    @Test
+    void aRepairWhoseGatewayStaysSilentIsRolledBackAndTheRecordKept() throws Exception {
+        recordStore().save(BridgeMigrationTest.staticRoutesRecord());
+        when(probe.probe(any(), any(), any())).thenReturn(SILENT);
+        CommandRunner runner = host("bridge-deleted", List.of());
+
+        MigrationException e = assertThrows(MigrationException.class,
+                () -> setup(runner).run(request(false, OptionalInt.empty()), told::add));
+
+        assertEquals("repair of mybr0 on eth0 failed: gateway 10.99.0.1 did not answer on mybr0 within 5000 ms (no"
+                + " ping reply); before the repair the node had no route to it (the bridge was gone), so whether it"
+                + " answers at all is unknown; every completed step was undone", e.getMessage());
+        List<Step> steps = BridgeRepairTest.repair().plan().steps();
+        List<List<String>> expected = new ArrayList<>(steps.stream().map(Step::argv).toList());
+        expected.addAll(undosInReverse(steps));
+        assertEquals(expected, changes(runner), "every step, then every undo in reverse order");
+        assertEquals(List.of("ip", "link", "del", "dev", "mybr0"), expected.get(expected.size() - 1));
+        assertEquals(Optional.of(BridgeMigrationTest.staticRoutesRecord()), recordStore().load());
+    }
+
+    @Test
+    void aDryRunOfARepairShowsThePlanAndChangesNothing() throws Exception {
+        recordStore().save(BridgeMigrationTest.staticRoutesRecord());
+        CommandRunner runner = host("bridge-deleted", List.of());
+        BridgeSetup.Report report = setup(runner).run(request(true, OptionalInt.empty()), told::add);
+        assertEquals(BridgeSetup.Outcome.PLANNED, report.outcome());
+        assertTrue(report.migration().repair().isPresent());
+        assertEquals(BridgeRepairTest.repair().plan(), report.migration().plan());
+        assertEquals(List.of(), changes(runner));
+        verify(probe, never()).probe(any(), any(), any());
+    }
 }
