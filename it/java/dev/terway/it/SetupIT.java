@@ -180,6 +180,41 @@ class SetupIT {
         assertTrue(dryAgain.out().contains("nothing to do"), dryAgain::describe);
     }
 
+    /**
+     * Issue 13, item 4: `ip link del mybr0` takes the node's addresses and routes with the bridge and frees
+     * the NIC; `terway setup` re-creates it from the record (its dry run shows that and changes nothing), the
+     * node is exactly as after the first setup and reaches everything again, and teardown still restores the
+     * original node.
+     */
+    @Test
+    void setupRepairsANodeWhoseBridgeWasDeleted() {
+        NsState before = node.state();
+        assertSucceeded(setup());
+        NsState migrated = node.state();
+        NetnsLab.ip(node.ns(), "link", "del", BRIDGE);
+        assertFalse(node.ping(lab.gateway().ipv4()), "the node is cut off without its bridge");
+        NsState broken = node.state();
+
+        Terway.Run dry = setup("--dry-run");
+        assertSucceeded(dry);
+        assertTrue(dry.out().startsWith("# repair: bridge mybr0 is gone and eth0 has no address of its own"),
+                dry::describe);
+        assertTrue(dry.planCommands().get(0).startsWith("ip link add mybr0 address "), dry::describe);
+        assertTrue(dry.planCommands().contains("ip link set dev eth0 master mybr0"), dry::describe);
+        assertUnchanged(broken, "by setup --dry-run of the repair");
+
+        Terway.Run repair = setup();
+        assertSucceeded(repair);
+        assertTrue(repair.out().startsWith("repaired bridge mybr0 on eth0 from the record "), repair::describe);
+        assertTrue(repair.out().contains("gateway " + lab.gateway().ipv4() + " answered on mybr0"), repair::describe);
+        assertUnchanged(migrated, "by the repair: addresses, routes, MAC and MTU are those of the first setup");
+        assertNodeConnected("after the repair");
+        assertEquals(2, bridgeCreations(), "setup, then the repair");
+
+        assertSucceeded(teardown());
+        assertUnchanged(before, "by teardown after the repair");
+    }
+
     @Test
     void dryRunPrintsAPlanAndChangesNothing() {
         NsState before = node.state();
