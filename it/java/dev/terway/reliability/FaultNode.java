@@ -182,6 +182,32 @@ final class FaultNode implements AutoCloseable {
         startDaemon(Map.of(), List.of());
     }
 
+    /**
+     * `terway run` in the node's namespace, as the DaemonSet runs it: setup (with {@link #stateDir()}, not the
+     * directory {@link #setup} uses), then the daemon, which watches the bridge. Waits until it answers.
+     */
+    void startRun() {
+        try {
+            Files.createDirectories(socket().getParent());
+            daemon = new ProcessBuilder("ip", "netns", "exec", ns(), home().resolve("bin/terway").toString(), "run",
+                    "--iface", NetnsLab.NIC, "--socket", socket().toString(), "--state-dir", stateDir().toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()))
+                    .start();
+            synchronized (processes) {
+                processes.add(daemon);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!ping()) {
+            if (!daemon.isAlive() || Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("terway run in " + ns() + " did not start: " + log());
+            }
+            sleep(100);
+        }
+    }
+
     /** The daemon JVM's pid: `ip netns exec` and bin/terway both exec, unless a wrapper forked. */
     long daemonPid() {
         return daemon.pid();

@@ -21,6 +21,9 @@ import picocli.CommandLine.Spec;
  * already bridged, as after a restart or an upgrade), then {@code terway dhcp daemon} in the same process,
  * both through the same command line an operator would type, so there is one implementation of each.
  *
+ * <p>The node's bridge is kept: setup repairs one that was deleted before the start ({@code BridgeRepair}),
+ * and the daemon re-creates one deleted while it runs (and puts the pods back on it).
+ *
  * <p>SIGTERM stops the daemon (leases stay on disk) and nothing else: the bridge is never torn down here,
  * so running pods keep their network while the DaemonSet is upgraded. `terway teardown` is a separate,
  * deliberate act.
@@ -28,6 +31,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Bridges the node (terway setup) and then serves the DHCP leases and CNI requests"
                 + " (terway dhcp daemon) in one process: the command of the terway DaemonSet.",
+                "A bridge deleted before or while it runs is re-created from the setup record, and the pods are put"
+                        + " back on it.",
                 "SIGTERM stops the daemon and keeps the bridge, the pods' network and their leases."})
 public final class RunCommand implements Callable<Integer> {
 
@@ -106,10 +111,19 @@ public final class RunCommand implements Callable<Integer> {
         return args;
     }
 
-    /** The `terway dhcp daemon` invocation this run makes once the node is bridged. */
+    /**
+     * The `terway dhcp daemon` invocation this run makes once the node is bridged: with the setup options,
+     * so that the daemon re-creates the bridge if it is deleted while it runs (as `terway setup` would).
+     */
     List<String> daemonArgs() {
-        return List.of("dhcp", "daemon", "--socket", socket.toString(), "--state-dir", stateDir.toString(),
-                "--timeout", dhcpTimeout.toMillis() + "ms", "--arp-probe", arpProbe.toMillis() + "ms",
-                "--decline-wait", declineWait.toMillis() + "ms");
+        List<String> args = new ArrayList<>(List.of("dhcp", "daemon", "--socket", socket.toString(), "--state-dir",
+                stateDir.toString(), "--timeout", dhcpTimeout.toMillis() + "ms", "--arp-probe",
+                arpProbe.toMillis() + "ms", "--decline-wait", declineWait.toMillis() + "ms", "--repair-bridge", bridge,
+                "--repair-verify-timeout", verifyTimeout.toMillis() + "ms"));
+        if (iface != null && !iface.isBlank()) {
+            args.add("--repair-iface");
+            args.add(iface);
+        }
+        return args;
     }
 }

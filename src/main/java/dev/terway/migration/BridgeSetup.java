@@ -91,6 +91,40 @@ public final class BridgeSetup {
         }
     }
 
+    /**
+     * Repairs a deleted bridge and does nothing else: when the node is in the state a deleted bridge leaves
+     * ({@link BridgeRepair}), the repair plan is run, checked and rolled back as {@link #run} does; any other
+     * state (never set up, torn down on purpose, a NIC with addresses of its own) is left alone. What the
+     * daemon of {@code terway run} uses when its bridge disappears: it must never set up a node that an
+     * operator tore down.
+     *
+     * @return the repair's report, or empty when there was nothing to repair
+     */
+    @SuppressWarnings("try") // the lock is held for the whole block, never used in it
+    public Optional<Report> repair(Request request, Consumer<String> tell) throws MigrationException {
+        StateDirectory dir = new StateDirectory(request.stateDir());
+        if (request.dryRun() || !java.nio.file.Files.isDirectory(request.stateDir())
+                || dir.records().load().isEmpty()) {
+            return Optional.empty(); // never set up, or torn down: nothing to repair, and no lock taken for it
+        }
+        try (StateDirectory.Lock lock = dir.lock(tell)) {
+            Optional<SetupRecord> record = dir.records().load();
+            if (record.isEmpty()) {
+                return Optional.empty(); // a teardown finished while we waited for the lock
+            }
+            HostStateReader reader = new HostStateReader(host);
+            NetState state = reader.read();
+            String iface = request.iface().orElse(record.get().iface());
+            Optional<String> why = BridgeRepair.diagnose(state, record, iface, request.bridge());
+            if (why.isEmpty()) {
+                return Optional.empty();
+            }
+            MigrationPlan repair = BridgeRepair.plan(state, reader.ipv6(state, iface, request.bridge()), record.get(),
+                    why.get());
+            return Optional.of(apply(dir, repair, request, tell));
+        }
+    }
+
     private MigrationPlan plan(StateDirectory dir, Request request) throws MigrationException {
         Optional<SetupRecord> record = dir.records().load();
         HostStateReader reader = new HostStateReader(host);

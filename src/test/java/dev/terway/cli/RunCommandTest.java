@@ -30,7 +30,8 @@ class RunCommandTest {
         assertEquals(List.of("setup", "--bridge", "br-lan", "--state-dir", "/srv/terway", "--verify-timeout",
                 "2000ms", "--iface", "eth1"), run.setupArgs());
         assertEquals(List.of("dhcp", "daemon", "--socket", "/run/t/d.sock", "--state-dir", "/srv/terway",
-                "--timeout", "15000ms", "--arp-probe", "0ms", "--decline-wait", "3000ms"), run.daemonArgs());
+                "--timeout", "15000ms", "--arp-probe", "0ms", "--decline-wait", "3000ms", "--repair-bridge", "br-lan",
+                "--repair-verify-timeout", "2000ms", "--repair-iface", "eth1"), run.daemonArgs());
     }
 
     @Test
@@ -38,7 +39,12 @@ class RunCommandTest {
         RunCommand run = parse("run");
         assertSameValues(run.setupArgs(), List.of("setup"), List.of("--bridge", "--state-dir", "--verify-timeout"));
         assertSameValues(run.daemonArgs(), List.of("dhcp", "daemon"), List.of("--socket", "--state-dir", "--timeout",
-                "--arp-probe", "--decline-wait"));
+                "--arp-probe", "--decline-wait", "--repair-verify-timeout"));
+        assertEquals((Object) innermost(List.of("setup")).findOption("--verify-timeout").getValue(),
+                innermost(run.daemonArgs()).findOption("--repair-verify-timeout").getValue(),
+                "the daemon's repair waits for the gateway as long as setup does");
+        assertEquals(run.setupArgs().get(run.setupArgs().indexOf("--bridge") + 1),
+                run.daemonArgs().get(run.daemonArgs().indexOf("--repair-bridge") + 1), "the daemon repairs setup's bridge");
     }
 
     /** Parses both command lines and compares the named options' values in the innermost subcommand. */

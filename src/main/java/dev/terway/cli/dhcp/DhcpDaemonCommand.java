@@ -17,6 +17,9 @@ import dev.terway.dhcp.daemon.PodAddressUpkeep;
 import dev.terway.dhcp.daemon.RequestHandlers;
 import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.migration.AuditedCommands;
+import dev.terway.migration.BridgeSetup;
+import dev.terway.migration.BridgeWatch;
+import dev.terway.migration.Host;
 import dev.terway.migration.MigrationException;
 import dev.terway.migration.SetupRecord;
 import dev.terway.migration.SetupRecordStore;
@@ -32,10 +35,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -63,6 +68,11 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
     static final int RECEIVE_THREADS = 16;
     /** How often host veths are checked for a re-created bridge: how long a pod may be cut off after one. */
     static final Duration REPAIR_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * How often the daemon of {@code terway run} looks whether its bridge still exists (one `ip` run): with the
+     * repair's own few seconds, how long the node and its pods stay cut off after the bridge was deleted.
+     */
+    static final Duration BRIDGE_WATCH_INTERVAL = Duration.ofSeconds(5);
 
     @Spec
     CommandSpec spec;
@@ -101,6 +111,20 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             description = "How long to wait after declining an address in use before asking for another; RFC 2131"
                     + " asks for at least 10s (default: ${DEFAULT-VALUE}).")
     Duration declineWait;
+
+    @Option(names = "--repair-bridge", paramLabel = "NAME", hidden = true,
+            description = "Set by `terway run`: re-create bridge NAME from the setup record in --state-dir when it is"
+                    + " deleted, as `terway setup` would (checked against the gateways, rolled back on failure).")
+    String repairBridge;
+
+    @Option(names = "--repair-iface", paramLabel = "IF", hidden = true,
+            description = "Set by `terway run`: the interface `terway setup` bridged, when it was named.")
+    String repairIface;
+
+    @Option(names = "--repair-verify-timeout", paramLabel = "DURATION", defaultValue = "5s", hidden = true,
+            converter = DurationConverter.class,
+            description = "Set by `terway run`: how long the gateway may take to answer through a re-created bridge.")
+    Duration repairVerifyTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -158,10 +182,28 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         scheduler.scheduleWithFixedDelay(() -> repairAttachments(repair, log), REPAIR_INTERVAL.toMillis(),
                 REPAIR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
 
+        // Under `terway run`: a deleted bridge is re-created from the setup record, and the pods put back on it.
+        ScheduledExecutorService bridgeWatch = null;
+        if (repairBridge != null) {
+            BridgeWatch watch = bridgeWatch(log);
+            bridgeWatch = Executors.newSingleThreadScheduledExecutor(threads("terway-bridge-watch", 0));
+            bridgeWatch.scheduleWithFixedDelay(() -> {
+                if (watch.check() == BridgeWatch.Outcome.REPAIRED) {
+                    repairAttachments(repair, log);
+                }
+            }, BRIDGE_WATCH_INTERVAL.toMillis(), BRIDGE_WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("watching bridge " + repairBridge + " every " + BRIDGE_WATCH_INTERVAL.toSeconds() + " s: deleted,"
+                    + " it is re-created from the setup record in " + stateDir);
+        }
+        ScheduledExecutorService watching = bridgeWatch;
+
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // SIGTERM: stop taking requests, stop the clients, keep every lease on disk (the pods keep
             // running; the next start takes the leases up again).
+            if (watching != null) {
+                watching.shutdownNow();
+            }
             server.close(Duration.ofSeconds(3));
             // DELs already answered finish first: their releases need the lease service still running.
             if (!deferredDeletes.close(Duration.ofSeconds(5))) {
@@ -178,6 +220,14 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         }, "terway-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private BridgeWatch bridgeWatch(DaemonLog log) {
+        Host host = Host.local();
+        BridgeSetup.Request request = new BridgeSetup.Request(
+                Optional.ofNullable(repairIface).filter(i -> !i.isBlank()), repairBridge, stateDir, false,
+                repairVerifyTimeout, OptionalInt.empty());
+        return new BridgeWatch(host, new BridgeSetup(host), request, log::info, log::warn);
     }
 
     /**
