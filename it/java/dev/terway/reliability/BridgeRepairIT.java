@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 13, item 4, with the DaemonSet's command: under `terway run`, a bridge deleted while the daemon runs
  * is re-created from the setup record (the node's addresses and routes as before) and the pods are put back
- * on it within a bound; a bridge removed by `terway teardown` is not re-created. Root only.
+ * on it within a bound; one deleted while it was down is repaired by its setup at the start; a bridge
+ * removed by `terway teardown` is not re-created. Root only.
  */
 class BridgeRepairIT {
 
@@ -83,6 +84,16 @@ class BridgeRepairIT {
             String log = node.log();
             assertTrue(log.contains("re-created bridge mybr0 on eth0 from the setup record"), log);
             assertTrue(log.contains("re-attached host veth " + VethNames.hostVeth("r1", "eth0")), log);
+
+            // Deleted while terway run was down (a crash, an upgrade): its setup repairs the bridge at the start,
+            // and the daemon puts the pods back before it answers.
+            node.killDaemon();
+            NetnsLab.ip(node.ns(), "link", "del", "mybr0");
+            node.startRun();
+            assertTrue(node.log().contains("repaired bridge mybr0 on eth0 from the record"), node.log());
+            pods.keySet().forEach(id -> assertTrue(node.onBridgeWithHairpin(VethNames.hostVeth(id, "eth0")), id));
+            assertEquals(before, nodeNetwork(node), "the same node again after the start");
+            pods.values().forEach(pod -> assertTrue(NetnsLab.ping(pod, lab.gateway().ipv4()), pod + " after the start"));
 
             // A deliberate teardown (pods gone first) is not undone by the watch.
             for (Map.Entry<String, String> pod : pods.entrySet()) {
