@@ -140,8 +140,19 @@ public final class BridgeMigration {
     public static MigrationPlan plan(NetState state, Ipv6Settings ipv6, Optional<BridgeOptions> bridgeOptions,
                                      Optional<SetupRecord> record, String iface, String bridge)
             throws MigrationException {
+        return plan(state, ipv6, bridgeOptions, record, iface, bridge, Optional.empty());
+    }
+
+    /**
+     * As {@link #plan(NetState, Ipv6Settings, Optional, Optional, String, String)}, knowing the current boot
+     * ({@code /proc/sys/kernel/random/boot_id}): a repair is planned only in the boot the record was written
+     * in, when it says.
+     */
+    public static MigrationPlan plan(NetState state, Ipv6Settings ipv6, Optional<BridgeOptions> bridgeOptions,
+                                     Optional<SetupRecord> record, String iface, String bridge,
+                                     Optional<String> thisBoot) throws MigrationException {
         Link nic = validate(state, record, iface, bridge);
-        Optional<String> repair = BridgeRepair.diagnose(state, record, iface, bridge);
+        Optional<String> repair = BridgeRepair.diagnose(state, record, iface, bridge, thisBoot);
         if (repair.isPresent()) {
             return BridgeRepair.plan(state, ipv6, record.orElseThrow(), repair.get());
         }

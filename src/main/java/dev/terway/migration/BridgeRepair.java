@@ -32,8 +32,10 @@ import java.util.Optional;
  * setup time, and the bridge learns them again from the router, as it learns the default router.
  *
  * <p>The repair applies only to that state: the record's bridge missing, the record's NIC there, no port
- * of anything, and without any address setup would move. A NIC that has addresses again (after a reboot
- * the distribution configures it) is set up from what it has, as always.
+ * of anything, and without any address setup would move, in the boot the record was written in (when the
+ * record says which boot that was). After a reboot the bridge is gone as well, but the NIC's configuration
+ * is the distribution's again: a NIC that has addresses is set up from what it has, as always, and one that
+ * has none yet is not given the record's (setup fails as before, and `terway run` tries again).
  */
 final class BridgeRepair {
 
@@ -45,8 +47,21 @@ final class BridgeRepair {
      * gone and the NIC has nothing setup could move.
      */
     static Optional<String> diagnose(NetState state, Optional<SetupRecord> record, String iface, String bridge) {
+        return diagnose(state, record, iface, bridge, Optional.empty());
+    }
+
+    /**
+     * @param thisBoot the current boot's id, when known: a record of another boot is no evidence of a
+     *                 deleted bridge
+     */
+    static Optional<String> diagnose(NetState state, Optional<SetupRecord> record, String iface, String bridge,
+                                     Optional<String> thisBoot) {
         if (record.isEmpty() || !record.get().bridge().equals(bridge) || !record.get().iface().equals(iface)
                 || state.link(bridge).isPresent()) {
+            return Optional.empty();
+        }
+        Optional<String> recordedBoot = record.get().netns().map(SetupRecord.BridgedNamespace::bootId);
+        if (recordedBoot.isPresent() && thisBoot.isPresent() && !recordedBoot.equals(thisBoot)) {
             return Optional.empty();
         }
         Optional<Link> nic = state.link(iface);

@@ -115,13 +115,15 @@ public final class BridgeSetup {
             HostStateReader reader = new HostStateReader(host);
             NetState state = reader.read();
             String iface = request.iface().orElse(record.get().iface());
-            Optional<String> why = BridgeRepair.diagnose(state, record, iface, request.bridge());
+            Optional<SetupRecord.BridgedNamespace> here = host.netns().get();
+            Optional<String> why = BridgeRepair.diagnose(state, record, iface, request.bridge(),
+                    here.map(SetupRecord.BridgedNamespace::bootId));
             if (why.isEmpty()) {
                 return Optional.empty();
             }
             MigrationPlan repair = BridgeRepair.plan(state, reader.ipv6(state, iface, request.bridge()), record.get(),
                     why.get());
-            return Optional.of(apply(dir, repair, request, tell));
+            return Optional.of(apply(dir, repair.withRecord(repair.record().withNetns(here)), request, tell));
         }
     }
 
@@ -131,10 +133,12 @@ public final class BridgeSetup {
         NetState state = reader.read();
         String iface = request.iface().isPresent() ? request.iface().get()
                 : BridgeMigration.detectInterface(state, record);
+        Optional<SetupRecord.BridgedNamespace> here = host.netns().get();
         MigrationPlan migration = BridgeMigration.plan(state, reader.ipv6(state, iface, request.bridge()),
-                reader.bridgeOptions(state, request.bridge()), record, iface, request.bridge());
+                reader.bridgeOptions(state, request.bridge()), record, iface, request.bridge(),
+                here.map(SetupRecord.BridgedNamespace::bootId));
         // Which namespace is bridged: the daemon refuses it as a pod's namespace (CNI_NETNS).
-        return migration.withRecord(migration.record().withNetns(host.netns().get()));
+        return migration.withRecord(migration.record().withNetns(here));
     }
 
     private Report apply(StateDirectory dir, MigrationPlan migration, Request request, Consumer<String> tell)

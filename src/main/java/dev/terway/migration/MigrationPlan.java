@@ -25,8 +25,8 @@ public record MigrationPlan(String iface, String bridge, Plan plan, SetupRecord 
         this(iface, bridge, plan, record, gateways, Optional.empty());
     }
 
-    /** The same plan, keeping {@code newRecord} for teardown. */
+    /** The same plan (a repair stays one), keeping {@code newRecord} for teardown. */
     public MigrationPlan withRecord(SetupRecord newRecord) {
-        return new MigrationPlan(iface, bridge, plan, newRecord, gateways);
+        return new MigrationPlan(iface, bridge, plan, newRecord, gateways, repair);
     }
 }

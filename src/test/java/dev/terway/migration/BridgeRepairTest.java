@@ -109,6 +109,22 @@ class BridgeRepairTest {
     }
 
     @Test
+    void aRecordOfAnEarlierBootIsNoEvidenceOfADeletedBridge() throws MigrationException {
+        // After a reboot the bridge is gone too; a NIC the distribution has not configured (yet) is not
+        // given the record's configuration: setup fails as it always did, and `terway run` tries again.
+        Fixture f = Fixture.of("bridge-deleted");
+        SetupRecord record = BridgeMigrationTest.staticRoutesRecord().withNetns(Optional.of(
+                new SetupRecord.BridgedNamespace(new dev.terway.cni.pod.NetnsIdentity(4, 4026531840L), "boot-a")));
+        MigrationException e = assertThrows(MigrationException.class, () -> BridgeMigration.plan(f.state(),
+                f.ipv6(NIC, BRIDGE), Optional.empty(), Optional.of(record), NIC, BRIDGE, Optional.of("boot-b")));
+        assertTrue(e.getMessage().startsWith("cannot bridge eth0: it has no IPv4 address to move"), e.getMessage());
+        assertTrue(BridgeMigration.plan(f.state(), f.ipv6(NIC, BRIDGE), Optional.empty(), Optional.of(record), NIC,
+                BRIDGE, Optional.of("boot-a")).repair().isPresent(), "the same boot: repaired");
+        assertTrue(BridgeMigration.plan(f.state(), f.ipv6(NIC, BRIDGE), Optional.empty(), Optional.of(record), NIC,
+                BRIDGE, Optional.empty()).repair().isPresent(), "boot unknown: repaired");
+    }
+
+    @Test
     void aNicThatIsAPortOfSomethingElseIsNoRepair() {
         NetState deleted = Fixture.of("bridge-deleted").state();
         assertEquals(Optional.empty(), BridgeRepair.diagnose(deleted, Optional.empty(), NIC, BRIDGE), "no record");

@@ -336,6 +336,21 @@ class BridgeSetupTest {
     }
 
     @Test
+    void aRepairOnAHostThatKnowsItsNamespaceStaysARepairAndRecordsTheNamespace() throws Exception {
+        recordStore().save(BridgeMigrationTest.staticRoutesRecord());
+        when(probe.probe(any(), any(), any())).thenReturn(ANSWERED);
+        CommandRunner runner = host("bridge-deleted", List.of());
+        SetupRecord.BridgedNamespace here = new SetupRecord.BridgedNamespace(
+                new dev.terway.cni.pod.NetnsIdentity(4, 4026531840L), "boot-a");
+        Host host = new Host(runner, time, time, command -> Optional.of(Path.of("/scripted", command)),
+                () -> Optional.of(here));
+        BridgeSetup.Report report = new BridgeSetup(host, probe).run(request(false, OptionalInt.empty()), told::add);
+        assertEquals(BridgeSetup.Outcome.REPAIRED, report.outcome());
+        assertEquals(Optional.of(here), recordStore().load().orElseThrow().netns());
+        assertEquals(BridgeRepairTest.repair().plan(), report.migration().plan());
+    }
+
+    @Test
     void aDryRunOfARepairShowsThePlanAndChangesNothing() throws Exception {
         recordStore().save(BridgeMigrationTest.staticRoutesRecord());
         CommandRunner runner = host("bridge-deleted", List.of());
