@@ -143,6 +143,9 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private final AtomicLong arpProbesSent = new AtomicLong();
     private final AtomicLong addressConflicts = new AtomicLong();
     private final AtomicLong unprobedBinds = new AtomicLong();
+    private final AtomicLong addressesRegained = new AtomicLong();
+    private final AtomicLong addressChangesFollowed = new AtomicLong();
+    private final AtomicLong addressChangesRemoved = new AtomicLong();
     private volatile boolean closed;
     private volatile Consumer<AddressChangeReport> addressChanges = report -> {
     };
@@ -224,7 +227,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
     /**
      * Since the daemon started: ARP probes sent, acknowledged addresses found in use and declined, and
-     * addresses bound without the check because a probe could not be sent.
+     * addresses bound without the check because a probe could not be sent; lost leases that came back with
+     * the same address, and those that came back with another one, followed or removed ({@code onAddressChange}).
      */
     @Override
     public Map<String, Long> counters() {
@@ -232,6 +236,9 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         counters.put("arpProbesSent", arpProbesSent.get());
         counters.put("addressConflicts", addressConflicts.get());
         counters.put("unprobedBinds", unprobedBinds.get());
+        counters.put("addressesRegained", addressesRegained.get());
+        counters.put("addressChangesFollowed", addressChangesFollowed.get());
+        counters.put("addressChangesRemoved", addressChangesRemoved.get());
         return counters;
     }
 
@@ -442,6 +449,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private CompletableFuture<HeldLease> nextBound = new CompletableFuture<>();
         /** The lease was lost (expiry, NAK) and the next bind must put the address back. */
         private boolean lostSinceBound;
+        /** The address of the lease lost last, until a lease is bound again. */
+        private Inet4Address lostAddress;
         /** Set by the transport when the pod's netns disappeared under a running client. */
         private boolean netnsGone;
         /**
@@ -867,6 +876,10 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             boolean firstByCaller = firstBindIsTheCallers;
             boolean restoring = !firstByCaller && !lostSinceBound && held != null;
             boolean reacquired = lostSinceBound;
+            if (reacquired && now.address().equals(lostAddress)) {
+                addressesRegained.incrementAndGet();
+            }
+            lostAddress = null;
             held = now;
             firstBindIsTheCallers = false;
             lostSinceBound = false;
@@ -931,6 +944,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     + " again");
             held = null;
             lostSinceBound = true;
+            lostAddress = lease.address().toInetAddress();
             if (nextBound.isDone()) {
                 nextBound = new CompletableFuture<>();
             }
@@ -951,6 +965,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     + pod.netns() + ") changed from " + previous + " to " + granted + ": " + change.cause().describe()
                     + ", and the server did not give " + change.previous() + " back when asked; onAddressChange "
                     + change.policy().configName() + ": ";
+            (change.policy() == AddressChangePolicy.FOLLOW ? addressChangesFollowed : addressChangesRemoved)
+                    .incrementAndGet();
             if (change.policy() == AddressChangePolicy.FOLLOW) {
                 log.warn(what + "the pod has " + granted + " now, while Kubernetes still knows it as "
                         + change.previous() + " (pod status, endpoints) until the pod is re-created");

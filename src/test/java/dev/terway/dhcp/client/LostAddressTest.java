@@ -254,4 +254,56 @@ class LostAddressTest {
         verify(listener, never()).addressChanged(any());
         assertEquals(Duration.ofSeconds(120), client.lease().orElseThrow().leaseTime());
     }
+
+    // ---- with the ARP probe (issue 13, item 2) in the way ----
+
+    DhcpClient probingClient(AddressChangePolicy policy, ClientFixtures.FakeProbe probe) {
+        client = new DhcpClient(DhcpClientTest.config().arpProbe(Duration.ofMillis(200), 3).onAddressChange(policy)
+                .build(), transport, probe, listener, clock, new ScriptedRandom(0x1001, 0x1002, 0x1003, 0x1004));
+        return client;
+    }
+
+    @Test
+    void theOldAddressBackIsProbedAndThenNoChange() {
+        probingClient(AddressChangePolicy.REMOVE, new ClientFixtures.FakeProbe(clock));
+        Lease held = DhcpClientTest.restoredLease(T0.minusSeconds(5));
+        client.reboot(held);
+        client.onPacket(nak(transport.last().message(), SERVER, "lease not found"));
+        serverGives(ADDRESS);
+        assertEquals(ClientState.PROBING, client.state());
+        runUntil(clock.instant().plusSeconds(1));
+        assertEquals(ClientState.BOUND, client.state());
+        assertEquals(ADDRESS, client.lease().orElseThrow().address());
+        verify(listener, never()).addressChanged(any());
+    }
+
+    @Test
+    void anotherAddressIsJudgedOnlyOnceTheProbeHasPassed() {
+        probingClient(AddressChangePolicy.FOLLOW, new ClientFixtures.FakeProbe(clock));
+        Lease held = DhcpClientTest.restoredLease(T0.minusSeconds(5));
+        client.reboot(held);
+        client.onPacket(nak(transport.last().message(), SERVER, "lease not found"));
+        serverGives(OTHER);
+        verify(listener, never()).addressChanged(any());
+        runUntil(clock.instant().plusSeconds(1));
+        verify(listener).addressChanged(any());
+        assertEquals(OTHER, client.lease().orElseThrow().address());
+    }
+
+    @Test
+    void theOldAddressFoundInUseIsDeclinedAndNotAskedForAgain() {
+        probingClient(AddressChangePolicy.FOLLOW, new ClientFixtures.FakeProbe(clock));
+        Lease held = DhcpClientTest.restoredLease(T0.minusSeconds(5));
+        client.reboot(held);
+        client.onPacket(nak(transport.last().message(), SERVER, "lease not found"));
+        serverGives(ADDRESS);
+        client.onArp(new dev.terway.dhcp.codec.ArpPacket(dev.terway.dhcp.codec.ArpPacket.REPLY,
+                dev.terway.dhcp.codec.HardwareAddress.parse("02:00:5e:00:00:99"), ADDRESS, DhcpClientTest.MAC,
+                Ipv4.ANY));
+        assertEquals(MessageType.DECLINE, transport.last().type());
+        runUntil(clock.instant().plusSeconds(10));
+        Sent again = transport.last();
+        assertEquals(MessageType.DISCOVER, again.type());
+        assertEquals(Optional.empty(), again.message().requestedAddress(), "a declined address is not asked for");
+    }
 }

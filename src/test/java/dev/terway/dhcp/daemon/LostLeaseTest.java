@@ -141,6 +141,8 @@ class LostLeaseTest {
         assertEquals(List.of(), reports, "no address change");
         assertFalse(log().contains("changed from"), log());
         assertEquals(List.of("remove 192.0.2.100/24 after [REQUEST]", "restore 192.0.2.100/24"), upkeep);
+        assertEquals(1L, service.counters().get("addressesRegained"));
+        assertEquals(0L, service.counters().get("addressChangesFollowed"));
     }
 
     @Test
@@ -168,6 +170,8 @@ class LostLeaseTest {
         assertEquals(AddressChangePolicy.FOLLOW, report.policy());
         assertTrue(report.cause().startsWith("server 192.0.2.254 sent DHCPNAK in RENEWING"), report.cause());
         assertEquals("192.0.2.150/24", store.loadAll(LeaseJson::fromJson).get(0).value().cidr());
+        assertEquals(1L, service.counters().get("addressChangesFollowed"));
+        assertEquals(0L, service.counters().get("addressesRegained"));
     }
 
     @Test
@@ -189,6 +193,7 @@ class LostLeaseTest {
         assertEquals(List.of(), service.list());
         assertEquals(List.of(), store.loadAll(LeaseJson::fromJson), "nothing to take up after a restart");
         assertEquals(List.of("remove 192.0.2.100/24 after [REQUEST]"), upkeep, "the new address never went on");
+        assertEquals(1L, service.counters().get("addressChangesRemoved"));
         assertEquals(List.of(), lan.timer.pending().stream().filter(t -> t.isAfter(first.renewAt())).toList(),
                 "nothing scheduled for the pod any more");
     }
