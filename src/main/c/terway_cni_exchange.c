@@ -65,7 +65,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_terway_cni_entry_NativeSocketTransport_exc
         jstring socket_text, jbyteArray request, jint timeout_ms, jint max_answer)
 {
     (void) cls;
-    static const char *unreachable = "dev/terway/cni/entry/DaemonUnreachableException";
+    static const char *unreachable = "dev/terway/daemon/DaemonUnreachableException";
     static const char *io = "java/io/IOException";
     jbyteArray result = NULL;
     const char *path = (*env)->GetStringUTFChars(env, socket_text, NULL);

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.daemon.DaemonClient;
+import dev.terway.daemon.Response;
 import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.dhcp.codec.Ipv4;
-import dev.terway.dhcp.daemon.DaemonClient;
-import dev.terway.dhcp.daemon.Response;
 import dev.terway.it.NetnsLab;
 import dev.terway.jni.NetnsArpSocket;
 import java.io.IOException;

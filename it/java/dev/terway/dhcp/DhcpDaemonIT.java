@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.terway.dhcp.daemon.DaemonClient;
-import dev.terway.dhcp.daemon.Response;
+import dev.terway.daemon.DaemonClient;
+import dev.terway.daemon.Response;
 import dev.terway.it.NetnsLab;
 import java.nio.file.Files;
 import java.time.Duration;

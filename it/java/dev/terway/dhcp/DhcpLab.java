@@ -2,8 +2,8 @@ package dev.terway.dhcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.terway.dhcp.daemon.DaemonClient;
-import dev.terway.dhcp.daemon.Response;
+import dev.terway.daemon.DaemonClient;
+import dev.terway.daemon.Response;
 import dev.terway.it.NetnsLab;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.ShellQuote;

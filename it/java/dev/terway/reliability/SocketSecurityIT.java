@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.terway.dhcp.daemon.DaemonServer;
-import dev.terway.dhcp.daemon.RequestHandlers;
-import dev.terway.dhcp.daemon.Response;
+import dev.terway.daemon.DaemonServer;
+import dev.terway.daemon.RequestHandlers;
+import dev.terway.daemon.Response;
 import dev.terway.it.NetnsLab;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.ExecCommandRunner;

@@ -2,8 +2,8 @@ package dev.terway.cli.dhcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.terway.dhcp.daemon.DaemonClient;
-import dev.terway.dhcp.daemon.Response;
+import dev.terway.daemon.DaemonClient;
+import dev.terway.daemon.Response;
 import java.io.IOException;
 import java.nio.file.Path;
 

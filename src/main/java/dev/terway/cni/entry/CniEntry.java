@@ -11,6 +11,7 @@ import dev.terway.cni.spec.CniRequest;
 import dev.terway.cni.spec.ConfigFields;
 import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.cni.spec.Verb;
+import dev.terway.daemon.DaemonUnreachableException;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.URL;

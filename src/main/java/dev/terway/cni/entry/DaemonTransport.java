@@ -1,6 +1,7 @@
 package dev.terway.cni.entry;
 
 import dev.terway.cni.spec.CniReply;
+import dev.terway.daemon.DaemonUnreachableException;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -2,6 +2,8 @@ package dev.terway.dhcp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.daemon.RequestHandlers;
+import dev.terway.daemon.Response;
 import dev.terway.dhcp.client.AddressChangePolicy;
 import java.nio.file.Path;
 import java.time.Duration;

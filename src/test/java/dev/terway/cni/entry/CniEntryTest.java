@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.terway.cni.json.MiniJson;
 import dev.terway.cni.spec.CniInvocation;
 import dev.terway.cni.spec.CniReply;
+import dev.terway.daemon.DaemonUnreachableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.daemon.RequestHandlers;
+import dev.terway.daemon.Response;
 import dev.terway.dhcp.client.AddressChangePolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

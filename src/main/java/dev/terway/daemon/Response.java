@@ -1,4 +1,4 @@
-package dev.terway.dhcp.daemon;
+package dev.terway.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.terway.dhcp.daemon;
+package dev.terway.daemon;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -207,7 +207,7 @@ public final class DaemonServer implements AutoCloseable {
     }
 
     /** Parses and routes one request; public for the in-process tests of the protocol. */
-    Response dispatch(byte[] request) {
+    public Response dispatch(byte[] request) {
         JsonNode json;
         try {
             json = JSON.readTree(request);

@@ -1,4 +1,4 @@
-package dev.terway.dhcp.daemon;
+package dev.terway.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

@@ -1,4 +1,4 @@
-package dev.terway.cni.entry;
+package dev.terway.daemon;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package dev.terway.dhcp.daemon;
+package dev.terway.daemon;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

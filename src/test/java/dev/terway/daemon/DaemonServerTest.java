@@ -1,4 +1,4 @@
-package dev.terway.dhcp.daemon;
+package dev.terway.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
