@@ -2,7 +2,9 @@
  * terway_cni_exchange.c: the native half of dev.terway.cni.entry.NativeSocketTransport.
  *
  * One exchange with the terway daemon over its unix stream socket: connect, send the request, half-close,
- * read the answer to its end, within a deadline. cni-terway starts once per pod event and runs
+ * read the answer to its end, all within a deadline. The protocol is docs/protocol.md; its limits are
+ * dev.terway.daemon.DaemonProtocol's, which the Java half passes in (timeout_ms, max_answer) after checking
+ * the request's size, and parses the answer with. This file only moves the bytes. cni-terway starts once per pod event and runs
  * interpreted; the same exchange through java.nio first initialises the selector provider (a service
  * lookup and a lambda) and sun.nio.ch.UnixDomainSockets, whose SecureRandom loads the security providers:
  * measured, that is about half of the client's CPU time. This file is its own small library
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +54,24 @@ static void fail(JNIEnv *env, const char *class_name, const char *what, const ch
 {
     char message[512];
     snprintf(message, sizeof message, "%s the terway daemon at %s: %s", what, socket_path, strerror(err));
+    throw_io(env, class_name, message);
+}
+
+/*
+ * Bounds a blocked connect(2) or send(2) by what is left of the deadline: unix stream sockets honour
+ * SO_SNDTIMEO for both (connect blocks while the daemon's backlog is full), failing with EAGAIN.
+ */
+static int limit_send_wait(int fd, long long left_ms)
+{
+    struct timeval tv = {.tv_sec = (time_t) (left_ms / 1000), .tv_usec = (suseconds_t) (left_ms % 1000) * 1000};
+    return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static void timed_out(JNIEnv *env, const char *class_name, const char *what, const char *socket_path, int timeout_ms)
+{
+    char message[512];
+    snprintf(message, sizeof message, "the terway daemon at %s did not %s within %d ms", socket_path, what,
+            timeout_ms);
     throw_io(env, class_name, message);
 }
 
@@ -88,11 +109,19 @@ JNIEXPORT jbyteArray JNICALL Java_dev_terway_cni_entry_NativeSocketTransport_exc
         return NULL;
     }
     char *answer = NULL;
-    if (connect(fd, (struct sockaddr *) &addr, sizeof addr) != 0) {
-        fail(env, unreachable, "cannot connect to", path, errno);
+    long long deadline = now_ms() + timeout_ms;
+    if (timeout_ms <= 0 || limit_send_wait(fd, timeout_ms) != 0) {
+        fail(env, unreachable, "cannot set the deadline of the connection to", path, timeout_ms <= 0 ? EINVAL : errno);
         goto out;
     }
-    long long deadline = now_ms() + timeout_ms;
+    if (connect(fd, (struct sockaddr *) &addr, sizeof addr) != 0) {
+        if (errno == EAGAIN) {
+            timed_out(env, unreachable, "accept the connection", path, (int) timeout_ms);
+        } else {
+            fail(env, unreachable, "cannot connect to", path, errno);
+        }
+        goto out;
+    }
     jsize length = (*env)->GetArrayLength(env, request);
     jbyte *bytes = (*env)->GetByteArrayElements(env, request, NULL);
     if (bytes == NULL) {
@@ -100,6 +129,17 @@ JNIEXPORT jbyteArray JNICALL Java_dev_terway_cni_entry_NativeSocketTransport_exc
     }
     jsize sent = 0;
     while (sent < length) {
+        long long left = deadline - now_ms();
+        if (left <= 0 || limit_send_wait(fd, left) != 0) {
+            int err = errno;
+            (*env)->ReleaseByteArrayElements(env, request, bytes, JNI_ABORT);
+            if (left <= 0) {
+                timed_out(env, io, "answer", path, (int) timeout_ms);
+            } else {
+                fail(env, io, "cannot send the request to", path, err);
+            }
+            goto out;
+        }
         ssize_t n = send(fd, bytes + sent, (size_t) (length - sent), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) {
             continue;
@@ -107,7 +147,11 @@ JNIEXPORT jbyteArray JNICALL Java_dev_terway_cni_entry_NativeSocketTransport_exc
         if (n < 0) {
             int err = errno;
             (*env)->ReleaseByteArrayElements(env, request, bytes, JNI_ABORT);
-            fail(env, io, "cannot send the request to", path, err);
+            if (err == EAGAIN) {
+                timed_out(env, io, "answer", path, (int) timeout_ms);
+            } else {
+                fail(env, io, "cannot send the request to", path, err);
+            }
             goto out;
         }
         sent += (jsize) n;
@@ -126,10 +170,7 @@ JNIEXPORT jbyteArray JNICALL Java_dev_terway_cni_entry_NativeSocketTransport_exc
     for (;;) {
         long long left = deadline - now_ms();
         if (left <= 0) {
-            char message[512];
-            snprintf(message, sizeof message, "the terway daemon at %s did not answer within %d ms", path,
-                    (int) timeout_ms);
-            throw_io(env, io, message);
+            timed_out(env, io, "answer", path, (int) timeout_ms);
             goto out;
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};

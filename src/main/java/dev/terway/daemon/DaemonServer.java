@@ -11,7 +11,6 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -32,17 +31,12 @@ import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
 /**
- * The daemon's unix socket. One request per connection: the client sends one JSON object (at most
- * {@link #MAX_REQUEST_BYTES}) and half-closes; the server answers {@code <status>\n<body>} and closes.
- * Only root and the daemon's own user may talk to it (SO_PEERCRED), on top of the 0700 directory and
- * 0600 socket. Requests are served in parallel by a bounded pool, because an acquire can block for its
- * whole timeout and must not hold up the others.
+ * The daemon's unix socket: serves the ops of a {@link RequestHandlers} registry over the protocol of
+ * docs/protocol.md (framing and limits in {@link DaemonProtocol}), to root and the daemon's own user only.
+ * Requests are served in parallel by a bounded pool, because an acquire can block for its whole timeout
+ * and must not hold up the others. Knows nothing of DHCP or CNI.
  */
 public final class DaemonServer implements AutoCloseable {
-
-    public static final int MAX_REQUEST_BYTES = 1 << 20;
-    /** A client that has not finished sending its request by then is cut off, freeing its worker. */
-    static final Duration READ_DEADLINE = Duration.ofSeconds(10);
 
     /** One JSON object per request: trailing content is an error, not silently ignored. */
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -178,8 +172,15 @@ public final class DaemonServer implements AutoCloseable {
 
     private void serve(SocketChannel connection) {
         try (connection) {
-            Response response = answer(connection);
-            write(connection, response);
+            byte[] answer = DaemonProtocol.encode(answer(connection));
+            if (answer.length > DaemonProtocol.MAX_RESPONSE_BYTES) {
+                // No client would read it: say so instead of cutting it off mid-body.
+                log.accept("daemon socket: an answer of " + answer.length + " bytes was not sent, the limit is "
+                        + DaemonProtocol.MAX_RESPONSE_BYTES);
+                answer = DaemonProtocol.encode(Response.error("response too large: more than "
+                        + DaemonProtocol.MAX_RESPONSE_BYTES + " bytes"));
+            }
+            write(connection, answer);
             drain(connection);
         } catch (IOException e) {
             // The client went away or was cut off; nobody is left to tell.
@@ -201,12 +202,12 @@ public final class DaemonServer implements AutoCloseable {
         }
         byte[] request = readRequest(connection);
         if (request == null) {
-            return Response.error("request too large: more than " + MAX_REQUEST_BYTES + " bytes");
+            return Response.error("request too large: more than " + DaemonProtocol.MAX_REQUEST_BYTES + " bytes");
         }
         return dispatch(request);
     }
 
-    /** Parses and routes one request; public for the in-process tests of the protocol. */
+    /** Parses and routes one request; public for the in-process tests of the ops. */
     public Response dispatch(byte[] request) {
         JsonNode json;
         try {
@@ -245,7 +246,7 @@ public final class DaemonServer implements AutoCloseable {
             } catch (IOException ignored) {
                 // closing is the point; a failure to close leaves nothing to do
             }
-        }, READ_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        }, DaemonProtocol.REQUEST_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The request bytes up to EOF, or null when they exceed the limit. */
@@ -260,13 +261,13 @@ public final class DaemonServer implements AutoCloseable {
                 if (n < 0) {
                     return bytes.toByteArray();
                 }
-                if (bytes.size() + n > MAX_REQUEST_BYTES) {
+                if (bytes.size() + n > DaemonProtocol.MAX_REQUEST_BYTES) {
                     return null;
                 }
                 bytes.write(buffer.array(), 0, n);
             }
         } catch (AsynchronousCloseException e) {
-            throw new IOException("the client sent no complete request within " + READ_DEADLINE.toSeconds() + " s", e);
+            throw new IOException("the client sent no complete request within " + DaemonProtocol.REQUEST_DEADLINE_MILLIS / 1000 + " s", e);
         } finally {
             cutOff.cancel(false);
         }
@@ -293,14 +294,14 @@ public final class DaemonServer implements AutoCloseable {
 
     private void reply(SocketChannel connection, Response response) {
         try (connection) {
-            write(connection, response);
+            write(connection, DaemonProtocol.encode(response));
         } catch (IOException e) {
             log.accept("daemon socket: could not answer a connection: " + e.getMessage());
         }
     }
 
-    private static void write(SocketChannel connection, Response response) throws IOException {
-        ByteBuffer out = ByteBuffer.wrap(response.encode().getBytes(StandardCharsets.UTF_8));
+    private static void write(SocketChannel connection, byte[] answer) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(answer);
         while (out.hasRemaining()) {
             connection.write(out);
         }

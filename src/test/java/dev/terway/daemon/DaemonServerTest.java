@@ -130,11 +130,11 @@ class DaemonServerTest {
         DaemonServer server = startEcho();
         String head = "{\"op\":\"echo\",\"text\":\"ok\",\"pad\":\"";
         String tail = "\"}";
-        String exact = head + "p".repeat(DaemonServer.MAX_REQUEST_BYTES - head.length() - tail.length()) + tail;
-        assertEquals(DaemonServer.MAX_REQUEST_BYTES, exact.getBytes(StandardCharsets.UTF_8).length);
+        String exact = head + "p".repeat(DaemonProtocol.MAX_REQUEST_BYTES - head.length() - tail.length()) + tail;
+        assertEquals(DaemonProtocol.MAX_REQUEST_BYTES, exact.getBytes(StandardCharsets.UTF_8).length);
 
         assertEquals("7\nyou said ok", raw(server.socket(), exact));
-        String over = head + "p".repeat(DaemonServer.MAX_REQUEST_BYTES - head.length() - tail.length() + 1) + tail;
+        String over = head + "p".repeat(DaemonProtocol.MAX_REQUEST_BYTES - head.length() - tail.length() + 1) + tail;
         assertEquals("request too large: more than 1048576 bytes", error(raw(server.socket(), over)));
     }
 
@@ -220,10 +220,10 @@ class DaemonServerTest {
     @Test
     void malformedResponsesAreReportedByTheClient() {
         IOException none = assertThrows(IOException.class,
-                () -> DaemonClient.parse("no newline".getBytes(StandardCharsets.UTF_8)));
+                () -> DaemonProtocol.parse(tmp, "no newline".getBytes(StandardCharsets.UTF_8)));
         assertTrue(none.getMessage().contains("no status line"));
         IOException notNumber = assertThrows(IOException.class,
-                () -> DaemonClient.parse("ok\n{}".getBytes(StandardCharsets.UTF_8)));
+                () -> DaemonProtocol.parse(tmp, "ok\n{}".getBytes(StandardCharsets.UTF_8)));
         assertTrue(notNumber.getMessage().contains("malformed status line"));
     }
 }

@@ -3,9 +3,11 @@ package dev.terway.cli.dhcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.terway.daemon.DaemonClient;
+import dev.terway.daemon.DaemonProtocol;
 import dev.terway.daemon.Response;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** One call of a CLI client: send, and turn a failure status into an exception carrying the daemon's error. */
 final class DaemonCall {
@@ -17,7 +19,12 @@ final class DaemonCall {
 
     /** The response body as JSON, or an exception with the daemon's error text prefixed by {@code action}. */
     static JsonNode call(Path socket, JsonNode request, String action) throws IOException {
-        Response response = new DaemonClient(socket).call(request.toString());
+        return call(socket, request, action, Duration.ofMillis(DaemonProtocol.EXCHANGE_TIMEOUT_MILLIS));
+    }
+
+    /** {@link #call(Path, JsonNode, String)}, waiting {@code timeout} for the answer. */
+    static JsonNode call(Path socket, JsonNode request, String action, Duration timeout) throws IOException {
+        Response response = new DaemonClient(socket, timeout).call(request.toString());
         JsonNode body;
         try {
             body = JSON.readTree(response.body());

@@ -2,6 +2,7 @@ package dev.terway.cli.dhcp;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.cli.DurationConverter;
+import dev.terway.daemon.DaemonProtocol;
 import dev.terway.dhcp.client.AddressChangePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,8 +105,11 @@ public final class DhcpAcquireCommand implements Callable<Integer> {
             }
             request.put("timeoutMs", timeout.toMillis());
         }
+        // An acquire that asks for its own timeout gets the exchange timeout on top (docs/protocol.md).
+        Duration wait = Duration.ofMillis(DaemonProtocol.EXCHANGE_TIMEOUT_MILLIS);
         spec.commandLine().getOut().println(DaemonCall.pretty(DaemonCall.call(socket.socket(), request,
-                "acquire a lease for " + ifname + " of container " + containerId)));
+                "acquire a lease for " + ifname + " of container " + containerId,
+                timeout == null ? wait : wait.plus(timeout))));
         return 0;
     }
 }

@@ -11,6 +11,7 @@ import dev.terway.cni.spec.CniRequest;
 import dev.terway.cni.spec.ConfigFields;
 import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.cni.spec.Verb;
+import dev.terway.daemon.DaemonProtocol;
 import dev.terway.daemon.DaemonUnreachableException;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -36,7 +37,7 @@ import java.util.Optional;
  */
 public final class CniEntry {
 
-    public static final String DEFAULT_SOCKET = "/run/terway/dhcp.sock";
+    public static final String DEFAULT_SOCKET = DaemonProtocol.DEFAULT_SOCKET;
     /** The in-process executor; named, not referenced, so its classes load only on the fallback path. */
     public static final String LOCAL_EXECUTOR_CLASS = "dev.terway.cni.handler.LocalCniExecutor";
 
@@ -217,7 +218,7 @@ public final class CniEntry {
         return Path.of(path);
     }
 
-    /** {@code {"op":"cni","env":{…},"stdin":"…"}} as the daemon protocol defines it. */
+    /** {@code {"op":"cni","env":{…},"stdin":"…"}}: the cni request of docs/protocol.md. */
     public static String requestJson(CniInvocation inv) {
         StringBuilder json = new StringBuilder(inv.stdin().length() + 512);
         json.append("{\"op\":\"cni\",\"env\":");

@@ -5,6 +5,7 @@ import dev.terway.cni.spec.CniInvocation;
 import dev.terway.cni.spec.CniReply;
 import dev.terway.cni.spec.CniVersion;
 import dev.terway.cni.spec.InvocationValidator;
+import dev.terway.daemon.DaemonProtocol;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -23,9 +24,6 @@ import java.util.Map;
  * on stdout, the exit code. Everything it does before the daemon answers uses java.base only.
  */
 public final class CniTerway {
-
-    /** How long to wait for the daemon; an ADD includes a DHCP exchange with its own, shorter timeout. */
-    static final long DAEMON_TIMEOUT_MILLIS = 120_000;
 
     private CniTerway() {
     }
@@ -76,10 +74,13 @@ public final class CniTerway {
         System.exit(reply.exitCode());
     }
 
-    /** The C transport when its library loads (it halves the client's CPU time), else java.nio's. */
+    /**
+     * The C transport when its library loads (it halves the client's CPU time), else java.nio's; either waits
+     * the protocol's exchange timeout for the daemon.
+     */
     static DaemonTransport transport() {
-        DaemonTransport fast = NativeSocketTransport.loadOrNull((int) DAEMON_TIMEOUT_MILLIS);
-        return fast != null ? fast : new UnixSocketTransport(DAEMON_TIMEOUT_MILLIS);
+        DaemonTransport fast = NativeSocketTransport.loadOrNull((int) DaemonProtocol.EXCHANGE_TIMEOUT_MILLIS);
+        return fast != null ? fast : new UnixSocketTransport(DaemonProtocol.EXCHANGE_TIMEOUT_MILLIS);
     }
 
     /** All of stdin as strict UTF-8, refusing more than the configuration limit allows. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.cni.spec.CniReply;
+import dev.terway.daemon.DaemonProtocol;
 import dev.terway.daemon.DaemonUnreachableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +17,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,13 +60,52 @@ class NativeSocketTransportTest {
     }
 
     @Test
+    void aDaemonWhoseBacklogIsFullIsUnreachableAtTheDeadline(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("d.sock");
+        List<SocketChannel> waiting = new ArrayList<>();
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket), 1);
+            for (int i = 0; i < 64; i++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.configureBlocking(false);
+                try {
+                    c.connect(UnixDomainSocketAddress.of(socket));
+                    waiting.add(c);
+                } catch (IOException full) {
+                    c.close();
+                    break;
+                }
+            }
+            DaemonUnreachableException e = assertThrows(DaemonUnreachableException.class,
+                    () -> transport(300).exchange(socket, "{}"));
+            assertEquals("the terway daemon at " + socket + " did not accept the connection within 300 ms",
+                    e.getMessage());
+        } finally {
+            for (SocketChannel c : waiting) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aRequestOverTheLimitIsNotSent(@TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("d.sock");
+        try (ServerSocketChannel server = listen(socket)) {
+            String over = "{\"pad\":\"" + "p".repeat(DaemonProtocol.MAX_REQUEST_BYTES) + "\"}";
+            IOException e = assertThrows(IOException.class, () -> transport(10_000).exchange(socket, over));
+            assertTrue(e.getMessage().contains("more than the limit of " + DaemonProtocol.MAX_REQUEST_BYTES),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void anOversizedAnswerIsRefused(@TempDir Path dir) throws Exception {
         Path socket = dir.resolve("d.sock");
         try (ServerSocketChannel server = listen(socket)) {
             CompletableFuture.supplyAsync(() -> serve(server,
-                    "0\n" + "z".repeat(UnixSocketTransport.MAX_RESPONSE_BYTES + 10)));
+                    "0\n" + "z".repeat(DaemonProtocol.MAX_RESPONSE_BYTES + 10)));
             IOException e = assertThrows(IOException.class, () -> transport(10_000).exchange(socket, "{}"));
-            assertTrue(e.getMessage().contains("sent more than " + UnixSocketTransport.MAX_RESPONSE_BYTES),
+            assertTrue(e.getMessage().contains("sent more than " + DaemonProtocol.MAX_RESPONSE_BYTES),
                     e.getMessage());
         }
     }

@@ -59,6 +59,7 @@ class ThinClientClassLoadTest {
         List<String> foreign = loaded.stream()
                 .filter(l -> l.contains("picocli") || l.contains("com.fasterxml") || l.contains("com.google")
                         || l.contains("org.zeroturnaround") || l.contains("dev.terway.cni.handler")
+                        || l.contains("dev.terway.dhcp")
                         || l.contains("dev.terway.plan") || l.contains("dev.terway.netstate"))
                 .toList();
         assertEquals(List.of(), foreign);
