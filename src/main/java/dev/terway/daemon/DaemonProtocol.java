@@ -11,11 +11,12 @@ import java.nio.file.Path;
 
 /**
  * The framing of the daemon's socket and its limits, written once: the server ({@link DaemonServer}) and
- * both Java clients (the plugin's thin client in dev.terway.cni.entry and the CLI's {@link DaemonClient})
+ * both Java clients (the plugin's thin client, cni/entry, and the CLI's {@link DaemonClient})
  * use this class; the C client (src/main/c/terway_cni_exchange.c) is handed these limits by its Java half.
  * What the protocol is, and why the numbers are what they are: docs/protocol.md.
  *
- * <p>java.base only, and so is everything it touches: `cni-terway` loads it once per pod event.
+ * <p>java.base only, as is everything a client reaches through it ({@link Response#error}, which reaches
+ * Jackson, is the server's): `cni-terway` loads it once per pod event.
  */
 public final class DaemonProtocol {
 

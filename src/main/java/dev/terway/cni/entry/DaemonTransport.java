@@ -5,7 +5,7 @@ import dev.terway.daemon.DaemonUnreachableException;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Sends one `cni` request to the daemon and returns its `<status>\n<body>` answer as a reply. */
+/** Sends one `cni` request to the daemon and returns its answer as a reply (docs/protocol.md). */
 public interface DaemonTransport {
 
     /**

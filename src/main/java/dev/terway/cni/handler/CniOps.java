@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The daemon's "cni" op: {@code {"op":"cni","env":{…},"stdin":"…"}} in, {@code <exit code>\n<stdout>} out,
- * exactly what `cni-terway` must exit with and print.
+ * The daemon's "cni" op (docs/protocol.md): one forwarded invocation in, exactly what `cni-terway` must exit
+ * with and print out.
  */
 public final class CniOps implements RequestHandler {
 

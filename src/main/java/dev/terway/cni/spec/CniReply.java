@@ -4,7 +4,7 @@ import dev.terway.cni.json.JsonText;
 
 /**
  * What `cni-terway` must do at the end: exit with {@code exitCode} after printing {@code stdout}. The same
- * pair travels over the daemon socket as `<status>\n<body>`.
+ * pair travels over the daemon socket as the answer's status and body (docs/protocol.md).
  */
 public final class CniReply {
 

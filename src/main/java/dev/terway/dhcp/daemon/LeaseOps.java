@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** The socket ops over a {@link LeaseService}: acquire, release, list, ping. */
+/** The socket ops over a {@link LeaseService}: acquire, release, list, stats, ping (docs/protocol.md). */
 public final class LeaseOps {
 
     /** The longest timeout a request may ask for; beyond it a client is better off retrying. */
