@@ -26,6 +26,7 @@ import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ExecCommandRunner;
 import dev.terway.plan.PlanRunner;
 import dev.terway.cli.DurationConverter;
+import dev.terway.cli.FaultOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,6 +71,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
     @Mixin
     SocketOption socket;
 
+    @Mixin
+    FaultOption faults;
+
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/terway",
             description = "Where leases (leases/) and the audit log are kept (default: ${DEFAULT-VALUE}).")
     Path stateDir;
@@ -113,6 +117,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC();
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
+        if (!faults.faults().isNone()) {
+            log.warn("test hook: injecting faults " + faults.faults());
+        }
         NodeNamespaces nodeNamespaces = nodeNamespaces(new StateDirectory(stateDir).records(), log::warn);
         LeaseStore store = LeaseStore.open(stateDir, log::warn);
         AuditLog audit = new AuditLog(stateDir.resolve("audit.log"), clock);
@@ -138,7 +145,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
         DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
         CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log::info, deferredDeletes,
-                nodeNamespaces);
+                nodeNamespaces, faults.faults());
         // Host veths back on a bridge that was re-created while the daemon was down, before the stored leases
         // are taken up: their INIT-REBOOT goes out through the pod's veth and the bridge.
         AttachmentRepair repair = cni.attachmentRepair();
