@@ -248,7 +248,7 @@ class SetupIT {
         int steps = setup("--dry-run").planCommands().size();
         assertTrue(steps >= 3, "a migration takes several steps, got " + steps);
         for (int completed = 0; completed < steps; completed++) {
-            Terway.Run failed = setup("--fail-after-step", Integer.toString(completed));
+            Terway.Run failed = setup("--inject-fault", "fail-after-step=" + completed);
             assertFailedCleanly(failed);
             assertUnchanged(before, "by a setup that failed after " + completed + " of " + steps + " steps");
         }

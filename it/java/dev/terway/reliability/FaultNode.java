@@ -154,11 +154,20 @@ final class FaultNode implements AutoCloseable {
 
     /** Starts the daemon; {@code wrapper} runs before `ip netns exec` (e.g. unshare + mount), may be empty. */
     void startDaemon(Map<String, String> env, List<String> wrapper) {
+        startDaemon(env, wrapper, List.of());
+    }
+
+    /**
+     * As {@link #startDaemon(Map, List)}, with more options for `terway dhcp daemon`, e.g. the hidden
+     * {@code --inject-fault pause-after-link=4000ms}.
+     */
+    void startDaemon(Map<String, String> env, List<String> wrapper, List<String> daemonOptions) {
         try {
             Files.createDirectories(socket().getParent());
             List<String> argv = new ArrayList<>(wrapper);
             argv.addAll(List.of("ip", "netns", "exec", ns(), home().resolve("bin/terway").toString(), "dhcp", "daemon",
                     "--socket", socket().toString(), "--state-dir", stateDir().toString()));
+            argv.addAll(daemonOptions);
             ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
             pb.environment().putAll(env);

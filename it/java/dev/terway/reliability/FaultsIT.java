@@ -48,7 +48,7 @@ class FaultsIT {
         try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
             NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
             node.setup();
-            node.startDaemon(Map.of("TERWAY_TEST_PAUSE_AFTER_LINK_MS", "4000"), List.of());
+            node.startDaemon(Map.of(), List.of(), List.of("--inject-fault", "pause-after-link=4000ms"));
             String pod = node.newPod("k1");
             String veth = VethNames.hostVeth("k1", "eth0");
 
@@ -120,7 +120,7 @@ class FaultsIT {
         try (NetnsLab lab = NetnsLab.create(); FaultNode node = new FaultNode(lab, "n1")) {
             NetnsLab.DhcpServer dhcp = lab.startDhcpServer();
             node.setup();
-            node.startDaemon(Map.of("TERWAY_TEST_PAUSE_AFTER_LINK_MS", "1500"), List.of());
+            node.startDaemon(Map.of(), List.of(), List.of("--inject-fault", "pause-after-link=1500ms"));
             Map<String, String> pods = new LinkedHashMap<>();
             for (int i = 0; i < 20; i++) {
                 pods.put("f" + i, node.newPod("f" + i));

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -77,6 +78,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "How long the daemon waits after declining an address in use (default: ${DEFAULT-VALUE}).")
     private Duration declineWait;
 
+    @Mixin
+    private FaultOption faults;
+
     private final Host host;
 
     public RunCommand(Host host) {
@@ -108,6 +112,7 @@ public final class RunCommand implements Callable<Integer> {
             args.add("--iface");
             args.add(iface);
         }
+        addFaults(args);
         return args;
     }
 
@@ -124,6 +129,15 @@ public final class RunCommand implements Callable<Integer> {
             args.add("--repair-iface");
             args.add(iface);
         }
+        addFaults(args);
         return args;
+    }
+
+    /** The test's faults go to both halves; each uses its own (see {@link dev.terway.plan.FaultInjection}). */
+    private void addFaults(List<String> args) {
+        if (!faults.faults().isNone()) {
+            args.add("--inject-fault");
+            args.add(faults.faults().toString());
+        }
     }
 }

@@ -9,12 +9,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code terway setup}: moves the node's NIC into a bridge without cutting the node off. */
@@ -51,10 +50,8 @@ public final class SetupCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private Duration verifyTimeout;
 
-    @Option(names = "--fail-after-step", paramLabel = "N", hidden = true,
-            description = "Test hook: fail right after N steps completed, as if step N+1 had failed, so tests can"
-                    + " prove the rollback. Not for operators.")
-    private Integer failAfterStep;
+    @Mixin
+    private FaultOption faults;
 
     private final Host host;
 
@@ -64,15 +61,12 @@ public final class SetupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (failAfterStep != null && failAfterStep < 0) {
-            throw new ParameterException(spec.commandLine(), "--fail-after-step must be 0 or more");
-        }
         // Every program first: a missing one would otherwise fail the plan half-way (and roll it back).
         host.programs().requireAll();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BridgeSetup.Request request = new BridgeSetup.Request(Optional.ofNullable(iface), bridge, stateDir, dryRun,
-                verifyTimeout, failAfterStep == null ? OptionalInt.empty() : OptionalInt.of(failAfterStep));
+                verifyTimeout, faults.faults());
         BridgeSetup.Report report = new BridgeSetup(host).run(request, w -> {
             err.println("terway: " + w);
             err.flush();

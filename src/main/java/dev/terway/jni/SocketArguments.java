@@ -1,5 +1,6 @@
 package dev.terway.jni;
 
+import dev.terway.net.InterfaceName;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.Charset;
@@ -14,8 +15,6 @@ import java.util.Arrays;
  */
 final class SocketArguments {
 
-    /** IFNAMSIZ (16) less the terminating NUL. */
-    static final int MAX_IFNAME_BYTES = 15;
     /** PATH_MAX (4096) less the terminating NUL. */
     static final int MAX_PATH_BYTES = 4095;
     /** The largest UDP payload IPv4 can carry: 65535 - 20 (IP header) - 8 (UDP header). */
@@ -46,30 +45,12 @@ final class SocketArguments {
         return nulTerminated(bytes);
     }
 
-    /** The kernel's rules (dev_valid_name): 1..15 bytes, not "." or "..", no '/', ':', NUL or whitespace. */
+    /** The kernel's rules, as {@link InterfaceName} checks them everywhere. */
     static byte[] ifname(String ifname) {
         if (ifname == null) {
             throw new IllegalArgumentException("interface name must not be null");
         }
-        if (ifname.isEmpty()) {
-            throw new IllegalArgumentException("interface name must not be empty");
-        }
-        byte[] bytes = ifname.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length > MAX_IFNAME_BYTES) {
-            throw new IllegalArgumentException("interface name " + printable(ifname) + " is " + bytes.length
-                    + " bytes long; Linux allows at most " + MAX_IFNAME_BYTES);
-        }
-        if (ifname.equals(".") || ifname.equals("..")) {
-            throw new IllegalArgumentException("interface name " + printable(ifname) + " is not allowed by Linux");
-        }
-        for (int i = 0; i < ifname.length(); i++) {
-            char c = ifname.charAt(i);
-            if (c == '\0' || c == '/' || c == ':' || Character.isWhitespace(c)) {
-                throw new IllegalArgumentException("interface name " + printable(ifname)
-                        + " contains " + describe(c) + ", which Linux does not allow");
-            }
-        }
-        return nulTerminated(bytes);
+        return InterfaceName.of(ifname).nulTerminated();
     }
 
     /** A port to bind; 0 lets the kernel choose one. */
@@ -153,15 +134,6 @@ final class SocketArguments {
             out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
         }
         return out.append('"').toString();
-    }
-
-    private static String describe(char c) {
-        return switch (c) {
-            case '\0' -> "a NUL byte";
-            case '/' -> "'/'";
-            case ':' -> "':'";
-            default -> String.format("whitespace (U+%04X)", (int) c);
-        };
     }
 
     private static Charset fileNameCharset() {

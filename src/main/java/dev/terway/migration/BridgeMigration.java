@@ -1,5 +1,6 @@
 package dev.terway.migration;
 
+import dev.terway.net.InterfaceName;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Ipv6Conf;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Plans the move of a NIC into a bridge: a pure function of the observed state, the record of an earlier
@@ -41,9 +41,6 @@ import java.util.regex.Pattern;
 public final class BridgeMigration {
 
     public static final String DEFAULT_BRIDGE = "mybr0";
-
-    /** What the kernel accepts as an interface name (dev_valid_name): 1-15 bytes, no '/', ':' or blanks. */
-    private static final Pattern DEVICE_NAME = Pattern.compile("[^/:\\s]{1,15}");
 
     private BridgeMigration() {
     }
@@ -263,9 +260,10 @@ public final class BridgeMigration {
 
     private static Link validate(NetState state, Optional<SetupRecord> record, String iface, String bridge)
             throws MigrationException {
-        if (!DEVICE_NAME.matcher(bridge).matches() || bridge.equals(".") || bridge.equals("..")) {
-            throw new MigrationException("cannot create bridge '" + bridge + "': not a valid interface name"
-                    + " (1-15 characters, no '/', ':' or blanks)");
+        String badName = InterfaceName.problem(bridge);
+        if (badName != null) {
+            throw new MigrationException("cannot create bridge " + InterfaceName.quoted(bridge) + ": not a valid"
+                    + " interface name: it " + badName + "; choose another --bridge");
         }
         if (iface.equals(bridge)) {
             throw new MigrationException("cannot bridge " + iface + " into itself: --iface and --bridge name the"

@@ -1,7 +1,9 @@
 package dev.terway.migration;
 
 import dev.terway.netstate.NetState;
+import dev.terway.plan.AuditedCommands;
 import dev.terway.plan.CommandResult;
+import dev.terway.plan.FaultInjection;
 import dev.terway.plan.Plan;
 import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanRunner;
@@ -32,10 +34,11 @@ public final class BridgeSetup {
 
     /**
      * @param iface         the NIC, or empty to take the device of the default route
-     * @param failAfterStep test hook: stop after this many steps as if the next one had failed
+     * @param faults        test hook: {@link FaultInjection#failAfterStep()} stops after that many steps as if
+     *                      the next one had failed
      */
     public record Request(Optional<String> iface, String bridge, Path stateDir, boolean dryRun,
-                          Duration verifyTimeout, OptionalInt failAfterStep) {
+                          Duration verifyTimeout, FaultInjection faults) {
     }
 
     public enum Outcome {
@@ -164,7 +167,7 @@ public final class BridgeSetup {
         Instant start = host.clock().instant();
         List<Step> done;
         try {
-            done = runHonouringHook(runner, migration.plan(), request.failAfterStep(), what);
+            done = runHonouringHook(runner, migration.plan(), request.faults().failAfterStep(), what);
         } catch (PlanFailedException e) {
             throw new MigrationException(what + " failed: " + e.getMessage()
                     + records.afterRollback(e.failedUndos()), e);
@@ -212,7 +215,7 @@ public final class BridgeSetup {
         List<Step> done = runner.run(new Plan(plan.steps().subList(0, n)));
         List<CommandResult> failedUndos = runner.undo(done);
         throw new HookStop(what + " failed on purpose after " + n + " of " + plan.steps().size()
-                + " steps (--fail-after-step test hook)", failedUndos);
+                + " steps (--inject-fault fail-after-step test hook)", failedUndos);
     }
 
     private static String describeUndo(List<CommandResult> failedUndos) {

@@ -1,6 +1,7 @@
 package dev.terway.migration;
 
 import dev.terway.netstate.NetState;
+import dev.terway.plan.AuditedCommands;
 import dev.terway.plan.Plan;
 import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanRunner;

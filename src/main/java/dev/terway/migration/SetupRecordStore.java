@@ -9,16 +9,9 @@ import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Ipv6Conf;
 import dev.terway.netstate.Route;
+import dev.terway.store.RecordDirectory;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +23,10 @@ import java.util.TreeMap;
  * versioned JSON shape rather than a dump of the in-memory records, so that refactoring those records
  * never makes an existing node's record unreadable.
  *
- * <p>Writes are atomic: a crash leaves either the old or the new record, never half of one, because the
- * record is what teardown trusts to restore the node.
+ * <p>Written through a {@link RecordDirectory} (atomic, {@code 0600}, never through a symbolic link) with
+ * {@link RecordDirectory.Fsync#FILE_AND_DIRECTORY}: the record is what teardown trusts to restore the node,
+ * so power loss right after setup must leave the old or the new record, never an empty or vanished one. The
+ * state directory itself may be a link (an operator may put {@code --state-dir} on another disk).
  */
 public final class SetupRecordStore {
 
@@ -41,10 +36,16 @@ public final class SetupRecordStore {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** Far above any record (a NIC with thousands of routes); bounds what a broken file can make us read. */
+    static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
     private final Path file;
+    private final RecordDirectory records;
 
     public SetupRecordStore(Path file) {
         this.file = file;
+        this.records = RecordDirectory.of(file.toAbsolutePath().getParent(), RecordDirectory.Fsync.FILE_AND_DIRECTORY)
+                .acceptingALinkedDirectory();
     }
 
     public Path file() {
@@ -52,16 +53,17 @@ public final class SetupRecordStore {
     }
 
     public Optional<SetupRecord> load() throws MigrationException {
-        byte[] bytes;
+        Optional<byte[]> bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
+            bytes = records.read(name(), MAX_RECORD_BYTES);
         } catch (IOException e) {
             throw new MigrationException("cannot read setup record " + file + ": " + e.getMessage(), e);
         }
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
         try {
-            FileFormat stored = JSON.readValue(bytes, FileFormat.class);
+            FileFormat stored = JSON.readValue(bytes.get(), FileFormat.class);
             if (stored.version() != FORMAT_VERSION) {
                 throw new MigrationException("cannot read setup record " + file + ": format version "
                         + stored.version() + " is not the supported version " + FORMAT_VERSION);
@@ -74,55 +76,23 @@ public final class SetupRecordStore {
 
     /** Replaces the record atomically: temp file, fsync, rename, fsync of the directory; mode 0600. */
     public void save(SetupRecord record) throws MigrationException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, ".setup-", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            byte[] bytes = JSON.writeValueAsBytes(FileFormat.of(record));
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system of " + dir + " cannot rename atomically", e);
-            }
-            tmp = null;
-            syncDirectory(dir);
+            records.write(name(), JSON.writeValueAsBytes(FileFormat.of(record)));
         } catch (IOException e) {
             throw new MigrationException("cannot write setup record " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the write already failed and is reported; a stray temp file is harmless
-                }
-            }
         }
     }
 
     public void delete() throws MigrationException {
         try {
-            if (Files.deleteIfExists(file)) {
-                syncDirectory(file.toAbsolutePath().getParent());
-            }
+            records.delete(name());
         } catch (IOException e) {
             throw new MigrationException("cannot delete setup record " + file + ": " + e.getMessage(), e);
         }
     }
 
-    /** Makes a rename or unlink durable: on Linux a directory is fsynced through a read-only channel. */
-    private static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+    private String name() {
+        return file.getFileName().toString();
     }
 
     /** The stored shape. Nulls stand for "absent", as in the JSON of {@code ip -j}. */

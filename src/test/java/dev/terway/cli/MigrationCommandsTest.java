@@ -123,16 +123,21 @@ class MigrationCommandsTest {
 
     @Test
     void theTestHookFailsTheRunAfterNStepsAndIsHidden() {
-        Run r = terway("default-route", "setup", "--state-dir", state(), "--fail-after-step", "2");
+        Run r = terway("default-route", "setup", "--state-dir", state(), "--inject-fault", "fail-after-step=2");
         assertEquals(1, r.exit());
-        assertEquals("terway: setup of mybr0 on eth0 failed on purpose after 2 of 7 steps (--fail-after-step test"
-                + " hook); every completed step was undone\n", r.err());
+        assertEquals("terway: setup of mybr0 on eth0 failed on purpose after 2 of 7 steps (--inject-fault"
+                + " fail-after-step test hook); every completed step was undone\n", r.err());
         assertEquals(List.of(List.of("ip", "link", "add", "mybr0", "address", "02:00:0a:63:00:05", "mtu", "1500",
                         "type", "bridge", "stp_state", "0", "forward_delay", "0"),
                 List.of("ip", "link", "set", "dev", "mybr0", "up"),
                 List.of("ip", "link", "del", "dev", "mybr0")), changes());
-        assertFalse(terway("default-route", "setup", "--help").out().contains("fail-after-step"));
-        assertEquals(2, terway("default-route", "setup", "--fail-after-step", "-1", "--state-dir", state()).exit());
+        assertFalse(terway("default-route", "setup", "--help").out().contains("inject-fault"));
+        Run negative = terway("default-route", "setup", "--inject-fault", "fail-after-step=-1", "--state-dir", state());
+        assertEquals(2, negative.exit());
+        assertTrue(negative.err().contains("fail-after-step must be 0 or more, got -1"), negative.err());
+        Run unknown = terway("default-route", "setup", "--inject-fault", "explode=1", "--state-dir", state());
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("no fault 'explode'"), unknown.err());
     }
 
     @Test

@@ -35,6 +35,17 @@ class RunCommandTest {
     }
 
     @Test
+    void passesTheFaultsOfATestToBothHalvesAndNoneOtherwise() {
+        RunCommand run = parse("run", "--inject-fault", "pause-after-link=4s", "--inject-fault", "fail-after-step=3");
+        assertEquals(List.of("--inject-fault", "pause-after-link=4000ms,fail-after-step=3"),
+                run.setupArgs().subList(run.setupArgs().size() - 2, run.setupArgs().size()));
+        assertEquals(List.of("--inject-fault", "pause-after-link=4000ms,fail-after-step=3"),
+                run.daemonArgs().subList(run.daemonArgs().size() - 2, run.daemonArgs().size()));
+        assertTrue(!parse("run").setupArgs().contains("--inject-fault") && !parse("run").daemonArgs()
+                .contains("--inject-fault"));
+    }
+
+    @Test
     void theDerivedCommandsParseAndKeepTheDefaultsOfSetupAndTheDaemon() {
         RunCommand run = parse("run");
         assertSameValues(run.setupArgs(), List.of("setup"), List.of("--bridge", "--state-dir", "--verify-timeout"));

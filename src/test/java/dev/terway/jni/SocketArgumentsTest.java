@@ -26,7 +26,7 @@ class SocketArgumentsTest {
         assertTrue(rejection(() -> open(null, "eth0", 68)).contains("network namespace path must not be null"));
         assertTrue(rejection(() -> open(Path.of(""), "eth0", 68)).contains("must not be empty"));
         assertTrue(rejection(() -> open(Path.of("/run/netns/x"), "a-very-long-name", 68))
-                .contains("\"a-very-long-name\" is 16 bytes long; Linux allows at most 15"));
+                .contains("\"a-very-long-name\" must be at most 15 bytes long (IFNAMSIZ less the NUL); it is 16"));
         assertTrue(rejection(() -> open(Path.of("/run/netns/x"), "eth0", 65_536))
                 .contains("port to bind must be 0..65535, got 65536"));
         assertTrue(rejection(() -> open(Path.of("/run/netns/x"), "eth0", -1)).contains("got -1"));
@@ -62,14 +62,14 @@ class SocketArgumentsTest {
     void interfaceNameLengthCountsUtf8Bytes() {
         // 8 characters, 16 bytes: too long for IFNAMSIZ although it looks short
         String message = rejection(() -> SocketArguments.ifname("éééééééé"));
-        assertTrue(message.contains("is 16 bytes long"), message);
+        assertTrue(message.contains("it is 16 bytes in UTF-8"), message);
         assertEquals(15, SocketArguments.ifname("ééééééé").length); // 14 bytes + NUL
     }
 
     @Test
     void controlCharactersAreShownEscaped() {
         String message = rejection(() -> SocketArguments.ifname("ab\u0000c"));
-        assertTrue(message.contains("\"ab\\x00c\" contains a NUL byte"), message);
+        assertTrue(message.contains("\"ab\\x00c\" must not contain a NUL byte"), message);
     }
 
     @Test

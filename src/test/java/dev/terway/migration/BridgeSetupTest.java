@@ -18,6 +18,7 @@ import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.CommandRunner;
+import dev.terway.plan.FaultInjection;
 import dev.terway.plan.Step;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,7 +67,8 @@ class BridgeSetupTest {
     }
 
     private BridgeSetup.Request request(boolean dryRun, OptionalInt failAfterStep) {
-        return new BridgeSetup.Request(Optional.empty(), "mybr0", dir, dryRun, TIMEOUT, failAfterStep);
+        return new BridgeSetup.Request(Optional.empty(), "mybr0", dir, dryRun, TIMEOUT,
+                new FaultInjection(Duration.ZERO, failAfterStep));
     }
 
     private static List<Step> plannedSteps(String fixture) throws MigrationException {
@@ -215,8 +217,8 @@ class BridgeSetupTest {
         CommandRunner runner = host("static-routes", List.of());
         MigrationException e = assertThrows(MigrationException.class,
                 () -> setup(runner).run(request(false, OptionalInt.of(3)), told::add));
-        assertEquals("setup of mybr0 on eth0 failed on purpose after 3 of 20 steps (--fail-after-step test hook);"
-                + " every completed step was undone", e.getMessage());
+        assertEquals("setup of mybr0 on eth0 failed on purpose after 3 of 20 steps (--inject-fault fail-after-step"
+                + " test hook); every completed step was undone", e.getMessage());
         List<Step> steps = plannedSteps("static-routes");
         List<List<String>> expected = new ArrayList<>(steps.subList(0, 3).stream().map(Step::argv).toList());
         expected.addAll(undosInReverse(steps.subList(0, 3)));
@@ -251,7 +253,7 @@ class BridgeSetupTest {
         Path stateDir = dir.resolve("never-created");
         CommandRunner runner = host("static-routes", List.of());
         BridgeSetup.Report report = setup(runner).run(new BridgeSetup.Request(Optional.of("eth0"), "mybr0", stateDir,
-                true, TIMEOUT, OptionalInt.empty()), told::add);
+                true, TIMEOUT, FaultInjection.NONE), told::add);
         assertEquals(BridgeSetup.Outcome.PLANNED, report.outcome());
         assertEquals(plannedSteps("static-routes"), report.migration().plan().steps());
         assertEquals(List.of(), changes(runner));

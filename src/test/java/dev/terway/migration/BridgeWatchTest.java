@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
+import dev.terway.plan.FaultInjection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +52,7 @@ class BridgeWatchTest {
             return f.answer(argv);
         }, time, time);
         BridgeSetup.Request request = new BridgeSetup.Request(Optional.empty(), "mybr0", dir, false,
-                Duration.ofSeconds(5), OptionalInt.empty());
+                Duration.ofSeconds(5), FaultInjection.NONE);
         return new BridgeWatch(host, new BridgeSetup(host, probe), request, info::add, warnings::add);
     }
 

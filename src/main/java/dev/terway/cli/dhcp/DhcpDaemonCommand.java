@@ -16,7 +16,6 @@ import dev.terway.dhcp.daemon.NetnsPodSockets;
 import dev.terway.dhcp.daemon.NodeSender;
 import dev.terway.dhcp.daemon.PodAddressUpkeep;
 import dev.terway.dhcp.store.LeaseStore;
-import dev.terway.migration.AuditedCommands;
 import dev.terway.migration.BridgeSetup;
 import dev.terway.migration.BridgeWatch;
 import dev.terway.migration.Host;
@@ -25,17 +24,19 @@ import dev.terway.migration.SetupRecord;
 import dev.terway.migration.SetupRecordStore;
 import dev.terway.migration.StateDirectory;
 import dev.terway.plan.AuditLog;
+import dev.terway.plan.AuditedCommands;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ExecCommandRunner;
+import dev.terway.plan.FaultInjection;
 import dev.terway.plan.PlanRunner;
 import dev.terway.cli.DurationConverter;
+import dev.terway.cli.FaultOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -79,6 +80,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
     @Mixin
     SocketOption socket;
+
+    @Mixin
+    FaultOption faults;
 
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/terway",
             description = "Where leases (leases/) and the audit log are kept (default: ${DEFAULT-VALUE}).")
@@ -137,6 +141,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         }
         Clock clock = Clock.systemUTC();
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
+        if (!faults.faults().isNone()) {
+            log.warn("test hook: injecting faults " + faults.faults());
+        }
         NodeNamespaces nodeNamespaces = nodeNamespaces(new StateDirectory(stateDir).records(), log::warn);
         LeaseStore store = LeaseStore.open(stateDir, log::warn);
         AuditLog audit = new AuditLog(stateDir.resolve("audit.log"), clock);
@@ -162,7 +169,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
         DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
         CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log::info, deferredDeletes,
-                nodeNamespaces);
+                nodeNamespaces, faults.faults());
         // A pod whose lease was lost and came back as another address: noted in its attachment record.
         leases.reportAddressChangesTo(cni::recordAddressChange);
         // Host veths back on a bridge that was re-created while the daemon was down, before the stored leases
@@ -226,7 +233,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         Host host = Host.local();
         BridgeSetup.Request request = new BridgeSetup.Request(
                 Optional.ofNullable(repairIface).filter(i -> !i.isBlank()), repairBridge, stateDir, false,
-                repairVerifyTimeout, OptionalInt.empty());
+                repairVerifyTimeout, FaultInjection.NONE);
         return new BridgeWatch(host, new BridgeSetup(host), request, log::info, log::warn);
     }
 

@@ -2,6 +2,7 @@ package dev.terway.cni.attachment;
 
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.spec.InvocationValidator;
+import dev.terway.net.InterfaceName;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
@@ -63,9 +64,9 @@ public record AttachmentRecord(String containerId, String ifname, Path netns, St
         if (!InvocationValidator.isValidName(containerId)) {
             throw invalid("container id \"" + containerId + "\" is not [A-Za-z0-9][A-Za-z0-9_.-]*");
         }
-        String ifnameProblem = InvocationValidator.interfaceNameProblem(ifname);
+        String ifnameProblem = InterfaceName.problem(ifname);
         if (ifnameProblem != null) {
-            throw invalid("interface name \"" + ifname + "\" " + ifnameProblem);
+            throw invalid("interface name " + InterfaceName.quoted(ifname) + " " + ifnameProblem);
         }
         if (!netns.isAbsolute()) {
             throw invalid("network namespace " + netns + " is not an absolute path");
@@ -75,9 +76,9 @@ public record AttachmentRecord(String containerId, String ifname, Path netns, St
             throw invalid("host veth \"" + hostVeth + "\" is not " + derived + ", the one " + containerId + "/"
                     + ifname + " derives to");
         }
-        String bridgeProblem = InvocationValidator.interfaceNameProblem(bridge);
+        String bridgeProblem = InterfaceName.problem(bridge);
         if (bridgeProblem != null) {
-            throw invalid("bridge name \"" + bridge + "\" " + bridgeProblem);
+            throw invalid("bridge name " + InterfaceName.quoted(bridge) + " " + bridgeProblem);
         }
     }
 

@@ -7,19 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.terway.cni.pod.VethNames;
+import dev.terway.store.RecordDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -36,12 +28,12 @@ import java.util.function.Consumer;
  *
  * <p>The directory sits beside the socket, as the pending releases do, because both the daemon and the
  * thin client (which runs DEL while the daemon is down) know the socket path. The socket lives in /run, a
- * tmpfs: the records vanish exactly when a real reboot destroys the veths they describe. For the same
- * reason nothing is fsynced: a crash that loses a record also lost its veth.
+ * tmpfs: the records vanish exactly when a real reboot destroys the veths they describe.
  *
- * <p>Files are written {@code 0600} in a {@code 0700} directory, atomically (temp file, rename), and never
- * through a symbolic link: a linked directory is refused, a linked or oversized record is skipped with a
- * warning, and reads use {@code O_NOFOLLOW} and a size limit.
+ * <p>Written through a {@link RecordDirectory} (atomic, {@code 0600} in a {@code 0700} directory, no symbolic
+ * link followed: a linked directory is refused, a linked or oversized record is skipped with a warning) with
+ * {@link RecordDirectory.Fsync#NONE}: on tmpfs fsync does nothing, and the power loss or crash of the node
+ * that could lose a record also destroys the veth it describes. A crash of the daemon alone loses nothing.
  */
 public final class AttachmentRecords {
 
@@ -49,17 +41,16 @@ public final class AttachmentRecords {
     /** A record is a few hundred bytes; anything far larger was not written by {@link #put}. */
     static final int MAX_RECORD_BYTES = 8192;
     private static final String SUFFIX = ".json";
-    private static final String TEMP_PREFIX = ".tmp-";
     /** Daemon-side data, so Jackson (the plugin's MiniJson is for CNI documents only); as strict as it. */
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private final Path dir;
+    private final RecordDirectory records;
 
     public AttachmentRecords(Path dir) {
-        this.dir = dir;
+        this.records = RecordDirectory.of(dir, RecordDirectory.Fsync.NONE);
     }
 
     public static AttachmentRecords besideSocket(Path socket) {
@@ -67,14 +58,12 @@ public final class AttachmentRecords {
     }
 
     public Path dir() {
-        return dir;
+        return records.path();
     }
 
     /** Stores (or replaces) the record of an attachment; a reader never sees half a file. */
     public void put(AttachmentRecord record) {
-        Path tmp = null;
         try {
-            ensureDirectory();
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("containerId", record.containerId());
             entry.put("ifname", record.ifname());
@@ -92,19 +81,11 @@ public final class AttachmentRecords {
                 change.put("cause", c.cause());
                 entry.put("addressChange", change);
             });
-            tmp = Files.createTempFile(dir, TEMP_PREFIX, SUFFIX,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, JSON.writeValueAsString(entry) + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS);
-            // rename(2) replaces a link at the target name, it never writes through it
-            Files.move(tmp, fileOf(record.hostVeth()), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
+            records.write(record.hostVeth() + SUFFIX,
+                    (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the attachment record of " + record.attachment() + " in "
-                    + dir + ": " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(tmp);
+                    + dir() + ": " + e.getMessage(), e);
         }
     }
 
@@ -120,22 +101,21 @@ public final class AttachmentRecords {
                     + "\": not the name of a terway host veth");
         }
         try {
-            // deletes a link itself, never its target
-            Files.deleteIfExists(fileOf(hostVeth));
+            records.delete(hostVeth + SUFFIX);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove the attachment record of " + hostVeth + " from " + dir
+            throw new UncheckedIOException("cannot remove the attachment record of " + hostVeth + " from " + dir()
                     + ": " + e.getMessage(), e);
         }
     }
 
     /** The record of an attachment, if there is one (and it is readable). */
     public Optional<AttachmentRecord> get(String containerId, String ifname, Consumer<String> warn) {
-        Path file = fileOf(VethNames.hostVeth(containerId, ifname));
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.empty();
-        }
+        String name = VethNames.hostVeth(containerId, ifname) + SUFFIX;
+        Path file = records.file(name);
         try {
-            return Optional.of(parse(read(file)));
+            Optional<byte[]> bytes = records.read(name, MAX_RECORD_BYTES);
+            return bytes.isEmpty() ? Optional.empty()
+                    : Optional.of(parse(new String(bytes.get(), StandardCharsets.UTF_8)));
         } catch (JsonProcessingException e) {
             warn.accept("attachment records: cannot read " + file + ": not valid JSON: " + e.getOriginalMessage());
         } catch (IOException | IllegalArgumentException e) {
@@ -147,26 +127,22 @@ public final class AttachmentRecords {
     /** Every stored record. Files that are links, too large, unreadable or invalid are reported and skipped. */
     public List<AttachmentRecord> all(Consumer<String> warn) {
         List<AttachmentRecord> out = new ArrayList<>();
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return out;
-        }
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            warn.accept("attachment records: " + dir + " is not a directory (a symbolic link is never followed);"
-                    + " no records read");
-            return out;
-        }
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "tw*" + SUFFIX)) {
-            entries.forEach(files::add);
+        List<String> names;
+        try {
+            names = records.names("tw*" + SUFFIX);
         } catch (IOException e) {
-            warn.accept("attachment records: cannot list " + dir + ": " + e.getMessage());
+            warn.accept("attachment records: cannot list " + dir() + ": " + e.getMessage() + "; no records read");
             return out;
         }
-        files.sort(null);
-        for (Path file : files) {
+        for (String name : names) {
+            Path file = records.file(name);
             try {
-                AttachmentRecord record = parse(read(file));
-                if (!file.getFileName().toString().equals(record.hostVeth() + SUFFIX)) {
+                Optional<byte[]> bytes = records.read(name, MAX_RECORD_BYTES);
+                if (bytes.isEmpty()) {
+                    continue; // removed since the listing
+                }
+                AttachmentRecord record = parse(new String(bytes.get(), StandardCharsets.UTF_8));
+                if (!name.equals(record.hostVeth() + SUFFIX)) {
                     throw new IllegalArgumentException("it describes " + record.hostVeth() + ", which belongs in "
                             + record.hostVeth() + SUFFIX);
                 }
@@ -178,44 +154,6 @@ public final class AttachmentRecords {
             }
         }
         return out;
-    }
-
-    private void ensureDirectory() throws IOException {
-        if (Files.isSymbolicLink(dir)) {
-            throw new IOException(dir + " is a symbolic link, which terway never follows");
-        }
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(dir.getParent());
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // another writer made it first; the check below still applies
-            }
-        }
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException(dir + " is not a directory (a symbolic link is never followed)");
-        }
-    }
-
-    private static String read(Path file) throws IOException {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (!attributes.isRegularFile() || attributes.size() > MAX_RECORD_BYTES) {
-            throw new IOException("not a small regular file (a symbolic link is never followed)");
-        }
-        // O_NOFOLLOW and a bounded read: the file may have been swapped since the look above
-        try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buffer = ByteBuffer.allocate(MAX_RECORD_BYTES + 1);
-            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                // until end of file or one byte past the limit
-            }
-            if (!buffer.hasRemaining()) {
-                throw new IOException("larger than a record can be (" + MAX_RECORD_BYTES + " bytes)");
-            }
-            return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
-        }
     }
 
     private static AttachmentRecord parse(String text) throws JsonProcessingException {
@@ -258,20 +196,5 @@ public final class AttachmentRecords {
         }
         throw new IllegalArgumentException("addressChange must be an object of at, from, to, policy and cause"
                 + " (strings)");
-    }
-
-    private Path fileOf(String hostVeth) {
-        return dir.resolve(hostVeth + SUFFIX);
-    }
-
-    private static void deleteQuietly(Path tmp) {
-        if (tmp == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-            // the write already failed and says so; a stray temp file is never read as a record
-        }
     }
 }

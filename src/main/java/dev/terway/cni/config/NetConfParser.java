@@ -9,6 +9,7 @@ import dev.terway.cni.spec.ConfigFields;
 import dev.terway.cni.spec.CniVersion;
 import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.net.InterfaceName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ public final class NetConfParser {
         String name = ConfigFields.requiredString(json, "name", "");
         String type = ConfigFields.requiredString(json, "type", "");
         String bridge = ConfigFields.string(json, "bridge", "").orElse(NetConf.DEFAULT_BRIDGE);
-        String bridgeProblem = InvocationValidator.interfaceNameProblem(bridge);
+        String bridgeProblem = InterfaceName.problem(bridge);
         if (bridgeProblem != null) {
             throw ConfigFields.invalidValue("bridge", bridge, "not an interface name: " + bridgeProblem);
         }

@@ -135,27 +135,18 @@ final class AddVerb {
 
     /**
      * The fault-injection tests (it/…/reliability) kill `cni-terway` or the daemon while an ADD has created
-     * the veth but holds no lease yet. They set this variable in the daemon's environment; a runtime never
-     * does, and nothing in a request can set it. Unset or unparsable: no pause.
+     * the veth but holds no lease yet: they start the daemon with {@code --inject-fault pause-after-link=…}
+     * ({@link dev.terway.plan.FaultInjection}). A runtime never does, and nothing in a request can set it.
      */
-    static final long PAUSE_AFTER_LINK_MS = parseMillis(System.getenv("TERWAY_TEST_PAUSE_AFTER_LINK_MS"));
-
-    private static long parseMillis(String text) {
-        try {
-            return text == null ? 0 : Math.max(0, Math.min(Long.parseLong(text), 600_000));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
     private void pauseAfterLinkForFaultTests(PodSpec spec) {
-        if (PAUSE_AFTER_LINK_MS == 0) {
+        long pause = ctx.faults().pauseAfterLink().toMillis();
+        if (pause == 0) {
             return;
         }
         ctx.log().accept("test hook: ADD of " + spec.containerId() + "/" + spec.ifname() + " pauses "
-                + PAUSE_AFTER_LINK_MS + " ms with " + spec.hostVeth() + " in place");
+                + pause + " ms with " + spec.hostVeth() + " in place");
         try {
-            Thread.sleep(PAUSE_AFTER_LINK_MS);
+            Thread.sleep(pause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

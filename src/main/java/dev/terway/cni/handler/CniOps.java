@@ -16,6 +16,7 @@ import dev.terway.daemon.Response;
 import dev.terway.dhcp.daemon.AddressChangeReport;
 import dev.terway.dhcp.daemon.LeaseService;
 import dev.terway.plan.CommandRunner;
+import dev.terway.plan.FaultInjection;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
@@ -49,16 +50,17 @@ public final class CniOps implements RequestHandler {
      * daemon was down, the attachment records and the DELs accepted but not yet finished (they finish after
      * their reply, in {@code deferredDeletes}). {@code runner} makes (and in the daemon audits) the verbs'
      * commands; {@code queries} runs the repair's periodic looks, which change nothing. No pod may be given one
-     * of {@code nodeNamespaces}.
+     * of {@code nodeNamespaces}. {@code faults}: what a test asked the verbs to inject.
      */
     public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
                                    Clock clock, Consumer<String> log, DeferredDeletes deferredDeletes,
-                                   NodeNamespaces nodeNamespaces) {
+                                   NodeNamespaces nodeNamespaces, FaultInjection faults) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
         Runnable drain = () -> pending.drain(gateway, log);
         CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
-                AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, nodeNamespaces, Optional.of(deferredDeletes));
+                AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, nodeNamespaces, Optional.of(deferredDeletes),
+                faults);
         return new CniOps(service, log, () -> {
             drain.run();
             service.finishInterruptedDeletes();

@@ -18,6 +18,7 @@ import dev.terway.cni.spec.CniRequest;
 import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.cni.spec.Verb;
 import dev.terway.plan.CommandRunner;
+import dev.terway.plan.FaultInjection;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -63,8 +64,17 @@ public final class CniService implements CniExecutor {
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                       Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
                       NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes) {
+        this(runner, leases, ipam, clock, log, beforeEachRequest, records, netnsProbe, nodeNamespaces, deferredDeletes,
+                FaultInjection.NONE);
+    }
+
+    /** And the faults a test asked the daemon's verbs to inject ({@code terway dhcp daemon --inject-fault}). */
+    public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
+                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes,
+                      FaultInjection faults) {
         this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, nodeNamespaces, records,
-                deferredDeletes);
+                deferredDeletes, faults);
         this.beforeEachRequest = beforeEachRequest;
     }
 

@@ -9,6 +9,7 @@ import dev.terway.cni.pod.NodeNamespaces;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.pod.PodSpec;
 import dev.terway.plan.CommandRunner;
+import dev.terway.plan.FaultInjection;
 import dev.terway.plan.PlanRunner;
 import java.time.Clock;
 import java.util.Optional;
@@ -17,18 +18,20 @@ import java.util.function.Consumer;
 /**
  * What every verb works with: the node, the plans' runner, the address sources, a clock, a log, the judges
  * of CNI_NETNS (a network namespace, and not one of the node's own) and the attachment records (what the daemon's repair needs to put host veths back on a re-created bridge); in the
- * daemon also where DELs finish after their reply.
+ * daemon also where DELs finish after their reply; and the faults a test asked for ({@link FaultInjection#NONE}
+ * outside tests).
  */
 record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans, LeaseGateway leases,
                    DelegatedIpam ipam, Clock clock, Consumer<String> log, Attachments attachments,
                    NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, AttachmentRecords records,
-                   Optional<DeferredDeletes> deferredDeletes) {
+                   Optional<DeferredDeletes> deferredDeletes, FaultInjection faults) {
 
     static VerbContext of(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                           Consumer<String> log, NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces,
-                          AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes) {
+                          AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes,
+                          FaultInjection faults) {
         return new VerbContext(runner, new NodeObserver(runner), new PlanRunner(runner), leases, ipam, clock, log,
-                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes);
+                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes, faults);
     }
 
     /**

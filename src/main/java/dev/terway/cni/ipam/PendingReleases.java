@@ -7,19 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.terway.cni.pod.VethNames;
+import dev.terway.store.RecordDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -28,7 +25,13 @@ import java.util.function.Consumer;
  * before each request it serves, so a lease of a deleted pod is never renewed for long.
  *
  * <p>The directory sits beside the socket because both ends know the socket path: the thin client from
- * the network configuration, the daemon from its own option.
+ * the network configuration, the daemon from its own option. The daemon also keeps the DELs it accepted but
+ * has not finished in one ({@code del-in-progress/}, see DeferredDeletes).
+ *
+ * <p>Written through a {@link RecordDirectory} (atomic, {@code 0600} in a {@code 0700} directory, no symbolic
+ * link followed) with {@link RecordDirectory.Fsync#NONE}: the socket's directory is in {@code /run} (by default),
+ * a tmpfs, where fsync does nothing; what these records guard against is a daemon that is down or killed, and a
+ * rename survives that. A power loss empties the directory whatever is fsynced, and takes the pods with it.
  */
 public final class PendingReleases {
 
@@ -41,10 +44,10 @@ public final class PendingReleases {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private final Path dir;
+    private final RecordDirectory records;
 
     public PendingReleases(Path dir) {
-        this.dir = dir;
+        this.records = RecordDirectory.of(dir, RecordDirectory.Fsync.NONE);
     }
 
     public static PendingReleases besideSocket(Path socket) {
@@ -53,69 +56,60 @@ public final class PendingReleases {
     }
 
     public Path dir() {
-        return dir;
+        return records.path();
     }
 
     /** Records that the attachment's lease must be released; atomic, so a reader never sees half a file. */
     public void mark(String containerId, String ifname) {
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            if (Files.isSymbolicLink(dir)) {
-                // createDirectories accepts a link to a directory; the records must not land wherever it points
-                throw new IOException(dir + " is a symbolic link, which terway never follows");
-            }
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("containerId", containerId);
             entry.put("ifname", ifname);
-            String name = VethNames.hostVeth(containerId, ifname) + ".json";
-            Path tmp = Files.createTempFile(dir, ".tmp-", ".json");
-            Files.writeString(tmp, JSON.writeValueAsString(entry) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            records.write(name(containerId, ifname),
+                    (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record the pending release of " + containerId + "/" + ifname
-                    + " in " + dir, e);
+                    + " in " + dir(), e);
         }
     }
 
     /** The attachments waiting for release. Unreadable files are reported and skipped. */
     public List<LeaseGateway.Attachment> pending(Consumer<String> warn) {
         List<LeaseGateway.Attachment> out = new ArrayList<>();
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        List<String> names;
+        try {
+            names = records.names("tw*.json");
+        } catch (IOException e) {
+            warn.accept("cannot list pending releases in " + dir() + ": " + e.getMessage());
             return out;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "tw*.json")) {
-            for (Path f : files) {
-                try {
-                    java.nio.file.attribute.BasicFileAttributes attributes = Files.readAttributes(f,
-                            java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (!attributes.isRegularFile() || attributes.size() > MAX_RECORD_BYTES) {
-                        // a link or a huge file is not something mark() wrote; never read through it
-                        warn.accept("pending release " + f + " is not a small regular file; ignored");
-                        continue;
-                    }
-                    JsonNode m = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
-                    if (m != null && m.isObject() && m.path("containerId").isTextual() && m.path("ifname").isTextual()) {
-                        out.add(new LeaseGateway.Attachment(m.get("containerId").textValue(),
-                                m.get("ifname").textValue()));
-                    } else {
-                        warn.accept("pending release " + f + " lacks containerId/ifname; ignored");
-                    }
-                } catch (JsonProcessingException e) {
-                    warn.accept("pending release " + f + " is unreadable (not valid JSON: " + e.getOriginalMessage()
-                            + "); ignored");
-                } catch (IOException e) {
-                    warn.accept("pending release " + f + " is unreadable (" + e.getMessage() + "); ignored");
+        for (String name : names) {
+            Path f = records.file(name);
+            try {
+                Optional<byte[]> bytes = records.read(name, MAX_RECORD_BYTES);
+                if (bytes.isEmpty()) {
+                    continue; // done since the listing
                 }
+                JsonNode m = JSON.readTree(new String(bytes.get(), StandardCharsets.UTF_8));
+                if (m != null && m.isObject() && m.path("containerId").isTextual() && m.path("ifname").isTextual()) {
+                    out.add(new LeaseGateway.Attachment(m.get("containerId").textValue(),
+                            m.get("ifname").textValue()));
+                } else {
+                    warn.accept("pending release " + f + " lacks containerId/ifname; ignored");
+                }
+            } catch (JsonProcessingException e) {
+                warn.accept("pending release " + f + " is unreadable (not valid JSON: " + e.getOriginalMessage()
+                        + "); ignored");
+            } catch (IOException e) {
+                warn.accept("pending release " + f + " is unreadable (" + e.getMessage() + "); ignored");
             }
-        } catch (IOException e) {
-            warn.accept("cannot list pending releases in " + dir + ": " + e.getMessage());
         }
         return out;
     }
 
     public void done(LeaseGateway.Attachment a) {
         try {
-            Files.deleteIfExists(dir.resolve(VethNames.hostVeth(a.containerId(), a.ifname()) + ".json"));
+            records.delete(name(a.containerId(), a.ifname()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the pending release of " + a, e);
         }
@@ -132,5 +126,9 @@ public final class PendingReleases {
             n++;
         }
         return n;
+    }
+
+    private static String name(String containerId, String ifname) {
+        return VethNames.hostVeth(containerId, ifname) + ".json";
     }
 }

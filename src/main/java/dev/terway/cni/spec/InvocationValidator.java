@@ -3,6 +3,7 @@ package dev.terway.cni.spec;
 import dev.terway.cni.json.JsonSyntaxException;
 import dev.terway.cni.json.JsonText;
 import dev.terway.cni.json.MiniJson;
+import dev.terway.net.InterfaceName;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,10 +85,10 @@ public final class InvocationValidator {
         }
         String ifname = inv.env(CniInvocation.CNI_IFNAME);
         if (verb.needsIfname() || !ifname.isEmpty()) {
-            String problem = interfaceNameProblem(ifname);
+            String problem = InterfaceName.problem(ifname);
             if (problem != null) {
                 throw new CniException(CniErrorCode.INVALID_ENVIRONMENT,
-                        "invalid CNI_IFNAME \"" + ifname + "\": " + problem);
+                        "invalid CNI_IFNAME " + InterfaceName.quoted(ifname) + ": " + problem);
             }
         }
         return new CniRequest(verb, cniVersion, name, config, containerId, inv.env(CniInvocation.CNI_NETNS),
@@ -187,30 +188,6 @@ public final class InvocationValidator {
             }
         }
         return true;
-    }
-
-    /** Why {@code name} cannot be an interface name, or null when it can. */
-    public static String interfaceNameProblem(String name) {
-        if (name.isEmpty()) {
-            return "must not be empty";
-        }
-        if (name.equals(".") || name.equals("..")) {
-            return "must not be \".\" or \"..\"";
-        }
-        int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        if (bytes > 15) {
-            return "must be shorter than 16 characters (it is " + bytes + " bytes)";
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == '/' || c == ':') {
-                return "must not contain '" + c + "'";
-            }
-            if (Character.isWhitespace(c) || Character.isSpaceChar(c) || c < 0x20 || c == 0x7f) {
-                return "must not contain whitespace or control characters";
-            }
-        }
-        return null;
     }
 
     private static boolean hasControlCharacter(String s) {

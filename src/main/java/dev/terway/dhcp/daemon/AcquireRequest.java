@@ -1,6 +1,7 @@
 package dev.terway.dhcp.daemon;
 
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.net.InterfaceName;
 import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,9 +33,10 @@ public record AcquireRequest(String containerId, Path netns, String ifname, Opti
         if (containerId.isBlank()) {
             throw new IllegalArgumentException("acquire: the container id is empty");
         }
-        if (ifname.isEmpty() || ifname.length() > 15 || ifname.contains("/") || ifname.contains(" ")) {
-            throw new IllegalArgumentException("acquire: interface name '" + ifname
-                    + "' is not a valid Linux interface name (1-15 characters, no '/' or space)");
+        String badName = InterfaceName.problem(ifname);
+        if (badName != null) {
+            throw new IllegalArgumentException("acquire: interface name " + InterfaceName.quoted(ifname)
+                    + " is not a valid Linux interface name: it " + badName);
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("acquire: timeout must be positive, got " + timeout);

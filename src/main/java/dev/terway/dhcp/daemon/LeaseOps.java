@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.daemon.RequestHandlers;
 import dev.terway.daemon.Response;
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.net.InterfaceName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -138,19 +139,12 @@ public final class LeaseOps {
         return id;
     }
 
-    /** The kernel's rules for interface names (dev_valid_name): it goes to SO_BINDTODEVICE and to `ip`. */
+    /** The kernel's rules for interface names ({@link InterfaceName}): it goes to SO_BINDTODEVICE and to `ip`. */
     private static String ifname(JsonNode request) {
         String ifname = requiredText(request, "ifname");
-        boolean valid = !ifname.equals(".") && !ifname.equals("..")
-                && ifname.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 15;
-        for (int i = 0; valid && i < ifname.length(); i++) {
-            char c = ifname.charAt(i);
-            valid = c != '/' && c != ':' && !Character.isWhitespace(c) && !Character.isSpaceChar(c)
-                    && !Character.isISOControl(c);
-        }
-        if (!valid) {
-            throw new IllegalArgumentException("field 'ifname' is not a valid Linux interface name (at most 15"
-                    + " bytes, no '/', ':', whitespace or control characters, not '.' or '..')");
+        String problem = InterfaceName.problem(ifname);
+        if (problem != null) {
+            throw new IllegalArgumentException("field 'ifname' is not a valid Linux interface name: it " + problem);
         }
         return ifname;
     }

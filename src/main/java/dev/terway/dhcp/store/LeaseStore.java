@@ -4,26 +4,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.store.RecordDirectory;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -31,10 +24,10 @@ import java.util.function.Consumer;
  * Leases on disk: one JSON document per lease in {@code <state-dir>/leases/}, so that a daemon restart
  * (or crash) resumes every lease instead of forgetting it.
  *
- * <p>Every write is atomic: a fresh temp file in the same directory (created exclusively, mode 0600),
- * fsync, rename over the target, fsync of the directory. A reader therefore sees the old or the new
- * document, never a torn one, even after power loss. Symbolic links are never followed: a lease file
- * that is a symlink is refused, and rename replaces a link instead of writing through it.
+ * <p>Written through a {@link RecordDirectory} (atomic, 0600 in a 0700 directory, no symbolic link
+ * followed) with {@link RecordDirectory.Fsync#FILE_AND_DIRECTORY}: the leases live on disk to survive a
+ * restart, and a lease file that power loss rolled back or emptied would make the daemon forget a lease the
+ * server still holds for the pod, or renew one it had released.
  *
  * <p>A file that cannot be read or decoded is reported through the warning sink and skipped: one bad
  * file must not keep the daemon, and every other pod's lease, from starting.
@@ -52,64 +45,44 @@ public final class LeaseStore {
     }
 
     static final String SUFFIX = ".json";
-    private static final String TEMP_PREFIX = ".lease-";
-    private static final String TEMP_SUFFIX = ".tmp";
     /** Far above any lease document; bounds what a hostile or broken file can make us read. */
     static final int MAX_DOCUMENT_BYTES = 256 * 1024;
     private static final int MAX_NAME = 200;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path dir;
+    private final RecordDirectory records;
     private final Consumer<String> warnings;
     private final ConcurrentHashMap<LeaseKey, Object> keyLocks = new ConcurrentHashMap<>();
 
-    private LeaseStore(Path dir, Consumer<String> warnings) {
-        this.dir = dir;
+    private LeaseStore(RecordDirectory records, Consumer<String> warnings) {
+        this.records = records;
         this.warnings = warnings;
     }
 
     /** Opens (creating with mode 0700 if needed) the store in {@code <stateDir>/leases}. */
     public static LeaseStore open(Path stateDir, Consumer<String> warnings) throws IOException {
-        Path dir = stateDir.resolve("leases");
         Files.createDirectories(stateDir);
-        if (Files.isSymbolicLink(dir)) {
-            throw new IOException("refusing lease directory " + dir + ": it is a symbolic link");
+        RecordDirectory records = RecordDirectory.of(stateDir.resolve("leases"), RecordDirectory.Fsync.FILE_AND_DIRECTORY);
+        try {
+            records.create();
+        } catch (IOException e) {
+            throw new IOException("refusing lease directory " + records.path() + ": " + e.getMessage(), e);
         }
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // another opener made it first; the checks below still apply
-            }
-        }
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("refusing lease directory " + dir + ": it is not a directory");
-        }
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        removeInterruptedWrites(dir);
-        return new LeaseStore(dir, Objects.requireNonNull(warnings));
-    }
-
-    /**
-     * Temp files of writes a crash interrupted. Only safe while nobody writes, i.e. when the daemon opens
-     * its store; the rename never happened, so the lease file still holds the previous document.
-     */
-    private static void removeInterruptedWrites(Path dir) throws IOException {
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, TEMP_PREFIX + "*" + TEMP_SUFFIX)) {
-            for (Path temp : temps) {
-                Files.deleteIfExists(temp);
-            }
-        }
+        // One made by an older terway, or by hand, may have the umask's mode.
+        Files.setPosixFilePermissions(records.path(), PosixFilePermissions.fromString("rwx------"));
+        // Nobody writes yet: temp files are writes a crash interrupted, whose lease file still holds the
+        // previous document.
+        records.removeInterruptedWrites();
+        return new LeaseStore(records, Objects.requireNonNull(warnings));
     }
 
     public Path directory() {
-        return dir;
+        return records.path();
     }
 
     /** The file a key is stored in. */
     public Path fileOf(LeaseKey key) {
-        return dir.resolve(fileName(key));
+        return records.file(fileName(key));
     }
 
     /**
@@ -121,37 +94,19 @@ public final class LeaseStore {
         stored.put("containerId", key.containerId());
         stored.put("ifname", key.ifname());
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(stored);
-        Path target = fileOf(key);
         synchronized (lockOf(key)) {
-            Path temp = Files.createTempFile(dir, TEMP_PREFIX, TEMP_SUFFIX,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {
-                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS)) {
-                    ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                    while (buffer.hasRemaining()) {
-                        channel.write(buffer);
-                    }
-                    channel.force(true);
-                }
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                records.write(fileName(key), bytes);
             } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(temp);
-                throw new IOException("failed to save lease " + key + " to " + target + ": " + e.getMessage(), e);
+                throw new IOException("failed to save lease " + key + " to " + fileOf(key) + ": " + e.getMessage(), e);
             }
-            syncDirectory();
         }
     }
 
     /** Removes the lease's file. Returns false when there was none. */
     public boolean delete(LeaseKey key) throws IOException {
-        Path target = fileOf(key);
         synchronized (lockOf(key)) {
-            boolean existed = Files.deleteIfExists(target);
-            if (existed) {
-                syncDirectory();
-            }
-            return existed;
+            return records.delete(fileName(key));
         }
     }
 
@@ -162,22 +117,18 @@ public final class LeaseStore {
      */
     public <T> List<Loaded<T>> loadAll(Decoder<T> decoder) throws IOException {
         List<Loaded<T>> loaded = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            entries.forEach(files::add);
-        }
-        files.sort(Comparator.naturalOrder());
-        for (Path file : files) {
-            String name = file.getFileName().toString();
-            if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX)) {
-                continue; // a write in progress, or one a crash interrupted (removed by open)
-            }
+        for (String name : records.names("*")) {
+            Path file = records.file(name);
             if (!name.endsWith(SUFFIX)) {
                 warnings.accept("lease store: ignoring " + file + ": not a lease file (no " + SUFFIX + " suffix)");
                 continue;
             }
             try {
-                JsonNode document = read(file);
+                Optional<byte[]> bytes = records.read(name, MAX_DOCUMENT_BYTES);
+                if (bytes.isEmpty()) {
+                    continue; // deleted since the listing
+                }
+                JsonNode document = parse(bytes.get());
                 LeaseKey key = keyOf(document);
                 if (!fileName(key).equals(name)) {
                     throw new IllegalArgumentException("it holds the lease of " + key + ", which belongs in "
@@ -191,41 +142,16 @@ public final class LeaseStore {
         return loaded;
     }
 
-    private JsonNode read(Path file) throws IOException {
-        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (attributes.isSymbolicLink()) {
-            throw new IOException("it is a symbolic link, which the store never follows");
-        }
-        if (!attributes.isRegularFile()) {
-            throw new IOException("it is not a regular file");
-        }
-        if (attributes.size() > MAX_DOCUMENT_BYTES) {
-            throw new IOException("it is " + attributes.size() + " bytes, more than a lease can be ("
-                    + MAX_DOCUMENT_BYTES + ")");
-        }
-        byte[] bytes;
-        // O_NOFOLLOW: the file could have been swapped for a link since the check above.
-        try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS)) {
-            ByteBuffer buffer = ByteBuffer.allocate(MAX_DOCUMENT_BYTES + 1);
-            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                // keep reading until EOF or one byte past the limit
-            }
-            if (!buffer.hasRemaining()) {
-                throw new IOException("it is larger than a lease can be (" + MAX_DOCUMENT_BYTES + " bytes)");
-            }
-            bytes = new byte[buffer.position()];
-            buffer.flip().get(bytes);
-        }
+    private static JsonNode parse(byte[] bytes) {
         try {
             JsonNode document = JSON.readTree(bytes);
             if (document == null || !document.isObject()) {
                 throw new IllegalArgumentException("it is not a JSON object");
             }
             return document;
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("it is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new IllegalArgumentException("it is not valid JSON (" + why + ")");
         }
     }
 
@@ -241,13 +167,6 @@ public final class LeaseStore {
 
     private Object lockOf(LeaseKey key) {
         return keyLocks.computeIfAbsent(key, k -> new Object());
-    }
-
-    private void syncDirectory() throws IOException {
-        // Makes the rename or unlink itself durable; without it a crash can resurrect the old file.
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
     }
 
     /**

@@ -16,6 +16,7 @@ import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniInvocation;
 import dev.terway.cni.spec.CniReply;
 import dev.terway.cni.spec.InvocationValidator;
+import dev.terway.net.InterfaceName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -234,7 +235,7 @@ class HostileInputTest {
                 "a&b", "a>b", "$HOME", "é", "日本", "\u202e", "*", "~", "!x");
         Path emptyPath = Files.createDirectories(dir.resolve("empty-path"));
         for (String name : names) {
-            assertEquals(null, InvocationValidator.interfaceNameProblem(name), name + " is a valid name");
+            assertEquals(null, InterfaceName.problem(name), name + " is a valid name");
             Map<String, String> env = env("ADD");
             env.put("CNI_IFNAME", name);
             env.put("TERWAY_DRY_RUN", "1");

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.terway.cni.spec.InvocationValidator;
+import dev.terway.net.InterfaceName;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,7 @@ class VethNamesTest {
         assertEquals(name, VethNames.hostVeth("3f6940ab5ab43bc522569d15b23f8c1bbde1d7678b080398506924fc01d72755", "eth0"));
         assertEquals(15, name.length());
         assertTrue(VethNames.HOST_VETH.matcher(name).matches(), name);
-        assertEquals(null, InvocationValidator.interfaceNameProblem(name));
+        assertEquals(null, InterfaceName.problem(name));
         // Pinned: the derivation is part of the on-node contract (DEL/GC of pods added by an older terway).
         assertEquals("tw6ad2516ced2a6", VethNames.hostVeth("c0ffee", "eth0"));
     }

@@ -209,7 +209,7 @@ class LeaseStoreTest {
                 + "x".repeat(LeaseStore.MAX_DOCUMENT_BYTES) + "\"}");
 
         assertEquals(List.of(), store.loadAll(LeaseStoreTest::address));
-        assertTrue(warnings.get(0).contains("more than a lease can be"), warnings.toString());
+        assertTrue(warnings.get(0).contains("more than the " + LeaseStore.MAX_DOCUMENT_BYTES), warnings.toString());
     }
 
     @Test

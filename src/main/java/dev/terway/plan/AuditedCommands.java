@@ -1,8 +1,5 @@
-package dev.terway.migration;
+package dev.terway.plan;
 
-import dev.terway.plan.AuditLog;
-import dev.terway.plan.CommandResult;
-import dev.terway.plan.CommandRunner;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -10,8 +7,9 @@ import java.util.function.Consumer;
 
 /**
  * A command runner that records every command it runs (and the input it fed) in an {@link AuditLog}.
- * A failure to write the log is reported instead of thrown: an exception between two steps would escape {@link dev.terway.plan.PlanRunner} without running the
- * undos and strand the node half-migrated, which is worse than a gap in the log. The daemon uses it too:
+ * A failure to write the log is reported instead of thrown: an exception between two steps would escape
+ * {@link PlanRunner} without running the undos and strand the node half-migrated, which is worse than a gap
+ * in the log. The daemon uses it too:
  * a full or read-only state directory must not fail every pod's ADD or leave a renewal half-applied.
  * Warned once per stretch of failures (again after the log could be written in between), so a daemon
  * that runs for months reports a disk that fills up again.
