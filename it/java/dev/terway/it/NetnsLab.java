@@ -196,14 +196,20 @@ public final class NetnsLab implements AutoCloseable {
      * leases, T1 10 s, T2 20 s, --no-ping: it offers an address without checking whether a host has it).
      */
     public DhcpServer startDhcpServer(String first, String last) {
+        return startDhcpServer(first, last, new String[0]);
+    }
+
+    /** As {@link #startDhcpServer(String, String)}, with more dnsmasq options (e.g. {@code --dhcp-option=26,1400}). */
+    public DhcpServer startDhcpServer(String first, String last, String... extraOptions) {
         Path leases = dir.resolve("dnsmasq.leases");
         Path log = dir.resolve("dnsmasq.log");
-        Process p = startDnsmasq(log, "DHCP, IP range",
-                "--no-ping",
+        List<String> options = new ArrayList<>(List.of("--no-ping",
                 "--dhcp-range=" + first + "," + last + ",255.255.255.0,2m",
                 "--dhcp-option=option:router," + gateway.ipv4(),
                 "--dhcp-option=option:T1,10", "--dhcp-option=option:T2,20",
-                "--dhcp-leasefile=" + leases, "--pid-file=" + dir.resolve("dnsmasq.pid"));
+                "--dhcp-leasefile=" + leases, "--pid-file=" + dir.resolve("dnsmasq.pid")));
+        options.addAll(List.of(extraOptions));
+        Process p = startDnsmasq(log, "DHCP, IP range", options.toArray(String[]::new));
         return new DhcpServer(p, leases, log);
     }
 

@@ -338,7 +338,7 @@ class FaultsIT {
     }
 
     /** dnsmasq serving .200-.240 only, authoritative: a renewal of an address outside that range is NAKed. */
-    private static Process startOtherRangeServer(NetnsLab lab, Path log) throws IOException {
+    static Process startOtherRangeServer(NetnsLab lab, Path log) throws IOException {
         return new ProcessBuilder("ip", "netns", "exec", lab.lanNs(), "dnsmasq", "--no-daemon",
                 "--no-resolv", "--port=0", "--interface=" + NetnsLab.SWITCH, "--bind-interfaces",
                 "--log-facility=-", "--no-ping", "--dhcp-authoritative",

@@ -153,7 +153,6 @@ class ProgramsInSourceTest {
     void theScanFindsTheArgvOfEachPattern() {
         // Guards the scan itself: if these stop matching, it has gone blind rather than the code clean.
         assertTrue(found.get("ip").stream().anyMatch(w -> w.startsWith("NetStateReader.java")), found.toString());
-        assertTrue(found.get("ip").stream().anyMatch(w -> w.startsWith("PodAddressPlans.java")), found.toString());
         assertTrue(found.get("ip").stream().anyMatch(w -> w.startsWith("RouteMover.java")), found.toString());
         assertTrue(found.get("ip").stream().anyMatch(w -> w.startsWith("PodPlans.java")), "nsenter … ip " + found);
         assertTrue(found.get("bridge").stream().anyMatch(w -> w.startsWith("Reattachment.java")), found.toString());

@@ -3,8 +3,10 @@ package dev.terway.cli.dhcp;
 import dev.terway.cni.handler.AttachmentRepair;
 import dev.terway.cni.handler.CniOps;
 import dev.terway.cni.handler.DeferredDeletes;
+import dev.terway.cni.ipam.PodNetworkUpkeep;
 import dev.terway.cni.pod.NetnsIdentity;
 import dev.terway.cni.pod.NodeNamespaces;
+import dev.terway.cni.pod.NodeObserver;
 import dev.terway.daemon.DaemonServer;
 import dev.terway.daemon.RequestHandlers;
 import dev.terway.dhcp.daemon.DaemonLog;
@@ -14,7 +16,6 @@ import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.NetnsPodArpSockets;
 import dev.terway.dhcp.daemon.NetnsPodSockets;
 import dev.terway.dhcp.daemon.NodeSender;
-import dev.terway.dhcp.daemon.PodAddressUpkeep;
 import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.migration.BridgeSetup;
 import dev.terway.migration.BridgeWatch;
@@ -150,7 +151,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         ExecCommandRunner commands = ExecCommandRunner.registeredOnly(Duration.ofSeconds(10));
         // A failure to write the audit log is reported, never thrown: it must not fail ADDs or cut renewals short.
         CommandRunner audited = AuditedCommands.recording(audit, commands, log::warn);
-        PodAddressUpkeep upkeep = new PodAddressUpkeep(commands, new PlanRunner(audited), clock, log::warn);
+        PodNetworkUpkeep upkeep = new PodNetworkUpkeep(new NodeObserver(commands), new PlanRunner(audited), clock,
+                log::info, log::warn);
 
         ExecutorService upkeepExecutor = Executors.newSingleThreadExecutor(threads("terway-upkeep", 0));
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, threads("terway-lease-timer", 0));

@@ -6,6 +6,7 @@ import dev.terway.cni.config.Ipv4Cidr;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseRequest;
 import dev.terway.cni.pod.NodeView;
+import dev.terway.cni.pod.PodNetwork;
 import dev.terway.cni.pod.PodAddress;
 import dev.terway.cni.pod.PodPlans;
 import dev.terway.cni.pod.PodRoute;
@@ -21,6 +22,7 @@ import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.cni.spec.CniReply;
 import dev.terway.cni.spec.CniRequest;
+import dev.terway.dhcp.daemon.PodNetworkConfig;
 import dev.terway.plan.Plan;
 import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanPrinter;
@@ -110,9 +112,10 @@ final class AddVerb {
             if (PodPlans.needsNodeGateway(address)) {
                 node = node.withDefaultGateway(ctx.observer().defaultGateway());
             }
-            List<PodRoute> routes = PodPlans.routes(address, node, conf.serviceCidr());
-            ctx.plans().run(PodPlans.address(spec, address, routes));
-            CniResult result = result(spec, address, routes, conf.dns());
+            PodNetwork.Target target = PodNetwork.target(spec.netns(), spec.ifname(), address, node,
+                    conf.serviceCidr().stream().toList(), spec.mtu());
+            ctx.plans().run(PodNetwork.plan(target, PodNetwork.Observed.freshLink(spec.mtu())).plan());
+            CniResult result = result(spec, address, target.routes(), conf.dns(), target.mtu().orElse(spec.mtu()));
             if (conf.prevResult().isPresent()) {
                 result = result.after(conf.prevResult().get());
             }
@@ -171,7 +174,9 @@ final class AddVerb {
         boolean pod = args.podNamespace().isPresent() && args.podName().isPresent();
         return ctx.leases().acquire(new LeaseRequest(request.containerId(), spec.netns(), spec.ifname(),
                 pod ? args.podNamespace() : Optional.empty(), pod ? args.podName() : Optional.empty(),
-                choice.pinned().map(CniArgs.RequestedAddress::address), conf.dhcpTimeout(), conf.onAddressChange()));
+                choice.pinned().map(CniArgs.RequestedAddress::address), conf.dhcpTimeout(), conf.onAddressChange(),
+                Optional.of(new PodNetworkConfig(conf.bridge(), conf.serviceCidr().stream().map(Ipv4Cidr::toString)
+                        .toList(), conf.mtu()))));
     }
 
     /** The first IPv4 address of an IPAM result, with its gateway and the IPv4 routes. */
@@ -221,9 +226,14 @@ final class AddVerb {
     }
 
     static CniResult result(PodSpec spec, PodAddress address, List<PodRoute> routes, Dns configDns) {
+        return result(spec, address, routes, configDns, spec.mtu());
+    }
+
+    /** The result; {@code podMtu}: the pod interface's MTU (the lease's option 26 when it was taken). */
+    static CniResult result(PodSpec spec, PodAddress address, List<PodRoute> routes, Dns configDns, int podMtu) {
         List<ResultInterface> interfaces = List.of(
                 ResultInterface.host(spec.hostVeth(), spec.hostMac(), spec.mtu()),
-                ResultInterface.sandbox(spec.ifname(), spec.podMac(), spec.mtu(), spec.netns().toString()));
+                ResultInterface.sandbox(spec.ifname(), spec.podMac(), podMtu, spec.netns().toString()));
         Optional<String> gateway = Optional.empty();
         List<ResultRoute> resultRoutes = new ArrayList<>();
         for (PodRoute r : routes) {

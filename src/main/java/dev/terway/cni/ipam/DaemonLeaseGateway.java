@@ -34,7 +34,7 @@ public final class DaemonLeaseGateway implements LeaseGateway {
     public PodAddress acquire(LeaseRequest r) throws CniException {
         AcquireRequest request = new AcquireRequest(r.containerId(), r.netns(), r.ifname(), r.podNamespace(),
                 r.podName(), r.requestedAddress(), Optional.empty(), Optional.empty(), r.timeout(),
-                r.onAddressChange());
+                r.onAddressChange(), r.network());
         HeldLease lease;
         try {
             lease = leases.acquire(request);
@@ -49,7 +49,8 @@ public final class DaemonLeaseGateway implements LeaseGateway {
         return toPodAddress(lease, clock);
     }
 
-    static PodAddress toPodAddress(HeldLease lease, Clock clock) {
+    /** The pod's view of a lease; nothing is lost (the MTU, option 26, goes along). */
+    public static PodAddress toPodAddress(HeldLease lease, Clock clock) {
         List<PodAddress.SourceRoute> routes = new ArrayList<>();
         for (LeaseRoute r : lease.routes()) {
             Optional<Inet4Address> via = r.gateway().getHostAddress().equals("0.0.0.0")
@@ -62,7 +63,7 @@ public final class DaemonLeaseGateway implements LeaseGateway {
         }
         return new PodAddress(new Ipv4Cidr(lease.address(), lease.prefixLength()), lease.gateway(), routes,
                 new Dns(dns, lease.domain(), lease.search(), List.of()),
-                OptionalLong.of(lease.remainingSeconds(clock.instant())));
+                OptionalLong.of(lease.remainingSeconds(clock.instant())), lease.mtu());
     }
 
     @Override

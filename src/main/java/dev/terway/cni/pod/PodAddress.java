@@ -6,6 +6,7 @@ import java.net.Inet4Address;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -15,13 +16,21 @@ import java.util.OptionalLong;
  * @param router   the gateway the source named (DHCP option 3, IPAM "gateway"); absent means the node's
  * @param routes   routes the source named (DHCP option 121, IPAM "routes"); a route without gateway is on-link
  * @param lifetime seconds the address stays valid (a lease's remaining time); absent means forever
+ * @param mtu      the interface MTU the source named (DHCP option 26); absent means the bridge's
  */
 public record PodAddress(Ipv4Cidr cidr, Optional<Inet4Address> router, List<SourceRoute> routes, Dns dns,
-                         OptionalLong lifetime) {
+                         OptionalLong lifetime, OptionalInt mtu) {
 
     public PodAddress {
         Objects.requireNonNull(cidr, "cidr");
         routes = List.copyOf(routes);
+        Objects.requireNonNull(mtu, "mtu");
+    }
+
+    /** An address whose source named no MTU. */
+    public PodAddress(Ipv4Cidr cidr, Optional<Inet4Address> router, List<SourceRoute> routes, Dns dns,
+                      OptionalLong lifetime) {
+        this(cidr, router, routes, dns, lifetime, OptionalInt.empty());
     }
 
     /** A route as the address source gave it. */

@@ -1,17 +1,15 @@
 package dev.terway.cni.pod;
 
-import dev.terway.cni.config.Ipv4;
 import dev.terway.cni.config.Ipv4Cidr;
-import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.plan.Plan;
 import dev.terway.plan.Program;
 import dev.terway.plan.Step;
-import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -82,98 +80,22 @@ public final class PodPlans {
                 .orElse(step.argv().size() > 3 && step.argv().subList(0, 3).equals(List.of("ip", "link", "add")));
     }
 
-    /**
-     * The pod's routes. The default gateway is, in order: a default among the classless static routes,
-     * the router the source named, the node's own default gateway. (RFC 3442 says to ignore the router
-     * option when classless routes are present; a pod still needs a default route, so the router is used
-     * only when the classless routes lack one.) The service network goes via the node's bridge address,
-     * where kube-proxy answers.
-     */
+    /** The pod's routes for one service network at most; see {@link PodNetwork#routes}. */
     public static List<PodRoute> routes(PodAddress address, NodeView node, Optional<Ipv4Cidr> serviceCidr)
             throws CniException {
-        Ipv4Cidr subnet = address.cidr().networkCidr();
-        List<PodRoute> routes = new ArrayList<>();
-        boolean hasDefault = false;
-        for (PodAddress.SourceRoute r : address.routes()) {
-            if (r.destination().networkCidr().equals(subnet) && r.gateway().isEmpty()) {
-                continue; // the kernel made this one with the address
-            }
-            hasDefault |= r.destination().isDefault();
-            routes.add(new PodRoute(r.destination().networkCidr(), r.gateway(),
-                    r.gateway().map(g -> !subnet.contains(g)).orElse(false),
-                    r.destination().isDefault() ? "default route named by the address source"
-                            : "route named by the address source"));
-        }
-        if (!hasDefault) {
-            Optional<Inet4Address> gateway = address.router().or(node::defaultGateway);
-            if (gateway.isPresent()) {
-                routes.add(0, new PodRoute(new Ipv4Cidr(Ipv4.parseOrNull("0.0.0.0"), 0), gateway,
-                        !subnet.contains(gateway.get()), address.router().isPresent()
-                                ? "default route via the router the address source named"
-                                : "default route via the node's default gateway (the source named no router)"));
-            }
-        }
-        if (serviceCidr.isPresent()) {
-            Inet4Address nodeAddress = node.bridgeAddress().map(Ipv4Cidr::address).orElseThrow(() ->
-                    new CniException(CniErrorCode.NODE_NOT_SET_UP, "bridge " + node.bridge()
-                            + " has no IPv4 address, so there is no node address to route service network "
-                            + serviceCidr.get() + " through; run `terway setup` on this node"));
-            routes.add(new PodRoute(serviceCidr.get(), Optional.of(nodeAddress), !subnet.contains(nodeAddress),
-                    "service network via the node's bridge address, where kube-proxy answers"));
-        }
-        return routes;
+        return PodNetwork.routes(address, node, serviceCidr.stream().toList());
     }
 
     /**
-     * Configures the address (with the lease's lifetime) and the routes inside the pod, as one
-     * {@code ip -4 -batch -} in the pod's namespace: with the default route and a service route that is
-     * one process start instead of three (each ~18 ms through nsenter on a small node). `ip -batch` stops
-     * at the first line that fails and exits non-zero, and ADD then deletes the veth pair, which takes the
-     * address and routes with it, so a half-applied batch leaves nothing. The batch parser splits lines at
-     * blanks and treats quotes, backslashes and `#` specially; every word here is an address, a number,
-     * a keyword or the interface name, and an interface name with one of those characters (the kernel
-     * allows them) gets one command per change instead.
+     * Configures the address (with the lease's lifetime) and the routes inside a freshly linked pod, as
+     * {@link PodNetwork#plan} does for ADD: one {@code ip -4 -batch -} in the pod's namespace. `ip -batch`
+     * stops at the first line that fails and exits non-zero, and ADD then deletes the veth pair, which takes
+     * the address and routes with it, so a half-applied batch leaves nothing.
      */
     public static Plan address(PodSpec spec, PodAddress address, List<PodRoute> routes) {
-        List<List<String>> changes = new ArrayList<>();
-        List<String> reasons = new ArrayList<>();
-        List<String> add = new ArrayList<>(List.of("addr", "add", address.cidr().toString(), "dev", spec.ifname()));
-        String source = "the pinned address";
-        if (address.lifetime().isPresent()) {
-            String seconds = Long.toString(address.lifetime().getAsLong());
-            add.addAll(List.of("valid_lft", seconds, "preferred_lft", seconds));
-            source = "the lease; it lives as long as the lease, the daemon extends it on renewal";
-        }
-        changes.add(add);
-        reasons.add("address " + address.cidr() + " on " + spec.ifname() + " from " + source);
-        for (PodRoute r : routes) {
-            List<String> route = new ArrayList<>(List.of("route", "replace",
-                    r.destination().isDefault() ? "default" : r.destination().toString()));
-            r.via().ifPresent(g -> route.addAll(List.of("via", g.getHostAddress())));
-            route.addAll(List.of("dev", spec.ifname()));
-            if (r.via().isEmpty()) {
-                route.addAll(List.of("scope", "link"));
-            }
-            if (r.onlink()) {
-                route.add("onlink");
-            }
-            changes.add(route);
-            reasons.add(r.why());
-        }
-        Plan.Builder plan = Plan.builder();
-        if (changes.size() > 1 && changes.stream().flatMap(List::stream).allMatch(PodPlans::plainBatchWord)) {
-            StringBuilder lines = new StringBuilder();
-            changes.forEach(c -> lines.append(String.join(" ", c)).append('\n'));
-            plan.add(Step.fed(String.join("; ", reasons) + " (one `ip -batch` in the pod)",
-                    ipInNetns(spec.netns(), "-4", "-batch", "-"), lines.toString()));
-        } else {
-            for (int i = 0; i < changes.size(); i++) {
-                List<String> argv = new ArrayList<>(List.of("-4"));
-                argv.addAll(changes.get(i));
-                plan.add(Step.of(reasons.get(i), ipInNetns(spec.netns(), argv.toArray(String[]::new))));
-            }
-        }
-        return plan.build();
+        PodNetwork.Target target = new PodNetwork.Target(spec.netns(), spec.ifname(), address.cidr(),
+                address.lifetime(), routes, List.of(), OptionalInt.empty(), Optional.empty());
+        return PodNetwork.plan(target, PodNetwork.Observed.freshLink(spec.mtu())).plan();
     }
 
     private static final Pattern PLAIN_BATCH_WORD = Pattern.compile("[A-Za-z0-9_.:/@%+=,-]+");

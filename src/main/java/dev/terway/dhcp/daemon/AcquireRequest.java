@@ -12,14 +12,25 @@ import java.util.Optional;
  * What a pod interface needs a lease for. {@code clientId} and {@code hostname} override the defaults
  * derived from the pod identity (see {@link PodIdentity}); {@code requestedAddress} is asked for in the
  * DISCOVER (option 50) and the server may ignore it. {@code onAddressChange}: what the daemon does when this
- * lease is lost later and the server grants another address in its place.
+ * lease is lost later and the server grants another address in its place. {@code network}: what the pod's
+ * network configuration adds, kept with the lease for the daemon's upkeep of the pod (see {@link LeaseEvents}).
  */
 public record AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
                              Optional<String> podName, Optional<Inet4Address> requestedAddress,
                              Optional<String> clientId, Optional<String> hostname, Duration timeout,
-                             AddressChangePolicy onAddressChange) {
+                             AddressChangePolicy onAddressChange, Optional<PodNetworkConfig> network) {
+
+    /** A request without the pod's network configuration (the socket API's {@code acquire}). */
+    public AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
+                          Optional<String> podName, Optional<Inet4Address> requestedAddress,
+                          Optional<String> clientId, Optional<String> hostname, Duration timeout,
+                          AddressChangePolicy onAddressChange) {
+        this(containerId, netns, ifname, podNamespace, podName, requestedAddress, clientId, hostname, timeout,
+                onAddressChange, Optional.empty());
+    }
 
     public AcquireRequest {
+        Objects.requireNonNull(network, "network");
         Objects.requireNonNull(containerId, "containerId");
         Objects.requireNonNull(netns, "netns");
         Objects.requireNonNull(ifname, "ifname");
@@ -62,12 +73,17 @@ public record AcquireRequest(String containerId, Path netns, String ifname, Opti
 
     public AcquireRequest withPod(String namespace, String name) {
         return new AcquireRequest(containerId, netns, ifname, Optional.of(namespace), Optional.of(name),
-                requestedAddress, clientId, hostname, timeout, onAddressChange);
+                requestedAddress, clientId, hostname, timeout, onAddressChange, network);
     }
 
     public AcquireRequest withOnAddressChange(AddressChangePolicy policy) {
         return new AcquireRequest(containerId, netns, ifname, podNamespace, podName, requestedAddress, clientId,
-                hostname, timeout, policy);
+                hostname, timeout, policy, network);
+    }
+
+    public AcquireRequest withNetwork(PodNetworkConfig config) {
+        return new AcquireRequest(containerId, netns, ifname, podNamespace, podName, requestedAddress, clientId,
+                hostname, timeout, onAddressChange, Optional.of(config));
     }
 
     public PodIdentity identity() {

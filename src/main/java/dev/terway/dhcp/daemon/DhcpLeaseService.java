@@ -62,7 +62,7 @@ import java.util.function.LongFunction;
  * <p>Every event of one pod (API call, timer, datagram) runs under that pod's lock, which is what the
  * non-thread-safe client needs. Lease changes are persisted in the {@link LeaseStore} before they are
  * reported, so a daemon killed at any moment finds every lease again on start ({@link #restoreAll()}).
- * The pod's address follows the lease through {@link AddressUpkeep}, off the pod's lock (except that a lost
+ * The pod's network follows the lease through the {@link LeaseEvents} it is told, off the pod's lock (except that a lost
  * address comes off before the client asks for it again; see {@link PodLease#lost}).
  *
  * <p>A lease that is lost (a DHCPNAK on renewal from a server that lost its database, expiry) is acquired
@@ -132,7 +132,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private final PodSocket.Factory sockets;
     private final PodArpSocket.Factory arpSockets;
     private final NodeSender nodeSender;
-    private final AddressUpkeep upkeep;
+    private final LeaseEvents upkeep;
     private final Executor upkeepExecutor;
     private final ExecutorService receivers;
     private final LeaseTimer timer;
@@ -152,7 +152,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
     /** A service without ARP sockets: {@code settings} must not ask for an ARP probe (a probe would fail). */
     public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets, NodeSender nodeSender,
-                            AddressUpkeep upkeep, Executor upkeepExecutor, ExecutorService receivers,
+                            LeaseEvents upkeep, Executor upkeepExecutor, ExecutorService receivers,
                             LeaseTimer timer, Clock clock, DaemonLog log) {
         this(settings, store, sockets, (netns, ifname) -> {
             throw new IOException("this lease service has no ARP sockets");
@@ -160,7 +160,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     }
 
     public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets,
-                            PodArpSocket.Factory arpSockets, NodeSender nodeSender, AddressUpkeep upkeep,
+                            PodArpSocket.Factory arpSockets, NodeSender nodeSender, LeaseEvents upkeep,
                             Executor upkeepExecutor, ExecutorService receivers, LeaseTimer timer, Clock clock,
                             DaemonLog log) {
         this.settings = settings;
@@ -186,7 +186,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         }
         LeaseKey key = new LeaseKey(request.containerId(), request.ifname());
         PodLease fresh = new PodLease(request.identity(), clientIdOf(request), hostnameOf(request), true,
-                request.onAddressChange());
+                request.onAddressChange(), request.network());
         PodLease existing = pods.putIfAbsent(key, fresh);
         if (existing != null) {
             return existing.await(request.timeout());
@@ -268,7 +268,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                 continue;
             }
             PodLease keeper = new PodLease(pod, lease.clientId(), lease.hostname(), false,
-                    stored.value().onAddressChange());
+                    stored.value().onAddressChange(), stored.value().network());
             if (pods.putIfAbsent(stored.key(), keeper) != null) {
                 continue;
             }
@@ -290,17 +290,20 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
      * A stored lease document. {@code firstRequest}: the record a pod's first acquisition writes before it
      * sends its REQUEST, replaced by the lease when the ACK is bound ({@link PodLease#requesting}).
      * {@code onAddressChange}: the pod's policy, from its ADD's network configuration (documents written
-     * before there was one, or with a value this version does not know, follow).
+     * before there was one, or with a value this version does not know, follow). {@code network}: what the
+     * pod's network configuration adds (documents written before there was one, or by the socket API, have none).
      */
-    record Stored(HeldLease lease, boolean firstRequest, AddressChangePolicy onAddressChange) {
+    record Stored(HeldLease lease, boolean firstRequest, AddressChangePolicy onAddressChange,
+                  Optional<PodNetworkConfig> network) {
 
         static final String FIRST_REQUEST = "firstRequestPending";
         static final String ON_ADDRESS_CHANGE = "onAddressChange";
+        static final String POD_NETWORK = "podNetwork";
 
         static Stored fromJson(JsonNode document) {
             return new Stored(LeaseJson.fromJson(document), document.path(FIRST_REQUEST).asBoolean(false),
                     AddressChangePolicy.parse(document.path(ON_ADDRESS_CHANGE).asText(""))
-                            .orElse(AddressChangePolicy.FOLLOW));
+                            .orElse(AddressChangePolicy.FOLLOW), LeaseJson.networkFromJson(document.get(POD_NETWORK)));
         }
     }
 
@@ -430,6 +433,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private final String clientId;
         private final Optional<String> hostname;
         private final AddressChangePolicy onAddressChange;
+        private final Optional<PodNetworkConfig> network;
         /** Obtained through acquire(): CNI ADD configures the first address, so the first bind changes nothing. */
         private boolean firstBindIsTheCallers;
 
@@ -463,8 +467,9 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private Optional<String> lastFailure = Optional.empty();
 
         PodLease(PodIdentity pod, String clientId, Optional<String> hostname, boolean firstBindIsTheCallers,
-                 AddressChangePolicy onAddressChange) {
+                 AddressChangePolicy onAddressChange, Optional<PodNetworkConfig> network) {
             this.pod = pod;
+            this.network = network;
             this.key = new LeaseKey(pod.containerId(), pod.ifname());
             this.clientId = clientId;
             this.hostname = hostname;
@@ -891,10 +896,10 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             }
             String event = reacquired ? "acquired again" : restoring ? "restored" : "acquired";
             log.info(event + " " + describe(now));
-            if (reacquired) {
-                upkeep(() -> upkeep.restore(now));
-            } else if (!firstByCaller) {
-                upkeep(() -> upkeep.refresh(now));
+            if (!firstByCaller) {
+                LeaseEvents.Bound bound = new LeaseEvents.Bound(reacquired ? LeaseEvents.Kind.REACQUIRED
+                        : restoring ? LeaseEvents.Kind.RESTORED : LeaseEvents.Kind.RENEWED, now, network);
+                upkeep(() -> upkeep.bound(bound));
             }
             nextBound.complete(now);
         }
@@ -927,7 +932,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             held = now;
             persist(now);
             log.info("renewed " + describe(now));
-            upkeep(() -> upkeep.refresh(now));
+            LeaseEvents.Bound bound = new LeaseEvents.Bound(LeaseEvents.Kind.RENEWED, now, network);
+            upkeep(() -> upkeep.bound(bound));
         }
 
         /**
@@ -949,7 +955,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                 nextBound = new CompletableFuture<>();
             }
             String cidr = lease.cidr();
-            upkeepAndWait(() -> upkeep.remove(pod, cidr, loss.describe()));
+            upkeepAndWait(() -> upkeep.lost(pod, cidr, loss.describe()));
         }
 
         /**
@@ -1031,6 +1037,10 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
         @Override
         public void stateChanged(ClientState from, ClientState to) {
+            if (from == ClientState.BOUND && to == ClientState.RENEWING && held != null) {
+                LeaseEvents.Bound due = new LeaseEvents.Bound(LeaseEvents.Kind.RENEWAL_DUE, held, network);
+                upkeep(() -> upkeep.bound(due));
+            }
             if (to == ClientState.REBINDING && held != null) {
                 log.info("rebinding " + describe(held) + ": no answer from the server while renewing");
             }
@@ -1045,6 +1055,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         private ObjectNode document(HeldLease lease) {
             ObjectNode document = LeaseJson.toJson(lease);
             document.put(Stored.ON_ADDRESS_CHANGE, onAddressChange.configName());
+            network.ifPresent(n -> document.set(Stored.POD_NETWORK, LeaseJson.networkToJson(n)));
             return document;
         }
 

@@ -101,6 +101,32 @@ public final class LeaseJson {
                 instant(node, "renewAt"), instant(node, "rebindAt"), instant(node, "expires"));
     }
 
+    /** The stored form of a pod's network configuration: {"bridge", "serviceCidrs": [...], "mtu"?}. */
+    public static ObjectNode networkToJson(PodNetworkConfig network) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("bridge", network.bridge());
+        ArrayNode cidrs = node.putArray("serviceCidrs");
+        network.serviceCidrs().forEach(cidrs::add);
+        network.mtu().ifPresent(m -> node.put("mtu", m));
+        return node;
+    }
+
+    /** The pod's network configuration from its stored form; empty when absent or not readable. */
+    public static Optional<PodNetworkConfig> networkFromJson(JsonNode node) {
+        if (node == null || !node.isObject() || !node.path("bridge").isTextual()) {
+            return Optional.empty();
+        }
+        List<String> cidrs = new ArrayList<>();
+        for (JsonNode c : node.path("serviceCidrs")) {
+            if (c.isTextual()) {
+                cidrs.add(c.asText());
+            }
+        }
+        JsonNode mtu = node.get("mtu");
+        return Optional.of(new PodNetworkConfig(node.path("bridge").asText(), cidrs,
+                mtu != null && mtu.canConvertToInt() ? OptionalInt.of(mtu.asInt()) : OptionalInt.empty()));
+    }
+
     public static ArrayNode toJson(List<HeldLease> leases) {
         ArrayNode array = MAPPER.createArrayNode();
         leases.forEach(l -> array.add(toJson(l)));

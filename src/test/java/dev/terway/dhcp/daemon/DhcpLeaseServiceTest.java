@@ -55,25 +55,29 @@ class DhcpLeaseServiceTest {
     private DhcpLeaseService service;
     private Path netns;
 
-    private final AddressUpkeep recordingUpkeep = new AddressUpkeep() {
+    /** The leases whose renewal came due (T1), in order. */
+    private final List<String> dueForRenewal = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private final LeaseEvents recordingUpkeep = new LeaseEvents() {
         @Override
-        public void refresh(HeldLease lease) {
-            upkeep.add("refresh " + lease.cidr() + " until " + lease.expires());
+        public void bound(Bound event) {
+            HeldLease lease = event.lease();
+            if (event.kind() == Kind.RENEWAL_DUE) {
+                dueForRenewal.add(lease.cidr());
+                return;
+            }
+            upkeep.add(event.kind() == Kind.REACQUIRED ? "restore " + lease.cidr()
+                    : "refresh " + lease.cidr() + " until " + lease.expires());
         }
 
         @Override
-        public void remove(PodIdentity pod, String cidr, String why) {
+        public void lost(PodIdentity pod, String cidr, String why) {
             upkeep.add("remove " + cidr);
         }
 
         @Override
         public boolean holds(PodIdentity pod, String cidr) {
             return podHoldsAddress;
-        }
-
-        @Override
-        public void restore(HeldLease lease) {
-            upkeep.add("restore " + lease.cidr());
         }
     };
 
@@ -256,6 +260,8 @@ class DhcpLeaseServiceTest {
         assertEquals(renewed, store.loadAll(LeaseJson::fromJson).get(0).value(), "the renewal is persisted");
         eventually("the address lifetime follows", () -> upkeep.equals(
                 List.of("refresh 192.0.2.100/24 until " + renewed.expires())));
+        // before the REQUEST went out the pod was told its renewal is due (a flushed address comes back then)
+        assertEquals(List.of("192.0.2.100/24"), dueForRenewal);
         eventually("the socket is closed again", () -> lan.openSockets() == 0);
     }
 

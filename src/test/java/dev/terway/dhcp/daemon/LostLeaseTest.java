@@ -56,13 +56,16 @@ class LostLeaseTest {
     private DhcpLeaseService service;
     private Path netns;
 
-    private final AddressUpkeep recordingUpkeep = new AddressUpkeep() {
+    private final LeaseEvents recordingUpkeep = new LeaseEvents() {
         @Override
-        public void refresh(HeldLease lease) {
+        public void bound(Bound event) {
+            if (event.kind() == Kind.REACQUIRED) {
+                upkeep.add("restore " + event.lease().cidr());
+            }
         }
 
         @Override
-        public void remove(PodIdentity pod, String cidr, String why) {
+        public void lost(PodIdentity pod, String cidr, String why) {
             try {
                 Thread.sleep(removalMillis); // `ip` in the pod takes its time
             } catch (InterruptedException e) {
@@ -74,11 +77,6 @@ class LostLeaseTest {
         @Override
         public boolean holds(PodIdentity pod, String cidr) {
             return true;
-        }
-
-        @Override
-        public void restore(HeldLease lease) {
-            upkeep.add("restore " + lease.cidr());
         }
     };
 

@@ -1,0 +1,312 @@
+package dev.terway.cni.pod;
+
+import dev.terway.cni.config.Ipv4;
+import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.netstate.IpAddress;
+import dev.terway.netstate.Route;
+import dev.terway.plan.Plan;
+import dev.terway.plan.Step;
+import java.net.Inet4Address;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * The one planner of a pod's network: what the pod should have ({@link Target}: address, routes including the
+ * service networks and the fallback default route via the node's gateway, {@code onlink} where a gateway lies
+ * outside the pod's subnet, MTU) and what it has ({@link Observed}, from `ip -j` in its netns) make a plan of
+ * {@code nsenter --net=… ip …} steps. ADD plans against a fresh link; the daemon plans against what it observes
+ * whenever the lease is bound again (renewed, restored after a restart, re-acquired after a loss), and so puts
+ * back whatever it can see is missing. Pure: no command runs here.
+ */
+public final class PodNetwork {
+
+    /** The smallest MTU an IPv4 interface may have (RFC 791), and so the smallest option 26 taken. */
+    public static final int MIN_MTU = 68;
+
+    /** Seconds an address's lifetime may be off the lease's before it is set again. */
+    static final long LIFETIME_SLACK = 2;
+
+    private PodNetwork() {
+    }
+
+    /**
+     * What the pod interface should have.
+     *
+     * @param lifetime     the address's valid and preferred lifetime in seconds (a lease's remaining time);
+     *                     absent: forever
+     * @param serviceCidrs the service networks among {@code routes}, for naming them in what is repaired
+     * @param mtu          the interface's MTU; absent: not managed (unknown bridge)
+     * @param mtuNote      why the source's MTU was not taken, when it was not
+     */
+    public record Target(Path netns, String ifname, Ipv4Cidr cidr, OptionalLong lifetime, List<PodRoute> routes,
+                         List<Ipv4Cidr> serviceCidrs, OptionalInt mtu, Optional<String> mtuNote) {
+
+        public Target {
+            Objects.requireNonNull(netns, "netns");
+            Objects.requireNonNull(ifname, "ifname");
+            Objects.requireNonNull(cidr, "cidr");
+            routes = List.copyOf(routes);
+            serviceCidrs = List.copyOf(serviceCidrs);
+        }
+    }
+
+    /**
+     * What the pod interface has: its MTU (absent: unknown), addresses and the netns's IPv4 main-table routes.
+     * {@code fresh}: a link ADD just created, not observed; what it lacks is not drift.
+     */
+    public record Observed(OptionalInt mtu, List<IpAddress> addresses, List<Route> routes, boolean fresh) {
+
+        public Observed {
+            addresses = List.copyOf(addresses);
+            routes = List.copyOf(routes);
+        }
+
+        /** What `ip -j` showed. */
+        public Observed(OptionalInt mtu, List<IpAddress> addresses, List<Route> routes) {
+            this(mtu, addresses, routes, false);
+        }
+
+        /** A link just created with {@code mtu}: no address, no route. */
+        public static Observed freshLink(int mtu) {
+            return new Observed(OptionalInt.of(mtu), List.of(), List.of(), true);
+        }
+    }
+
+    /** The plan, and what it puts back that the pod should have had (empty for a fresh link or no drift). */
+    public record Repair(Plan plan, List<String> repaired) {
+
+        public Repair {
+            repaired = List.copyOf(repaired);
+        }
+    }
+
+    /**
+     * What the pod should have for {@code address} on this node.
+     *
+     * @param mtuLimit the pod interface's MTU without an MTU from the source (the configuration's, else the
+     *                 bridge's); an MTU from the source (DHCP option 26) is taken when it is not above it; 0 or
+     *                 less: unknown, the MTU is left alone
+     * @throws CniException when service networks are configured but the bridge has no address to route them via
+     */
+    public static Target target(Path netns, String ifname, PodAddress address, NodeView node,
+                                List<Ipv4Cidr> serviceCidrs, int mtuLimit) throws CniException {
+        List<PodRoute> routes = routes(address, node, serviceCidrs);
+        OptionalInt mtu = OptionalInt.empty();
+        Optional<String> note = Optional.empty();
+        if (mtuLimit > 0) {
+            mtu = OptionalInt.of(mtuLimit);
+            if (address.mtu().isPresent()) {
+                int offered = address.mtu().getAsInt();
+                if (offered >= MIN_MTU && offered <= mtuLimit) {
+                    mtu = OptionalInt.of(offered);
+                } else {
+                    note = Optional.of("the lease's MTU " + offered + " (option 26) is "
+                            + (offered < MIN_MTU ? "below " + MIN_MTU : "above the bridge's " + mtuLimit)
+                            + "; kept " + mtuLimit);
+                }
+            }
+        }
+        return new Target(netns, ifname, address.cidr(), address.lifetime(), routes, serviceCidrs, mtu, note);
+    }
+
+    /**
+     * The pod's routes. The default gateway is, in order: a default among the classless static routes,
+     * the router the source named, the node's own default gateway. (RFC 3442 says to ignore the router
+     * option when classless routes are present; a pod still needs a default route, so the router is used
+     * only when the classless routes lack one.) The service networks go via the node's bridge address,
+     * where kube-proxy answers. A gateway outside the pod's subnet is reached {@code onlink}.
+     */
+    public static List<PodRoute> routes(PodAddress address, NodeView node, List<Ipv4Cidr> serviceCidrs)
+            throws CniException {
+        Ipv4Cidr subnet = address.cidr().networkCidr();
+        List<PodRoute> routes = new ArrayList<>();
+        boolean hasDefault = false;
+        for (PodAddress.SourceRoute r : address.routes()) {
+            if (r.destination().networkCidr().equals(subnet) && r.gateway().isEmpty()) {
+                continue; // the kernel made this one with the address
+            }
+            hasDefault |= r.destination().isDefault();
+            routes.add(new PodRoute(r.destination().networkCidr(), r.gateway(),
+                    r.gateway().map(g -> !subnet.contains(g)).orElse(false),
+                    r.destination().isDefault() ? "default route named by the address source"
+                            : "route named by the address source"));
+        }
+        if (!hasDefault) {
+            Optional<Inet4Address> gateway = address.router().or(node::defaultGateway);
+            if (gateway.isPresent()) {
+                routes.add(0, new PodRoute(new Ipv4Cidr(Ipv4.parseOrNull("0.0.0.0"), 0), gateway,
+                        !subnet.contains(gateway.get()), address.router().isPresent()
+                                ? "default route via the router the address source named"
+                                : "default route via the node's default gateway (the source named no router)"));
+            }
+        }
+        for (Ipv4Cidr service : serviceCidrs) {
+            Inet4Address nodeAddress = node.bridgeAddress().map(Ipv4Cidr::address).orElseThrow(() ->
+                    new CniException(CniErrorCode.NODE_NOT_SET_UP, "bridge " + node.bridge()
+                            + " has no IPv4 address, so there is no node address to route service network "
+                            + service + " through; run `terway setup` on this node"));
+            routes.add(new PodRoute(service, Optional.of(nodeAddress), !subnet.contains(nodeAddress),
+                    "service network via the node's bridge address, where kube-proxy answers"));
+        }
+        return routes;
+    }
+
+    /**
+     * The plan that gives the pod what {@code target} says, from what it has: the MTU when it differs, the
+     * address (added with its lifetime when missing, its lifetime extended when present), and every route
+     * that is missing or goes another way ({@code ip route replace}). Several changes go as one
+     * {@code ip -4 -batch -} in the pod: one process start instead of one per change (each ~18 ms through
+     * nsenter on a small node). `ip -batch` stops at the first line that fails and exits non-zero. The batch
+     * parser splits lines at blanks and treats quotes, backslashes and `#` specially; every word here is an
+     * address, a number, a keyword or the interface name, and an interface name with one of those characters
+     * (the kernel allows them) gets one command per change instead.
+     */
+    public static Repair plan(Target target, Observed observed) {
+        String ifname = target.ifname();
+        List<List<String>> changes = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        List<String> repaired = new ArrayList<>();
+        if (target.mtu().isPresent() && !target.mtu().equals(observed.mtu())) {
+            int mtu = target.mtu().getAsInt();
+            changes.add(List.of("link", "set", "dev", ifname, "mtu", Integer.toString(mtu)));
+            reasons.add("MTU " + mtu + " on " + ifname + target.mtuNote().map(n -> " (" + n + ")")
+                    .orElse(" (the lease's interface MTU, option 26)"));
+            if (!isFresh(observed)) {
+                repaired.add("MTU of " + ifname + " was " + observed.mtu().getAsInt() + ", not " + mtu);
+            }
+        }
+        String cidr = target.cidr().toString();
+        boolean present = observed.addresses().stream()
+                .anyMatch(a -> a.dev().equals(ifname) && a.cidr().equals(cidr));
+        if (!present) {
+            List<String> add = new ArrayList<>(List.of("addr", "add", cidr, "dev", ifname));
+            String source = "the pinned address";
+            if (target.lifetime().isPresent()) {
+                String seconds = Long.toString(Math.max(1, target.lifetime().getAsLong()));
+                add.addAll(List.of("valid_lft", seconds, "preferred_lft", seconds));
+                source = "the lease; it lives as long as the lease, the daemon extends it on renewal";
+            }
+            changes.add(add);
+            reasons.add("address " + cidr + " on " + ifname + " from " + source);
+            if (!isFresh(observed)) {
+                repaired.add("address " + cidr + " was missing");
+            }
+        } else if (target.lifetime().isPresent() && lifetimeDiffers(observed, cidr, ifname, target.lifetime().getAsLong())) {
+            String seconds = Long.toString(Math.max(1, target.lifetime().getAsLong()));
+            changes.add(List.of("addr", "change", cidr, "dev", ifname, "valid_lft", seconds, "preferred_lft",
+                    seconds));
+            reasons.add("extend the lifetime of " + cidr + " to the lease's (" + seconds + " s)");
+        }
+        for (PodRoute r : target.routes()) {
+            Optional<String> drift = routeDrift(r, observed.routes(), ifname);
+            if (drift.isEmpty()) {
+                continue;
+            }
+            List<String> route = new ArrayList<>(List.of("route", "replace",
+                    r.destination().isDefault() ? "default" : r.destination().toString()));
+            r.via().ifPresent(g -> route.addAll(List.of("via", g.getHostAddress())));
+            route.addAll(List.of("dev", ifname));
+            if (r.via().isEmpty()) {
+                route.addAll(List.of("scope", "link"));
+            }
+            if (r.onlink()) {
+                route.add("onlink");
+            }
+            changes.add(route);
+            reasons.add(r.why());
+            if (!isFresh(observed)) {
+                repaired.add(label(r, target) + " " + drift.get());
+            }
+        }
+        return new Repair(batch(target.netns(), changes, reasons), repaired);
+    }
+
+    /** What the pod lacks of {@code target} (the repairs {@link #plan} would make), as for CHECK. */
+    public static List<String> drift(Target target, Observed observed) {
+        return plan(target, observed).repaired();
+    }
+
+    /**
+     * After the lease ended (expiry, NAK): the address comes off the pod, which must not keep using an address
+     * it no longer owns (its routes go with it). Nothing when the pod does not have it.
+     */
+    public static Plan removal(Path netns, String ifname, String cidr, List<IpAddress> observed, String why) {
+        boolean present = observed.stream().anyMatch(a -> a.dev().equals(ifname) && a.cidr().equals(cidr));
+        if (!present) {
+            return Plan.empty();
+        }
+        return Plan.builder().add(Step.of(why + ": remove its address",
+                PodPlans.ipInNetns(netns, "-4", "addr", "del", cidr, "dev", ifname))).build();
+    }
+
+    /** Whether the address's valid lifetime is more than {@link #LIFETIME_SLACK} seconds off {@code seconds}. */
+    private static boolean lifetimeDiffers(Observed observed, String cidr, String ifname, long seconds) {
+        return observed.addresses().stream().filter(a -> a.dev().equals(ifname) && a.cidr().equals(cidr))
+                .noneMatch(a -> Math.abs(a.validLifetime() - Math.max(1, seconds)) <= LIFETIME_SLACK);
+    }
+
+    private static boolean isFresh(Observed observed) {
+        return observed.fresh();
+    }
+
+    private static String label(PodRoute r, Target target) {
+        if (r.destination().isDefault()) {
+            return "default route";
+        }
+        return target.serviceCidrs().contains(r.destination()) ? "service route " + r.destination()
+                : "route " + r.destination();
+    }
+
+    /** Empty when {@code observed} has the route as wanted; else how it differs ("was missing", …). */
+    private static Optional<String> routeDrift(PodRoute wanted, List<Route> observed, String ifname) {
+        String dst = wanted.destination().isDefault() ? "default" : wanted.destination().toString();
+        Optional<String> via = wanted.via().map(Inet4Address::getHostAddress);
+        Optional<Route> found = observed.stream().filter(r -> normalise(r.dst()).equals(normalise(dst)))
+                .filter(r -> r.metric().orElse(0) == 0)
+                .findFirst();
+        if (found.isEmpty()) {
+            return Optional.of("was missing");
+        }
+        Route r = found.get();
+        if (!r.gateway().equals(via)) {
+            return Optional.of("went " + r.gateway().map(g -> "via " + g).orElse("without gateway") + ", not "
+                    + via.map(g -> "via " + g).orElse("on-link"));
+        }
+        if (r.dev().isPresent() && !r.dev().get().equals(ifname)) {
+            return Optional.of("went through " + r.dev().get() + ", not " + ifname);
+        }
+        return Optional.empty();
+    }
+
+    /** `ip -j route` writes 0.0.0.0/0 as "default" and host routes without "/32". */
+    private static String normalise(String dst) {
+        if ("default".equals(dst) || "0.0.0.0/0".equals(dst)) {
+            return "default";
+        }
+        return dst.contains("/") ? dst : dst + "/32";
+    }
+
+    private static Plan batch(Path netns, List<List<String>> changes, List<String> reasons) {
+        Plan.Builder plan = Plan.builder();
+        if (changes.size() > 1 && changes.stream().flatMap(List::stream).allMatch(PodPlans::plainBatchWord)) {
+            StringBuilder lines = new StringBuilder();
+            changes.forEach(c -> lines.append(String.join(" ", c)).append('\n'));
+            plan.add(Step.fed(String.join("; ", reasons) + " (one `ip -batch` in the pod)",
+                    PodPlans.ipInNetns(netns, "-4", "-batch", "-"), lines.toString()));
+        } else {
+            for (int i = 0; i < changes.size(); i++) {
+                List<String> argv = new ArrayList<>(List.of("-4"));
+                argv.addAll(changes.get(i));
+                plan.add(Step.of(reasons.get(i), PodPlans.ipInNetns(netns, argv.toArray(String[]::new))));
+            }
+        }
+        return plan.build();
+    }
+}
