@@ -1,9 +1,13 @@
 package dev.terway.cni.handler;
 
 import dev.terway.cni.config.CniArgs;
+import dev.terway.cni.config.Ipv4;
+import dev.terway.cni.config.Ipv4Cidr;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NodeObserver;
+import dev.terway.cni.pod.PodNetwork;
+import dev.terway.cni.pod.PodRoute;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.result.CniResult;
 import dev.terway.cni.result.ResultInterface;
@@ -66,15 +70,16 @@ final class CheckVerb {
         }
         List<Route> routes = ctx.observer().podRoutes(netns);
         for (ResultRoute r : prev.routes()) {
-            if (r.dst().indexOf(':') >= 0) {
+            Ipv4Cidr dst = Ipv4Cidr.parseOrNull(r.dst());
+            if (dst == null) {
                 continue; // IPv6: not terway's
             }
-            String dst = r.dst().equals("0.0.0.0/0") ? "default" : r.dst();
-            boolean present = routes.stream().anyMatch(route -> route.dst().equals(dst)
-                    && (r.gw().isEmpty() || route.gateway().equals(r.gw())));
-            if (!present) {
+            // the same comparison the daemon's upkeep repairs by (PodNetwork)
+            PodRoute wanted = new PodRoute(dst, r.gw().map(Ipv4::parseOrNull), false, "prevResult");
+            Optional<String> drift = PodNetwork.routeDrift(wanted, routes, request.ifname(), true);
+            if (drift.isPresent()) {
                 throw failed("route to " + r.dst() + r.gw().map(g -> " via " + g).orElse("") + " is missing from "
-                        + netns);
+                        + netns + " (it " + drift.get() + ")");
             }
         }
         String hostVeth = VethNames.hostVeth(request.containerId(), request.ifname());

@@ -205,7 +205,7 @@ public final class PodNetwork {
             reasons.add("extend the lifetime of " + cidr + " to the lease's (" + seconds + " s)");
         }
         for (PodRoute r : target.routes()) {
-            Optional<String> drift = routeDrift(r, observed.routes(), ifname);
+            Optional<String> drift = routeDriftOf(r, observed.routes(), ifname);
             if (drift.isEmpty()) {
                 continue;
             }
@@ -264,8 +264,22 @@ public final class PodNetwork {
                 : "route " + r.destination();
     }
 
-    /** Empty when {@code observed} has the route as wanted; else how it differs ("was missing", …). */
-    private static Optional<String> routeDrift(PodRoute wanted, List<Route> observed, String ifname) {
+    /**
+     * Empty when {@code observed} has the route as wanted; else how it differs ("was missing", "went via …").
+     * {@code anyGateway}: a wanted route without gateway matches a route to its destination through any
+     * gateway (CHECK: an IPAM result's route without gateway means "via the subnet's gateway").
+     */
+    public static Optional<String> routeDrift(PodRoute wanted, List<Route> observed, String ifname,
+                                              boolean anyGateway) {
+        if (anyGateway && wanted.via().isEmpty()) {
+            String dst = wanted.destination().isDefault() ? "default" : wanted.destination().toString();
+            return observed.stream().anyMatch(r -> normalise(r.dst()).equals(normalise(dst)))
+                    ? Optional.empty() : Optional.of("was missing");
+        }
+        return routeDriftOf(wanted, observed, ifname);
+    }
+
+    private static Optional<String> routeDriftOf(PodRoute wanted, List<Route> observed, String ifname) {
         String dst = wanted.destination().isDefault() ? "default" : wanted.destination().toString();
         Optional<String> via = wanted.via().map(Inet4Address::getHostAddress);
         Optional<Route> found = observed.stream().filter(r -> normalise(r.dst()).equals(normalise(dst)))

@@ -5,6 +5,7 @@ import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOption;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.DhcpParseException;
+import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.dhcp.codec.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
@@ -249,8 +250,8 @@ public final class DhcpClient {
             }
             xid = random.nextInt();
             transactionStart = now;
-            DhcpMessage message = message(MessageType.RELEASE, now, false, held.address())
-                    .put(DhcpOptions.SERVER_ID, held.serverId()).build();
+            DhcpMessage message = releaseMessage(config.hardwareAddress(), config.clientId(), held.address(),
+                    held.serverId(), xid);
             transport.unicast(message, held.serverId());
             return Optional.of(held);
         } finally {
@@ -755,6 +756,24 @@ public final class DhcpClient {
     }
 
     /** Header and identity options common to every message: 53, then 61. */
+    /**
+     * The DHCPRELEASE of the lease of {@code address} from {@code server} (RFC 2131 section 4.4.6: ciaddr, server
+     * identifier, the client identifier the lease is keyed on). Also for a lease whose client no longer runs
+     * (its pod is gone, the daemon restarted), which the daemon then sends from the node.
+     */
+    public static DhcpMessage releaseMessage(HardwareAddress chaddr, Optional<ClientIdentifier> clientId,
+                                             Ipv4 address, Ipv4 server, int xid) {
+        DhcpMessage.Builder b = DhcpMessage.builder()
+                .op(DhcpMessage.BOOTREQUEST)
+                .htype(DhcpMessage.HTYPE_ETHERNET)
+                .chaddr(chaddr)
+                .xid(xid)
+                .ciaddr(address)
+                .put(DhcpOptions.MESSAGE_TYPE, MessageType.RELEASE);
+        clientId.ifPresent(id -> b.put(DhcpOptions.CLIENT_ID, id));
+        return b.put(DhcpOptions.SERVER_ID, server).build();
+    }
+
     private DhcpMessage.Builder message(MessageType type, Instant now, boolean broadcastFlag, Ipv4 ciaddr) {
         long elapsed = Math.max(0, Duration.between(transactionStart, now).getSeconds());
         DhcpMessage.Builder b = DhcpMessage.builder()

@@ -19,7 +19,6 @@ import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpMessage;
-import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.dhcp.codec.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
@@ -367,16 +366,9 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private void releaseFromNode(HeldLease lease, String why) {
         PodIdentity pod = lease.identity();
         try {
-            DhcpMessage release = DhcpMessage.builder()
-                    .op(DhcpMessage.BOOTREQUEST)
-                    .htype(DhcpMessage.HTYPE_ETHERNET)
-                    .chaddr(HardwareAddress.parse(lease.hardwareAddress()))
-                    .xid(seeds.nextInt())
-                    .ciaddr(Ipv4.fromInetAddress(lease.address()))
-                    .put(DhcpOptions.MESSAGE_TYPE, MessageType.RELEASE)
-                    .put(DhcpOptions.SERVER_ID, Ipv4.fromInetAddress(lease.server()))
-                    .put(DhcpOptions.CLIENT_ID, ClientIdentifier.ofText(lease.clientId()))
-                    .build();
+            DhcpMessage release = DhcpClient.releaseMessage(HardwareAddress.parse(lease.hardwareAddress()),
+                    Optional.of(ClientIdentifier.ofText(lease.clientId())), Ipv4.fromInetAddress(lease.address()),
+                    Ipv4.fromInetAddress(lease.server()), seeds.nextInt());
             nodeSender.send(release.encode(), lease.server());
             log.info("released " + pod.describe() + " address " + lease.cidr() + " server "
                     + lease.server().getHostAddress() + " (from the node: " + why + ")");

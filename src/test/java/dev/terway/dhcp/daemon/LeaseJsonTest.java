@@ -17,6 +17,19 @@ class LeaseJsonTest {
     }
 
     @Test
+    void thePodsNetworkConfigurationRoundTripsAndIsOptional() {
+        PodNetworkConfig network = new PodNetworkConfig("mybr0", java.util.List.of("10.96.0.0/12"),
+                java.util.OptionalInt.of(1400));
+        assertEquals(java.util.Optional.of(network), LeaseJson.networkFromJson(LeaseJson.networkToJson(network)));
+        PodNetworkConfig plain = new PodNetworkConfig("br1", java.util.List.of(), java.util.OptionalInt.empty());
+        assertEquals(java.util.Optional.of(plain), LeaseJson.networkFromJson(LeaseJson.networkToJson(plain)));
+        assertEquals(java.util.Optional.empty(), LeaseJson.networkFromJson(null), "a lease stored before it");
+        ObjectNode document = LeaseJson.toJson(Leases.sample("c1", "192.0.2.10"));
+        document.set(DhcpLeaseService.Stored.POD_NETWORK, LeaseJson.networkToJson(network));
+        assertEquals(java.util.Optional.of(network), DhcpLeaseService.Stored.fromJson(document).network());
+    }
+
+    @Test
     void carriesTheContractsFields() {
         JsonNode json = LeaseJson.toJson(Leases.sample("c1", "192.0.2.10"));
         assertEquals("c1", json.get("containerId").asText());
