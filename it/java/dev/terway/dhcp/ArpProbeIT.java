@@ -9,7 +9,7 @@ import dev.terway.daemon.DaemonClient;
 import dev.terway.daemon.Response;
 import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.HardwareAddress;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import dev.terway.it.NetnsLab;
 import dev.terway.jni.NetnsArpSocket;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.terway.dhcp.client;
 
 import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.HardwareAddress;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import java.time.Instant;
 import java.util.Objects;
 

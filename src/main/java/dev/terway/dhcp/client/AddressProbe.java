@@ -1,6 +1,6 @@
 package dev.terway.dhcp.client;
 
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import java.io.IOException;
 
 /**

@@ -7,7 +7,7 @@ import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.DhcpParseException;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.HardwareAddress;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.io.IOException;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpOption;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.HardwareAddress;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

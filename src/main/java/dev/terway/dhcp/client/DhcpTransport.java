@@ -1,7 +1,7 @@
 package dev.terway.dhcp.client;
 
 import dev.terway.dhcp.codec.DhcpMessage;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import java.io.IOException;
 
 /** Sends a client's messages from port 68 of its interface; the daemon implements it on the JNI socket. */

@@ -1,5 +1,7 @@
 package dev.terway.dhcp.codec;
 
+import dev.terway.net.Ipv4;
+
 /**
  * One route of option 121 (RFC 3442): a destination prefix and the router to reach it through.
  * A router of 0.0.0.0 means the destination is on-link. The destination carries no bits past its

@@ -1,5 +1,6 @@
 package dev.terway.dhcp.codec;
 
+import dev.terway.net.Ipv4;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;

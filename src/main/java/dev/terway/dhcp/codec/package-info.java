@@ -6,6 +6,6 @@
  * its work is linear in the datagram. {@link dev.terway.dhcp.codec.DhcpMessage#encode()} goes the other
  * way. Registered options are read and written through the typed keys of
  * {@link dev.terway.dhcp.codec.DhcpOptions}; unknown codes travel as raw
- * {@link dev.terway.dhcp.codec.DhcpOption} bytes. Addresses are {@link dev.terway.dhcp.codec.Ipv4}.
+ * {@link dev.terway.dhcp.codec.DhcpOption} bytes. Addresses are {@link dev.terway.net.Ipv4}.
  */
 package dev.terway.dhcp.codec;

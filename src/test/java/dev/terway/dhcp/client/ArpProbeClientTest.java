@@ -24,7 +24,7 @@ import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.HardwareAddress;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,7 +3,7 @@ package dev.terway.dhcp.client;
 import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOptions;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.io.IOException;
 import java.time.Duration;

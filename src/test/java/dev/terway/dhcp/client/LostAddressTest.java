@@ -20,7 +20,7 @@ import dev.terway.dhcp.client.ClientFixtures.FakeTransport;
 import dev.terway.dhcp.client.ClientFixtures.ScriptedRandom;
 import dev.terway.dhcp.client.ClientFixtures.Sent;
 import dev.terway.dhcp.codec.DhcpMessage;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.time.Duration;
 import java.time.Instant;

@@ -22,7 +22,7 @@ import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.HardwareAddress;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.time.Instant;
 import java.util.List;

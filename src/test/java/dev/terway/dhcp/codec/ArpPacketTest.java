@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.terway.net.Ipv4;
 import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOptions;
 import dev.terway.dhcp.codec.DhcpParseException;
 import dev.terway.dhcp.codec.HardwareAddress;
-import dev.terway.dhcp.codec.Ipv4;
+import dev.terway.net.Ipv4;
 import dev.terway.dhcp.codec.MessageType;
 import java.io.IOException;
 import java.net.Inet4Address;

@@ -1,4 +1,4 @@
-package dev.terway.dhcp.codec;
+package dev.terway.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
