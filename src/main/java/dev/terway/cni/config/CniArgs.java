@@ -2,7 +2,8 @@ package dev.terway.cni.config;
 
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
-import java.net.Inet4Address;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -83,14 +84,14 @@ public record CniArgs(Optional<String> podNamespace, Optional<String> podName, O
     }
 
     /** An address an operator pins: exact (with prefix, no DHCP) or a preference for DHCP (no prefix). */
-    public record RequestedAddress(Inet4Address address, Optional<Ipv4Cidr> staticCidr) {
+    public record RequestedAddress(Ipv4 address, Optional<Ipv4Cidr> staticCidr) {
 
         public static Optional<RequestedAddress> parse(String text, String source) {
             Ipv4Cidr cidr = Ipv4Cidr.parseOrNull(text);
             if (cidr != null) {
                 return Optional.of(new RequestedAddress(cidr.address(), Optional.of(cidr)));
             }
-            Inet4Address plain = Ipv4.parseOrNull(text);
+            Ipv4 plain = Ipv4.parseOrNull(text);
             return plain == null ? Optional.empty() : Optional.of(new RequestedAddress(plain, Optional.empty()));
         }
 

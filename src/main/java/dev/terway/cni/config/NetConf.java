@@ -3,6 +3,7 @@ package dev.terway.cni.config;
 import dev.terway.cni.result.CniResult;
 import dev.terway.cni.result.Dns;
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.net.Ipv4Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -10,6 +10,7 @@ import dev.terway.cni.spec.CniVersion;
 import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.net.InterfaceName;
+import dev.terway.net.Ipv4Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.terway.cni.handler;
 
 import dev.terway.cni.config.CniArgs;
-import dev.terway.cni.config.Ipv4;
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseRequest;
 import dev.terway.cni.pod.NodeView;
@@ -27,7 +27,6 @@ import dev.terway.plan.Plan;
 import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanPrinter;
 import dev.terway.plan.Step;
-import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,7 +186,7 @@ final class AddVerb {
             if (cidr == null) {
                 continue;
             }
-            Optional<Inet4Address> gateway = ip.gateway().map(Ipv4::parseOrNull);
+            Optional<Ipv4> gateway = ip.gateway().map(Ipv4::parseOrNull);
             List<PodAddress.SourceRoute> routes = new ArrayList<>();
             for (ResultRoute r : ipam.routes()) {
                 Ipv4Cidr dst = Ipv4Cidr.parseOrNull(r.dst());
@@ -195,7 +194,7 @@ final class AddVerb {
                     continue; // an IPv6 route: terway configures IPv4 only
                 }
                 // A route without gateway in an IPAM result means "via the subnet's gateway".
-                Optional<Inet4Address> via = r.gw().map(Ipv4::parseOrNull).or(() -> gateway);
+                Optional<Ipv4> via = r.gw().map(Ipv4::parseOrNull).or(() -> gateway);
                 routes.add(new PodAddress.SourceRoute(dst, via));
             }
             return new PodAddress(cidr, gateway, routes, ipam.dns(), OptionalLong.empty());
@@ -237,7 +236,7 @@ final class AddVerb {
         Optional<String> gateway = Optional.empty();
         List<ResultRoute> resultRoutes = new ArrayList<>();
         for (PodRoute r : routes) {
-            Optional<String> via = r.via().map(Inet4Address::getHostAddress);
+            Optional<String> via = r.via().map(Ipv4::toString);
             if (r.destination().isDefault() && gateway.isEmpty()) {
                 gateway = via;
             }

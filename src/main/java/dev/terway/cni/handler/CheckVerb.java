@@ -1,8 +1,8 @@
 package dev.terway.cni.handler;
 
 import dev.terway.cni.config.CniArgs;
-import dev.terway.cni.config.Ipv4;
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NodeObserver;

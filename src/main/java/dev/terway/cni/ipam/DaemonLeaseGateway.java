@@ -1,6 +1,7 @@
 package dev.terway.cni.ipam;
 
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.pod.PodAddress;
 import dev.terway.cni.result.Dns;
 import dev.terway.cni.spec.CniErrorCode;
@@ -33,7 +34,7 @@ public final class DaemonLeaseGateway implements LeaseGateway {
     @Override
     public PodAddress acquire(LeaseRequest r) throws CniException {
         AcquireRequest request = new AcquireRequest(r.containerId(), r.netns(), r.ifname(), r.podNamespace(),
-                r.podName(), r.requestedAddress(), Optional.empty(), Optional.empty(), r.timeout(),
+                r.podName(), r.requestedAddress().map(Ipv4::toInetAddress), Optional.empty(), Optional.empty(), r.timeout(),
                 r.onAddressChange(), r.network());
         HeldLease lease;
         try {
@@ -53,15 +54,17 @@ public final class DaemonLeaseGateway implements LeaseGateway {
     public static PodAddress toPodAddress(HeldLease lease, Clock clock) {
         List<PodAddress.SourceRoute> routes = new ArrayList<>();
         for (LeaseRoute r : lease.routes()) {
-            Optional<Inet4Address> via = r.gateway().getHostAddress().equals("0.0.0.0")
-                    ? Optional.empty() : Optional.of(r.gateway());
-            routes.add(new PodAddress.SourceRoute(new Ipv4Cidr(r.destination(), r.prefixLength()), via));
+            Ipv4 gateway = Ipv4.fromInetAddress(r.gateway());
+            Optional<Ipv4> via = gateway.isAny() ? Optional.empty() : Optional.of(gateway);
+            routes.add(new PodAddress.SourceRoute(
+                    new Ipv4Cidr(Ipv4.fromInetAddress(r.destination()), r.prefixLength()), via));
         }
         List<String> dns = new ArrayList<>();
         for (Inet4Address a : lease.dns()) {
             dns.add(a.getHostAddress());
         }
-        return new PodAddress(new Ipv4Cidr(lease.address(), lease.prefixLength()), lease.gateway(), routes,
+        return new PodAddress(new Ipv4Cidr(Ipv4.fromInetAddress(lease.address()), lease.prefixLength()),
+                lease.gateway().map(Ipv4::fromInetAddress), routes,
                 new Dns(dns, lease.domain(), lease.search(), List.of()),
                 OptionalLong.of(lease.remainingSeconds(clock.instant())), lease.mtu());
     }

@@ -2,7 +2,7 @@ package dev.terway.cni.ipam;
 
 import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.dhcp.daemon.PodNetworkConfig;
-import java.net.Inet4Address;
+import dev.terway.net.Ipv4;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -13,12 +13,12 @@ import java.util.Optional;
  * bridge, service networks, MTU), which the daemon keeps with the lease to keep the pod's network up.
  */
 public record LeaseRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
-                           Optional<String> podName, Optional<Inet4Address> requestedAddress, Duration timeout,
+                           Optional<String> podName, Optional<Ipv4> requestedAddress, Duration timeout,
                            AddressChangePolicy onAddressChange, Optional<PodNetworkConfig> network) {
 
     /** A request without the pod's network configuration (the daemon then keeps up the address and the lease's routes only). */
     public LeaseRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
-                        Optional<String> podName, Optional<Inet4Address> requestedAddress, Duration timeout,
+                        Optional<String> podName, Optional<Ipv4> requestedAddress, Duration timeout,
                         AddressChangePolicy onAddressChange) {
         this(containerId, netns, ifname, podNamespace, podName, requestedAddress, timeout, onAddressChange,
                 Optional.empty());
@@ -26,7 +26,7 @@ public record LeaseRequest(String containerId, Path netns, String ifname, Option
 
     /** A request whose pod follows an address change (the default). */
     public LeaseRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
-                        Optional<String> podName, Optional<Inet4Address> requestedAddress, Duration timeout) {
+                        Optional<String> podName, Optional<Ipv4> requestedAddress, Duration timeout) {
         this(containerId, netns, ifname, podNamespace, podName, requestedAddress, timeout, AddressChangePolicy.FOLLOW);
     }
 }

@@ -1,6 +1,6 @@
 package dev.terway.cni.ipam;
 
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.pod.NodeView;
 import dev.terway.cni.pod.PodAddress;

@@ -1,7 +1,7 @@
 package dev.terway.cni.pod;
 
-import dev.terway.cni.config.Ipv4;
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.IpJson;
@@ -10,7 +10,6 @@ import dev.terway.netstate.Route;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ShellQuote;
-import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,14 +65,14 @@ public final class NodeObserver {
         return links.isEmpty() ? Optional.empty() : Optional.of(links.get(0));
     }
 
-    public Optional<Inet4Address> defaultGateway() {
+    public Optional<Ipv4> defaultGateway() {
         CommandResult r = runner.run(List.of("ip", "-j", "-4", "route", "show", "default"));
         if (!r.succeeded()) {
             return Optional.empty();
         }
         for (Route route : IpJson.routes(r.stdout(), Family.INET)) {
             if (route.isDefault() && route.gateway().isPresent()) {
-                Inet4Address gw = Ipv4.parseOrNull(route.gateway().get());
+                Ipv4 gw = Ipv4.parseOrNull(route.gateway().get());
                 if (gw != null) {
                     return Optional.of(gw);
                 }

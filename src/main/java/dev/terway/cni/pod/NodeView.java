@@ -1,7 +1,7 @@
 package dev.terway.cni.pod;
 
-import dev.terway.cni.config.Ipv4Cidr;
-import java.net.Inet4Address;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import java.util.Optional;
 
 /**
@@ -14,13 +14,13 @@ import java.util.Optional;
  *                       not, and looks only when creating the veth fails
  */
 public record NodeView(String bridge, boolean bridgeExists, int bridgeMtu, Optional<Ipv4Cidr> bridgeAddress,
-                       Optional<Inet4Address> defaultGateway, boolean hostVethExists) {
+                       Optional<Ipv4> defaultGateway, boolean hostVethExists) {
 
     public NodeView withHostVethExists(boolean exists) {
         return new NodeView(bridge, bridgeExists, bridgeMtu, bridgeAddress, defaultGateway, exists);
     }
 
-    public NodeView withDefaultGateway(Optional<Inet4Address> gateway) {
+    public NodeView withDefaultGateway(Optional<Ipv4> gateway) {
         return new NodeView(bridge, bridgeExists, bridgeMtu, bridgeAddress, gateway, hostVethExists);
     }
 }

@@ -1,8 +1,8 @@
 package dev.terway.cni.pod;
 
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.result.Dns;
-import java.net.Inet4Address;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -18,7 +18,7 @@ import java.util.OptionalLong;
  * @param lifetime seconds the address stays valid (a lease's remaining time); absent means forever
  * @param mtu      the interface MTU the source named (DHCP option 26); absent means the bridge's
  */
-public record PodAddress(Ipv4Cidr cidr, Optional<Inet4Address> router, List<SourceRoute> routes, Dns dns,
+public record PodAddress(Ipv4Cidr cidr, Optional<Ipv4> router, List<SourceRoute> routes, Dns dns,
                          OptionalLong lifetime, OptionalInt mtu) {
 
     public PodAddress {
@@ -28,12 +28,12 @@ public record PodAddress(Ipv4Cidr cidr, Optional<Inet4Address> router, List<Sour
     }
 
     /** An address whose source named no MTU. */
-    public PodAddress(Ipv4Cidr cidr, Optional<Inet4Address> router, List<SourceRoute> routes, Dns dns,
+    public PodAddress(Ipv4Cidr cidr, Optional<Ipv4> router, List<SourceRoute> routes, Dns dns,
                       OptionalLong lifetime) {
         this(cidr, router, routes, dns, lifetime, OptionalInt.empty());
     }
 
     /** A route as the address source gave it. */
-    public record SourceRoute(Ipv4Cidr destination, Optional<Inet4Address> gateway) {
+    public record SourceRoute(Ipv4Cidr destination, Optional<Ipv4> gateway) {
     }
 }

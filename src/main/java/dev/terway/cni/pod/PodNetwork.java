@@ -1,14 +1,13 @@
 package dev.terway.cni.pod;
 
-import dev.terway.cni.config.Ipv4;
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Route;
 import dev.terway.plan.Plan;
 import dev.terway.plan.Step;
-import java.net.Inet4Address;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,7 +138,7 @@ public final class PodNetwork {
                             : "route named by the address source"));
         }
         if (!hasDefault) {
-            Optional<Inet4Address> gateway = address.router().or(node::defaultGateway);
+            Optional<Ipv4> gateway = address.router().or(node::defaultGateway);
             if (gateway.isPresent()) {
                 routes.add(0, new PodRoute(new Ipv4Cidr(Ipv4.parseOrNull("0.0.0.0"), 0), gateway,
                         !subnet.contains(gateway.get()), address.router().isPresent()
@@ -148,7 +147,7 @@ public final class PodNetwork {
             }
         }
         for (Ipv4Cidr service : serviceCidrs) {
-            Inet4Address nodeAddress = node.bridgeAddress().map(Ipv4Cidr::address).orElseThrow(() ->
+            Ipv4 nodeAddress = node.bridgeAddress().map(Ipv4Cidr::address).orElseThrow(() ->
                     new CniException(CniErrorCode.NODE_NOT_SET_UP, "bridge " + node.bridge()
                             + " has no IPv4 address, so there is no node address to route service network "
                             + service + " through; run `terway setup` on this node"));
@@ -211,7 +210,7 @@ public final class PodNetwork {
             }
             List<String> route = new ArrayList<>(List.of("route", "replace",
                     r.destination().isDefault() ? "default" : r.destination().toString()));
-            r.via().ifPresent(g -> route.addAll(List.of("via", g.getHostAddress())));
+            r.via().ifPresent(g -> route.addAll(List.of("via", g.toString())));
             route.addAll(List.of("dev", ifname));
             if (r.via().isEmpty()) {
                 route.addAll(List.of("scope", "link"));
@@ -281,7 +280,7 @@ public final class PodNetwork {
 
     private static Optional<String> routeDriftOf(PodRoute wanted, List<Route> observed, String ifname) {
         String dst = wanted.destination().isDefault() ? "default" : wanted.destination().toString();
-        Optional<String> via = wanted.via().map(Inet4Address::getHostAddress);
+        Optional<String> via = wanted.via().map(Ipv4::toString);
         Optional<Route> found = observed.stream().filter(r -> normalise(r.dst()).equals(normalise(dst)))
                 .filter(r -> r.metric().orElse(0) == 0)
                 .findFirst();

@@ -1,6 +1,6 @@
 package dev.terway.cni.pod;
 
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.spec.CniException;
 import dev.terway.plan.Plan;
 import dev.terway.plan.Program;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.cni.spec.CniException;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,7 +62,7 @@ class CniArgsTest {
         assertEquals("10.1.2.3/24", fixed.staticCidr().orElseThrow().toString());
         CniArgs.RequestedAddress preferred = CniArgs.parse("IP=10.1.2.3").ip().orElseThrow();
         assertFalse(preferred.isStatic());
-        assertEquals("10.1.2.3", preferred.address().getHostAddress());
+        assertEquals("10.1.2.3", preferred.address().toString());
     }
 
     @Test
@@ -71,8 +73,8 @@ class CniArgsTest {
         assertNull(Ipv4.parseOrNull("1.2.3.256"));
         assertNull(Ipv4.parseOrNull("1..3.4"));
         assertNull(Ipv4.parseOrNull(" 1.2.3.4"));
-        assertEquals("0.0.0.0", Ipv4.parseOrNull("0.0.0.0").getHostAddress());
-        assertEquals("255.255.255.255", Ipv4.parseOrNull("255.255.255.255").getHostAddress());
+        assertEquals("0.0.0.0", Ipv4.parseOrNull("0.0.0.0").toString());
+        assertEquals("255.255.255.255", Ipv4.parseOrNull("255.255.255.255").toString());
         assertNull(Ipv4Cidr.parseOrNull("1.2.3.4/"));
         assertNull(Ipv4Cidr.parseOrNull("1.2.3.4/08"));
         assertEquals("10.96.0.0/12", Ipv4Cidr.parseOrNull("10.100.1.1/12").networkCidr().toString());

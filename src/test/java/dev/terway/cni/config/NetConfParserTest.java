@@ -67,7 +67,7 @@ class NetConfParserTest {
         assertEquals(OptionalInt.of(1400), c.mtu());
         assertEquals(Duration.ofSeconds(12), c.dhcpTimeout());
         assertEquals(List.of("10.0.0.53"), c.dns().nameservers());
-        assertEquals("10.20.30.40", c.runtimeConfig().ip().orElseThrow().address().getHostAddress());
+        assertEquals("10.20.30.40", c.runtimeConfig().ip().orElseThrow().address().toString());
         assertFalse(c.runtimeConfig().ip().orElseThrow().isStatic());
         assertEquals(Optional.of("02:42:ac:11:00:02"), c.runtimeConfig().mac());
     }

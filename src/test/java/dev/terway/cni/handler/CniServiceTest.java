@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
-import dev.terway.cni.config.Ipv4;
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.ipam.LeaseRequest;
@@ -427,7 +427,7 @@ class CniServiceTest {
             }
             acquired.add(r.containerId() + "/" + r.ifname() + r.podNamespace().map(n -> " " + n).orElse("")
                     + r.podName().map(n -> "/" + n).orElse(""));
-            r.requestedAddress().ifPresent(a -> requested.add(a.getHostAddress()));
+            r.requestedAddress().ifPresent(a -> requested.add(a.toString()));
             policies.add(r.onAddressChange());
             held.add(new Attachment(r.containerId(), r.ifname()));
             return new PodAddress(Ipv4Cidr.parseOrNull("10.20.30.101/24"), Optional.of(Ipv4.parseOrNull("10.20.30.1")),

@@ -3,8 +3,8 @@ package dev.terway.cni.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.terway.cni.config.Ipv4;
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.result.Dns;
 import dev.terway.cni.spec.CniException;
 import dev.terway.netstate.Family;

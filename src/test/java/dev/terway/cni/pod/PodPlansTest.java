@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.terway.cni.config.Ipv4;
-import dev.terway.cni.config.Ipv4Cidr;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.result.Dns;
 import dev.terway.cni.spec.CniException;
 import dev.terway.plan.Plan;
@@ -35,7 +35,7 @@ class PodPlansTest {
     }
 
     static List<String> describe(List<PodRoute> routes) {
-        return routes.stream().map(r -> r.destination() + r.via().map(v -> " via " + v.getHostAddress()).orElse("")
+        return routes.stream().map(r -> r.destination() + r.via().map(v -> " via " + v.toString()).orElse("")
                 + (r.onlink() ? " onlink" : "")).toList();
     }
 
