@@ -11,7 +11,6 @@ import dev.terway.dhcp.daemon.HeldLease;
 import dev.terway.dhcp.daemon.LeaseException;
 import dev.terway.dhcp.daemon.LeaseRoute;
 import dev.terway.dhcp.daemon.LeaseService;
-import java.net.Inet4Address;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -34,7 +33,7 @@ public final class DaemonLeaseGateway implements LeaseGateway {
     @Override
     public PodAddress acquire(LeaseRequest r) throws CniException {
         AcquireRequest request = new AcquireRequest(r.containerId(), r.netns(), r.ifname(), r.podNamespace(),
-                r.podName(), r.requestedAddress().map(Ipv4::toInetAddress), Optional.empty(), Optional.empty(), r.timeout(),
+                r.podName(), r.requestedAddress(), Optional.empty(), Optional.empty(), r.timeout(),
                 r.onAddressChange(), r.network());
         HeldLease lease;
         try {
@@ -54,17 +53,17 @@ public final class DaemonLeaseGateway implements LeaseGateway {
     public static PodAddress toPodAddress(HeldLease lease, Clock clock) {
         List<PodAddress.SourceRoute> routes = new ArrayList<>();
         for (LeaseRoute r : lease.routes()) {
-            Ipv4 gateway = Ipv4.fromInetAddress(r.gateway());
+            Ipv4 gateway = r.gateway();
             Optional<Ipv4> via = gateway.isAny() ? Optional.empty() : Optional.of(gateway);
             routes.add(new PodAddress.SourceRoute(
-                    new Ipv4Cidr(Ipv4.fromInetAddress(r.destination()), r.prefixLength()), via));
+                    new Ipv4Cidr(r.destination(), r.prefixLength()), via));
         }
         List<String> dns = new ArrayList<>();
-        for (Inet4Address a : lease.dns()) {
-            dns.add(a.getHostAddress());
+        for (Ipv4 a : lease.dns()) {
+            dns.add(a.toString());
         }
-        return new PodAddress(new Ipv4Cidr(Ipv4.fromInetAddress(lease.address()), lease.prefixLength()),
-                lease.gateway().map(Ipv4::fromInetAddress), routes,
+        return new PodAddress(new Ipv4Cidr(lease.address(), lease.prefixLength()),
+                lease.gateway(), routes,
                 new Dns(dns, lease.domain(), lease.search(), List.of()),
                 OptionalLong.of(lease.remainingSeconds(clock.instant())), lease.mtu());
     }

@@ -2,7 +2,7 @@ package dev.terway.dhcp.daemon;
 
 import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.net.InterfaceName;
-import java.net.Inet4Address;
+import dev.terway.net.Ipv4;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,13 +16,13 @@ import java.util.Optional;
  * network configuration adds, kept with the lease for the daemon's upkeep of the pod (see {@link LeaseEvents}).
  */
 public record AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
-                             Optional<String> podName, Optional<Inet4Address> requestedAddress,
+                             Optional<String> podName, Optional<Ipv4> requestedAddress,
                              Optional<String> clientId, Optional<String> hostname, Duration timeout,
                              AddressChangePolicy onAddressChange, Optional<PodNetworkConfig> network) {
 
     /** A request without the pod's network configuration (the socket API's {@code acquire}). */
     public AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
-                          Optional<String> podName, Optional<Inet4Address> requestedAddress,
+                          Optional<String> podName, Optional<Ipv4> requestedAddress,
                           Optional<String> clientId, Optional<String> hostname, Duration timeout,
                           AddressChangePolicy onAddressChange) {
         this(containerId, netns, ifname, podNamespace, podName, requestedAddress, clientId, hostname, timeout,
@@ -59,7 +59,7 @@ public record AcquireRequest(String containerId, Path netns, String ifname, Opti
 
     /** A request whose pod follows an address change (the default). */
     public AcquireRequest(String containerId, Path netns, String ifname, Optional<String> podNamespace,
-                          Optional<String> podName, Optional<Inet4Address> requestedAddress,
+                          Optional<String> podName, Optional<Ipv4> requestedAddress,
                           Optional<String> clientId, Optional<String> hostname, Duration timeout) {
         this(containerId, netns, ifname, podNamespace, podName, requestedAddress, clientId, hostname, timeout,
                 AddressChangePolicy.FOLLOW);

@@ -332,11 +332,11 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
     static HeldLease held(PodIdentity pod, String mac, String clientId, Optional<String> hostname, Lease lease) {
         List<LeaseRoute> routes = lease.classlessRoutes().stream()
-                .map(r -> new LeaseRoute(r.destination().toInetAddress(), r.prefixLength(), r.router().toInetAddress()))
+                .map(r -> new LeaseRoute(r.destination(), r.prefixLength(), r.router()))
                 .toList();
-        return new HeldLease(pod, mac, clientId, hostname, lease.address().toInetAddress(), lease.prefixLength(),
-                lease.defaultGateway().map(Ipv4::toInetAddress), lease.serverId().toInetAddress(),
-                lease.dnsServers().stream().map(Ipv4::toInetAddress).toList(), lease.domainName(),
+        return new HeldLease(pod, mac, clientId, hostname, lease.address(), lease.prefixLength(),
+                lease.defaultGateway(), lease.serverId(),
+                lease.dnsServers(), lease.domainName(),
                 lease.searchDomains(), routes,
                 lease.mtu().map(OptionalInt::of).orElse(OptionalInt.empty()),
                 lease.acquiredAt(), lease.leaseTime(), lease.renewAt(), lease.rebindAt(), lease.expiresAt());
@@ -345,14 +345,14 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     /** The state machine's lease for a stored one; option 3 is represented by the gateway it implied. */
     static Lease lease(HeldLease held) {
         List<ClasslessRoute> routes = held.routes().stream()
-                .map(r -> new ClasslessRoute(Ipv4.fromInetAddress(r.destination()), r.prefixLength(),
-                        Ipv4.fromInetAddress(r.gateway())))
+                .map(r -> new ClasslessRoute(r.destination(), r.prefixLength(),
+                        r.gateway()))
                 .toList();
         List<Ipv4> routers = held.routes().isEmpty()
-                ? held.gateway().map(g -> List.of(Ipv4.fromInetAddress(g))).orElse(List.of())
+                ? held.gateway().map(List::of).orElse(List.of())
                 : List.of();
-        return new Lease(Ipv4.fromInetAddress(held.address()), held.prefixLength(), routers,
-                Ipv4.fromInetAddress(held.server()), held.dns().stream().map(Ipv4::fromInetAddress).toList(),
+        return new Lease(held.address(), held.prefixLength(), routers,
+                held.server(), held.dns(),
                 held.domain(), held.search(), routes,
                 held.mtu().isPresent() ? Optional.of(held.mtu().getAsInt()) : Optional.empty(), Optional.empty(),
                 held.leaseTime(), Duration.between(held.boundAt(), held.renewAt()),
@@ -367,14 +367,14 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         PodIdentity pod = lease.identity();
         try {
             DhcpMessage release = DhcpClient.releaseMessage(HardwareAddress.parse(lease.hardwareAddress()),
-                    Optional.of(ClientIdentifier.ofText(lease.clientId())), Ipv4.fromInetAddress(lease.address()),
-                    Ipv4.fromInetAddress(lease.server()), seeds.nextInt());
-            nodeSender.send(release.encode(), lease.server());
+                    Optional.of(ClientIdentifier.ofText(lease.clientId())), lease.address(),
+                    lease.server(), seeds.nextInt());
+            nodeSender.send(release.encode(), lease.server().toInetAddress());
             log.info("released " + pod.describe() + " address " + lease.cidr() + " server "
-                    + lease.server().getHostAddress() + " (from the node: " + why + ")");
+                    + lease.server() + " (from the node: " + why + ")");
         } catch (IOException | RuntimeException e) {
             log.warn("forgot " + pod.describe() + " address " + lease.cidr() + " without a release (" + why
-                    + "; sending DHCPRELEASE from the node to " + lease.server().getHostAddress() + " failed: "
+                    + "; sending DHCPRELEASE from the node to " + lease.server() + " failed: "
                     + e.getMessage() + "); the server frees it at " + lease.expires());
         }
     }
@@ -446,7 +446,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         /** The lease was lost (expiry, NAK) and the next bind must put the address back. */
         private boolean lostSinceBound;
         /** The address of the lease lost last, until a lease is bound again. */
-        private Inet4Address lostAddress;
+        private Ipv4 lostAddress;
         /** Set by the transport when the pod's netns disappeared under a running client. */
         private boolean netnsGone;
         /**
@@ -513,7 +513,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             afterEvent();
         }
 
-        private DhcpClient newClient(Duration acquireTimeout, Optional<Inet4Address> requested) {
+        private DhcpClient newClient(Duration acquireTimeout, Optional<Ipv4> requested) {
             DhcpClientConfig.Builder config = DhcpClientConfig.builder(pod.interfaceDescription(),
                             HardwareAddress.parse(mac))
                     .clientId(ClientIdentifier.ofText(clientId))
@@ -525,7 +525,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     .declineWait(settings.declineWait())
                     .onAddressChange(onAddressChange);
             hostname.ifPresent(config::hostName);
-            requested.ifPresent(a -> config.requestedAddress(Ipv4.fromInetAddress(a)));
+            requested.ifPresent(config::requestedAddress);
             return new DhcpClient(config.build(), this, this, this, clock, new SplittableRandom(seeds.nextLong()));
         }
 
@@ -586,7 +586,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             forget(true);
             if (had != null) {
                 log.info("released " + pod.describe() + " address " + had.cidr() + " server "
-                        + had.server().getHostAddress());
+                        + had.server());
             }
             return Optional.ofNullable(had);
         }
@@ -719,7 +719,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
                     + pod.interfaceDescription() + ": its netns " + pod.netns() + " disappeared"));
             forget(true);
             log.info("released " + pod.describe() + (had == null ? "" : " address " + had.cidr() + " server "
-                    + had.server().getHostAddress()) + " (its netns " + pod.netns() + " is gone)");
+                    + had.server()) + " (its netns " + pod.netns() + " is gone)");
         }
 
         private void cancelTimer() {
@@ -938,11 +938,11 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             HeldLease had = held != null ? held : held(pod, mac, clientId, hostname, lease);
             String event = loss.reason() == LeaseLoss.Reason.EXPIRED ? "expired" : "lost";
             log.info(event + " " + pod.describe() + " address " + had.cidr() + " server "
-                    + had.server().getHostAddress() + ": " + loss.describe() + "; asking for " + lease.address()
+                    + had.server() + ": " + loss.describe() + "; asking for " + lease.address()
                     + " again");
             held = null;
             lostSinceBound = true;
-            lostAddress = lease.address().toInetAddress();
+            lostAddress = lease.address();
             if (nextBound.isDone()) {
                 nextBound = new CompletableFuture<>();
             }
@@ -1064,8 +1064,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         }
 
         private String describe(HeldLease lease) {
-            return pod.describe() + " address " + lease.cidr() + " server " + lease.server().getHostAddress()
-                    + lease.gateway().map(g -> " gateway " + g.getHostAddress()).orElse("")
+            return pod.describe() + " address " + lease.cidr() + " server " + lease.server()
+                    + lease.gateway().map(g -> " gateway " + g).orElse("")
                     + " expires " + lease.expires();
         }
     }

@@ -1,6 +1,6 @@
 package dev.terway.dhcp.daemon;
 
-import java.net.Inet4Address;
+import dev.terway.net.Ipv4;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,8 +16,8 @@ import java.util.OptionalInt;
  * its schedule.
  */
 public record HeldLease(PodIdentity identity, String hardwareAddress, String clientId, Optional<String> hostname,
-                        Inet4Address address, int prefixLength, Optional<Inet4Address> gateway,
-                        Inet4Address server, List<Inet4Address> dns, Optional<String> domain,
+                        Ipv4 address, int prefixLength, Optional<Ipv4> gateway,
+                        Ipv4 server, List<Ipv4> dns, Optional<String> domain,
                         List<String> search, List<LeaseRoute> routes, OptionalInt mtu,
                         Instant boundAt, Duration leaseTime, Instant renewAt, Instant rebindAt,
                         Instant expires) {
@@ -55,7 +55,7 @@ public record HeldLease(PodIdentity identity, String hardwareAddress, String cli
 
     /** The address with its prefix, as `ip addr` takes it: {@code 192.168.1.20/24}. */
     public String cidr() {
-        return address.getHostAddress() + "/" + prefixLength;
+        return address.toString() + "/" + prefixLength;
     }
 
     /** Whole seconds left until expiry at {@code now} (0 once expired): the address's valid_lft. */

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.Inet4Address;
+import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv4Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,10 +38,10 @@ public final class LeaseJson {
         node.put("clientId", lease.clientId());
         node.put("hostname", lease.hostname().orElse(null));
         node.put("address", lease.cidr());
-        node.put("gateway", lease.gateway().map(Inet4Address::getHostAddress).orElse(null));
-        node.put("server", lease.server().getHostAddress());
+        node.put("gateway", lease.gateway().map(Ipv4::toString).orElse(null));
+        node.put("server", lease.server().toString());
         ArrayNode dns = node.putArray("dns");
-        lease.dns().forEach(a -> dns.add(a.getHostAddress()));
+        lease.dns().forEach(a -> dns.add(a.toString()));
         node.put("domain", lease.domain().orElse(null));
         ArrayNode search = node.putArray("search");
         lease.search().forEach(search::add);
@@ -48,7 +49,7 @@ public final class LeaseJson {
         for (LeaseRoute route : lease.routes()) {
             ObjectNode r = routes.addObject();
             r.put("dst", route.destinationCidr());
-            r.put("gw", route.gateway().getHostAddress());
+            r.put("gw", route.gateway().toString());
         }
         if (lease.mtu().isPresent()) {
             node.put("mtu", lease.mtu().getAsInt());
@@ -70,10 +71,10 @@ public final class LeaseJson {
         }
         PodIdentity identity = new PodIdentity(text(node, "containerId"), text(node, "ifname"),
                 Path.of(text(node, "netns")), optionalText(node, "podNamespace"), optionalText(node, "podName"));
-        Ipv4Text.Cidr cidr = Ipv4Text.parseCidr(text(node, "address"), "address");
-        List<Inet4Address> dns = new ArrayList<>();
+        Ipv4Cidr cidr = Ipv4Cidr.parse(text(node, "address"), "address");
+        List<Ipv4> dns = new ArrayList<>();
         for (JsonNode a : array(node, "dns")) {
-            dns.add(Ipv4Text.parse(textValue(a, "dns"), "dns server"));
+            dns.add(Ipv4.parse(textValue(a, "dns"), "dns server"));
         }
         List<String> search = new ArrayList<>();
         for (JsonNode s : array(node, "search")) {
@@ -81,8 +82,8 @@ public final class LeaseJson {
         }
         List<LeaseRoute> routes = new ArrayList<>();
         for (JsonNode r : array(node, "routes")) {
-            Ipv4Text.Cidr dst = Ipv4Text.parseCidr(text(r, "dst"), "route destination");
-            routes.add(new LeaseRoute(dst.address(), dst.prefixLength(), Ipv4Text.parse(text(r, "gw"), "route gateway")));
+            Ipv4Cidr dst = Ipv4Cidr.parse(text(r, "dst"), "route destination");
+            routes.add(new LeaseRoute(dst.address(), dst.prefixLength(), Ipv4.parse(text(r, "gw"), "route gateway")));
         }
         JsonNode mtu = node.get("mtu");
         OptionalInt mtuValue;
@@ -95,8 +96,8 @@ public final class LeaseJson {
         }
         return new HeldLease(identity, text(node, "mac"), text(node, "clientId"), optionalText(node, "hostname"),
                 cidr.address(), cidr.prefixLength(),
-                optionalText(node, "gateway").map(g -> Ipv4Text.parse(g, "gateway")),
-                Ipv4Text.parse(text(node, "server"), "server"), dns, optionalText(node, "domain"), search, routes,
+                optionalText(node, "gateway").map(g -> Ipv4.parse(g, "gateway")),
+                Ipv4.parse(text(node, "server"), "server"), dns, optionalText(node, "domain"), search, routes,
                 mtuValue, instant(node, "boundAt"), Duration.ofSeconds(integer(node, "leaseSeconds")),
                 instant(node, "renewAt"), instant(node, "rebindAt"), instant(node, "expires"));
     }

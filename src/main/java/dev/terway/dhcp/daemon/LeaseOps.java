@@ -6,6 +6,7 @@ import dev.terway.daemon.RequestHandlers;
 import dev.terway.daemon.Response;
 import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.net.InterfaceName;
+import dev.terway.net.Ipv4;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -116,7 +117,7 @@ public final class LeaseOps {
         }
         return new AcquireRequest(containerId, Path.of(netns), ifname,
                 optionalText(request, "podNamespace"), optionalText(request, "podName"),
-                optionalText(request, "requestedAddress").map(a -> Ipv4Text.parse(a, "requestedAddress")),
+                optionalText(request, "requestedAddress").map(a -> Ipv4.parse(a, "requestedAddress")),
                 optionalText(request, "clientId"), optionalText(request, "hostname"), timeout,
                 optionalText(request, "onAddressChange").map(LeaseOps::policy).orElse(AddressChangePolicy.FOLLOW));
     }

@@ -1,10 +1,10 @@
 package dev.terway.dhcp.daemon;
 
-import java.net.Inet4Address;
+import dev.terway.net.Ipv4;
 import java.util.Objects;
 
 /** A route the server handed out (option 121, or 3 as the default route): destination/prefix via gateway. */
-public record LeaseRoute(Inet4Address destination, int prefixLength, Inet4Address gateway) {
+public record LeaseRoute(Ipv4 destination, int prefixLength, Ipv4 gateway) {
 
     public LeaseRoute {
         Objects.requireNonNull(destination, "destination");
@@ -15,6 +15,6 @@ public record LeaseRoute(Inet4Address destination, int prefixLength, Inet4Addres
     }
 
     public String destinationCidr() {
-        return destination.getHostAddress() + "/" + prefixLength;
+        return destination.toString() + "/" + prefixLength;
     }
 }

@@ -127,8 +127,8 @@ class DhcpLeaseServiceTest {
         HeldLease lease = service.acquire(request("c1", netns));
 
         assertEquals("192.0.2.100/24", lease.cidr());
-        assertEquals(Optional.of(FakeLan.ROUTER.toInetAddress()), lease.gateway());
-        assertEquals(FakeLan.SERVER.toInetAddress(), lease.server());
+        assertEquals(Optional.of(FakeLan.ROUTER), lease.gateway());
+        assertEquals(FakeLan.SERVER, lease.server());
         assertEquals(lan.clock.instant().plusSeconds(FakeLan.T1), lease.renewAt());
         assertEquals(lan.clock.instant().plusSeconds(FakeLan.LEASE_SECONDS), lease.expires());
         assertEquals(List.of(MessageType.DISCOVER, MessageType.REQUEST), lan.types());
@@ -205,7 +205,7 @@ class DhcpLeaseServiceTest {
         assertEquals(Map.of("arpProbesSent", 4L, "addressConflicts", 1L, "unprobedBinds", 0L, "addressesRegained", 0L,
                 "addressChangesFollowed", 0L, "addressChangesRemoved", 0L), service.counters());
         assertEquals(List.of(lease), service.list());
-        assertEquals("192.0.2.101", store.loadAll(LeaseJson::fromJson).get(0).value().address().getHostAddress());
+        assertEquals("192.0.2.101", store.loadAll(LeaseJson::fromJson).get(0).value().address().toString());
     }
 
     @Test
@@ -254,7 +254,7 @@ class DhcpLeaseServiceTest {
         eventually("the renewal is acknowledged", () -> log().contains(" renewed "));
         assertEquals(MessageType.REQUEST, lan.received.get(0).type());
         assertEquals(FakeLan.SERVER.toInetAddress(), lan.received.get(0).destination(), "RENEWING unicasts");
-        assertEquals(Ipv4.fromInetAddress(first.address()), lan.received.get(0).message().ciaddr());
+        assertEquals(first.address(), lan.received.get(0).message().ciaddr());
         HeldLease renewed = service.list().get(0);
         assertEquals(first.renewAt().plusSeconds(FakeLan.LEASE_SECONDS), renewed.expires());
         assertEquals(renewed, store.loadAll(LeaseJson::fromJson).get(0).value(), "the renewal is persisted");
@@ -447,7 +447,7 @@ class DhcpLeaseServiceTest {
         FakeLan.Received release = lan.received.get(lan.received.size() - 1);
         assertEquals(MessageType.RELEASE, release.type());
         assertFalse(release.fromNode());
-        assertEquals(Ipv4.fromInetAddress(lease.address()), release.message().ciaddr());
+        assertEquals(lease.address(), release.message().ciaddr());
         assertFalse(lan.holdsLease("terway/default/web-1/eth0"), "the server freed the address");
         assertEquals(List.of(), service.list());
         assertEquals(List.of(), store.loadAll(LeaseJson::fromJson));
@@ -488,11 +488,11 @@ class DhcpLeaseServiceTest {
         eventually("the kept lease is confirmed", () -> log().contains(" restored default/web-1 eth0 address 192.0.2.100/24"));
         FakeLan.Received reboot = lan.received.stream().filter(r -> !r.fromNode()).findFirst().orElseThrow();
         assertEquals(MessageType.REQUEST, reboot.type());
-        assertEquals(Optional.of(Ipv4.fromInetAddress(kept.address())), reboot.message().requestedAddress());
+        assertEquals(Optional.of(kept.address()), reboot.message().requestedAddress());
         assertEquals(Optional.empty(), reboot.message().serverId(), "INIT-REBOOT names no server");
         FakeLan.Received release = lan.received.stream().filter(FakeLan.Received::fromNode).findFirst().orElseThrow();
         assertEquals(MessageType.RELEASE, release.type());
-        assertEquals(Ipv4.fromInetAddress(orphan.address()), release.message().ciaddr());
+        assertEquals(orphan.address(), release.message().ciaddr());
         assertEquals(List.of(new LeaseKey("c1", "eth0")),
                 store.loadAll(LeaseJson::fromJson).stream().map(LeaseStore.Loaded::key).toList());
         HeldLease restored = service.list().get(0);

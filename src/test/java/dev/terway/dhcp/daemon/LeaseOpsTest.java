@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.terway.daemon.RequestHandlers;
 import dev.terway.daemon.Response;
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.net.Ipv4;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -90,7 +91,7 @@ class LeaseOpsTest {
         assertEquals("192.0.2.10/24", JSON.readTree(response.body()).get("address").asText());
         AcquireRequest request = leases.acquired.get(0);
         assertEquals(new AcquireRequest("c1", Path.of("/run/netns/p1"), "eth0", Optional.of("default"),
-                Optional.of("web"), Optional.of(Ipv4Text.parse("192.0.2.10", "a")), Optional.of("id"), Optional.of("h"),
+                Optional.of("web"), Optional.of(Ipv4.parse("192.0.2.10", "a")), Optional.of("id"), Optional.of("h"),
                 Duration.ofMillis(2500), AddressChangePolicy.REMOVE), request);
     }
 
