@@ -409,14 +409,19 @@ static int wait_readable(JNIEnv *env, int fd, jint timeout_millis, const char *w
 }
 
 /*
- * Receives one datagram or frame into buffer[offset, offset + length) and its source into src.
- * MSG_DONTWAIT: poll() said readable, but the datagram may be gone (bad checksum) or the wake-up may
+ * Waits up to timeout_millis (see wait_readable, which throws "<wait_what> <socket_text>"), then receives
+ * one datagram or frame into buffer[offset, offset + length) and its source into src. MSG_DONTWAIT: poll() said readable, but the datagram may be gone (bad checksum) or the wake-up may
  * come from shutdown(); never block here. MSG_TRUNC: report the real length, stored in *full_length.
- * Returns the bytes copied, RECEIVE_NOTHING when nothing was there, or -1 with an exception thrown.
+ * Returns the bytes copied, RECEIVE_TIMED_OUT, RECEIVE_NOTHING when nothing was there, or -1 with an
+ * exception thrown.
  */
-static jint receive_into(JNIEnv *env, int fd, jbyteArray buffer, jint offset, jint length,
-        struct sockaddr *src, socklen_t src_len, jint *full_length, jstring socket_text)
+static jint wait_and_receive(JNIEnv *env, int fd, jbyteArray buffer, jint offset, jint length, jint timeout_millis,
+        const char *wait_what, struct sockaddr *src, socklen_t src_len, jint *full_length, jstring socket_text)
 {
+    int waited = wait_readable(env, fd, timeout_millis, wait_what, socket_text);
+    if (waited != WAIT_READY) {
+        return waited == WAIT_TIMED_OUT ? dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT : -1;
+    }
     unsigned char stack_buffer[STACK_BUFFER];
     unsigned char *bytes = staging(env, stack_buffer, length);
     if (bytes == NULL) {
@@ -463,14 +468,10 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive(JNIEnv *env, j
         return -1;
     }
 
-    int waited = wait_readable(env, fd, timeout_millis, "wait for a datagram on", socket_text);
-    if (waited != WAIT_READY) {
-        return waited == WAIT_TIMED_OUT ? dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT : -1;
-    }
     struct sockaddr_in src = { 0 };
     jint full_length = 0;
-    jint copied = receive_into(env, fd, buffer, offset, length, (struct sockaddr *) &src, sizeof src,
-            &full_length, socket_text);
+    jint copied = wait_and_receive(env, fd, buffer, offset, length, timeout_millis, "wait for a datagram on",
+            (struct sockaddr *) &src, sizeof src, &full_length, socket_text);
     if (copied < 0) {
         return copied;
     }
@@ -682,15 +683,11 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsPacketNative_receive(JNIEnv *env
     }
 
     /* AF_PACKET sockets ignore shutdown(), so the Java side bounds each wait instead of being woken. */
-    int waited = wait_readable(env, fd, timeout_millis, "wait for a frame on", socket_text);
-    if (waited != WAIT_READY) {
-        return waited == WAIT_TIMED_OUT ? dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT : -1;
-    }
     struct sockaddr_ll src;
     memset(&src, 0, sizeof src);
     jint full_length = 0;
-    jint copied = receive_into(env, fd, buffer, offset, length, (struct sockaddr *) &src, sizeof src,
-            &full_length, socket_text);
+    jint copied = wait_and_receive(env, fd, buffer, offset, length, timeout_millis, "wait for a frame on",
+            (struct sockaddr *) &src, sizeof src, &full_length, socket_text);
     if (copied < 0) {
         return copied;
     }
