@@ -333,6 +333,29 @@ static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length)
     return 1;
 }
 
+/* Sends data[offset, offset + length) to dst, staged in native memory; -1 with an exception thrown on failure. */
+static ssize_t send_staged(JNIEnv *env, int fd, jbyteArray data, jint offset, jint length,
+        const struct sockaddr *dst, socklen_t dst_len, jstring target_text)
+{
+    unsigned char stack_buffer[STACK_BUFFER];
+    unsigned char *bytes = staging(env, stack_buffer, length);
+    if (bytes == NULL) {
+        return -1;
+    }
+    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
+    ssize_t sent;
+    do {
+        sent = sendto(fd, bytes, (size_t) length, 0, dst, dst_len);
+    } while (sent < 0 && errno == EINTR);
+    int err = errno;
+    release_staging(bytes, stack_buffer);
+    if (sent < 0) {
+        throw_simple(env, "send to", target_text, err);
+        return -1;
+    }
+    return sent;
+}
+
 JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send(JNIEnv *env, jclass cls, jint fd, jbyteArray data,
         jint offset, jint length, jbyteArray ipv4, jint port, jstring target_text)
 {
@@ -343,29 +366,12 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send(JNIEnv *env, jcla
         }
         return -1;
     }
-    unsigned char stack_buffer[STACK_BUFFER];
-    unsigned char *bytes = staging(env, stack_buffer, length);
-    if (bytes == NULL) {
-        return -1;
-    }
-    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
-
     struct sockaddr_in dst = { 0 };
     dst.sin_family = AF_INET;
     dst.sin_port = htons((uint16_t) port);
     (*env)->GetByteArrayRegion(env, ipv4, 0, 4, (jbyte *) &dst.sin_addr.s_addr); /* already network order */
 
-    ssize_t sent;
-    do {
-        sent = sendto(fd, bytes, (size_t) length, 0, (struct sockaddr *) &dst, sizeof dst);
-    } while (sent < 0 && errno == EINTR);
-    int err = errno;
-    release_staging(bytes, stack_buffer);
-    if (sent < 0) {
-        throw_simple(env, "send to", target_text, err);
-        return -1;
-    }
-    return (jint) sent;
+    return (jint) send_staged(env, fd, data, offset, length, (struct sockaddr *) &dst, sizeof dst, target_text);
 }
 
 static long long monotonic_millis(void)
@@ -639,13 +645,6 @@ JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsPacketNative_send(JNIEnv *env, j
         throw_illegal_argument(env, "send needs a six-byte destination, an interface index and an EtherType");
         return;
     }
-    unsigned char stack_buffer[STACK_BUFFER];
-    unsigned char *bytes = staging(env, stack_buffer, length);
-    if (bytes == NULL) {
-        return;
-    }
-    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
-
     struct sockaddr_ll dst;
     memset(&dst, 0, sizeof dst);
     dst.sll_family = AF_PACKET;
@@ -654,15 +653,8 @@ JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsPacketNative_send(JNIEnv *env, j
     dst.sll_halen = MAC_LENGTH;
     (*env)->GetByteArrayRegion(env, destination_mac, 0, MAC_LENGTH, (jbyte *) dst.sll_addr);
 
-    ssize_t sent;
-    do {
-        sent = sendto(fd, bytes, (size_t) length, 0, (struct sockaddr *) &dst, sizeof dst);
-    } while (sent < 0 && errno == EINTR);
-    int err = errno;
-    release_staging(bytes, stack_buffer);
-    if (sent < 0) {
-        throw_simple(env, "send to", target_text, err);
-    } else if (sent != length) {
+    ssize_t sent = send_staged(env, fd, data, offset, length, (struct sockaddr *) &dst, sizeof dst, target_text);
+    if (sent >= 0 && sent != length) {
         throw_simple(env, "send all of a frame to", target_text, EMSGSIZE);
     }
 }
