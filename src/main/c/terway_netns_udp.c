@@ -333,6 +333,29 @@ static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length)
     return 1;
 }
 
+/* Sends data[offset, offset + length) to dst, staged in native memory; -1 with an exception thrown on failure. */
+static ssize_t send_staged(JNIEnv *env, int fd, jbyteArray data, jint offset, jint length,
+        const struct sockaddr *dst, socklen_t dst_len, jstring target_text)
+{
+    unsigned char stack_buffer[STACK_BUFFER];
+    unsigned char *bytes = staging(env, stack_buffer, length);
+    if (bytes == NULL) {
+        return -1;
+    }
+    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
+    ssize_t sent;
+    do {
+        sent = sendto(fd, bytes, (size_t) length, 0, dst, dst_len);
+    } while (sent < 0 && errno == EINTR);
+    int err = errno;
+    release_staging(bytes, stack_buffer);
+    if (sent < 0) {
+        throw_simple(env, "send to", target_text, err);
+        return -1;
+    }
+    return sent;
+}
+
 JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send(JNIEnv *env, jclass cls, jint fd, jbyteArray data,
         jint offset, jint length, jbyteArray ipv4, jint port, jstring target_text)
 {
@@ -343,29 +366,12 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send(JNIEnv *env, jcla
         }
         return -1;
     }
-    unsigned char stack_buffer[STACK_BUFFER];
-    unsigned char *bytes = staging(env, stack_buffer, length);
-    if (bytes == NULL) {
-        return -1;
-    }
-    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
-
     struct sockaddr_in dst = { 0 };
     dst.sin_family = AF_INET;
     dst.sin_port = htons((uint16_t) port);
     (*env)->GetByteArrayRegion(env, ipv4, 0, 4, (jbyte *) &dst.sin_addr.s_addr); /* already network order */
 
-    ssize_t sent;
-    do {
-        sent = sendto(fd, bytes, (size_t) length, 0, (struct sockaddr *) &dst, sizeof dst);
-    } while (sent < 0 && errno == EINTR);
-    int err = errno;
-    release_staging(bytes, stack_buffer);
-    if (sent < 0) {
-        throw_simple(env, "send to", target_text, err);
-        return -1;
-    }
-    return (jint) sent;
+    return (jint) send_staged(env, fd, data, offset, length, (struct sockaddr *) &dst, sizeof dst, target_text);
 }
 
 static long long monotonic_millis(void)
@@ -373,6 +379,86 @@ static long long monotonic_millis(void)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+#define WAIT_READY 1
+#define WAIT_TIMED_OUT 0
+#define WAIT_FAILED (-1)
+
+/*
+ * Waits until fd is readable or timeout_millis have passed. A signal (EINTR) only shortens the wait,
+ * it does not restart it. On failure throws "<what> <socket_text>" and returns WAIT_FAILED.
+ */
+static int wait_readable(JNIEnv *env, int fd, jint timeout_millis, const char *what, jstring socket_text)
+{
+    long long deadline = monotonic_millis() + timeout_millis;
+    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+    for (;;) {
+        long long remaining = deadline - monotonic_millis();
+        int ready = poll(&p, 1, remaining > 0 ? (int) remaining : 0);
+        if (ready > 0) {
+            break;
+        }
+        if (ready == 0) {
+            return WAIT_TIMED_OUT;
+        }
+        if (errno != EINTR) {
+            throw_simple(env, what, socket_text, errno);
+            return WAIT_FAILED;
+        }
+    }
+    if (p.revents & POLLNVAL) {
+        throw_simple(env, what, socket_text, EBADF);
+        return WAIT_FAILED;
+    }
+    return WAIT_READY;
+}
+
+/*
+ * Waits up to timeout_millis (see wait_readable, which throws "<wait_what> <socket_text>"), then receives
+ * one datagram or frame into buffer[offset, offset + length) and its source into src. MSG_DONTWAIT: poll() said readable, but the datagram may be gone (bad checksum) or the wake-up may
+ * come from shutdown(); never block here. MSG_TRUNC: report the real length, stored in *full_length.
+ * Returns the bytes copied, RECEIVE_TIMED_OUT, RECEIVE_NOTHING when nothing was there, or -1 with an
+ * exception thrown.
+ */
+static jint wait_and_receive(JNIEnv *env, int fd, jbyteArray buffer, jint offset, jint length, jint timeout_millis,
+        const char *wait_what, struct sockaddr *src, socklen_t src_len, jint *full_length, jstring socket_text)
+{
+    int waited = wait_readable(env, fd, timeout_millis, wait_what, socket_text);
+    if (waited != WAIT_READY) {
+        return waited == WAIT_TIMED_OUT ? dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT : -1;
+    }
+    unsigned char stack_buffer[STACK_BUFFER];
+    unsigned char *bytes = staging(env, stack_buffer, length);
+    if (bytes == NULL) {
+        return -1;
+    }
+    ssize_t n;
+    do {
+        n = recvfrom(fd, bytes, (size_t) length, MSG_DONTWAIT | MSG_TRUNC, src, &src_len);
+    } while (n < 0 && errno == EINTR);
+    int err = errno;
+    if (n < 0) {
+        release_staging(bytes, stack_buffer);
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            return dev_terway_jni_NetnsUdpNative_RECEIVE_NOTHING;
+        }
+        throw_simple(env, "receive on", socket_text, err);
+        return -1;
+    }
+    jint copied = n > length ? length : (jint) n;
+    (*env)->SetByteArrayRegion(env, buffer, offset, copied, (const jbyte *) bytes);
+    release_staging(bytes, stack_buffer);
+    *full_length = (jint) n;
+    return copied;
+}
+
+/* Linux releases the descriptor even when close() reports EINTR, so never retry. */
+static void close_socket(JNIEnv *env, int fd, jstring socket_text)
+{
+    if (close(fd) != 0 && errno != EINTR) {
+        throw_simple(env, "close", socket_text, errno);
+    }
 }
 
 JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive(JNIEnv *env, jclass cls, jint fd,
@@ -388,58 +474,18 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive(JNIEnv *env, j
         return -1;
     }
 
-    /* Wait for readability; a signal (EINTR) only shortens the wait, it does not restart it. */
-    long long deadline = monotonic_millis() + timeout_millis;
-    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
-    for (;;) {
-        long long remaining = deadline - monotonic_millis();
-        int ready = poll(&p, 1, remaining > 0 ? (int) remaining : 0);
-        if (ready > 0) {
-            break;
-        }
-        if (ready == 0) {
-            return dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT;
-        }
-        if (errno != EINTR) {
-            throw_simple(env, "wait for a datagram on", socket_text, errno);
-            return -1;
-        }
-    }
-    if (p.revents & POLLNVAL) {
-        throw_simple(env, "wait for a datagram on", socket_text, EBADF);
-        return -1;
-    }
-
-    unsigned char stack_buffer[STACK_BUFFER];
-    unsigned char *bytes = staging(env, stack_buffer, length);
-    if (bytes == NULL) {
-        return -1;
-    }
     struct sockaddr_in src = { 0 };
-    socklen_t src_len = sizeof src;
-    ssize_t n;
-    /* MSG_DONTWAIT: poll() said readable, but the datagram may be gone (bad checksum) or the wake-up
-       may come from shutdown(); never block here. MSG_TRUNC: report the datagram's real length. */
-    do {
-        n = recvfrom(fd, bytes, (size_t) length, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &src, &src_len);
-    } while (n < 0 && errno == EINTR);
-    int err = errno;
-    if (n < 0) {
-        release_staging(bytes, stack_buffer);
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            return dev_terway_jni_NetnsUdpNative_RECEIVE_NOTHING;
-        }
-        throw_simple(env, "receive on", socket_text, err);
-        return -1;
+    jint full_length = 0;
+    jint copied = wait_and_receive(env, fd, buffer, offset, length, timeout_millis, "wait for a datagram on",
+            (struct sockaddr *) &src, sizeof src, &full_length, socket_text);
+    if (copied < 0) {
+        return copied;
     }
-    jint copied = n > length ? length : (jint) n;
-    (*env)->SetByteArrayRegion(env, buffer, offset, copied, (const jbyte *) bytes);
-    release_staging(bytes, stack_buffer);
 
     jint info[dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE];
     info[dev_terway_jni_NetnsUdpNative_SOURCE_ADDRESS] = (jint) ntohl(src.sin_addr.s_addr);
     info[dev_terway_jni_NetnsUdpNative_SOURCE_PORT] = (jint) ntohs(src.sin_port);
-    info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = (jint) n;
+    info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = full_length;
     (*env)->SetIntArrayRegion(env, source_info, 0, dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE, info);
     return copied;
 }
@@ -484,10 +530,7 @@ JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsUdpNative_close(JNIEnv *env, jcl
         jstring socket_text)
 {
     (void) cls;
-    /* Linux releases the descriptor even when close() reports EINTR, so never retry. */
-    if (close(fd) != 0 && errno != EINTR) {
-        throw_simple(env, "close", socket_text, errno);
-    }
+    close_socket(env, fd, socket_text);
 }
 
 /* ---- AF_PACKET sockets (NetnsPacketNative): ARP probes from inside a pod's namespace ---- */
@@ -602,13 +645,6 @@ JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsPacketNative_send(JNIEnv *env, j
         throw_illegal_argument(env, "send needs a six-byte destination, an interface index and an EtherType");
         return;
     }
-    unsigned char stack_buffer[STACK_BUFFER];
-    unsigned char *bytes = staging(env, stack_buffer, length);
-    if (bytes == NULL) {
-        return;
-    }
-    (*env)->GetByteArrayRegion(env, data, offset, length, (jbyte *) bytes);
-
     struct sockaddr_ll dst;
     memset(&dst, 0, sizeof dst);
     dst.sll_family = AF_PACKET;
@@ -617,15 +653,8 @@ JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsPacketNative_send(JNIEnv *env, j
     dst.sll_halen = MAC_LENGTH;
     (*env)->GetByteArrayRegion(env, destination_mac, 0, MAC_LENGTH, (jbyte *) dst.sll_addr);
 
-    ssize_t sent;
-    do {
-        sent = sendto(fd, bytes, (size_t) length, 0, (struct sockaddr *) &dst, sizeof dst);
-    } while (sent < 0 && errno == EINTR);
-    int err = errno;
-    release_staging(bytes, stack_buffer);
-    if (sent < 0) {
-        throw_simple(env, "send to", target_text, err);
-    } else if (sent != length) {
+    ssize_t sent = send_staged(env, fd, data, offset, length, (struct sockaddr *) &dst, sizeof dst, target_text);
+    if (sent >= 0 && sent != length) {
         throw_simple(env, "send all of a frame to", target_text, EMSGSIZE);
     }
 }
@@ -645,53 +674,15 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsPacketNative_receive(JNIEnv *env
         return -1;
     }
 
-    /* As for UDP: a signal only shortens the wait. AF_PACKET sockets ignore shutdown(), so the Java side
-       bounds each wait instead of being woken. */
-    long long deadline = monotonic_millis() + timeout_millis;
-    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
-    for (;;) {
-        long long remaining = deadline - monotonic_millis();
-        int ready = poll(&p, 1, remaining > 0 ? (int) remaining : 0);
-        if (ready > 0) {
-            break;
-        }
-        if (ready == 0) {
-            return dev_terway_jni_NetnsUdpNative_RECEIVE_TIMED_OUT;
-        }
-        if (errno != EINTR) {
-            throw_simple(env, "wait for a frame on", socket_text, errno);
-            return -1;
-        }
-    }
-    if (p.revents & POLLNVAL) {
-        throw_simple(env, "wait for a frame on", socket_text, EBADF);
-        return -1;
-    }
-
-    unsigned char stack_buffer[STACK_BUFFER];
-    unsigned char *bytes = staging(env, stack_buffer, length);
-    if (bytes == NULL) {
-        return -1;
-    }
+    /* AF_PACKET sockets ignore shutdown(), so the Java side bounds each wait instead of being woken. */
     struct sockaddr_ll src;
     memset(&src, 0, sizeof src);
-    socklen_t src_len = sizeof src;
-    ssize_t n;
-    do {
-        n = recvfrom(fd, bytes, (size_t) length, MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *) &src, &src_len);
-    } while (n < 0 && errno == EINTR);
-    int err = errno;
-    if (n < 0) {
-        release_staging(bytes, stack_buffer);
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            return dev_terway_jni_NetnsUdpNative_RECEIVE_NOTHING;
-        }
-        throw_simple(env, "receive on", socket_text, err);
-        return -1;
+    jint full_length = 0;
+    jint copied = wait_and_receive(env, fd, buffer, offset, length, timeout_millis, "wait for a frame on",
+            (struct sockaddr *) &src, sizeof src, &full_length, socket_text);
+    if (copied < 0) {
+        return copied;
     }
-    jint copied = n > length ? length : (jint) n;
-    (*env)->SetByteArrayRegion(env, buffer, offset, copied, (const jbyte *) bytes);
-    release_staging(bytes, stack_buffer);
 
     unsigned char mac[MAC_LENGTH] = { 0 };
     if (src.sll_halen == MAC_LENGTH) {
@@ -700,7 +691,7 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsPacketNative_receive(JNIEnv *env
     (*env)->SetByteArrayRegion(env, source_mac, 0, MAC_LENGTH, (const jbyte *) mac);
     jint info[dev_terway_jni_NetnsPacketNative_FRAME_INFO_SIZE];
     info[dev_terway_jni_NetnsPacketNative_FRAME_PACKET_TYPE] = src.sll_pkttype;
-    info[dev_terway_jni_NetnsPacketNative_FRAME_FULL_LENGTH] = (jint) n;
+    info[dev_terway_jni_NetnsPacketNative_FRAME_FULL_LENGTH] = full_length;
     (*env)->SetIntArrayRegion(env, frame_info, 0, dev_terway_jni_NetnsPacketNative_FRAME_INFO_SIZE, info);
     return copied;
 }
@@ -709,7 +700,5 @@ JNIEXPORT void JNICALL Java_dev_terway_jni_NetnsPacketNative_close(JNIEnv *env, 
         jstring socket_text)
 {
     (void) cls;
-    if (close(fd) != 0 && errno != EINTR) {
-        throw_simple(env, "close", socket_text, errno);
-    }
+    close_socket(env, fd, socket_text);
 }

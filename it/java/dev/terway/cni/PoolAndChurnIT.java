@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.terway.cni.entry.UnixSocketTransport;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.spec.CniReply;
+import dev.terway.it.DaemonProcess;
 import dev.terway.it.Eventually;
 import dev.terway.it.NetnsLab;
 import dev.terway.plan.CommandResult;
@@ -360,22 +360,11 @@ class PoolAndChurnIT {
         }
 
         void stopDaemon() {
-            if (daemon != null && daemon.isAlive()) {
-                daemon.destroy();
-                try {
-                    daemon.waitFor();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            DaemonProcess.stop(daemon);
         }
 
         String log() {
-            try {
-                return Files.readString(dir.resolve("daemon.log"));
-            } catch (IOException e) {
-                return "(no log)";
-            }
+            return DaemonProcess.log(dir.resolve("daemon.log"));
         }
 
         CniRuntime.Result cni(String command, String id, String podNs) {
@@ -410,15 +399,11 @@ class PoolAndChurnIT {
         }
 
         private CniReply call(String request) throws IOException {
-            return new UnixSocketTransport(10_000).exchange(socket(), request);
+            return DaemonProcess.call(socket(), 10_000, request);
         }
 
         boolean ping() {
-            try {
-                return call("{\"op\":\"ping\"}").exitCode() == 0;
-            } catch (IOException e) {
-                return false;
-            }
+            return DaemonProcess.ping(socket(), 10_000);
         }
 
         /** The daemon's leases, "containerId/ifname" → address with prefix. */

@@ -2,9 +2,9 @@ package dev.terway.reliability;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.terway.cni.entry.UnixSocketTransport;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.spec.CniReply;
+import dev.terway.it.DaemonProcess;
 import dev.terway.it.Eventually;
 import dev.terway.it.NetnsLab;
 import dev.terway.plan.CommandResult;
@@ -238,23 +238,15 @@ final class FaultNode implements AutoCloseable {
     }
 
     String log() {
-        try {
-            return Files.readString(daemonLog());
-        } catch (IOException e) {
-            return "(no log)";
-        }
+        return DaemonProcess.log(daemonLog());
     }
 
     CniReply call(String request) throws IOException {
-        return new UnixSocketTransport(30_000).exchange(socket(), request);
+        return DaemonProcess.call(socket(), 30_000, request);
     }
 
     boolean ping() {
-        try {
-            return call("{\"op\":\"ping\"}").exitCode() == 0;
-        } catch (IOException e) {
-            return false;
-        }
+        return DaemonProcess.ping(socket(), 30_000);
     }
 
     /** Leases the daemon holds: "containerId/ifname" → address (CIDR). */

@@ -1,7 +1,6 @@
 package dev.terway.jni;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -24,7 +23,7 @@ import java.util.Optional;
  * the descriptor is closed at once when no call uses it, otherwise by the last call to leave (within one
  * slice). Calls that come after close throw {@link SocketClosedException}.
  */
-public final class NetnsArpSocket implements AutoCloseable {
+public final class NetnsArpSocket extends SlicedNetnsSocket implements AutoCloseable {
 
     /** EtherType of ARP (ETH_P_ARP). */
     public static final int ETH_P_ARP = 0x0806;
@@ -39,14 +38,6 @@ public final class NetnsArpSocket implements AutoCloseable {
     private final String ifname;
     private final int ifindex;
     private final byte[] mac;
-    private final String description;
-
-    private final Object lock = new Object();
-    /** -1 once the descriptor has been closed. Guarded by {@link #lock}. */
-    private int fd;
-    /** Calls currently using {@link #fd}. Guarded by {@link #lock}. */
-    private int users;
-    private volatile boolean closed;
 
     /**
      * One frame {@link #receive} copied into the caller's buffer.
@@ -69,12 +60,11 @@ public final class NetnsArpSocket implements AutoCloseable {
     }
 
     private NetnsArpSocket(Path netns, String ifname, int ifindex, byte[] mac, int fd, String description) {
+        super(fd, description);
         this.netns = netns;
         this.ifname = ifname;
         this.ifindex = ifindex;
         this.mac = mac;
-        this.fd = fd;
-        this.description = description;
     }
 
     /**
@@ -127,7 +117,7 @@ public final class NetnsArpSocket implements AutoCloseable {
         try {
             NetnsPacketNative.send(fd, arp, 0, length, ifindex, ETH_P_ARP, BROADCAST_MAC, target);
         } catch (NativeSocketException e) {
-            throw closed ? new SocketClosedException("send to", description, e) : e;
+            throw closedOr("send to", e);
         } finally {
             leave();
         }
@@ -144,43 +134,16 @@ public final class NetnsArpSocket implements AutoCloseable {
     public Optional<ReceivedFrame> receive(byte[] buffer, Duration timeout) throws IOException {
         SocketArguments.receiveBuffer(buffer);
         SocketArguments.timeout(timeout);
-        long start = System.nanoTime();
-        long timeoutNanos = saturatedNanos(timeout);
         int[] info = new int[NetnsPacketNative.FRAME_INFO_SIZE];
         byte[] source = new byte[NetnsPacketNative.MAC_LENGTH];
-        int fd = enter("receive on");
-        try {
-            while (true) {
-                long remainingNanos = timeoutNanos - (System.nanoTime() - start);
-                int slice = (int) Math.min(WAIT_SLICE_MILLIS, Math.max(0, ceilMillis(remainingNanos)));
-                int n;
-                try {
-                    n = NetnsPacketNative.receive(fd, buffer, 0, buffer.length, slice, info, source, description);
-                } catch (NativeSocketException e) {
-                    throw closed ? new SocketClosedException("receive on", description, e) : e;
-                }
-                if (closed) {
-                    throw new SocketClosedException("receive on", description);
-                }
-                if (n >= 0) {
-                    return Optional.of(new ReceivedFrame(n, source,
-                            info[NetnsPacketNative.FRAME_PACKET_TYPE] == NetnsPacketNative.PACKET_OUTGOING,
-                            info[NetnsPacketNative.FRAME_FULL_LENGTH]));
-                }
-                if (System.nanoTime() - start >= timeoutNanos) {
-                    return Optional.empty();
-                }
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedIOException("receive on " + description + " interrupted");
-                }
-            }
-        } finally {
-            leave();
+        int n = receiveInSlices(timeout, WAIT_SLICE_MILLIS, (fd, slice) ->
+                NetnsPacketNative.receive(fd, buffer, 0, buffer.length, slice, info, source, description));
+        if (n < 0) {
+            return Optional.empty();
         }
-    }
-
-    public boolean isClosed() {
-        return closed;
+        return Optional.of(new ReceivedFrame(n, source,
+                info[NetnsPacketNative.FRAME_PACKET_TYPE] == NetnsPacketNative.PACKET_OUTGOING,
+                info[NetnsPacketNative.FRAME_FULL_LENGTH]));
     }
 
     /**
@@ -208,18 +171,9 @@ public final class NetnsArpSocket implements AutoCloseable {
         return description + " (" + HexFormat.ofDelimiter(":").formatHex(mac) + (closed ? ", closed)" : ")");
     }
 
-    private int enter(String operation) throws SocketClosedException {
-        synchronized (lock) {
-            if (closed) {
-                throw new SocketClosedException(operation, description);
-            }
-            users++;
-            return fd;
-        }
-    }
-
     /** The last call to leave a closed socket closes its descriptor. */
-    private void leave() {
+    @Override
+    void leave() {
         int toClose = -1;
         synchronized (lock) {
             users--;
@@ -240,17 +194,5 @@ public final class NetnsArpSocket implements AutoCloseable {
         } catch (NativeSocketException e) {
             // Linux releases the descriptor whatever close() reports; nothing is left to undo.
         }
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private static long ceilMillis(long nanos) {
-        return nanos / 1_000_000 + (nanos % 1_000_000 > 0 ? 1 : 0);
     }
 }

@@ -1,7 +1,6 @@
 package dev.terway.jni;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -29,7 +28,7 @@ import java.util.Optional;
  * never sleeps in the kernel for more than {@value #WAIT_SLICE_MILLIS} ms before looking at the closed
  * flag again.
  */
-public final class NetnsUdpSocket implements AutoCloseable {
+public final class NetnsUdpSocket extends SlicedNetnsSocket implements AutoCloseable {
 
     /** The limited broadcast address, 255.255.255.255. */
     public static final Inet4Address BROADCAST = ipv4Constant(new byte[] {-1, -1, -1, -1});
@@ -44,22 +43,13 @@ public final class NetnsUdpSocket implements AutoCloseable {
     private final String ifname;
     private final byte[] ifnameBytes;
     private final int port;
-    private final String description;
-
-    private final Object lock = new Object();
-    /** -1 once the descriptor has been closed. Guarded by {@link #lock}. */
-    private int fd;
-    /** Calls currently using {@link #fd}. Guarded by {@link #lock}. */
-    private int users;
-    private volatile boolean closed;
 
     private NetnsUdpSocket(Path netns, String ifname, byte[] ifnameBytes, int port, int fd, String description) {
+        super(fd, description);
         this.netns = netns;
         this.ifname = ifname;
         this.ifnameBytes = ifnameBytes;
         this.port = port;
-        this.fd = fd;
-        this.description = description;
     }
 
     /**
@@ -120,7 +110,7 @@ public final class NetnsUdpSocket implements AutoCloseable {
             try {
                 sent = NetnsUdpNative.send(fd, data, 0, length, address, port, target);
             } catch (NativeSocketException e) {
-                throw closed ? new SocketClosedException("send to", description, e) : e; // EPIPE after shutdown
+                throw closedOr("send to", e); // EPIPE after shutdown
             }
             if (sent != length) {
                 throw new IOException("send to " + target + " failed: sent " + sent + " of " + length + " bytes");
@@ -143,39 +133,14 @@ public final class NetnsUdpSocket implements AutoCloseable {
     public Optional<ReceivedDatagram> receive(byte[] buffer, Duration timeout) throws IOException {
         SocketArguments.receiveBuffer(buffer);
         SocketArguments.timeout(timeout);
-        long start = System.nanoTime();
-        long timeoutNanos = saturatedNanos(timeout);
         int[] sourceInfo = new int[NetnsUdpNative.SOURCE_INFO_SIZE];
-        int fd = enter("receive on");
-        try {
-            while (true) {
-                long remainingNanos = timeoutNanos - (System.nanoTime() - start);
-                int slice = (int) Math.min(WAIT_SLICE_MILLIS, Math.max(0, ceilMillis(remainingNanos)));
-                int n;
-                try {
-                    n = NetnsUdpNative.receive(fd, buffer, 0, buffer.length, slice, sourceInfo, description);
-                } catch (NativeSocketException e) {
-                    throw closed ? new SocketClosedException("receive on", description, e) : e;
-                }
-                if (closed) {
-                    throw new SocketClosedException("receive on", description);
-                }
-                if (n >= 0) {
-                    return Optional.of(new ReceivedDatagram(n, ipv4(sourceInfo[NetnsUdpNative.SOURCE_ADDRESS]),
-                            sourceInfo[NetnsUdpNative.SOURCE_PORT], sourceInfo[NetnsUdpNative.FULL_LENGTH]));
-                }
-                // RECEIVE_TIMED_OUT ends a slice, RECEIVE_NOTHING is a wake-up without data: either way
-                // look at the clock again.
-                if (System.nanoTime() - start >= timeoutNanos) {
-                    return Optional.empty();
-                }
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new InterruptedIOException("receive on " + description + " interrupted");
-                }
-            }
-        } finally {
-            leave();
+        int n = receiveInSlices(timeout, WAIT_SLICE_MILLIS, (fd, slice) ->
+                NetnsUdpNative.receive(fd, buffer, 0, buffer.length, slice, sourceInfo, description));
+        if (n < 0) {
+            return Optional.empty();
         }
+        return Optional.of(new ReceivedDatagram(n, ipv4(sourceInfo[NetnsUdpNative.SOURCE_ADDRESS]),
+                sourceInfo[NetnsUdpNative.SOURCE_PORT], sourceInfo[NetnsUdpNative.FULL_LENGTH]));
     }
 
     /**
@@ -192,7 +157,7 @@ public final class NetnsUdpSocket implements AutoCloseable {
         try {
             mac = NetnsUdpNative.hardwareAddress(fd, ifnameBytes, arpType, device);
         } catch (NativeSocketException e) {
-            throw closed ? new SocketClosedException("read hardware address of", description, e) : e;
+            throw closedOr("read hardware address of", e);
         } finally {
             leave();
         }
@@ -201,10 +166,6 @@ public final class NetnsUdpSocket implements AutoCloseable {
                     + " (ARPHRD type " + arpType[0] + ")");
         }
         return mac;
-    }
-
-    public boolean isClosed() {
-        return closed;
     }
 
     /**
@@ -249,36 +210,14 @@ public final class NetnsUdpSocket implements AutoCloseable {
         return description + (closed ? " (closed)" : "");
     }
 
-    /** Registers a call that will use the descriptor; the descriptor stays open until {@link #leave}. */
-    private int enter(String operation) throws SocketClosedException {
-        synchronized (lock) {
-            if (closed) {
-                throw new SocketClosedException(operation, description);
-            }
-            users++;
-            return fd;
-        }
-    }
-
-    private void leave() {
+    @Override
+    void leave() {
         synchronized (lock) {
             users--;
             if (users == 0) {
                 lock.notifyAll();
             }
         }
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private static long ceilMillis(long nanos) {
-        return nanos / 1_000_000 + (nanos % 1_000_000 > 0 ? 1 : 0);
     }
 
     private static Inet4Address ipv4(int hostOrder) {
