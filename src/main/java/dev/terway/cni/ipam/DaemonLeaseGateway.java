@@ -6,10 +6,10 @@ import dev.terway.cni.pod.PodAddress;
 import dev.terway.cni.result.Dns;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
+import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.dhcp.daemon.AcquireRequest;
 import dev.terway.dhcp.daemon.HeldLease;
 import dev.terway.dhcp.daemon.LeaseException;
-import dev.terway.dhcp.daemon.LeaseRoute;
 import dev.terway.dhcp.daemon.LeaseService;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -52,8 +52,8 @@ public final class DaemonLeaseGateway implements LeaseGateway {
     /** The pod's view of a lease; nothing is lost (the MTU, option 26, goes along). */
     public static PodAddress toPodAddress(HeldLease lease, Clock clock) {
         List<PodAddress.SourceRoute> routes = new ArrayList<>();
-        for (LeaseRoute r : lease.routes()) {
-            Ipv4 gateway = r.gateway();
+        for (ClasslessRoute r : lease.routes()) {
+            Ipv4 gateway = r.router();
             Optional<Ipv4> via = gateway.isAny() ? Optional.empty() : Optional.of(gateway);
             routes.add(new PodAddress.SourceRoute(
                     new Ipv4Cidr(r.destination(), r.prefixLength()), via));

@@ -1,5 +1,7 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.dhcp.client.Lease;
+import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.net.Ipv4;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +20,7 @@ import java.util.OptionalInt;
 public record HeldLease(PodIdentity identity, String hardwareAddress, String clientId, Optional<String> hostname,
                         Ipv4 address, int prefixLength, Optional<Ipv4> gateway,
                         Ipv4 server, List<Ipv4> dns, Optional<String> domain,
-                        List<String> search, List<LeaseRoute> routes, OptionalInt mtu,
+                        List<String> search, List<ClasslessRoute> routes, OptionalInt mtu,
                         Instant boundAt, Duration leaseTime, Instant renewAt, Instant rebindAt,
                         Instant expires) {
 
@@ -65,5 +67,28 @@ public record HeldLease(PodIdentity identity, String hardwareAddress, String cli
 
     public boolean isExpired(Instant now) {
         return !now.isBefore(expires);
+    }
+
+    /** The held form of the state machine's lease, for {@code pod} and its client's identity. */
+    public static HeldLease of(PodIdentity pod, String mac, String clientId, Optional<String> hostname, Lease lease) {
+        return new HeldLease(pod, mac, clientId, hostname, lease.address(), lease.prefixLength(),
+                lease.defaultGateway(), lease.serverId(),
+                lease.dnsServers(), lease.domainName(),
+                lease.searchDomains(), lease.classlessRoutes(),
+                lease.mtu().map(OptionalInt::of).orElse(OptionalInt.empty()),
+                lease.acquiredAt(), lease.leaseTime(), lease.renewAt(), lease.rebindAt(), lease.expiresAt());
+    }
+
+    /** The state machine's lease for this one; option 3 is represented by the gateway it implied. */
+    public Lease toClientLease() {
+        List<Ipv4> routers = routes.isEmpty()
+                ? gateway.map(List::of).orElse(List.of())
+                : List.of();
+        return new Lease(address, prefixLength, routers,
+                server, dns,
+                domain, search, routes,
+                mtu.isPresent() ? Optional.of(mtu.getAsInt()) : Optional.empty(), Optional.empty(),
+                leaseTime, Duration.between(boundAt, renewAt),
+                Duration.between(boundAt, rebindAt), boundAt);
     }
 }

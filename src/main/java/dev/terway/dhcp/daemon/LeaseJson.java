@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.net.Ipv4;
 import dev.terway.net.Ipv4Cidr;
 import java.nio.file.Path;
@@ -46,10 +47,10 @@ public final class LeaseJson {
         ArrayNode search = node.putArray("search");
         lease.search().forEach(search::add);
         ArrayNode routes = node.putArray("routes");
-        for (LeaseRoute route : lease.routes()) {
+        for (ClasslessRoute route : lease.routes()) {
             ObjectNode r = routes.addObject();
             r.put("dst", route.destinationCidr());
-            r.put("gw", route.gateway().toString());
+            r.put("gw", route.router().toString());
         }
         if (lease.mtu().isPresent()) {
             node.put("mtu", lease.mtu().getAsInt());
@@ -80,10 +81,10 @@ public final class LeaseJson {
         for (JsonNode s : array(node, "search")) {
             search.add(textValue(s, "search"));
         }
-        List<LeaseRoute> routes = new ArrayList<>();
+        List<ClasslessRoute> routes = new ArrayList<>();
         for (JsonNode r : array(node, "routes")) {
             Ipv4Cidr dst = Ipv4Cidr.parse(text(r, "dst"), "route destination");
-            routes.add(new LeaseRoute(dst.address(), dst.prefixLength(), Ipv4.parse(text(r, "gw"), "route gateway")));
+            routes.add(new ClasslessRoute(dst.address(), dst.prefixLength(), Ipv4.parse(text(r, "gw"), "route gateway")));
         }
         JsonNode mtu = node.get("mtu");
         OptionalInt mtuValue;

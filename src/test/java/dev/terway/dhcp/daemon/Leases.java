@@ -1,5 +1,6 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.dhcp.codec.ClasslessRoute;
 import dev.terway.net.Ipv4;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,8 +23,8 @@ final class Leases {
                 "terway/default/web/eth0", Optional.of("web"), Ipv4.parse(address, "a"), 24,
                 Optional.of(Ipv4.parse("192.0.2.1", "g")), Ipv4.parse("192.0.2.254", "s"),
                 List.of(Ipv4.parse("192.0.2.53", "d")), Optional.of("example.org"), List.of("example.org"),
-                List.of(new LeaseRoute(Ipv4.parse("0.0.0.0", "r"), 0, Ipv4.parse("192.0.2.1", "g")),
-                        new LeaseRoute(Ipv4.parse("198.51.100.0", "r"), 24, Ipv4.parse("0.0.0.0", "g"))),
+                List.of(new ClasslessRoute(Ipv4.parse("0.0.0.0", "r"), 0, Ipv4.parse("192.0.2.1", "g")),
+                        new ClasslessRoute(Ipv4.parse("198.51.100.0", "r"), 24, Ipv4.parse("0.0.0.0", "g"))),
                 OptionalInt.of(1450), BOUND, Duration.ofSeconds(120), BOUND.plusSeconds(60), BOUND.plusSeconds(105),
                 BOUND.plusSeconds(120));
     }

@@ -1,0 +1,515 @@
+package dev.terway.dhcp.daemon;
+
+import dev.terway.dhcp.client.AcquireFailure;
+import dev.terway.dhcp.client.AddressChange;
+import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.dhcp.client.AddressConflict;
+import dev.terway.dhcp.client.ClientState;
+import dev.terway.dhcp.client.DhcpClient;
+import dev.terway.dhcp.client.DhcpClientConfig;
+import dev.terway.dhcp.client.Lease;
+import dev.terway.dhcp.client.LeaseListener;
+import dev.terway.dhcp.client.LeaseLoss;
+import dev.terway.dhcp.codec.ClientIdentifier;
+import dev.terway.dhcp.codec.HardwareAddress;
+import dev.terway.dhcp.store.LeaseKey;
+import dev.terway.net.Ipv4;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
+
+/**
+ * The lease of one pod interface and the events it emits: its {@link DhcpClient}, driven by its timer (T1,
+ * T2, expiry, retransmissions) and by the datagrams of its {@link PodExchange}; the lease it holds; and the
+ * {@link LeaseEvents} (bound, renewed, lost, re-acquired, restored) handed to the address upkeep off its lock.
+ * Every event runs under this object's monitor, which is what the non-thread-safe client needs. Lease
+ * changes are saved in the {@link LeaseRecords} before they are reported.
+ */
+final class PodLease implements LeaseListener {
+
+    private final PodLeaseContext context;
+    private final DhcpLeaseService.Settings settings;
+    private final LeaseCounters counters;
+    private final DaemonLog log;
+    private final PodIdentity pod;
+    private final LeaseKey key;
+    private final String clientId;
+    private final Optional<String> hostname;
+    private final AddressChangePolicy onAddressChange;
+    private final Optional<PodNetworkConfig> network;
+    private final PodExchange exchange;
+    /** Obtained through acquire(): CNI ADD configures the first address, so the first bind changes nothing. */
+    private boolean firstBindIsTheCallers;
+
+    private DhcpClient client;
+    private LeaseTimer.Scheduled scheduled;
+    private Instant scheduledAt;
+    private long generation;
+    /** The lease the pod holds now; null while it has none. */
+    private HeldLease held;
+    /** Completed by the next bind; replaced when a lease is lost. */
+    private CompletableFuture<HeldLease> nextBound = new CompletableFuture<>();
+    /** The lease was lost (expiry, NAK) and the next bind must put the address back. */
+    private boolean lostSinceBound;
+    /** The address of the lease lost last, until a lease is bound again. */
+    private Ipv4 lostAddress;
+    /** Released, failed or stopped: events that still arrive are ignored. */
+    private boolean forgotten;
+    private Optional<String> lastFailure = Optional.empty();
+
+    PodLease(PodLeaseContext context, PodIdentity pod, String clientId, Optional<String> hostname,
+             boolean firstBindIsTheCallers, AddressChangePolicy onAddressChange, Optional<PodNetworkConfig> network) {
+        this.context = context;
+        this.settings = context.settings();
+        this.counters = context.counters();
+        this.log = context.log();
+        this.pod = pod;
+        this.network = network;
+        this.key = new LeaseKey(pod.containerId(), pod.ifname());
+        this.clientId = clientId;
+        this.hostname = hostname;
+        this.firstBindIsTheCallers = firstBindIsTheCallers;
+        this.onAddressChange = onAddressChange;
+        this.exchange = new PodExchange(context, pod, this, new PodExchange.Receiver() {
+            @Override
+            public boolean active() {
+                return !forgotten;
+            }
+
+            @Override
+            public void onDatagram(byte[] buffer, int length) {
+                client.onDatagram(buffer, 0, length);
+                afterEvent();
+            }
+        });
+    }
+
+    /** Opens the pod's socket, reads its MAC and sends the first DISCOVER. */
+    synchronized void begin(AcquireRequest request) throws LeaseException {
+        if (forgotten) {
+            // released (or the daemon stopped) between registering the pod and getting here
+            throw new LeaseException("the lease of " + pod.interfaceDescription()
+                    + " was released while it was being acquired");
+        }
+        if (!Files.exists(pod.netns())) {
+            throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription()
+                    + ": the netns " + pod.netns() + " does not exist");
+        }
+        try {
+            exchange.open();
+        } catch (IOException | RuntimeException e) {
+            throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription() + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            client = newClient(request.timeout(), request.requestedAddress());
+        } catch (IllegalArgumentException e) {
+            throw new LeaseException("cannot acquire a lease for " + pod.interfaceDescription() + ": "
+                    + e.getMessage(), e);
+        }
+        exchange.startReceiving();
+        client.start();
+        afterEvent();
+    }
+
+    /** Takes up a stored lease: INIT-REBOOT. */
+    synchronized void reboot(HeldLease stored) {
+        exchange.useMac(stored.hardwareAddress());
+        held = stored;
+        try {
+            client = newClient(settings.defaultTimeout(), Optional.empty());
+            client.reboot(stored.toClientLease());
+        } catch (IllegalArgumentException e) {
+            log.warn("cannot take up the stored lease of " + pod.describe() + ": " + e.getMessage());
+            forget(false);
+            return;
+        }
+        afterEvent();
+    }
+
+    private DhcpClient newClient(Duration acquireTimeout, Optional<Ipv4> requested) {
+        DhcpClientConfig.Builder config = DhcpClientConfig.builder(pod.interfaceDescription(),
+                        HardwareAddress.parse(exchange.mac()))
+                .clientId(ClientIdentifier.ofText(clientId))
+                .retransmit(settings.retransmit())
+                .acquireTimeout(acquireTimeout)
+                .maxRequests(settings.maxRequests())
+                .minRenewRetransmit(settings.minRenewRetransmit())
+                .arpProbe(settings.arpProbe(), settings.arpProbes())
+                .declineWait(settings.declineWait())
+                .onAddressChange(onAddressChange);
+        hostname.ifPresent(config::hostName);
+        requested.ifPresent(config::requestedAddress);
+        return new DhcpClient(config.build(), exchange, exchange, this, context.clock(),
+                new SplittableRandom(context.seeds().nextLong()));
+    }
+
+    /** Waits for the pod's lease: the held one at once, else the next bind, at most {@code timeout}. */
+    HeldLease await(Duration timeout) throws LeaseException {
+        CompletableFuture<HeldLease> bound;
+        synchronized (this) {
+            if (held != null && !forgotten) {
+                return held;
+            }
+            bound = nextBound;
+        }
+        try {
+            return bound.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof LeaseException failure) {
+                throw new LeaseException(failure.getMessage(), failure);
+            }
+            throw new LeaseException("acquiring a lease for " + pod.interfaceDescription() + " failed: "
+                    + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            synchronized (this) {
+                throw new LeaseException("no lease for " + pod.interfaceDescription() + " within "
+                        + timeout.toMillis() + " ms: the daemon is still trying to obtain it"
+                        + lastFailure.map(f -> "; last failure: " + f).orElse(""));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LeaseException("interrupted while acquiring a lease for " + pod.interfaceDescription());
+        }
+    }
+
+    synchronized Optional<HeldLease> snapshot() {
+        return forgotten ? Optional.empty() : Optional.ofNullable(held);
+    }
+
+    /** DHCPRELEASE (from the pod; from the node if that fails) and forget. */
+    synchronized Optional<HeldLease> release() {
+        HeldLease had = held;
+        if (forgotten) {
+            return Optional.empty();
+        }
+        if (client != null) {
+            if (client.lease().isPresent() || client.state() == ClientState.PROBING) {
+                // PROBING: acknowledged, so committed by the server, but not on the pod yet
+                exchange.releaseFromPod(client.lease().isPresent()
+                        && context.events().holds(pod, client.lease().get().cidr()));
+                try {
+                    client.release();
+                } catch (IOException e) {
+                    log.warn("DHCPRELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+                }
+            } else {
+                client.stop();
+            }
+        }
+        nextBound.completeExceptionally(new LeaseException("the lease of " + pod.interfaceDescription()
+                + " was released while it was being acquired"));
+        forget(true);
+        if (had != null) {
+            log.info("released " + pod.describe() + " address " + had.cidr() + " server "
+                    + had.server());
+        }
+        return Optional.ofNullable(had);
+    }
+
+    /** Daemon shutdown: no release, the file stays. */
+    synchronized void stop() {
+        if (client != null && !forgotten) {
+            client.stop();
+        }
+        forgotten = true;
+        cancelTimer();
+        exchange.close();
+    }
+
+    /** Drops the pod: timer, socket, map entry, and (if asked) its stored lease. */
+    synchronized void forget(boolean deleteStored) {
+        forgotten = true;
+        cancelTimer();
+        exchange.close();
+        context.pods().remove(key, this);
+        if (deleteStored) {
+            context.records().delete(key);
+        }
+    }
+
+    // ---- events ----
+
+    private void onTimer(long forGeneration) {
+        synchronized (this) {
+            if (forgotten || forGeneration != generation) {
+                return;
+            }
+            scheduled = null;
+            scheduledAt = null;
+            exchange.readArp(client);
+            client.onTimer();
+            afterEvent();
+        }
+    }
+
+    private void retryAcquire(long forGeneration) {
+        synchronized (this) {
+            if (forgotten || forGeneration != generation) {
+                return;
+            }
+            scheduled = null;
+            scheduledAt = null;
+            if (!Files.exists(pod.netns())) {
+                log.info("forgot " + pod.describe() + ": its netns " + pod.netns() + " is gone");
+                forget(true);
+                return;
+            }
+            client.start();
+            afterEvent();
+        }
+    }
+
+    /** After every client event: socket only while exchanging, timer at the next deadline, pod gone. */
+    private void afterEvent() {
+        if (forgotten) {
+            return;
+        }
+        if (exchange.netnsGone() && !Files.exists(pod.netns())) {
+            podGone();
+            return;
+        }
+        ClientState state = client.state();
+        if (state == ClientState.BOUND || state == ClientState.STOPPED) {
+            exchange.closeSocket();
+        }
+        if (state != ClientState.PROBING) {
+            exchange.closeArpSocket();
+        }
+        if (state == ClientState.STOPPED) {
+            return; // failed(): a retry, if any, has been scheduled there
+        }
+        Optional<Instant> next = client.nextDeadline();
+        if (next.isPresent() && next.get().equals(scheduledAt)) {
+            return;
+        }
+        cancelTimer();
+        next.ifPresent(at -> schedule(at, gen -> () -> onTimer(gen)));
+    }
+
+    private void schedule(Instant at, LongFunction<Runnable> task) {
+        long gen = ++generation;
+        scheduledAt = at;
+        scheduled = context.timer().at(at, task.apply(gen));
+    }
+
+    /** The netns went away without a CNI DEL: nobody will use the lease again. */
+    private void podGone() {
+        HeldLease had = held;
+        if (client.lease().isPresent() || client.state() == ClientState.PROBING) {
+            exchange.releaseFromPod(false);
+            try {
+                client.release(); // the transport falls back to the node
+            } catch (IOException e) {
+                log.warn("DHCPRELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+            }
+        } else {
+            client.stop();
+        }
+        nextBound.completeExceptionally(new LeaseException("cannot acquire a lease for "
+                + pod.interfaceDescription() + ": its netns " + pod.netns() + " disappeared"));
+        forget(true);
+        log.info("released " + pod.describe() + (had == null ? "" : " address " + had.cidr() + " server "
+                + had.server()) + " (its netns " + pod.netns() + " is gone)");
+    }
+
+    private void cancelTimer() {
+        generation++;
+        if (scheduled != null) {
+            scheduled.cancel();
+        }
+        scheduled = null;
+        scheduledAt = null;
+    }
+
+    private HeldLease held(Lease lease) {
+        return HeldLease.of(pod, exchange.mac(), clientId, hostname, lease);
+    }
+
+    private void emit(LeaseEvents.Kind kind, HeldLease lease) {
+        LeaseEvents.Bound bound = new LeaseEvents.Bound(kind, lease, network);
+        context.queue().submit(() -> context.events().bound(bound));
+    }
+
+    // ---- LeaseListener (called by the client, under this monitor) ----
+
+    @Override
+    public void bound(Lease lease) {
+        HeldLease now = held(lease);
+        boolean firstByCaller = firstBindIsTheCallers;
+        boolean restoring = !firstByCaller && !lostSinceBound && held != null;
+        boolean reacquired = lostSinceBound;
+        if (reacquired && now.address().equals(lostAddress)) {
+            counters.addressesRegained.incrementAndGet();
+        }
+        lostAddress = null;
+        held = now;
+        firstBindIsTheCallers = false;
+        lostSinceBound = false;
+        lastFailure = Optional.empty();
+        if (!context.records().save(key, now, onAddressChange, network) && firstByCaller) {
+            // The request's record is still there and would make the next start release a lease that a
+            // running pod holds.
+            context.records().delete(key);
+        }
+        String event = reacquired ? "acquired again" : restoring ? "restored" : "acquired";
+        log.info(event + " " + describe(now));
+        if (!firstByCaller) {
+            emit(reacquired ? LeaseEvents.Kind.REACQUIRED
+                    : restoring ? LeaseEvents.Kind.RESTORED : LeaseEvents.Kind.RENEWED, now);
+        }
+        nextBound.complete(now);
+    }
+
+    /**
+     * Before the first REQUEST of a pod's first acquisition: record the offered lease, marked, so that a
+     * daemon killed before the ACK is stored releases it at its next start (a lease the server committed
+     * but no one knows of stays taken until it expires). Re-acquisitions need no mark: the pod's lease is
+     * on record and the restart takes it up. Not stored: reported, and the acquisition goes on.
+     */
+    @Override
+    public void requesting(Lease offered) {
+        if (!firstBindIsTheCallers) {
+            return;
+        }
+        context.records().saveFirstRequest(key, held(offered), onAddressChange, network);
+    }
+
+    @Override
+    public void renewed(Lease lease) {
+        HeldLease now = held(lease);
+        held = now;
+        context.records().save(key, now, onAddressChange, network);
+        log.info("renewed " + describe(now));
+        emit(LeaseEvents.Kind.RENEWED, now);
+    }
+
+    /**
+     * The address comes off the pod before this returns (at most {@link LeaseEventQueue#REMOVAL_WAIT}), in the
+     * order of the upkeep queue: the client's next DISCOVER asks for the same address again, and a server that
+     * pings an address before it offers it (dnsmasq does) would hear the pod answer and offer another.
+     */
+    @Override
+    public void lost(Lease lease, LeaseLoss loss) {
+        HeldLease had = held != null ? held : held(lease);
+        String event = loss.reason() == LeaseLoss.Reason.EXPIRED ? "expired" : "lost";
+        log.info(event + " " + pod.describe() + " address " + had.cidr() + " server "
+                + had.server() + ": " + loss.describe() + "; asking for " + lease.address()
+                + " again");
+        held = null;
+        lostSinceBound = true;
+        lostAddress = lease.address();
+        if (nextBound.isDone()) {
+            nextBound = new CompletableFuture<>();
+        }
+        String cidr = lease.cidr();
+        context.queue().submitAndWait(() -> context.events().lost(pod, cidr, loss.describe()));
+    }
+
+    /**
+     * The server granted another address than the lost one. Logged as a warning that names the pod, the
+     * container and both addresses, and reported for the attachment record; under remove the pod's lease
+     * is forgotten (the client has released the new one and stopped).
+     */
+    @Override
+    public void addressChanged(AddressChange change) {
+        String previous = change.previous() + "/" + change.current().prefixLength();
+        String granted = change.current().cidr();
+        String what = "address of " + pod.describe() + " (container " + pod.containerId() + ", netns "
+                + pod.netns() + ") changed from " + previous + " to " + granted + ": " + change.cause().describe()
+                + ", and the server did not give " + change.previous() + " back when asked; onAddressChange "
+                + change.policy().configName() + ": ";
+        (change.policy() == AddressChangePolicy.FOLLOW ? counters.addressChangesFollowed
+                : counters.addressChangesRemoved).incrementAndGet();
+        if (change.policy() == AddressChangePolicy.FOLLOW) {
+            log.warn(what + "the pod has " + granted + " now, while Kubernetes still knows it as "
+                    + change.previous() + " (pod status, endpoints) until the pod is re-created");
+        } else {
+            log.warn(what + granted + " was released and the pod is left without an address; re-create the"
+                    + " pod to give it one");
+            String report = "the lease of " + pod.interfaceDescription() + " was lost and the server granted "
+                    + granted + " instead of " + previous + "; onAddressChange remove left the pod without an"
+                    + " address";
+            lastFailure = Optional.of(report);
+            nextBound.completeExceptionally(new LeaseException(report));
+            forget(true);
+        }
+        AddressChangeReport report = new AddressChangeReport(pod, previous, granted, change.policy(),
+                change.cause().describe(), context.clock().instant());
+        Consumer<AddressChangeReport> sink = context.addressChanges().get();
+        context.queue().submit(() -> {
+            try {
+                sink.accept(report);
+            } catch (RuntimeException e) {
+                log.warn("could not note the address change of " + pod.describe() + ": " + e.getMessage());
+            }
+        });
+    }
+
+    @Override
+    public void failed(AcquireFailure failure) {
+        String report = failure.message();
+        lastFailure = Optional.of(report);
+        if (firstBindIsTheCallers) {
+            // The caller of acquire() gets the report; nothing is held, and the request's record goes.
+            nextBound.completeExceptionally(new LeaseException(report, failure.declinedDescriptions()));
+            forget(true);
+            return;
+        }
+        if (!Files.exists(pod.netns())) {
+            exchange.markNetnsGone();
+            return;
+        }
+        log.warn(pod.describe() + ": " + report + "; trying again in " + settings.reacquireRetry().toSeconds()
+                + " s");
+        cancelTimer();
+        schedule(context.clock().instant().plus(settings.reacquireRetry()), gen -> () -> retryAcquire(gen));
+    }
+
+    @Override
+    public void declined(AddressConflict conflict) {
+        long n = counters.addressConflicts.incrementAndGet();
+        log.warn("address conflict: " + pod.describe() + " was offered " + conflict.address() + " by server "
+                + conflict.server() + ", but " + conflict.claimant() + " " + conflict.claim().text()
+                + "; declined it (DHCPDECLINE) and discovering again in "
+                + AcquireFailure.seconds(settings.declineWait()) + " (" + n + " address conflict"
+                + (n == 1 ? "" : "s") + " since the daemon started)");
+    }
+
+    @Override
+    public void unprobed(Lease lease, String why) {
+        counters.unprobedBinds.incrementAndGet();
+        log.warn(pod.describe() + ": " + why + "; binding " + lease.address()
+                + " without checking that it is free");
+    }
+
+    @Override
+    public void stateChanged(ClientState from, ClientState to) {
+        if (from == ClientState.BOUND && to == ClientState.RENEWING && held != null) {
+            emit(LeaseEvents.Kind.RENEWAL_DUE, held);
+        }
+        if (to == ClientState.REBINDING && held != null) {
+            log.info("rebinding " + describe(held) + ": no answer from the server while renewing");
+        }
+    }
+
+    @Override
+    public void warning(String message) {
+        log.warn(pod.describe() + ": " + message);
+    }
+
+    private String describe(HeldLease lease) {
+        return pod.describe() + " address " + lease.cidr() + " server " + lease.server()
+                + lease.gateway().map(g -> " gateway " + g).orElse("")
+                + " expires " + lease.expires();
+    }
+}
