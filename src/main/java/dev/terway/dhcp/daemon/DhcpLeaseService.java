@@ -205,23 +205,26 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     }
 
     /**
-     * A stored lease document. {@code firstRequest}: the record a pod's first acquisition writes before it
-     * sends its REQUEST, replaced by the lease when the ACK is bound ({@link PodLease#requesting}).
-     * {@code onAddressChange}: the pod's policy, from its ADD's network configuration (documents written
-     * before there was one, or with a value this version does not know, follow). {@code network}: what the
-     * pod's network configuration adds (documents written before there was one, or by the socket API, have none).
+     * A stored lease document: the held lease (with the pod's policy and network configuration, see
+     * {@link LeaseJson#fromJson}) and {@code firstRequest}: the record a pod's first acquisition writes before
+     * it sends its REQUEST, replaced by the lease when the ACK is bound ({@link PodLease#requesting}).
      */
-    record Stored(HeldLease lease, boolean firstRequest, AddressChangePolicy onAddressChange,
-                  Optional<PodNetworkConfig> network) {
+    record Stored(HeldLease lease, boolean firstRequest) {
 
         static final String FIRST_REQUEST = "firstRequestPending";
-        static final String ON_ADDRESS_CHANGE = "onAddressChange";
-        static final String POD_NETWORK = "podNetwork";
+        static final String ON_ADDRESS_CHANGE = LeaseJson.ON_ADDRESS_CHANGE;
+        static final String POD_NETWORK = LeaseJson.POD_NETWORK;
 
         static Stored fromJson(JsonNode document) {
-            return new Stored(LeaseJson.fromJson(document), document.path(FIRST_REQUEST).asBoolean(false),
-                    AddressChangePolicy.parse(document.path(ON_ADDRESS_CHANGE).asText(""))
-                            .orElse(AddressChangePolicy.FOLLOW), LeaseJson.networkFromJson(document.get(POD_NETWORK)));
+            return new Stored(LeaseJson.fromJson(document), document.path(FIRST_REQUEST).asBoolean(false));
+        }
+
+        AddressChangePolicy onAddressChange() {
+            return lease.onAddressChange();
+        }
+
+        Optional<PodNetworkConfig> network() {
+            return lease.network();
         }
     }
 
@@ -245,16 +248,5 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
 
     private static Optional<String> hostnameOf(AcquireRequest request) {
         return request.hostname().or(() -> request.identity().defaultHostname());
-    }
-
-    // ---- conversions between the state machine's lease and the held lease ----
-
-    static HeldLease held(PodIdentity pod, String mac, String clientId, Optional<String> hostname, Lease lease) {
-        return HeldLease.of(pod, mac, clientId, hostname, lease);
-    }
-
-    /** The state machine's lease for a stored one; option 3 is represented by the gateway it implied. */
-    static Lease lease(HeldLease held) {
-        return held.toClientLease();
     }
 }

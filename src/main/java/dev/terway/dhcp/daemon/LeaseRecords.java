@@ -1,7 +1,6 @@
 package dev.terway.dhcp.daemon;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.dhcp.client.DhcpClient;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpMessage;
@@ -71,10 +70,9 @@ final class LeaseRecords {
     }
 
     /** Stores the lease of {@code pod}; false (reported) when it could not. */
-    boolean save(LeaseKey key, HeldLease lease, AddressChangePolicy onAddressChange,
-                 Optional<PodNetworkConfig> network) {
+    boolean save(LeaseKey key, HeldLease lease) {
         try {
-            store.save(key, document(lease, onAddressChange, network));
+            store.save(key, LeaseJson.toStoredJson(lease));
             return true;
         } catch (IOException e) {
             log.warn("could not save the lease of " + lease.identity().describe() + " (it is held, but a restart"
@@ -87,9 +85,8 @@ final class LeaseRecords {
      * Before the first REQUEST of a pod's first acquisition: records the offered lease, marked, so that a
      * daemon killed before the ACK is stored releases it at its next start. Not stored: reported.
      */
-    void saveFirstRequest(LeaseKey key, HeldLease offered, AddressChangePolicy onAddressChange,
-                          Optional<PodNetworkConfig> network) {
-        ObjectNode mark = document(offered, onAddressChange, network);
+    void saveFirstRequest(LeaseKey key, HeldLease offered) {
+        ObjectNode mark = LeaseJson.toStoredJson(offered);
         mark.put(DhcpLeaseService.Stored.FIRST_REQUEST, true);
         try {
             store.save(key, mark);
@@ -106,15 +103,6 @@ final class LeaseRecords {
         } catch (IOException e) {
             log.warn("could not delete the stored lease of " + key + ": " + e.getMessage());
         }
-    }
-
-    /** The stored form of a lease: the lease and the pod's policy and network configuration. */
-    private static ObjectNode document(HeldLease lease, AddressChangePolicy onAddressChange,
-                                       Optional<PodNetworkConfig> network) {
-        ObjectNode document = LeaseJson.toJson(lease);
-        document.put(DhcpLeaseService.Stored.ON_ADDRESS_CHANGE, onAddressChange.configName());
-        network.ifPresent(n -> document.set(DhcpLeaseService.Stored.POD_NETWORK, LeaseJson.networkToJson(n)));
-        return document;
     }
 
     /**

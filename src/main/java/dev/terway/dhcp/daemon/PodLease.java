@@ -127,7 +127,7 @@ final class PodLease implements LeaseListener {
         held = stored;
         try {
             client = newClient(settings.defaultTimeout(), Optional.empty());
-            client.reboot(stored.toClientLease());
+            client.reboot(stored.lease());
         } catch (IllegalArgumentException e) {
             log.warn("cannot take up the stored lease of " + pod.describe() + ": " + e.getMessage());
             forget(false);
@@ -332,7 +332,7 @@ final class PodLease implements LeaseListener {
     }
 
     private HeldLease held(Lease lease) {
-        return HeldLease.of(pod, exchange.mac(), clientId, hostname, lease);
+        return new HeldLease(pod, exchange.mac(), clientId, hostname, onAddressChange, network, lease);
     }
 
     private void emit(LeaseEvents.Kind kind, HeldLease lease) {
@@ -356,7 +356,7 @@ final class PodLease implements LeaseListener {
         firstBindIsTheCallers = false;
         lostSinceBound = false;
         lastFailure = Optional.empty();
-        if (!context.records().save(key, now, onAddressChange, network) && firstByCaller) {
+        if (!context.records().save(key, now) && firstByCaller) {
             // The request's record is still there and would make the next start release a lease that a
             // running pod holds.
             context.records().delete(key);
@@ -381,14 +381,14 @@ final class PodLease implements LeaseListener {
         if (!firstBindIsTheCallers) {
             return;
         }
-        context.records().saveFirstRequest(key, held(offered), onAddressChange, network);
+        context.records().saveFirstRequest(key, held(offered));
     }
 
     @Override
     public void renewed(Lease lease) {
         HeldLease now = held(lease);
         held = now;
-        context.records().save(key, now, onAddressChange, network);
+        context.records().save(key, now);
         log.info("renewed " + describe(now));
         emit(LeaseEvents.Kind.RENEWED, now);
     }

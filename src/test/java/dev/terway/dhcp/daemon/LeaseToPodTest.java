@@ -20,12 +20,10 @@ class LeaseToPodTest {
 
     @Test
     void theClientsLeaseReachesThePodWithItsMtuRoutesAndDns() {
-        HeldLease sample = Leases.sample("c1", "192.0.2.20");
-        Lease client = sample.toClientLease();
+        HeldLease held = Leases.sample("c1", "192.0.2.20");
+        Lease client = held.lease();
         assertEquals(Optional.of(1450), client.mtu());
 
-        HeldLease held = HeldLease.of(sample.identity(), sample.hardwareAddress(), sample.clientId(),
-                sample.hostname(), client);
         PodAddress pod = DaemonLeaseGateway.toPodAddress(held,
                 Clock.fixed(Leases.BOUND.plusSeconds(20), ZoneOffset.UTC));
 
@@ -44,9 +42,7 @@ class LeaseToPodTest {
 
     @Test
     void aLeaseWithoutOption26LeavesThePodsMtuAlone() {
-        HeldLease minimal = Leases.minimal("c2", "192.0.2.21");
-        HeldLease held = HeldLease.of(minimal.identity(), minimal.hardwareAddress(), minimal.clientId(),
-                minimal.hostname(), minimal.toClientLease());
+        HeldLease held = Leases.minimal("c2", "192.0.2.21");
         assertEquals(OptionalInt.empty(), DaemonLeaseGateway.toPodAddress(held,
                 Clock.fixed(Leases.BOUND, ZoneOffset.UTC)).mtu());
     }
