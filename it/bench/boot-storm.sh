@@ -12,6 +12,7 @@
 #              (the reference daemon stores nothing: it is restarted with its N old pods left running)
 #   warm       terway only: the same N ADDs again on the fresh daemon after its first storm was DELeted
 #              (what the fresh row loses to class loading and JIT warm-up of the daemon)
+#   sequential terway only: the same N ADDs one after another on the warm daemon (no contention)
 #   no-probe   terway only: fresh, with --arp-probe 0 (what the 200 ms ARP probe of each address costs)
 #
 # Prints per row p50, p95, max of the ADD wall time (from the outside, JVM start included), the time until
@@ -71,7 +72,8 @@ terway_plugin="$LAB_DIR/cni-bin/cni-terway"
 terway_conf='{"cniVersion":"1.0.0","name":"bench","type":"cni-terway","dhcpSocket":"'$terway_sock'"}'
 ref_conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"mybr0","isGateway":false,"ipMasq":false,"hairpinMode":true,"ipam":{"type":"dhcp","daemonSocketPath":"'$ref_sock'"}}'
 hz=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# user + system clock ticks of the process and of its children waited for (the commands the daemon ran)
+cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 daemon_pid=""
 # start_daemon IMPL STATE [ARGS...]: starts a daemon (terway: --state-dir STATE) and waits for its
@@ -156,7 +158,13 @@ storm() {
   [ -f "$audit" ] && audit0=$(wc -l < "$audit")
   ticks0=$(cpu_ticks "$daemon_pid")
   t0=${EPOCHREALTIME/./}
-  all_at_once "$impl" ADD "$prefix" "$file"
+  if [ "$row" = sequential ]; then
+    local i
+    : > "$file"
+    for i in $(seq "$pods"); do timed "$file" "$impl" ADD "$prefix$i"; done
+  else
+    all_at_once "$impl" ADD "$prefix" "$file"
+  fi
   ticks1=$(cpu_ticks "$daemon_pid")
   [ -f "$audit" ] && audit1=$(wc -l < "$audit")
   local stats
@@ -196,6 +204,12 @@ sleep 2 # the DELs finish after their replies
 ln -s "$LAB_DIR/terway/state-fresh" "$LAB_DIR/terway/state-warm"
 storm warm terway tw
 all_at_once terway DEL tw "$LAB_DIR/warm-del.t"
+sleep 2
+# the baseline without contention: the same N ADDs one after another on the now warm daemon
+make_pods ts
+ln -s "$LAB_DIR/terway/state-fresh" "$LAB_DIR/terway/state-sequential"
+storm sequential terway ts
+all_at_once terway DEL ts "$LAB_DIR/sequential-del.t"
 sleep 2
 stop_daemon
 
@@ -243,12 +257,12 @@ for r in "${rows[@]}"; do
   label=$name
   case $name in
     fresh) label="terway fresh" ;; warm) label="terway warm" ;; no-probe) label="terway fresh, no probe" ;;
-    restore) label="terway restore" ;; ref-fresh) label="reference fresh" ;; ref-restore) label="reference restore" ;;
+    restore) label="terway restore" ;; sequential) label="terway 1 by 1 (warm)" ;; ref-fresh) label="reference fresh" ;; ref-restore) label="reference restore" ;;
   esac
   printf '%-22s %6d %6d %6d %7d %4d %8d %7d %8d %10s %9s %9s %6s\n' "$label" "$p50" "$p95" "$max" "$all" "$fail" "$csum" "$cp50" \
     "$dcpu" "$dstart/$dstartcpu" "$dside" "$outside" "$spawns"
 done
 echo "all-ready: from the first ADD started to the last one answered. plug-cpu: the N plugin process trees"
-echo "together (cpu-p50 per call). daemon-cpu: the daemon's CPU during the storm. daemon-start: socket up after"
+echo "together (cpu-p50 per call). dmn-cpu: the daemon's CPU and its commands' during the storm. dmn-start: socket up after"
 echo "wall/CPU ms. d-side: the daemon's own time per ADD (its log); out: wall minus d-side per pod (plugin JVM"
 echo "start, request, reply, harness). spawns: commands the daemon ran per ADD (its audit log)."
