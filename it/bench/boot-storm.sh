@@ -20,6 +20,9 @@
 # and the daemon's CPU during the storm (/proc), and for terway the daemon-side time of each ADD (its log)
 # and the process spawns per ADD (its audit log). Load average at start and end.
 #
+# The terway daemon starts with its class-data archive (bin/build-runtime: learned by the daemon of a
+# "previous boot" run first); TERWAY_NO_DAEMON_ARCHIVE=1 starts every daemon without one, to compare.
+#
 #   sudo bash it/bench/boot-storm.sh [N]     (default 30, at most 50; needs `mvn -DskipTests package`)
 #
 # TERWAY_DAEMON_BIN overrides the terway that runs the daemon (e.g. bin/terway, the checkout's launcher).
@@ -191,6 +194,22 @@ storm() {
   rows+=("$row $stats $(( (ticks1 - ticks0) * 1000 / hz )) $daemon_start_ms $daemon_start_cpu $daemon_side $outside $spawns")
 }
 
+# The daemon's class-data archive (the runtime's bin/terway): learned by a daemon that exits, used by the
+# next. A node that reboots has run its daemon before: a short "previous boot" (a few ADDs and DELs, then
+# SIGTERM) leaves the archive every daemon of the rows below starts with, unless TERWAY_NO_DAEMON_ARCHIVE
+# is set (every daemon then starts without one).
+export TERWAY_DAEMON_ARCHIVE_DIR="$LAB_DIR/terway/cds"
+archive="none (TERWAY_NO_DAEMON_ARCHIVE)"
+if [ -z "${TERWAY_NO_DAEMON_ARCHIVE:-}" ]; then
+  make_pods pb
+  start_daemon terway "$LAB_DIR/terway/state-previous-boot"
+  for i in 1 2 3 4 5 6; do invoke terway ADD "pb$i" > /dev/null 2>&1 || { echo "boot-storm: previous-boot ADD failed" >&2; exit 1; }; done
+  for i in 1 2 3 4 5 6; do invoke terway DEL "pb$i" > /dev/null 2>&1 || true; done
+  sleep 1
+  stop_daemon
+  archive=$(cd "$TERWAY_DAEMON_ARCHIVE_DIR" 2>/dev/null && ls -s --block-size=M terway-daemon-* 2>/dev/null | tr '\n' ' ')
+  archive="${archive:-none was written}, learned by a previous boot"
+fi
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "boot-storm: $pods pods per storm; load average $load_start" >&2
 
@@ -249,7 +268,7 @@ stop_daemon
 
 echo
 echo "boot storm: $pods ADDs at once on a just-started daemon, ms ($(nproc) cores; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg))"
-echo "terway daemon: $daemon_bin; restore row: $restored stored lease(s) taken up at start"
+echo "terway daemon: $daemon_bin; its class-data archive: $archive; restore row: $restored stored lease(s) taken up at start"
 printf '%-22s %6s %6s %6s %7s %4s %8s %7s %8s %10s %9s %9s %6s\n' row p50 p95 max all-ready fail plug-cpu cpu-p50 \
   dmn-cpu dmn-start d-side50/95 out50/95 spawns
 for r in "${rows[@]}"; do
