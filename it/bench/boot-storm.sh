@@ -205,7 +205,13 @@ if [ -z "${TERWAY_NO_DAEMON_ARCHIVE:-}" ]; then
   start_daemon terway "$LAB_DIR/terway/state-previous-boot"
   for i in 1 2 3 4 5 6; do invoke terway ADD "pb$i" > /dev/null 2>&1 || { echo "boot-storm: previous-boot ADD failed" >&2; exit 1; }; done
   for i in 1 2 3 4 5 6; do invoke terway DEL "pb$i" > /dev/null 2>&1 || true; done
-  sleep 1
+  # the DELs finish after their replies; one left unfinished would be finished by the next daemon, in the
+  # middle of the storm
+  for _ in $(seq 100); do
+    [ "$(ip -n "$LAB_NS_n1" -o link show | grep -c ' tw[0-9a-f]\{13\}' || true)" = 0 ] && break
+    sleep 0.1
+  done
+  sleep 0.5
   stop_daemon
   archive=$(cd "$TERWAY_DAEMON_ARCHIVE_DIR" 2>/dev/null && ls -s --block-size=M terway-daemon-* 2>/dev/null | tr '\n' ' ')
   archive="${archive:-none was written}, learned by a previous boot"
