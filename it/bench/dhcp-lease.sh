@@ -58,8 +58,10 @@ TERWAY_SOCK=$LAB_DIR/terway/dhcp.sock
 REF_SOCK=$LAB_DIR/ref/dhcp.sock
 mkdir -p "$LAB_DIR/ref"
 
+# TERWAY_ARP_PROBE (e.g. 0) sets the daemon's --arp-probe: the duplicate-address check adds its wait
+# (200 ms by default) to every lease, so 0 compares the exchange alone with earlier builds.
 ip netns exec "$NODE" "$root/bin/terway" dhcp daemon --socket "$TERWAY_SOCK" --state-dir "$LAB_DIR/terway-state" \
-  > "$LAB_DIR/terway.log" 2>&1 < /dev/null &
+  ${TERWAY_ARP_PROBE:+--arp-probe "$TERWAY_ARP_PROBE"} > "$LAB_DIR/terway.log" 2>&1 < /dev/null &
 TERWAY_PID=$!
 LAB_PIDS+=("$TERWAY_PID")
 ip netns exec "$NODE" "$REFERENCE" daemon -socketpath "$REF_SOCK" > "$LAB_DIR/ref.log" 2>&1 < /dev/null &
