@@ -171,19 +171,9 @@ final class FaultNode implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
             pb.environment().putAll(env);
-            daemon = pb.start();
-            synchronized (processes) {
-                processes.add(daemon);
-            }
+            launch(pb, "the daemon of " + ns());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!ping()) {
-            if (!daemon.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("the daemon of " + ns() + " did not start: " + log());
-            }
-            sleep(100);
         }
     }
 
@@ -198,20 +188,25 @@ final class FaultNode implements AutoCloseable {
     void startRun() {
         try {
             Files.createDirectories(socket().getParent());
-            daemon = new ProcessBuilder("ip", "netns", "exec", ns(), home().resolve("bin/terway").toString(), "run",
+            launch(new ProcessBuilder("ip", "netns", "exec", ns(), home().resolve("bin/terway").toString(), "run",
                     "--iface", NetnsLab.NIC, "--socket", socket().toString(), "--state-dir", stateDir().toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()))
-                    .start();
-            synchronized (processes) {
-                processes.add(daemon);
-            }
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile())),
+                    "terway run in " + ns());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the daemon's process (killed with the node) and waits until it answers a ping. */
+    private void launch(ProcessBuilder pb, String what) throws IOException {
+        daemon = pb.start();
+        synchronized (processes) {
+            processes.add(daemon);
         }
         Instant deadline = Instant.now().plusSeconds(60);
         while (!ping()) {
             if (!daemon.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("terway run in " + ns() + " did not start: " + log());
+                throw new IllegalStateException(what + " did not start: " + log());
             }
             sleep(100);
         }

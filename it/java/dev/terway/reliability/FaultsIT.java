@@ -181,10 +181,8 @@ class FaultsIT {
 
             // The LAN's DHCP server is replaced by one that serves another range and is authoritative:
             // the REQUEST at T1 for the old address gets a DHCPNAK, and the old address is not its to give.
-            dhcp.process().destroy();
-            dhcp.process().waitFor();
             Path log = lab.dir().resolve("dnsmasq-nak.log");
-            Process nakServer = startOtherRangeServer(lab, log);
+            Process nakServer = replaceWithOtherRangeServer(lab, dhcp, log);
             try {
                 assertTrue(FaultNode.eventually(60, () -> node.log().contains("acquired again")),
                         "no fresh lease after the NAK:\n" + node.log() + "\n" + Files.readString(log));
@@ -295,10 +293,8 @@ class FaultsIT {
             assertEquals(0, add.exit(), add::describe);
             String old = add.address();
 
-            dhcp.process().destroy();
-            dhcp.process().waitFor();
             Path log = lab.dir().resolve("dnsmasq-nak.log");
-            Process nakServer = startOtherRangeServer(lab, log);
+            Process nakServer = replaceWithOtherRangeServer(lab, dhcp, log);
             try {
                 assertTrue(FaultNode.eventually(60, () -> node.log().contains("onAddressChange remove")),
                         "no address change after the NAK:\n" + node.log() + "\n" + Files.readString(log));
@@ -338,6 +334,14 @@ class FaultsIT {
     }
 
     /** dnsmasq serving .200-.240 only, authoritative: a renewal of an address outside that range is NAKed. */
+    /** Stops the LAN's server and starts {@link #startOtherRangeServer} in its place. */
+    private static Process replaceWithOtherRangeServer(NetnsLab lab, NetnsLab.DhcpServer dhcp, Path log)
+            throws IOException, InterruptedException {
+        dhcp.process().destroy();
+        dhcp.process().waitFor();
+        return startOtherRangeServer(lab, log);
+    }
+
     static Process startOtherRangeServer(NetnsLab lab, Path log) throws IOException {
         return new ProcessBuilder("ip", "netns", "exec", lab.lanNs(), "dnsmasq", "--no-daemon",
                 "--no-resolv", "--port=0", "--interface=" + NetnsLab.SWITCH, "--bind-interfaces",
