@@ -39,7 +39,7 @@ public final class DomainNames {
     }
 
     /** Why a label may not be used, or null when it is fine. */
-    static String labelProblem(String label) {
+    public static String labelProblem(String label) {
         if (label.isEmpty()) {
             return "has an empty label";
         }
