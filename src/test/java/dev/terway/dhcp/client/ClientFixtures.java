@@ -18,10 +18,10 @@ import java.util.Random;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
-/** Hand fakes for the client's collaborators and a scripted DHCP server. */
-final class ClientFixtures {
+/** Hand fakes for the client's collaborators and a scripted DHCP server; the clock is the DHCPv6 tests' too. */
+public final class ClientFixtures {
 
-    static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
+    public static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
     static final Ipv4 SERVER = Ipv4.parse("192.168.50.1");
     static final Ipv4 OTHER_SERVER = Ipv4.parse("192.168.50.2");
     static final Ipv4 ADDRESS = Ipv4.parse("192.168.50.23");
@@ -30,7 +30,7 @@ final class ClientFixtures {
     }
 
     /** A clock the test moves by hand. */
-    static final class FakeClock implements InstantSource {
+    public static final class FakeClock implements InstantSource {
         private Instant now = T0;
 
         @Override
@@ -38,11 +38,11 @@ final class ClientFixtures {
             return now;
         }
 
-        void set(Instant instant) {
+        public void set(Instant instant) {
             now = instant;
         }
 
-        void advance(Duration duration) {
+        public void advance(Duration duration) {
             now = now.plus(duration);
         }
     }

@@ -1,0 +1,27 @@
+package dev.terway.dhcp6.client;
+
+/**
+ * What a {@link Dhcp6Client} tells its owner, synchronously from its event methods; a listener must not call
+ * back into the same client (it throws), but may queue work.
+ */
+public interface Dhcp6Listener {
+
+    /** A lease was bound: acquired, or restored after a restart (confirmed, rebound, or kept for want of an answer). */
+    void bound(IaNaLease lease);
+
+    /** A RENEW or REBIND (or a REQUEST after NoBinding) extended the lease of the same address: new lifetimes. */
+    void renewed(IaNaLease lease);
+
+    /** The lease ended without a release (valid lifetime over, NotOnLink, withdrawn): the address must go. */
+    void lost(IaNaLease lease, String why);
+
+    /** An acquisition gave up; the client is STOPPED. {@code report} names what was sent and what came back. */
+    void failed(String report);
+
+    default void stateChanged(Dhcp6ClientState from, Dhcp6ClientState to) {
+    }
+
+    /** A reply was unusable or a send failed; the client carries on. */
+    default void warning(String message) {
+    }
+}
