@@ -1,7 +1,8 @@
 /*
  * terway_netns_udp.c: the native half of dev.terway.jni.NetnsUdpSocket and NetnsArpSocket.
  *
- * Opens an IPv4 UDP socket, or an AF_PACKET socket for one EtherType (ARP), inside another network
+ * Opens an IPv4 UDP socket, an IPv6 UDP socket on an interface's link-local address (DHCPv6), or an
+ * AF_PACKET socket for one EtherType (ARP), inside another network
  * namespace: the calling thread enters the namespace with setns(), creates and binds the socket, and
  * always returns to its own namespace. A socket belongs to the namespace it was created in for its
  * whole life, so sending, receiving and closing need no namespace switching and may run on any thread.
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <limits.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -300,6 +302,184 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jcla
     return create_in_netns(env, path, netns_text, &c);
 }
 
+static long long monotonic_millis(void);
+static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length);
+static ssize_t send_staged(JNIEnv *env, int fd, jbyteArray data, jint offset, jint length,
+        const struct sockaddr *dst, socklen_t dst_len, jstring target_text);
+
+/* ---- IPv6 UDP sockets (NetnsUdp6Socket): a DHCPv6 client on a pod's link-local address ---- */
+
+/* How long to sleep between looks at a link-local address that is not usable yet. */
+#define LINK_LOCAL_POLL_MILLIS 20
+
+struct udp6_socket_request {
+    const char *ifname;
+    int port;
+    int wait_millis;
+    jstring netns_text;
+    jstring device_text;
+    jstring socket_text;
+    int ifindex;                 /* out */
+    struct in6_addr local;       /* out: the link-local address bound */
+};
+
+/* The interface's link-local address as this thread's namespace has it: 1 found, 0 none, -1 errno set. */
+static int find_link_local(const char *ifname, struct in6_addr *out)
+{
+    struct ifaddrs *all;
+    if (getifaddrs(&all) != 0) {
+        return -1;
+    }
+    int found = 0;
+    for (struct ifaddrs *a = all; a != NULL; a = a->ifa_next) {
+        if (a->ifa_addr != NULL && a->ifa_addr->sa_family == AF_INET6 && strcmp(a->ifa_name, ifname) == 0) {
+            const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) a->ifa_addr;
+            if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) {
+                *out = sin6->sin6_addr;
+                found = 1;
+                break;
+            }
+        }
+    }
+    freeifaddrs(all);
+    return found;
+}
+
+static void sleep_millis(int millis)
+{
+    struct timespec t = { millis / 1000, (long) (millis % 1000) * 1000000L };
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+    }
+}
+
+/*
+ * In the target namespace: an AF_INET6 UDP socket (IPv6 only) bound to the interface (SO_BINDTODEVICE),
+ * sending multicast out of it only (IPV6_MULTICAST_IF, hop limit 1, no loopback), and bound to the
+ * interface's link-local address and the port. Right after a veth comes up its link-local address is
+ * missing or still tentative (duplicate address detection, about a second): the kernel refuses to bind a
+ * tentative address (EADDRNOTAVAIL) and drops unicast sent to one, so the server's REPLY would be lost.
+ * So this waits, up to wait_millis, for the address to exist and bind, rather than binding it early
+ * with IPV6_FREEBIND and losing the first answers.
+ */
+static int create_udp6_socket(void *ctx, struct failure *f)
+{
+    struct udp6_socket_request *r = ctx;
+    int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *f = (struct failure) { "create a UDP/IPv6 socket in", r->netns_text, errno, NULL };
+        return -1;
+    }
+    int one = 1;
+    int zero = 0;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, r->ifname, strlen(r->ifname) + 1); /* fits: checked against IFNAMSIZ */
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
+        *f = (struct failure) { "set IPV6_V6ONLY on", r->socket_text, errno, NULL };
+    } else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) {
+        *f = (struct failure) { "set SO_REUSEADDR on", r->socket_text, errno, NULL };
+    } else if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, r->ifname, (socklen_t) strlen(r->ifname) + 1) != 0) {
+        int err = errno;
+        *f = (struct failure) { "bind to device", r->device_text, err,
+                                err == EPERM ? "SO_BINDTODEVICE needs CAP_NET_RAW" : NULL };
+    } else if (ioctl(fd, SIOCGIFINDEX, &ifr) != 0) {
+        int err = errno;
+        *f = (struct failure) { "look up interface", r->device_text, err,
+                                err == ENODEV ? "no such interface in that namespace" : NULL };
+    } else {
+        r->ifindex = ifr.ifr_ifindex;
+        int hops = 1;
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &r->ifindex, sizeof r->ifindex) != 0) {
+            *f = (struct failure) { "set IPV6_MULTICAST_IF on", r->socket_text, errno, NULL };
+        } else if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops) != 0) {
+            *f = (struct failure) { "set IPV6_MULTICAST_HOPS on", r->socket_text, errno, NULL };
+        } else if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof zero) != 0) {
+            *f = (struct failure) { "set IPV6_MULTICAST_LOOP on", r->socket_text, errno, NULL };
+        } else {
+            long long deadline = monotonic_millis() + r->wait_millis;
+            int last_err = EADDRNOTAVAIL;
+            const char *why = "the interface has no link-local address";
+            for (;;) {
+                int found = find_link_local(r->ifname, &r->local);
+                if (found < 0) {
+                    *f = (struct failure) { "list the addresses of", r->device_text, errno, NULL };
+                    break;
+                }
+                if (found) {
+                    struct sockaddr_in6 local = { 0 };
+                    local.sin6_family = AF_INET6;
+                    local.sin6_port = htons((uint16_t) r->port);
+                    local.sin6_addr = r->local;
+                    local.sin6_scope_id = (uint32_t) r->ifindex;
+                    if (bind(fd, (struct sockaddr *) &local, sizeof local) == 0) {
+                        return fd;
+                    }
+                    last_err = errno;
+                    if (last_err != EADDRNOTAVAIL) {
+                        *f = (struct failure) { "bind", r->socket_text, last_err, NULL };
+                        break;
+                    }
+                    why = "its link-local address is still tentative (duplicate address detection) or failed DAD";
+                }
+                if (monotonic_millis() >= deadline) {
+                    *f = (struct failure) { "bind to the link-local address of", r->device_text, last_err, why };
+                    break;
+                }
+                sleep_millis(LINK_LOCAL_POLL_MILLIS);
+            }
+        }
+    }
+    close(fd);
+    return -1;
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open6(JNIEnv *env, jclass cls, jbyteArray netns_path,
+        jbyteArray ifname_bytes, jint port, jint wait_millis, jbyteArray local_address, jintArray ifindex_out,
+        jstring netns_text, jstring device_text, jstring socket_text)
+{
+    (void) cls;
+    char path[PATH_MAX];
+    char ifname[IFNAMSIZ];
+    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
+            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
+        return -1;
+    }
+    if (port < 0 || port > 65535 || wait_millis < 0 || (*env)->GetArrayLength(env, local_address) < 16
+            || (*env)->GetArrayLength(env, ifindex_out) < 1) {
+        throw_illegal_argument(env, "open6 needs a port 0..65535, a wait >= 0 and room for the address and index");
+        return -1;
+    }
+    struct udp6_socket_request request = { ifname, port, wait_millis, netns_text, device_text, socket_text, 0,
+                                           IN6ADDR_ANY_INIT };
+    struct creation c = { create_udp6_socket, &request };
+    int fd = create_in_netns(env, path, netns_text, &c);
+    if (fd < 0) {
+        return -1;
+    }
+    (*env)->SetByteArrayRegion(env, local_address, 0, 16, (const jbyte *) request.local.s6_addr);
+    jint index = request.ifindex;
+    (*env)->SetIntArrayRegion(env, ifindex_out, 0, 1, &index);
+    return fd;
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send6(JNIEnv *env, jclass cls, jint fd, jbyteArray data,
+        jint offset, jint length, jbyteArray ipv6, jint scope_id, jint port, jstring target_text)
+{
+    (void) cls;
+    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, ipv6) != 16 || port < 1 || port > 65535) {
+        if (!(*env)->ExceptionCheck(env)) {
+            throw_illegal_argument(env, "destination must be 16 address bytes and a port 1..65535");
+        }
+        return -1;
+    }
+    struct sockaddr_in6 dst = { 0 };
+    dst.sin6_family = AF_INET6;
+    dst.sin6_port = htons((uint16_t) port);
+    dst.sin6_scope_id = (uint32_t) scope_id; /* the interface, for link-local and multicast destinations */
+    (*env)->GetByteArrayRegion(env, ipv6, 0, 16, (jbyte *) dst.sin6_addr.s6_addr);
+    return (jint) send_staged(env, fd, data, offset, length, (struct sockaddr *) &dst, sizeof dst, target_text);
+}
+
 /* Stages Java bytes in native memory: the stack for small datagrams, the heap for large ones. */
 static unsigned char *staging(JNIEnv *env, unsigned char *stack_buffer, jint length)
 {
@@ -487,6 +667,36 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive(JNIEnv *env, j
     info[dev_terway_jni_NetnsUdpNative_SOURCE_PORT] = (jint) ntohs(src.sin_port);
     info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = full_length;
     (*env)->SetIntArrayRegion(env, source_info, 0, dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE, info);
+    return copied;
+}
+
+JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive6(JNIEnv *env, jclass cls, jint fd,
+        jbyteArray buffer, jint offset, jint length, jint timeout_millis, jintArray source_info,
+        jbyteArray source_address, jstring socket_text)
+{
+    (void) cls;
+    if (!in_bounds(env, buffer, offset, length)) {
+        return -1;
+    }
+    if (length < 1 || timeout_millis < 0
+            || (*env)->GetArrayLength(env, source_info) < dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE
+            || (*env)->GetArrayLength(env, source_address) < 16) {
+        throw_illegal_argument(env, "receive6 needs a non-empty buffer, a timeout >= 0 and room for the source");
+        return -1;
+    }
+    struct sockaddr_in6 src = { 0 };
+    jint full_length = 0;
+    jint copied = wait_and_receive(env, fd, buffer, offset, length, timeout_millis, "wait for a datagram on",
+            (struct sockaddr *) &src, sizeof src, &full_length, socket_text);
+    if (copied < 0) {
+        return copied;
+    }
+    jint info[dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE];
+    info[dev_terway_jni_NetnsUdpNative_SOURCE_ADDRESS] = (jint) src.sin6_scope_id;
+    info[dev_terway_jni_NetnsUdpNative_SOURCE_PORT] = (jint) ntohs(src.sin6_port);
+    info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = full_length;
+    (*env)->SetIntArrayRegion(env, source_info, 0, dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE, info);
+    (*env)->SetByteArrayRegion(env, source_address, 0, 16, (const jbyte *) src.sin6_addr.s6_addr);
     return copied;
 }
 

@@ -226,6 +226,30 @@ public final class NetnsLab implements AutoCloseable {
                 "--dhcp-leasefile=" + dir.resolve("dnsmasq-ra.leases"), "--pid-file=" + dir.resolve("dnsmasq-ra.pid"));
     }
 
+    /**
+     * Starts dnsmasq serving DHCPv6 on the LAN switch from {@code first}-{@code last} of the LAN's /64 (a managed
+     * range: router advertisements with the M flag, 2 minute leases, so T1 1 min and T2 1 min 45 s), with
+     * the switch's address as DNS server and "lan.test" as domain list. Its log (DHCPSOLICIT, DHCPRENEW,
+     * DHCPRELEASE … lines) and lease file are its own, apart from the DHCPv4 server's.
+     */
+    public DhcpServer startDhcp6Server(String first, String last, String... extraOptions) {
+        Path leases = dir.resolve("dnsmasq6.leases");
+        Path log = dir.resolve("dnsmasq6.log");
+        List<String> options = new ArrayList<>(List.of("--enable-ra", "--dhcp-range=" + first + "," + last + ",64,2m",
+                "--dhcp-option=option6:dns-server,[" + net.lanV6(0xfe) + "]", "--dhcp-option=option6:domain-search,lan.test",
+                "--dhcp-leasefile=" + leases, "--pid-file=" + dir.resolve("dnsmasq6.pid")));
+        options.addAll(List.of(extraOptions));
+        Process p = startDnsmasq(log, "DHCPv6, IP range", options.toArray(String[]::new));
+        return new DhcpServer(p, leases, log);
+    }
+
+    /** A namespace {@code <lab>-<suffix>} whose {@value #NIC} is plugged straight into the switch, up, no address. */
+    public String addLanNamespace(String suffix) {
+        String ns = addNamespace(suffix);
+        plug(ns, "p-" + suffix);
+        return ns;
+    }
+
     /** Runs dnsmasq (no DNS) on the switch in the LAN namespace, and waits for {@code readyLine} in its log. */
     private Process startDnsmasq(Path log, String readyLine, String... options) {
         List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", lanNs(), "dnsmasq", "--no-daemon",

@@ -44,6 +44,29 @@ final class NetnsUdpNative {
     static native int receive(int fd, byte[] buffer, int offset, int length, int timeoutMillis,
                               int[] sourceInfo, String socketText) throws NativeSocketException;
 
+    /**
+     * Like {@link #open} for UDP over IPv6: bound to the interface's link-local address and {@code port},
+     * multicast out of the interface with hop limit 1. Waits up to {@code waitMillis} for the link-local
+     * address to exist and leave the tentative state (duplicate address detection).
+     *
+     * @param localAddress receives the 16 bytes of the link-local address bound
+     * @param ifindex      receives the interface index (the scope of link-local and multicast destinations)
+     */
+    static native int open6(byte[] netnsPath, byte[] ifname, int port, int waitMillis, byte[] localAddress,
+                            int[] ifindex, String netnsText, String deviceText, String socketText)
+            throws NativeSocketException;
+
+    /** sendto() the 16-byte IPv6 address with {@code scopeId}; returns the number of bytes sent. */
+    static native int send6(int fd, byte[] data, int offset, int length, byte[] ipv6, int scopeId, int port,
+                            String targetText) throws NativeSocketException;
+
+    /**
+     * Like {@link #receive}; the source's 16 address bytes go to {@code sourceAddress}, and
+     * {@code sourceInfo[SOURCE_ADDRESS]} holds its scope id.
+     */
+    static native int receive6(int fd, byte[] buffer, int offset, int length, int timeoutMillis, int[] sourceInfo,
+                               byte[] sourceAddress, String socketText) throws NativeSocketException;
+
     /** SIOCGIFHWADDR: six address bytes; {@code arpType[0]} receives the ARPHRD_* type. */
     static native byte[] hardwareAddress(int fd, byte[] ifname, int[] arpType, String deviceText)
             throws NativeSocketException;

@@ -1,7 +1,6 @@
 package dev.terway.jni;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -28,7 +27,7 @@ import java.util.Optional;
  * never sleeps in the kernel for more than {@value #WAIT_SLICE_MILLIS} ms before looking at the closed
  * flag again.
  */
-public final class NetnsUdpSocket extends SlicedNetnsSocket implements AutoCloseable {
+public final class NetnsUdpSocket extends WakeableUdpSocket {
 
     /** The limited broadcast address, 255.255.255.255. */
     public static final Inet4Address BROADCAST = ipv4Constant(new byte[] {-1, -1, -1, -1});
@@ -166,58 +165,6 @@ public final class NetnsUdpSocket extends SlicedNetnsSocket implements AutoClose
                     + " (ARPHRD type " + arpType[0] + ")");
         }
         return mac;
-    }
-
-    /**
-     * Closes the socket. Idempotent, and safe while other threads send or receive: they are woken
-     * and throw {@link SocketClosedException}. Returns once the descriptor is closed, so the port is
-     * free again for the next {@link #open}.
-     */
-    @Override
-    public void close() {
-        boolean interrupted = false;
-        synchronized (lock) {
-            if (!closed) {
-                closed = true;
-                if (users > 0) {
-                    NetnsUdpNative.shutdown(fd);
-                }
-            }
-            while (users > 0) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true; // finish closing first; the users leave within one wait slice
-                }
-            }
-            if (fd >= 0) {
-                int toClose = fd;
-                fd = -1;
-                try {
-                    NetnsUdpNative.close(toClose, description);
-                } catch (NativeSocketException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return description + (closed ? " (closed)" : "");
-    }
-
-    @Override
-    void leave() {
-        synchronized (lock) {
-            users--;
-            if (users == 0) {
-                lock.notifyAll();
-            }
-        }
     }
 
     private static Inet4Address ipv4(int hostOrder) {

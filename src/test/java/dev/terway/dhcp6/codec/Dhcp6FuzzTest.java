@@ -32,7 +32,8 @@ class Dhcp6FuzzTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void decoderOnlyEverThrowsParseExceptions() {
         Random random = new Random(SEED);
-        List<byte[]> corpus = List.of(Dhcp6MessageTest.SOLICIT_WIRE, Dhcp6MessageTest.ADVERTISE_WIRE);
+        List<byte[]> corpus = List.of(Dhcp6MessageTest.SOLICIT_WIRE, Dhcp6MessageTest.ADVERTISE_WIRE,
+                Dhcp6MessageTest.DNSMASQ_ADVERTISE_CAPTURE);
         for (byte[] packet : corpus) {
             for (int length = 0; length <= packet.length; length++) {
                 feed(Arrays.copyOf(packet, length));

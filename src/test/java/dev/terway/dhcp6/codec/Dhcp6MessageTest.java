@@ -52,6 +52,15 @@ public class Dhcp6MessageTest {
             "00 17 00 10  fd 00 0d b8 00 01 00 00 00 00 00 00 00 00 00 01", // DNS servers fd00:db8:1::1
             "00 18 00 0b  03 6c 61 6e 05 6c 6f 63 61 6c 00");         // domain list "lan.local"
 
+    /**
+     * dnsmasq 2.89's ADVERTISE to a SOLICIT sent over the JNI socket in the lab (NetnsUdp6SocketIT), as
+     * received: range fd00:72:4a::100-1ff, 2 minute leases, DNS server and domain list configured.
+     */
+    static final byte[] DNSMASQ_ADVERTISE_CAPTURE = Hex.bytes(
+            "025a5a5a00010012000454bf8f1522ea5df1902a4de12c75e5590002000e0001000132a6271eaa24d9fdf8ff0003002800",
+            "0000010000003c0000006900050018fd000072004a000000000000000001bd0000007800000078000d0009000073756363",
+            "65737300070001000018000a036c616e04746573740000170010fd000072004a000000000000000000fe");
+
     static Dhcp6Message solicit() {
         return new Dhcp6Message(Dhcp6MessageType.SOLICIT, 0x123456, List.of(new ClientId(CLIENT),
                 new ElapsedTime(0), new OptionRequest(List.of(23, 24)), IaNa.asking(1, List.of())));
@@ -94,6 +103,26 @@ public class Dhcp6MessageTest {
         assertTrue(m.status().success(), "no top-level status means success");
         assertFalse(m.rapidCommit());
         assertEquals(Hex.of(ADVERTISE_WIRE), Hex.of(m.encode()));
+    }
+
+    @Test
+    void dnsmasqsCapturedAdvertiseDecodesAndEncodesByteForByte() throws Exception {
+        Dhcp6Message m = Dhcp6Message.decode(DNSMASQ_ADVERTISE_CAPTURE);
+        assertEquals(Dhcp6MessageType.ADVERTISE, m.type());
+        assertEquals(0x5a5a5a, m.transactionId());
+        assertEquals(Duid.forAttachment("jni-it", "eth0"), m.clientId().orElseThrow());
+        assertEquals(Duid.LLT, m.serverId().orElseThrow().type());
+        IaNa ia = m.iaNa(1).orElseThrow();
+        assertEquals(60, ia.t1());
+        assertEquals(105, ia.t2());
+        IaAddress address = ia.addresses().get(0);
+        assertEquals(Ipv6.parse("fd00:72:4a::1bd"), address.address());
+        assertEquals(120, address.preferredLifetime());
+        assertEquals(120, address.validLifetime());
+        assertEquals(0, m.preference(), "dnsmasq sends preference 0");
+        assertEquals(List.of("lan.test"), m.find(DomainList.class).orElseThrow().names());
+        assertEquals(List.of(Ipv6.parse("fd00:72:4a::fe")), m.find(DnsServers.class).orElseThrow().servers());
+        assertEquals(Hex.of(DNSMASQ_ADVERTISE_CAPTURE), Hex.of(m.encode()));
     }
 
     @Test
