@@ -50,17 +50,39 @@ public final class LeaseStore {
     private static final int MAX_NAME = 200;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * What starts the file names of the DHCPv6 leases, kept in the same directory as the IPv4 ones: a DHCPv4
+     * file name never has a second {@code @} ({@link #encode} escapes it), so the two families never share a
+     * file, and the IPv4 store passes over the DHCPv6 files (and the other way round).
+     */
+    static final String DHCP6_PREFIX = "dhcp6@";
+
     private final RecordDirectory records;
     private final Consumer<String> warnings;
+    /** "" for the IPv4 leases, {@link #DHCP6_PREFIX} for the DHCPv6 ones. */
+    private final String prefix;
     private final ConcurrentHashMap<LeaseKey, Object> keyLocks = new ConcurrentHashMap<>();
 
-    private LeaseStore(RecordDirectory records, Consumer<String> warnings) {
+    private LeaseStore(RecordDirectory records, Consumer<String> warnings, String prefix) {
         this.records = records;
         this.warnings = warnings;
+        this.prefix = prefix;
     }
 
-    /** Opens (creating with mode 0700 if needed) the store in {@code <stateDir>/leases}. */
+    /** Opens (creating with mode 0700 if needed) the store of the DHCPv4 leases in {@code <stateDir>/leases}. */
     public static LeaseStore open(Path stateDir, Consumer<String> warnings) throws IOException {
+        return open(stateDir, warnings, "");
+    }
+
+    /**
+     * The DHCPv6 leases: the same directory, files named {@code dhcp6@<container>@<ifname>.json}, so a pod
+     * interface's two leases are two files side by side and a store from before DHCPv6 loads unchanged.
+     */
+    public static LeaseStore openDhcp6(Path stateDir, Consumer<String> warnings) throws IOException {
+        return open(stateDir, warnings, DHCP6_PREFIX);
+    }
+
+    private static LeaseStore open(Path stateDir, Consumer<String> warnings, String prefix) throws IOException {
         Files.createDirectories(stateDir);
         RecordDirectory records = RecordDirectory.of(stateDir.resolve("leases"), RecordDirectory.Fsync.FILE_AND_DIRECTORY);
         try {
@@ -73,7 +95,7 @@ public final class LeaseStore {
         // Nobody writes yet: temp files are writes a crash interrupted, whose lease file still holds the
         // previous document.
         records.removeInterruptedWrites();
-        return new LeaseStore(records, Objects.requireNonNull(warnings));
+        return new LeaseStore(records, Objects.requireNonNull(warnings), prefix);
     }
 
     public Path directory() {
@@ -119,6 +141,9 @@ public final class LeaseStore {
         List<Loaded<T>> loaded = new ArrayList<>();
         for (String name : records.names("*")) {
             Path file = records.file(name);
+            if (isDhcp6Name(name) != !prefix.isEmpty()) {
+                continue; // the other family's lease
+            }
             if (!name.endsWith(SUFFIX)) {
                 warnings.accept("lease store: ignoring " + file + ": not a lease file (no " + SUFFIX + " suffix)");
                 continue;
@@ -174,7 +199,24 @@ public final class LeaseStore {
      * {@code [A-Za-z0-9_.-]} (and a leading dot), joined by {@code @}. Injective, so two keys never share a
      * file; names that would be too long for the file system become a SHA-256 of the key instead.
      */
-    static String fileName(LeaseKey key) {
+    String fileName(LeaseKey key) {
+        return prefix + fileName4(key);
+    }
+
+    /**
+     * Whether a file holds a DHCPv6 lease: {@link #DHCP6_PREFIX} and then an IPv4-style name, which has an
+     * {@code @} of its own or is a SHA-256 name (an IPv4 lease of container "dhcp6" has neither after it).
+     */
+    static boolean isDhcp6Name(String name) {
+        if (!name.startsWith(DHCP6_PREFIX)) {
+            return false;
+        }
+        String rest = name.substring(DHCP6_PREFIX.length());
+        return rest.indexOf('@') >= 0 || rest.matches("sha256-[0-9a-f]{64}\\.json");
+    }
+
+    /** The IPv4 lease's file name, which a DHCPv6 lease's has after {@link #DHCP6_PREFIX}. */
+    static String fileName4(LeaseKey key) {
         String name = encode(key.containerId()) + "@" + encode(key.ifname());
         if (name.length() > MAX_NAME) {
             name = "sha256-" + sha256(key.containerId() + "\0" + key.ifname());

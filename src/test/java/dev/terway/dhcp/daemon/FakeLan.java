@@ -36,7 +36,7 @@ import java.util.function.BooleanSupplier;
  * deliver its replies, a node sender, a fake clock and a timer that runs tasks when the test moves the
  * clock; and ARP: pod ARP sockets whose probes are answered by the hosts that squat on addresses.
  */
-final class FakeLan {
+public final class FakeLan {
 
     static final Ipv4 SERVER = Ipv4.parse("192.0.2.254");
     static final Ipv4 ROUTER = Ipv4.parse("192.0.2.1");
@@ -293,14 +293,15 @@ final class FakeLan {
 
     // ---- time ----
 
-    static final class MutableClock extends Clock {
+    /** Public for the DHCPv6 lease service's tests, which share the fake time. */
+    public static final class MutableClock extends Clock {
         private volatile Instant now;
 
-        MutableClock(Instant start) {
+        public MutableClock(Instant start) {
             this.now = start;
         }
 
-        void set(Instant instant) {
+        public void set(Instant instant) {
             now = instant;
         }
 
@@ -321,7 +322,7 @@ final class FakeLan {
     }
 
     /** Runs scheduled tasks only when the test moves time forward, each at its own instant. */
-    static final class FakeTimer implements LeaseTimer {
+    public static final class FakeTimer implements LeaseTimer {
         private record Task(Instant at, long seq, Runnable run, boolean[] cancelled) {
         }
 
@@ -330,7 +331,7 @@ final class FakeLan {
                 (a, b) -> a.at.equals(b.at) ? Long.compare(a.seq, b.seq) : a.at.compareTo(b.at));
         private long seq;
 
-        FakeTimer(MutableClock clock) {
+        public FakeTimer(MutableClock clock) {
             this.clock = clock;
         }
 
@@ -346,7 +347,7 @@ final class FakeLan {
         }
 
         /** Moves the clock to {@code target}, running every task due on the way at its instant. */
-        void advanceTo(Instant target) {
+        public void advanceTo(Instant target) {
             while (true) {
                 Task next;
                 synchronized (this) {
@@ -369,7 +370,7 @@ final class FakeLan {
             }
         }
 
-        void advance(Duration by) {
+        public void advance(Duration by) {
             advanceTo(clock.instant().plus(by));
         }
 
@@ -382,7 +383,7 @@ final class FakeLan {
     }
 
     /** Waits (real time) for something the receive threads do. */
-    static void eventually(String what, BooleanSupplier condition) {
+    public static void eventually(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

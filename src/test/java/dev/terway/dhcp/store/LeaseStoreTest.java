@@ -72,6 +72,25 @@ class LeaseStoreTest {
     }
 
     @Test
+    void dhcp6LeasesLiveBesideTheIpv4OnesAndEachStoreLoadsOnlyItsOwn() throws IOException {
+        LeaseStore store6 = LeaseStore.openDhcp6(stateDir, warnings::add);
+        store.save(new LeaseKey("c1", "eth0"), lease("10.0.0.5"));
+        // An IPv4 lease whose container id is "dhcp6": its file starts like a DHCPv6 one, and must stay IPv4's.
+        store.save(new LeaseKey("dhcp6", "sha256-x"), lease("10.0.0.6"));
+        store6.save(new LeaseKey("c1", "eth0"), lease("fd00::5"));
+        store6.save(new LeaseKey("c".repeat(300), "eth0"), lease("fd00::6"));
+        assertTrue(Files.exists(stateDir.resolve("leases/c1@eth0.json")));
+        assertTrue(Files.exists(stateDir.resolve("leases/dhcp6@c1@eth0.json")));
+        List<String> v4 = store.loadAll(d -> address(d)).stream().map(LeaseStore.Loaded::value).sorted().toList();
+        List<String> v6 = store6.loadAll(d -> address(d)).stream().map(LeaseStore.Loaded::value).sorted().toList();
+        assertEquals(List.of("10.0.0.5", "10.0.0.6"), v4);
+        assertEquals(List.of("fd00::5", "fd00::6"), v6);
+        assertTrue(warnings.isEmpty(), "no store calls the other's files corrupt: " + warnings);
+        assertTrue(store6.delete(new LeaseKey("c1", "eth0")));
+        assertTrue(Files.exists(stateDir.resolve("leases/c1@eth0.json")), "the IPv4 lease of the same key stays");
+    }
+
+    @Test
     void filesAreOwnerOnlyAndTheDirectoryToo() throws IOException {
         LeaseKey key = new LeaseKey("c1", "eth0");
         store.save(key, lease("10.0.0.5/24"));

@@ -1,0 +1,247 @@
+package dev.terway.dhcp6.daemon;
+
+import dev.terway.cni.ipam.Dhcp6Gateway;
+import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.dhcp.daemon.DaemonLog;
+import dev.terway.dhcp.daemon.LeaseTimer;
+import dev.terway.dhcp.daemon.PodIdentity;
+import dev.terway.dhcp.store.LeaseKey;
+import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.dhcp6.client.Retransmission;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The daemon's DHCPv6 leases, the {@link Dhcp6Gateway} of the CNI verbs: one {@link Pod6Lease} per pod
+ * interface (its {@link dev.terway.dhcp6.client.Dhcp6Client}, timer and socket), leases stored in the
+ * {@link LeaseStore} before they are reported ({@link LeaseStore#openDhcp6}: beside the IPv4 leases), taken up
+ * again by {@link #restoreAll()} after a restart, released on {@link #release}. Like the IPv4 service, the pod's
+ * socket is open only during an exchange, so a held lease costs no thread or descriptor between renewals.
+ *
+ * <p>The DUID of a pod interface is a DUID-UUID of its container id and interface name
+ * ({@link dev.terway.dhcp6.codec.Duid#forAttachment}) and its IAID is fixed ({@link #IAID}): one IA_NA per
+ * pod interface, the same after a restart or a re-ADD of the same attachment.
+ */
+public final class Dhcp6LeaseService implements Dhcp6Gateway, AutoCloseable {
+
+    /** The IAID of every pod interface's one IA_NA: the DUID already tells the interfaces apart. */
+    public static final long IAID = 1;
+
+    /**
+     * How the clients behave. {@code solicit}/{@code request}: RFC 8415's retransmission with a LAN's first wait
+     * (the first SOLICIT wait is how long ADVERTISEs are collected, which every ADD pays); {@code defaultTimeout}:
+     * for re-acquiring after a loss; {@code reacquireRetry}: the pause after a failed re-acquisition;
+     * {@code linkLocalWait}: how long an exchange waits for the pod's link-local address to pass DAD.
+     */
+    public record Settings(Retransmission solicit, Retransmission request, Duration defaultTimeout,
+                           Duration reacquireRetry, Duration linkLocalWait) {
+
+        public static Settings lan(Duration defaultTimeout) {
+            return new Settings(
+                    new Retransmission(Duration.ofMillis(250), Duration.ofSeconds(3600), 0, Duration.ZERO),
+                    new Retransmission(Duration.ofMillis(250), Duration.ofSeconds(30), 10, Duration.ZERO),
+                    defaultTimeout, Duration.ofSeconds(30), Duration.ofSeconds(5));
+        }
+    }
+
+    /** Messages sent and received since the daemon started, by type; for `terway dhcp stats`. */
+    static final class Counters {
+        private final ConcurrentHashMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
+
+        void count(String name) {
+            counts.computeIfAbsent(name, n -> new AtomicLong()).incrementAndGet();
+        }
+
+        Map<String, Long> snapshot() {
+            Map<String, Long> out = new LinkedHashMap<>();
+            for (String type : List.of("Solicit", "Advertise", "Request", "Confirm", "Renew", "Rebind", "Reply",
+                    "Release")) {
+                for (String way : List.of("Sent", "Received")) {
+                    AtomicLong n = counts.get("dhcp6" + type + way);
+                    if (n != null) {
+                        out.put("dhcp6" + type + way, n.get());
+                    }
+                }
+            }
+            counts.forEach((name, n) -> out.putIfAbsent(name, n.get()));
+            return out;
+        }
+    }
+
+    final Settings settings;
+    final LeaseStore store;
+    final Pod6Socket.Factory sockets;
+    final Dhcp6LeaseEvents events;
+    final Executor eventExecutor;
+    final ExecutorService receivers;
+    final LeaseTimer timer;
+    final Clock clock;
+    final DaemonLog log;
+    final SecureRandom seeds = new SecureRandom();
+    final Counters counters = new Counters();
+    final ConcurrentHashMap<LeaseKey, Pod6Lease> pods = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public Dhcp6LeaseService(Settings settings, LeaseStore store, Pod6Socket.Factory sockets, Dhcp6LeaseEvents events,
+                             Executor eventExecutor, ExecutorService receivers, LeaseTimer timer, Clock clock,
+                             DaemonLog log) {
+        this.settings = settings;
+        this.store = store;
+        this.sockets = sockets;
+        this.events = events;
+        this.eventExecutor = eventExecutor;
+        this.receivers = receivers;
+        this.timer = timer;
+        this.clock = clock;
+        this.log = log;
+    }
+
+    @Override
+    public Dhcp6Lease acquire(Dhcp6Request request) throws CniException {
+        if (closed) {
+            throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "cannot acquire a DHCPv6 lease for "
+                    + request.ifname() + ": the daemon is shutting down");
+        }
+        PodIdentity pod = new PodIdentity(request.containerId(), request.ifname(), request.netns(),
+                request.podNamespace(), request.podName());
+        LeaseKey key = new LeaseKey(request.containerId(), request.ifname());
+        Pod6Lease fresh = new Pod6Lease(this, pod, true);
+        Pod6Lease existing = pods.putIfAbsent(key, fresh);
+        Pod6Lease lease = existing != null ? existing : fresh;
+        try {
+            if (existing == null) {
+                fresh.begin(request.timeout());
+            }
+            return lease.await(request.timeout().plus(Duration.ofSeconds(2))).toGatewayLease(clock.instant());
+        } catch (Dhcp6LeaseException e) {
+            if (existing == null) {
+                fresh.forget(true);
+            }
+            throw new CniException(CniErrorCode.TRY_AGAIN_LATER, e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean release(String containerId, String ifname) {
+        return releaseLease(containerId, ifname).isPresent();
+    }
+
+    /** Sends RELEASE for the interface's lease and forgets it; the lease that was held, if any. */
+    public Optional<HeldLease6> releaseLease(String containerId, String ifname) {
+        Pod6Lease pod = pods.remove(new LeaseKey(containerId, ifname));
+        return pod == null ? Optional.empty() : pod.release();
+    }
+
+    @Override
+    public Optional<Set<LeaseGateway.Attachment>> held() {
+        Set<LeaseGateway.Attachment> held = new HashSet<>();
+        for (Pod6Lease pod : pods.values()) {
+            pod.snapshot().ifPresent(l -> held.add(new LeaseGateway.Attachment(l.identity().containerId(),
+                    l.identity().ifname())));
+        }
+        return Optional.of(held);
+    }
+
+    /** Every lease held now, by container id and interface. */
+    public List<HeldLease6> list() {
+        List<HeldLease6> held = new ArrayList<>();
+        for (Pod6Lease pod : pods.values()) {
+            pod.snapshot().ifPresent(held::add);
+        }
+        held.sort(Comparator.comparing((HeldLease6 l) -> l.identity().containerId())
+                .thenComparing(l -> l.identity().ifname()));
+        return held;
+    }
+
+    /** DHCPv6 messages sent and received since the start, by type ({@code dhcp6RenewSent}, …). */
+    public Map<String, Long> counters() {
+        return counters.snapshot();
+    }
+
+    /**
+     * Takes up every stored DHCPv6 lease after a start: CONFIRM before T1, REBIND past it (see
+     * {@link dev.terway.dhcp6.client.Dhcp6Client#restore}); a lease whose netns is gone is forgotten (no socket
+     * can be opened in a netns that no longer exists; the server frees the address when its valid lifetime
+     * ends). Returns the number taken up.
+     */
+    public int restoreAll() throws IOException {
+        int restored = 0;
+        for (LeaseStore.Loaded<HeldLease6> stored : store.loadAll(Lease6Json::fromJson)) {
+            HeldLease6 lease = stored.value();
+            PodIdentity pod = lease.identity();
+            if (!Files.exists(pod.netns())) {
+                log.info("forgot DHCPv6 lease of " + lease.describe() + ": its netns " + pod.netns() + " is gone;"
+                        + " the server frees it when its valid lifetime ends");
+                delete(stored.key());
+                continue;
+            }
+            Pod6Lease keeper = new Pod6Lease(this, pod, false);
+            if (pods.putIfAbsent(stored.key(), keeper) == null) {
+                keeper.restore(lease);
+                restored++;
+            }
+        }
+        return restored;
+    }
+
+    /** Stops every client without a word to the servers; the leases stay on disk for the next start. */
+    @Override
+    public void close() {
+        closed = true;
+        pods.values().forEach(Pod6Lease::stop);
+    }
+
+    // ---- for Pod6Lease ----
+
+    boolean save(LeaseKey key, HeldLease6 lease) {
+        try {
+            store.save(key, Lease6Json.toJson(lease));
+            return true;
+        } catch (IOException e) {
+            log.warn("could not save the DHCPv6 lease of " + lease.identity().describe() + " (it is held, but a"
+                    + " restart would not know it): " + e.getMessage());
+            return false;
+        }
+    }
+
+    void delete(LeaseKey key) {
+        try {
+            store.delete(key);
+        } catch (IOException e) {
+            log.warn("could not delete the stored DHCPv6 lease of " + key + ": " + e.getMessage());
+        }
+    }
+
+    /** Runs a lease event off the pod's lock, in order; dropped while shutting down (the next start reconciles). */
+    void emit(Runnable event) {
+        try {
+            eventExecutor.execute(() -> {
+                try {
+                    event.run();
+                } catch (RuntimeException e) {
+                    log.warn("DHCPv6 lease event failed: " + e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+}

@@ -1,0 +1,420 @@
+package dev.terway.dhcp6.daemon;
+
+import dev.terway.dhcp.daemon.LeaseTimer;
+import dev.terway.dhcp.daemon.PodIdentity;
+import dev.terway.dhcp.store.LeaseKey;
+import dev.terway.dhcp6.client.Dhcp6Client;
+import dev.terway.dhcp6.client.Dhcp6ClientConfig;
+import dev.terway.dhcp6.client.Dhcp6ClientState;
+import dev.terway.dhcp6.client.Dhcp6Listener;
+import dev.terway.dhcp6.client.Dhcp6Transport;
+import dev.terway.dhcp6.client.IaNaLease;
+import dev.terway.dhcp6.codec.Dhcp6Message;
+import dev.terway.dhcp6.codec.Dhcp6MessageType;
+import dev.terway.dhcp6.codec.Duid;
+import dev.terway.jni.NetnsUdp6Socket;
+import dev.terway.net.Ipv6;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The DHCPv6 lease of one pod interface: its {@link Dhcp6Client}, driven by its timer and by the datagrams of
+ * its socket; the lease held; the events handed to the pod's upkeep. Every event runs under this object's
+ * monitor, which the non-thread-safe client needs; lease changes are stored before they are reported.
+ *
+ * <p>The socket (port 546 on the pod's link-local address) is open for an exchange and kept
+ * {@link #LISTEN_WINDOW} after the last transmission, with a receive loop while it is open.
+ */
+final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
+
+    static final int SERVER_PORT = 547;
+    static final Duration LISTEN_WINDOW = Duration.ofSeconds(5);
+    private static final Duration RECEIVE_SLICE = Duration.ofSeconds(2);
+
+    private final Dhcp6LeaseService service;
+    private final PodIdentity pod;
+    private final LeaseKey key;
+    private final Duid duid;
+    /** Obtained through acquire(): the ADD puts the first address on the pod, so the first bind tells nobody. */
+    private boolean firstBindIsTheCallers;
+
+    private Dhcp6Client client;
+    private Pod6Socket socket;
+    private LeaseTimer.Scheduled scheduled;
+    private Instant scheduledAt;
+    private long generation;
+    private LeaseTimer.Scheduled listenTimer;
+    private long listenGeneration;
+    private HeldLease6 held;
+    private CompletableFuture<HeldLease6> nextBound = new CompletableFuture<>();
+    private boolean lostSinceBound;
+    private boolean restoring;
+    private boolean forgotten;
+    private Optional<String> lastFailure = Optional.empty();
+
+    Pod6Lease(Dhcp6LeaseService service, PodIdentity pod, boolean firstBindIsTheCallers) {
+        this.service = service;
+        this.pod = pod;
+        this.key = new LeaseKey(pod.containerId(), pod.ifname());
+        this.duid = Duid.forAttachment(pod.containerId(), pod.ifname());
+        this.firstBindIsTheCallers = firstBindIsTheCallers;
+    }
+
+    /** Opens the socket (waiting for the link-local address) and sends the first SOLICIT. */
+    synchronized void begin(Duration timeout) throws Dhcp6LeaseException {
+        if (forgotten) {
+            throw new Dhcp6LeaseException("the DHCPv6 lease of " + pod.interfaceDescription()
+                    + " was released while it was being acquired");
+        }
+        if (!Files.exists(pod.netns())) {
+            throw new Dhcp6LeaseException("cannot acquire a DHCPv6 lease for " + pod.interfaceDescription()
+                    + ": the netns " + pod.netns() + " does not exist");
+        }
+        try {
+            openSocket(min(timeout, service.settings.linkLocalWait()));
+        } catch (IOException | RuntimeException e) {
+            throw new Dhcp6LeaseException("cannot acquire a DHCPv6 lease for " + pod.interfaceDescription() + ": "
+                    + e.getMessage(), e);
+        }
+        client = newClient(timeout);
+        client.start();
+        afterEvent();
+    }
+
+    /** Takes up a stored lease (CONFIRM or REBIND). */
+    synchronized void restore(HeldLease6 stored) {
+        held = stored;
+        restoring = true;
+        client = newClient(service.settings.defaultTimeout());
+        client.restore(stored.lease());
+        afterEvent();
+    }
+
+    private Dhcp6Client newClient(Duration acquireTimeout) {
+        Dhcp6ClientConfig config = Dhcp6ClientConfig.of(pod.interfaceDescription(), duid, Dhcp6LeaseService.IAID,
+                acquireTimeout).withTimings(service.settings.solicit(), service.settings.request());
+        return new Dhcp6Client(config, this, this, service.clock, new SplittableRandom(service.seeds.nextLong()));
+    }
+
+    /** The held lease at once, else the next bind, waiting at most {@code timeout}. */
+    HeldLease6 await(Duration timeout) throws Dhcp6LeaseException {
+        CompletableFuture<HeldLease6> bound;
+        synchronized (this) {
+            if (held != null && !forgotten) {
+                return held;
+            }
+            bound = nextBound;
+        }
+        try {
+            return bound.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new Dhcp6LeaseException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            synchronized (this) {
+                throw new Dhcp6LeaseException("no DHCPv6 lease for " + pod.interfaceDescription() + " within "
+                        + timeout.toMillis() + " ms" + lastFailure.map(f -> "; last failure: " + f).orElse(""));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Dhcp6LeaseException("interrupted while acquiring a DHCPv6 lease for "
+                    + pod.interfaceDescription());
+        }
+    }
+
+    synchronized Optional<HeldLease6> snapshot() {
+        return forgotten ? Optional.empty() : Optional.ofNullable(held);
+    }
+
+    /** RELEASE from the pod (when its netns is still there) and forget. */
+    synchronized Optional<HeldLease6> release() {
+        if (forgotten) {
+            return Optional.empty();
+        }
+        HeldLease6 had = held;
+        if (client != null) {
+            if (client.lease().isPresent() && Files.exists(pod.netns())) {
+                try {
+                    client.release();
+                } catch (IOException e) {
+                    service.log.warn("DHCPv6 RELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+                }
+            } else {
+                client.stop();
+            }
+        }
+        nextBound.completeExceptionally(new Dhcp6LeaseException("the DHCPv6 lease of " + pod.interfaceDescription()
+                + " was released while it was being acquired"));
+        forget(true);
+        if (had != null) {
+            service.log.info("released DHCPv6 lease of " + had.describe());
+        }
+        return Optional.ofNullable(had);
+    }
+
+    /** Daemon shutdown: no release, the stored lease stays. */
+    synchronized void stop() {
+        if (client != null && !forgotten) {
+            client.stop();
+        }
+        forgotten = true;
+        cancelTimer();
+        closeSocket();
+    }
+
+    synchronized void forget(boolean deleteStored) {
+        forgotten = true;
+        cancelTimer();
+        closeSocket();
+        service.pods.remove(key, this);
+        if (deleteStored) {
+            service.delete(key);
+        }
+    }
+
+    // ---- events ----
+
+    private void onTimer(long forGeneration) {
+        synchronized (this) {
+            if (forgotten || forGeneration != generation) {
+                return;
+            }
+            scheduled = null;
+            scheduledAt = null;
+            client.onTimer();
+            afterEvent();
+        }
+    }
+
+    private void retryAcquire(long forGeneration) {
+        synchronized (this) {
+            if (forgotten || forGeneration != generation) {
+                return;
+            }
+            if (!Files.exists(pod.netns())) {
+                service.log.info("forgot DHCPv6 lease of " + pod.describe() + ": its netns " + pod.netns()
+                        + " is gone");
+                forget(true);
+                return;
+            }
+            client.start();
+            afterEvent();
+        }
+    }
+
+    /** After every client event: socket closed once BOUND or STOPPED, timer at the next deadline. */
+    private void afterEvent() {
+        if (forgotten) {
+            return;
+        }
+        Dhcp6ClientState state = client.state();
+        if (state == Dhcp6ClientState.BOUND || state == Dhcp6ClientState.STOPPED) {
+            closeSocket();
+        }
+        if (state == Dhcp6ClientState.STOPPED) {
+            return;
+        }
+        Optional<Instant> next = client.nextDeadline();
+        if (next.isPresent() && next.get().equals(scheduledAt)) {
+            return;
+        }
+        cancelTimer();
+        next.ifPresent(at -> {
+            long gen = ++generation;
+            scheduledAt = at;
+            scheduled = service.timer.at(at, () -> onTimer(gen));
+        });
+    }
+
+    private void cancelTimer() {
+        generation++;
+        if (scheduled != null) {
+            scheduled.cancel();
+        }
+        scheduled = null;
+        scheduledAt = null;
+    }
+
+    // ---- socket ----
+
+    private Pod6Socket openSocket(Duration linkLocalWait) throws IOException {
+        if (socket == null) {
+            socket = service.sockets.open(pod.netns(), pod.ifname(), linkLocalWait);
+            Pod6Socket s = socket;
+            try {
+                service.receivers.execute(() -> receiveLoop(s));
+            } catch (RejectedExecutionException e) {
+                service.log.warn("no DHCPv6 receive thread for " + pod.describe() + ": " + e.getMessage());
+            }
+        }
+        return socket;
+    }
+
+    private void receiveLoop(Pod6Socket s) {
+        byte[] buffer = new byte[4096];
+        while (true) {
+            OptionalInt length;
+            try {
+                length = s.receive(buffer, RECEIVE_SLICE);
+            } catch (IOException e) {
+                synchronized (this) {
+                    if (socket == s && !forgotten) {
+                        service.log.warn("receiving DHCPv6 on " + pod.interfaceDescription() + " failed: "
+                                + e.getMessage());
+                        closeSocket();
+                    }
+                }
+                return;
+            }
+            synchronized (this) {
+                if (socket != s || forgotten) {
+                    return;
+                }
+                if (length.isPresent()) {
+                    int n = length.getAsInt();
+                    if (n > 0) {
+                        Dhcp6MessageType.of(buffer[0] & 0xff).ifPresent(t -> service.counters.count(counterName(t,
+                                "Received")));
+                    }
+                    client.onDatagram(buffer, 0, n);
+                    afterEvent();
+                }
+            }
+        }
+    }
+
+    private void closeSocket() {
+        listenGeneration++;
+        if (listenTimer != null) {
+            listenTimer.cancel();
+            listenTimer = null;
+        }
+        if (socket != null) {
+            Pod6Socket s = socket;
+            socket = null;
+            s.close();
+        }
+    }
+
+    // ---- Dhcp6Transport (called by the client, under this monitor) ----
+
+    @Override
+    public void multicast(Dhcp6Message message) throws IOException {
+        send(message, NetnsUdp6Socket.ALL_DHCP_RELAY_AGENTS_AND_SERVERS);
+    }
+
+    @Override
+    public void unicast(Dhcp6Message message, Ipv6 server) throws IOException {
+        send(message, server);
+    }
+
+    private void send(Dhcp6Message message, Ipv6 to) throws IOException {
+        byte[] bytes = message.encode();
+        openSocket(service.settings.linkLocalWait()).send(bytes, bytes.length, to, SERVER_PORT);
+        service.counters.count(counterName(message.type(), "Sent"));
+        if (listenTimer != null) {
+            listenTimer.cancel();
+        }
+        long gen = ++listenGeneration;
+        listenTimer = service.timer.at(service.clock.instant().plus(LISTEN_WINDOW), () -> {
+            synchronized (this) {
+                if (gen == listenGeneration && !forgotten) {
+                    closeSocket();
+                }
+            }
+        });
+    }
+
+    private static String counterName(Dhcp6MessageType type, String way) {
+        String name = type.name().charAt(0) + type.name().substring(1).toLowerCase().replace("_", "");
+        return "dhcp6" + name + way;
+    }
+
+    // ---- Dhcp6Listener (called by the client, under this monitor) ----
+
+    @Override
+    public void bound(IaNaLease lease) {
+        HeldLease6 now = new HeldLease6(pod, duid, lease);
+        boolean firstByCaller = firstBindIsTheCallers;
+        boolean reacquired = lostSinceBound;
+        boolean restored = restoring && !reacquired;
+        held = now;
+        firstBindIsTheCallers = false;
+        lostSinceBound = false;
+        restoring = false;
+        lastFailure = Optional.empty();
+        service.save(key, now);
+        service.log.info((reacquired ? "acquired again" : restored ? "restored" : "acquired") + " DHCPv6 lease of "
+                + now.describe());
+        if (!firstByCaller) {
+            Dhcp6LeaseEvents.Kind kind = reacquired ? Dhcp6LeaseEvents.Kind.REACQUIRED
+                    : restored ? Dhcp6LeaseEvents.Kind.RESTORED : Dhcp6LeaseEvents.Kind.RENEWED;
+            service.emit(() -> service.events.bound(kind, now));
+        }
+        nextBound.complete(now);
+    }
+
+    @Override
+    public void renewed(IaNaLease lease) {
+        HeldLease6 now = new HeldLease6(pod, duid, lease);
+        held = now;
+        service.save(key, now);
+        service.log.info("renewed DHCPv6 lease of " + now.describe() + " (preferred " + lease.preferred().getSeconds()
+                + " s, valid " + lease.valid().getSeconds() + " s)");
+        service.emit(() -> service.events.bound(Dhcp6LeaseEvents.Kind.RENEWED, now));
+    }
+
+    @Override
+    public void lost(IaNaLease lease, String why) {
+        HeldLease6 had = held != null ? held : new HeldLease6(pod, duid, lease);
+        service.log.info("lost DHCPv6 lease of " + had.describe() + ": " + why + "; asking for " + lease.address()
+                + " again");
+        held = null;
+        lostSinceBound = true;
+        if (nextBound.isDone()) {
+            nextBound = new CompletableFuture<>();
+        }
+        service.emit(() -> service.events.lost(had, why));
+    }
+
+    @Override
+    public void failed(String report) {
+        lastFailure = Optional.of(report);
+        if (firstBindIsTheCallers) {
+            nextBound.completeExceptionally(new Dhcp6LeaseException(report));
+            return; // acquire() forgets the pod
+        }
+        service.log.warn(pod.describe() + ": " + report + "; trying again in "
+                + service.settings.reacquireRetry().toSeconds() + " s");
+        cancelTimer();
+        long gen = ++generation;
+        Instant at = service.clock.instant().plus(service.settings.reacquireRetry());
+        scheduledAt = at;
+        scheduled = service.timer.at(at, () -> retryAcquire(gen));
+    }
+
+    @Override
+    public void stateChanged(Dhcp6ClientState from, Dhcp6ClientState to) {
+        if (to == Dhcp6ClientState.REBINDING && from == Dhcp6ClientState.RENEWING && held != null) {
+            service.log.info("rebinding DHCPv6 lease of " + held.describe() + ": no answer from its server");
+        }
+    }
+
+    @Override
+    public void warning(String message) {
+        service.log.warn(pod.describe() + ": " + message);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

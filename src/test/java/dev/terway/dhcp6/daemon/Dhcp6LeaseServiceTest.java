@@ -1,0 +1,196 @@
+package dev.terway.dhcp6.daemon;
+
+import static dev.terway.dhcp.daemon.FakeLan.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.terway.cni.ipam.Dhcp6Gateway;
+import dev.terway.cni.ipam.LeaseGateway;
+import dev.terway.cni.spec.CniErrorCode;
+import dev.terway.cni.spec.CniException;
+import dev.terway.dhcp.daemon.DaemonLog;
+import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.dhcp6.codec.Dhcp6MessageType;
+import dev.terway.dhcp6.codec.Duid;
+import dev.terway.net.Ipv6;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Dhcp6LeaseServiceTest {
+
+    @TempDir
+    Path state;
+    @TempDir
+    Path netnsDir;
+
+    final FakeDhcp6Lan lan = new FakeDhcp6Lan();
+    final StringWriter logText = new StringWriter();
+    final List<String> events = new CopyOnWriteArrayList<>();
+    final List<ExecutorService> pools = new ArrayList<>();
+    Path netns;
+
+    Dhcp6LeaseService service() throws Exception {
+        netns = Files.createFile(netnsDir.resolve("pod-a"));
+        return newService();
+    }
+
+    Dhcp6LeaseService newService() throws Exception {
+        ExecutorService receivers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "rx");
+            t.setDaemon(true);
+            return t;
+        });
+        pools.add(receivers);
+        Dhcp6LeaseEvents recording = new Dhcp6LeaseEvents() {
+            @Override
+            public void bound(Kind kind, HeldLease6 lease) {
+                events.add(kind.text() + " " + lease.lease().address() + " valid " + lease.lease().valid().getSeconds());
+            }
+
+            @Override
+            public void lost(HeldLease6 lease, String why) {
+                events.add("lost " + lease.lease().address() + ": " + why);
+            }
+        };
+        return new Dhcp6LeaseService(Dhcp6LeaseService.Settings.lan(Duration.ofSeconds(10)),
+                LeaseStore.openDhcp6(state, w -> logText.append(w).append('\n')), lan.sockets(), recording,
+                Runnable::run, receivers, lan.timer, lan.clock, new DaemonLog(new PrintWriter(logText), lan.clock));
+    }
+
+    @AfterEach
+    void stopThreads() {
+        pools.forEach(ExecutorService::shutdownNow);
+    }
+
+    Dhcp6Gateway.Dhcp6Request request(String containerId) {
+        return new Dhcp6Gateway.Dhcp6Request(containerId, netns, "eth0", Optional.of("default"), Optional.of("web-0"),
+                Duration.ofSeconds(5));
+    }
+
+    @Test
+    void acquireReturnsTheBoundLeaseAndStoresItBesideTheIpv4Leases() throws Exception {
+        Dhcp6LeaseService service = service();
+        Dhcp6Gateway.Dhcp6Lease lease = service.acquire(request("c1"));
+        assertEquals(Ipv6.parse("fd00:db8::100"), lease.address());
+        assertEquals(120, lease.validSeconds());
+        assertEquals(120, lease.preferredSeconds());
+        assertEquals(List.of(FakeDhcp6Lan.DNS), lease.dnsServers());
+        assertEquals(List.of("lan.test"), lease.domainSearch());
+        assertEquals(FakeDhcp6Lan.SERVER.toString(), lease.server());
+        assertEquals(List.of(Dhcp6MessageType.SOLICIT, Dhcp6MessageType.REQUEST), lan.types());
+        assertEquals(Duid.forAttachment("c1", "eth0"), lan.received.get(0).message().clientId().orElseThrow());
+        assertEquals(Ipv6.parse("ff02::1:2"), lan.received.get(0).destination());
+        assertTrue(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
+        assertEquals(Optional.of(Set.of(new LeaseGateway.Attachment("c1", "eth0"))), service.held());
+        assertEquals(1L, service.counters().get("dhcp6SolicitSent"));
+        assertEquals(1L, service.counters().get("dhcp6ReplyReceived"));
+        assertTrue(events.isEmpty(), "the first bind is the ADD's: " + events);
+        assertTrue(logText.toString().contains("acquired DHCPv6 lease of default/web-0 eth0 address fd00:db8::100"),
+                logText.toString());
+        assertEquals(lease, service.acquire(request("c1")), "acquiring again returns the held lease");
+    }
+
+    @Test
+    void renewalAtT1ExtendsTheLifetimesAndTellsTheUpkeep() throws Exception {
+        Dhcp6LeaseService service = service();
+        service.acquire(request("c1"));
+        lan.validLifetime = 600;
+        lan.timer.advance(Duration.ofSeconds(61));
+        eventually("the RENEW is answered", () -> !events.isEmpty());
+        assertEquals(Dhcp6MessageType.RENEW, lan.types().get(2));
+        assertEquals(List.of("renewed fd00:db8::100 valid 600"), events);
+        assertTrue(Files.readString(state.resolve("leases/dhcp6@c1@eth0.json")).contains("\"validLifetime\" : 600"));
+    }
+
+    @Test
+    void aRestartConfirmsAStoredLeaseBeforeT1AndRebindsOnePastIt() throws Exception {
+        Dhcp6LeaseService first = service();
+        first.acquire(request("c1"));
+        first.close();
+        Dhcp6LeaseService second = newService();
+        assertEquals(1, second.restoreAll());
+        eventually("the CONFIRM is answered", () -> !events.isEmpty());
+        assertEquals(Dhcp6MessageType.CONFIRM, lan.types().get(2));
+        assertEquals(List.of("restored fd00:db8::100 valid 120"), events);
+        second.close();
+
+        lan.timer.advance(Duration.ofSeconds(70));
+        events.clear();
+        Dhcp6LeaseService third = newService();
+        assertEquals(1, third.restoreAll());
+        eventually("the REBIND is answered", () -> !events.isEmpty());
+        assertEquals(Dhcp6MessageType.REBIND, lan.received.get(lan.received.size() - 1).type());
+        assertEquals(List.of("restored fd00:db8::100 valid 120"), events);
+    }
+
+    @Test
+    void releaseSendsReleaseAndForgetsTheLease() throws Exception {
+        Dhcp6LeaseService service = service();
+        service.acquire(request("c1"));
+        assertTrue(service.release("c1", "eth0"));
+        assertEquals(Dhcp6MessageType.RELEASE, lan.types().get(2));
+        assertEquals(Optional.of(FakeDhcp6Lan.SERVER), lan.received.get(2).message().serverId());
+        assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
+        assertEquals(Optional.of(Set.of()), service.held());
+        assertFalse(service.release("c1", "eth0"), "nothing held any more");
+    }
+
+    @Test
+    void noServerIsTryAgainLaterWithTheReport() throws Exception {
+        Dhcp6LeaseService service = service();
+        lan.answering = false;
+        Thread mover = new Thread(() -> {
+            for (int i = 0; i < 200 && service.held().orElseThrow().isEmpty(); i++) {
+                lan.timer.advance(Duration.ofMillis(100));
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        mover.setDaemon(true);
+        mover.start();
+        CniException e = assertThrows(CniException.class, () -> service.acquire(request("c1")));
+        assertEquals(CniErrorCode.TRY_AGAIN_LATER, e.code());
+        assertTrue(e.getMessage().contains("no DHCPv6 lease for eth0 in netns " + netns) 
+                && e.getMessage().contains("no server answered"), e.getMessage());
+        assertTrue(service.list().isEmpty());
+        assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
+    }
+
+    @Test
+    void aMissingNetnsIsRefusedAtOnce() throws Exception {
+        Dhcp6LeaseService service = service();
+        Files.delete(netns);
+        CniException e = assertThrows(CniException.class, () -> service.acquire(request("c1")));
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        assertTrue(lan.received.isEmpty());
+    }
+
+    @Test
+    void aStoredLeaseWhoseNetnsIsGoneIsForgottenAtStart() throws Exception {
+        Dhcp6LeaseService first = service();
+        first.acquire(request("c1"));
+        first.close();
+        Files.delete(netns);
+        Dhcp6LeaseService second = newService();
+        assertEquals(0, second.restoreAll());
+        assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
+    }
+}
