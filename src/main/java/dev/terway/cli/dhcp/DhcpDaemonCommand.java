@@ -3,6 +3,7 @@ package dev.terway.cli.dhcp;
 import dev.terway.cni.handler.AttachmentRepair;
 import dev.terway.cni.handler.CniOps;
 import dev.terway.cni.handler.DeferredDeletes;
+import dev.terway.cni.ipam.Dhcp6Upkeep;
 import dev.terway.cni.ipam.PodNetworkUpkeep;
 import dev.terway.cni.pod.NetnsIdentity;
 import dev.terway.cni.pod.NodeNamespaces;
@@ -17,6 +18,10 @@ import dev.terway.dhcp.daemon.NetnsPodArpSockets;
 import dev.terway.dhcp.daemon.NetnsPodSockets;
 import dev.terway.dhcp.daemon.NodeSender;
 import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.dhcp6.daemon.Dhcp6LeaseService;
+import dev.terway.dhcp6.daemon.Lease6Json;
+import dev.terway.dhcp6.daemon.Lease6Ops;
+import dev.terway.dhcp6.daemon.NetnsPod6Sockets;
 import dev.terway.migration.BridgeSetup;
 import dev.terway.migration.BridgeWatch;
 import dev.terway.migration.Host;
@@ -164,6 +169,11 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                 new LinkedBlockingQueue<>(), threads("terway-dhcp-rx", 256 * 1024));
         receivers.allowCoreThreadTimeOut(true);
 
+        // DHCPv6: its own clients, stored beside the IPv4 leases, the pods' addresses kept through the same planner.
+        Dhcp6LeaseService leases6 = new Dhcp6LeaseService(Dhcp6LeaseService.Settings.lan(timeout),
+                LeaseStore.openDhcp6(stateDir, log::warn), new NetnsPod6Sockets(),
+                new Dhcp6Upkeep(new NodeObserver(commands), new PlanRunner(audited), clock, log::info, log::warn),
+                upkeepExecutor, receivers, LeaseTimer.of(scheduler, clock), clock, log);
         DhcpLeaseService leases = new DhcpLeaseService(
                 DhcpLeaseService.Settings.lan(timeout).withArpProbe(arpProbe, declineWait), store,
                 new NetnsPodSockets(), new NetnsPodArpSockets(), NodeSender.udp(), upkeep, upkeepExecutor, receivers,
@@ -179,13 +189,17 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         AttachmentRepair repair = cni.attachmentRepair();
         repairAttachments(repair, log);
         int restored = leases.restoreAll();
+        int restored6 = leases6.restoreAll();
 
-        RequestHandlers.Builder ops = new LeaseOps(leases, timeout, nodeNamespaces::problem).registerOn(RequestHandlers.builder());
+        RequestHandlers.Builder ops = new LeaseOps(leases, timeout, nodeNamespaces::problem)
+                .withDhcp6(() -> leases6.list().stream().map(Lease6Json::toJson).toList(), leases6::counters)
+                .registerOn(RequestHandlers.builder());
+        new Lease6Ops(leases6, timeout, nodeNamespaces::problem).registerOn(ops);
         cni.registerOn(ops);
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
         log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
-                + restored + " stored lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
+                + restored + " stored lease(s) and " + restored6 + " DHCPv6 lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
                 : "ARP probe " + arpProbe.toMillis() + " ms, " + declineWait.toMillis() + " ms wait after a decline"));
         // And while it runs: `terway teardown` + `terway setup` on a live node re-creates the bridge empty.
         scheduler.scheduleWithFixedDelay(() -> repairAttachments(repair, log), REPAIR_INTERVAL.toMillis(),
@@ -218,8 +232,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             if (!deferredDeletes.close(Duration.ofSeconds(5))) {
                 log.warn("DELs still finishing after 5 s; the next start finishes them");
             }
-            int kept = leases.list().size();
+            int kept = leases.list().size() + leases6.list().size();
             leases.close();
+            leases6.close();
             scheduler.shutdownNow();
             receivers.shutdownNow();
             // Pending address upkeep is dropped: the next start refreshes every address it takes up.

@@ -13,11 +13,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Prints every lease the daemon holds, as a JSON array or a table.")
+        description = "Prints every lease the daemon holds, IPv4 (DHCP) and IPv6 (DHCPv6), as a JSON array or a"
+                + " table; each lease names its family.")
 public final class DhcpListCommand implements Callable<Integer> {
 
-    static final List<String> COLUMNS = List.of("CONTAINER", "IFNAME", "POD", "ADDRESS", "GATEWAY", "SERVER",
-            "EXPIRES");
+    static final List<String> COLUMNS = List.of("FAMILY", "CONTAINER", "IFNAME", "POD", "ADDRESS", "GATEWAY",
+            "SERVER", "EXPIRES");
 
     @Spec
     CommandSpec spec;
@@ -49,7 +50,9 @@ public final class DhcpListCommand implements Callable<Integer> {
             String container = l.path("containerId").asText();
             String pod = l.hasNonNull("podName") ? l.path("podNamespace").asText() + "/" + l.path("podName").asText()
                     : "-";
-            rows.add(List.of(container.length() > 12 ? container.substring(0, 12) : container,
+            // Leases from a daemon that predates DHCPv6 carry no family: they are IPv4.
+            rows.add(List.of(l.hasNonNull("family") ? l.get("family").asText() : "ipv4",
+                    container.length() > 12 ? container.substring(0, 12) : container,
                     l.path("ifname").asText(), pod, l.path("address").asText(),
                     l.hasNonNull("gateway") ? l.path("gateway").asText() : "-",
                     l.path("server").asText(), l.path("expires").asText()));

@@ -274,7 +274,7 @@ public final class PodNetwork {
         Plan.Builder plan = Plan.builder().addAll(batch(target.netns(), "-4", changes, reasons));
         List<String> leftToKernel = new ArrayList<>();
         if (target.ipv6().isPresent()) {
-            planIpv6(target, target.ipv6().get(), observed, plan, repaired, leftToKernel);
+            planIpv6(target.netns(), target.ifname(), target.ipv6().get(), observed, plan, repaired, leftToKernel);
         }
         return new Repair(plan.build(), repaired, leftToKernel);
     }
@@ -285,9 +285,8 @@ public final class PodNetwork {
      * that is missing or goes another way; and, left to the kernel, a SLAAC address or the learnt default
      * route that is missing.
      */
-    private static void planIpv6(Target target, PodIpv6 v6, Observed observed, Plan.Builder plan,
+    private static void planIpv6(Path netns, String ifname, PodIpv6 v6, Observed observed, Plan.Builder plan,
                                  List<String> repaired, List<String> leftToKernel) {
-        String ifname = target.ifname();
         if (!observed.ipv6Sysctls().isEmpty()) {
             List<String> differ = new ArrayList<>();
             v6.settings().sysctls().forEach((name, value) -> {
@@ -297,7 +296,7 @@ public final class PodNetwork {
                 }
             });
             if (!differ.isEmpty()) {
-                plan.add(ipv6SettingsStep(target.netns(), ifname, v6));
+                plan.add(ipv6SettingsStep(netns, ifname, v6));
                 repaired.add("IPv6 settings of " + ifname + " were off: " + String.join(", ", differ));
             }
         }
@@ -361,7 +360,19 @@ public final class PodNetwork {
                 repaired.add(label + " " + drift.get());
             }
         }
-        plan.addAll(batch(target.netns(), "-6", changes, reasons));
+        plan.addAll(batch(netns, "-6", changes, reasons));
+    }
+
+    /**
+     * The IPv6 half of {@link #plan} alone: what the DHCPv6 lease's upkeep runs when the lease is renewed (the
+     * address's new lifetimes), restored or acquired again, leaving the pod's IPv4 to the IPv4 lease's upkeep.
+     */
+    public static Repair planIpv6(Path netns, String ifname, PodIpv6 v6, Observed observed) {
+        Plan.Builder plan = Plan.builder();
+        List<String> repaired = new ArrayList<>();
+        List<String> leftToKernel = new ArrayList<>();
+        planIpv6(netns, ifname, v6, observed, plan, repaired, leftToKernel);
+        return new Repair(plan.build(), repaired, leftToKernel);
     }
 
     /**

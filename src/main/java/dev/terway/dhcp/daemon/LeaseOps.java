@@ -7,10 +7,14 @@ import dev.terway.daemon.Response;
 import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.net.InterfaceName;
 import dev.terway.net.Ipv4;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** The socket ops over a {@link LeaseService}: acquire, release, list, stats, ping (docs/protocol.md). */
 public final class LeaseOps {
@@ -23,6 +27,9 @@ public final class LeaseOps {
     private final LeaseService leases;
     private final Duration defaultTimeout;
     private final Function<String, Optional<String>> netnsGuard;
+    /** The DHCPv6 leases (each a JSON object with "family":"ipv6") and counters, listed after the IPv4 ones. */
+    private final Supplier<List<ObjectNode>> leases6;
+    private final Supplier<Map<String, Long>> counters6;
 
     public LeaseOps(LeaseService leases, Duration defaultTimeout) {
         this(leases, defaultTimeout, netns -> Optional.empty());
@@ -34,26 +41,55 @@ public final class LeaseOps {
      *                   empty
      */
     public LeaseOps(LeaseService leases, Duration defaultTimeout, Function<String, Optional<String>> netnsGuard) {
+        this(leases, defaultTimeout, netnsGuard, List::of, Map::of);
+    }
+
+    private LeaseOps(LeaseService leases, Duration defaultTimeout, Function<String, Optional<String>> netnsGuard,
+                     Supplier<List<ObjectNode>> leases6, Supplier<Map<String, Long>> counters6) {
         this.leases = leases;
         this.defaultTimeout = defaultTimeout;
         this.netnsGuard = netnsGuard;
+        this.leases6 = leases6;
+        this.counters6 = counters6;
+    }
+
+    /**
+     * These ops with the DHCPv6 leases in "list" (after the IPv4 ones; every lease says its {@code family}) and
+     * the DHCPv6 counters in "stats".
+     */
+    public LeaseOps withDhcp6(Supplier<List<ObjectNode>> leases, Supplier<Map<String, Long>> counters) {
+        return new LeaseOps(this.leases, defaultTimeout, netnsGuard, leases, counters);
     }
 
     /** Adds the five ops to a registry. */
     public RequestHandlers.Builder registerOn(RequestHandlers.Builder handlers) {
         return handlers.register("acquire", this::acquire)
                 .register("release", this::release)
-                .register("list", request -> Response.ok(LeaseJson.toJson(leases.list()).toString()))
+                .register("list", request -> Response.ok(list().toString()))
                 .register("stats", request -> Response.ok(stats().toString()))
                 .register("ping", request -> Response.ok("{\"ok\":true}"));
     }
 
-    /** {"counters":{"arpProbesSent":…,"addressConflicts":…,…}}. */
+    /** {"counters":{"arpProbesSent":…,"addressConflicts":…,…,"dhcp6SolicitSent":…,…}}. */
     ObjectNode stats() {
         ObjectNode body = LeaseJson.MAPPER.createObjectNode();
         ObjectNode counters = body.putObject("counters");
         leases.counters().forEach(counters::put);
+        counters6.get().forEach(counters::put);
         return body;
+    }
+
+    /** Every lease: the IPv4 ones ("family":"ipv4"), then the DHCPv6 ones. */
+    ArrayNode list() {
+        ArrayNode all = LeaseJson.MAPPER.createArrayNode();
+        for (HeldLease lease : leases.list()) {
+            ObjectNode node = LeaseJson.MAPPER.createObjectNode();
+            node.put("family", "ipv4");
+            node.setAll(LeaseJson.toJson(lease));
+            all.add(node);
+        }
+        leases6.get().forEach(all::add);
+        return all;
     }
 
     Response acquire(JsonNode request) {

@@ -1,7 +1,7 @@
 package dev.terway.dhcp6.daemon;
 
 /** No DHCPv6 lease for a pod interface: the message says what was tried and what came back. */
-final class Dhcp6LeaseException extends Exception {
+public final class Dhcp6LeaseException extends Exception {
 
     Dhcp6LeaseException(String message) {
         super(message);

@@ -1,9 +1,5 @@
 package dev.terway.dhcp6.daemon;
 
-import dev.terway.cni.ipam.Dhcp6Gateway;
-import dev.terway.cni.ipam.LeaseGateway;
-import dev.terway.cni.spec.CniErrorCode;
-import dev.terway.cni.spec.CniException;
 import dev.terway.dhcp.daemon.DaemonLog;
 import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.PodIdentity;
@@ -30,7 +26,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The daemon's DHCPv6 leases, the {@link Dhcp6Gateway} of the CNI verbs: one {@link Pod6Lease} per pod
+ * The daemon's DHCPv6 leases (the CNI verbs reach them through {@code cni.ipam.DaemonDhcp6Gateway}, the
+ * {@code Dhcp6Gateway} of the daemon, as the IPv4 leases through {@code DaemonLeaseGateway}): one {@link Pod6Lease} per pod
  * interface (its {@link dev.terway.dhcp6.client.Dhcp6Client}, timer and socket), leases stored in the
  * {@link LeaseStore} before they are reported ({@link LeaseStore#openDhcp6}: beside the IPv4 leases), taken up
  * again by {@link #restoreAll()} after a restart, released on {@link #release}. Like the IPv4 service, the pod's
@@ -40,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link dev.terway.dhcp6.codec.Duid#forAttachment}) and its IAID is fixed ({@link #IAID}): one IA_NA per
  * pod interface, the same after a restart or a re-ADD of the same attachment.
  */
-public final class Dhcp6LeaseService implements Dhcp6Gateway, AutoCloseable {
+public final class Dhcp6LeaseService implements AutoCloseable {
 
     /** The IAID of every pod interface's one IA_NA: the DUID already tells the interfaces apart. */
     public static final long IAID = 1;
@@ -114,32 +111,34 @@ public final class Dhcp6LeaseService implements Dhcp6Gateway, AutoCloseable {
         this.log = log;
     }
 
-    @Override
-    public Dhcp6Lease acquire(Dhcp6Request request) throws CniException {
+    /**
+     * Leases an address for the pod interface and keeps it until {@link #release}; returns once the REPLY is
+     * bound and stored, or throws with the client's report after {@code timeout}. Acquiring again for an
+     * interface that holds a lease returns the held lease.
+     */
+    public HeldLease6 acquire(PodIdentity pod, Duration timeout) throws Dhcp6LeaseException {
         if (closed) {
-            throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "cannot acquire a DHCPv6 lease for "
-                    + request.ifname() + ": the daemon is shutting down");
+            throw new Dhcp6LeaseException("cannot acquire a DHCPv6 lease for " + pod.interfaceDescription()
+                    + ": the daemon is shutting down");
         }
-        PodIdentity pod = new PodIdentity(request.containerId(), request.ifname(), request.netns(),
-                request.podNamespace(), request.podName());
-        LeaseKey key = new LeaseKey(request.containerId(), request.ifname());
+        LeaseKey key = new LeaseKey(pod.containerId(), pod.ifname());
         Pod6Lease fresh = new Pod6Lease(this, pod, true);
         Pod6Lease existing = pods.putIfAbsent(key, fresh);
         Pod6Lease lease = existing != null ? existing : fresh;
         try {
             if (existing == null) {
-                fresh.begin(request.timeout());
+                fresh.begin(timeout);
             }
-            return lease.await(request.timeout().plus(Duration.ofSeconds(2))).toGatewayLease(clock.instant());
+            return lease.await(timeout.plus(Duration.ofSeconds(2)));
         } catch (Dhcp6LeaseException e) {
             if (existing == null) {
                 fresh.forget(true);
             }
-            throw new CniException(CniErrorCode.TRY_AGAIN_LATER, e.getMessage());
+            throw e;
         }
     }
 
-    @Override
+    /** Sends RELEASE for the interface's lease and forgets it; false when none was held. */
     public boolean release(String containerId, String ifname) {
         return releaseLease(containerId, ifname).isPresent();
     }
@@ -150,14 +149,13 @@ public final class Dhcp6LeaseService implements Dhcp6Gateway, AutoCloseable {
         return pod == null ? Optional.empty() : pod.release();
     }
 
-    @Override
-    public Optional<Set<LeaseGateway.Attachment>> held() {
-        Set<LeaseGateway.Attachment> held = new HashSet<>();
+    /** The pod interfaces holding a DHCPv6 lease now (for GC). */
+    public Set<LeaseKey> held() {
+        Set<LeaseKey> held = new HashSet<>();
         for (Pod6Lease pod : pods.values()) {
-            pod.snapshot().ifPresent(l -> held.add(new LeaseGateway.Attachment(l.identity().containerId(),
-                    l.identity().ifname())));
+            pod.snapshot().ifPresent(l -> held.add(new LeaseKey(l.identity().containerId(), l.identity().ifname())));
         }
-        return Optional.of(held);
+        return held;
     }
 
     /** Every lease held now, by container id and interface. */

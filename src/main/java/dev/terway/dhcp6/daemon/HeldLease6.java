@@ -1,10 +1,8 @@
 package dev.terway.dhcp6.daemon;
 
-import dev.terway.cni.ipam.Dhcp6Gateway;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp6.client.IaNaLease;
 import dev.terway.dhcp6.codec.Duid;
-import java.time.Instant;
 import java.util.Objects;
 
 /** A DHCPv6 lease the daemon holds for one pod interface: who it is for, the DUID it was leased with, the lease. */
@@ -14,12 +12,6 @@ public record HeldLease6(PodIdentity identity, Duid duid, IaNaLease lease) {
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(duid, "duid");
         Objects.requireNonNull(lease, "lease");
-    }
-
-    /** What the CNI verbs get: the address and its lifetimes as of {@code now}. */
-    public Dhcp6Gateway.Dhcp6Lease toGatewayLease(Instant now) {
-        return new Dhcp6Gateway.Dhcp6Lease(lease.address(), lease.validSecondsLeft(now),
-                lease.preferredSecondsLeft(now), lease.dnsServers(), lease.domainSearch(), lease.server().toString());
     }
 
     /** How log lines name it: "default/web-0 eth0 address fd00::1bd server 0001… valid until …". */

@@ -32,6 +32,8 @@ class DhcpCliTest {
 
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
     private DaemonServer server;
+    /** What the fake daemon answers "list" with. */
+    private String listed = "[" + LEASE + "]";
 
     @AfterEach
     void stop() {
@@ -50,7 +52,7 @@ class DhcpCliTest {
                     requests.add(r);
                     return Response.ok("{\"released\":true,\"lease\":" + LEASE + "}");
                 })
-                .register("list", r -> Response.ok("[" + LEASE + "]"))
+                .register("list", r -> Response.ok(listed))
                 .build(), 4, m -> { });
         return server.socket();
     }
@@ -120,8 +122,24 @@ class DhcpCliTest {
 
         Run table = run("dhcp", "list", "--socket", socket.toString(), "--table");
         assertEquals(List.of(
-                "CONTAINER  IFNAME  POD          ADDRESS        GATEWAY    SERVER       EXPIRES",
-                "c1         eth0    default/web  192.0.2.10/24  192.0.2.1  192.0.2.254  2030-01-01T00:02:00Z"),
+                "FAMILY  CONTAINER  IFNAME  POD          ADDRESS        GATEWAY    SERVER       EXPIRES",
+                "ipv4    c1         eth0    default/web  192.0.2.10/24  192.0.2.1  192.0.2.254  2030-01-01T00:02:00Z"),
+                table.out().lines().toList(), "a lease without a family (an older daemon's) is IPv4");
+    }
+
+    @Test
+    void listShowsBothFamilies() throws IOException {
+        String both = "[{\"family\":\"ipv4\",\"containerId\":\"c1\",\"ifname\":\"eth0\",\"address\":\"192.0.2.10/24\","
+                + "\"gateway\":\"192.0.2.1\",\"server\":\"192.0.2.254\",\"expires\":\"2030-01-01T00:02:00Z\"},"
+                + "{\"family\":\"ipv6\",\"containerId\":\"c1\",\"ifname\":\"eth0\",\"address\":\"fd00::1bd\","
+                + "\"server\":\"000100012c4f5a100242ac110002\",\"expires\":\"2030-01-01T00:02:00Z\"}]";
+        listed = both;
+        Path socket = serve(Response.ok(LEASE));
+        Run table = run("dhcp", "list", "--socket", socket.toString(), "--table");
+        assertEquals(List.of(
+                "FAMILY  CONTAINER  IFNAME  POD  ADDRESS        GATEWAY    SERVER                        EXPIRES",
+                "ipv4    c1         eth0    -    192.0.2.10/24  192.0.2.1  192.0.2.254                   2030-01-01T00:02:00Z",
+                "ipv6    c1         eth0    -    fd00::1bd      -          000100012c4f5a100242ac110002  2030-01-01T00:02:00Z"),
                 table.out().lines().toList());
     }
 

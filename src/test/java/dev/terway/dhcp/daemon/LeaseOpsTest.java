@@ -165,4 +165,25 @@ class LeaseOpsTest {
         assertEquals("c1", list.get(0).get("containerId").asText());
         assertEquals("0\n{\"ok\":true}", call("{\"op\":\"ping\"}").encode());
     }
+
+    @Test
+    void listAndStatsCarryBothFamilies() throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode v6 = JSON.createObjectNode();
+        v6.put("family", "ipv6");
+        v6.put("containerId", "c1");
+        v6.put("address", "fd00::1bd");
+        RequestHandlers handlers = new LeaseOps(leases, Duration.ofSeconds(10))
+                .withDhcp6(() -> List.of(v6), () -> java.util.Map.of("dhcp6SolicitSent", 3L))
+                .registerOn(RequestHandlers.builder()).build();
+        handlers.handler("acquire").orElseThrow()
+                .handle(JSON.readTree("{\"op\":\"acquire\",\"containerId\":\"c1\",\"netns\":\"/p\",\"ifname\":\"eth0\"}"));
+        JsonNode list = JSON.readTree(handlers.handler("list").orElseThrow().handle(JSON.readTree("{}")).body());
+        assertEquals(2, list.size());
+        assertEquals("ipv4", list.get(0).get("family").asText());
+        assertEquals("192.0.2.10/24", list.get(0).get("address").asText());
+        assertEquals("ipv6", list.get(1).get("family").asText());
+        assertEquals("fd00::1bd", list.get(1).get("address").asText());
+        assertEquals("{\"counters\":{\"arpProbesSent\":6,\"addressConflicts\":1,\"dhcp6SolicitSent\":3}}",
+                handlers.handler("stats").orElseThrow().handle(JSON.readTree("{}")).body());
+    }
 }

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.terway.cni.ipam.Dhcp6Gateway;
-import dev.terway.cni.ipam.LeaseGateway;
-import dev.terway.cni.spec.CniErrorCode;
-import dev.terway.cni.spec.CniException;
 import dev.terway.dhcp.daemon.DaemonLog;
+import dev.terway.dhcp.daemon.PodIdentity;
+import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.dhcp6.codec.Dhcp6MessageType;
 import dev.terway.dhcp6.codec.Duid;
@@ -77,38 +75,39 @@ class Dhcp6LeaseServiceTest {
         pools.forEach(ExecutorService::shutdownNow);
     }
 
-    Dhcp6Gateway.Dhcp6Request request(String containerId) {
-        return new Dhcp6Gateway.Dhcp6Request(containerId, netns, "eth0", Optional.of("default"), Optional.of("web-0"),
-                Duration.ofSeconds(5));
+    static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    PodIdentity request(String containerId) {
+        return new PodIdentity(containerId, "eth0", netns, Optional.of("default"), Optional.of("web-0"));
     }
 
     @Test
     void acquireReturnsTheBoundLeaseAndStoresItBesideTheIpv4Leases() throws Exception {
         Dhcp6LeaseService service = service();
-        Dhcp6Gateway.Dhcp6Lease lease = service.acquire(request("c1"));
-        assertEquals(Ipv6.parse("fd00:db8::100"), lease.address());
-        assertEquals(120, lease.validSeconds());
-        assertEquals(120, lease.preferredSeconds());
-        assertEquals(List.of(FakeDhcp6Lan.DNS), lease.dnsServers());
-        assertEquals(List.of("lan.test"), lease.domainSearch());
-        assertEquals(FakeDhcp6Lan.SERVER.toString(), lease.server());
+        HeldLease6 lease = service.acquire(request("c1"), TIMEOUT);
+        assertEquals(Ipv6.parse("fd00:db8::100"), lease.lease().address());
+        assertEquals(120, lease.lease().validSecondsLeft(lan.clock.instant()));
+        assertEquals(120, lease.lease().preferredSecondsLeft(lan.clock.instant()));
+        assertEquals(List.of(FakeDhcp6Lan.DNS), lease.lease().dnsServers());
+        assertEquals(List.of("lan.test"), lease.lease().domainSearch());
+        assertEquals(FakeDhcp6Lan.SERVER, lease.lease().server());
         assertEquals(List.of(Dhcp6MessageType.SOLICIT, Dhcp6MessageType.REQUEST), lan.types());
         assertEquals(Duid.forAttachment("c1", "eth0"), lan.received.get(0).message().clientId().orElseThrow());
         assertEquals(Ipv6.parse("ff02::1:2"), lan.received.get(0).destination());
         assertTrue(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
-        assertEquals(Optional.of(Set.of(new LeaseGateway.Attachment("c1", "eth0"))), service.held());
+        assertEquals(Set.of(new LeaseKey("c1", "eth0")), service.held());
         assertEquals(1L, service.counters().get("dhcp6SolicitSent"));
         assertEquals(1L, service.counters().get("dhcp6ReplyReceived"));
         assertTrue(events.isEmpty(), "the first bind is the ADD's: " + events);
         assertTrue(logText.toString().contains("acquired DHCPv6 lease of default/web-0 eth0 address fd00:db8::100"),
                 logText.toString());
-        assertEquals(lease, service.acquire(request("c1")), "acquiring again returns the held lease");
+        assertEquals(lease, service.acquire(request("c1"), TIMEOUT), "acquiring again returns the held lease");
     }
 
     @Test
     void renewalAtT1ExtendsTheLifetimesAndTellsTheUpkeep() throws Exception {
         Dhcp6LeaseService service = service();
-        service.acquire(request("c1"));
+        service.acquire(request("c1"), TIMEOUT);
         lan.validLifetime = 600;
         lan.timer.advance(Duration.ofSeconds(61));
         eventually("the RENEW is answered", () -> !events.isEmpty());
@@ -120,7 +119,7 @@ class Dhcp6LeaseServiceTest {
     @Test
     void aRestartConfirmsAStoredLeaseBeforeT1AndRebindsOnePastIt() throws Exception {
         Dhcp6LeaseService first = service();
-        first.acquire(request("c1"));
+        first.acquire(request("c1"), TIMEOUT);
         first.close();
         Dhcp6LeaseService second = newService();
         assertEquals(1, second.restoreAll());
@@ -141,12 +140,12 @@ class Dhcp6LeaseServiceTest {
     @Test
     void releaseSendsReleaseAndForgetsTheLease() throws Exception {
         Dhcp6LeaseService service = service();
-        service.acquire(request("c1"));
+        service.acquire(request("c1"), TIMEOUT);
         assertTrue(service.release("c1", "eth0"));
         assertEquals(Dhcp6MessageType.RELEASE, lan.types().get(2));
         assertEquals(Optional.of(FakeDhcp6Lan.SERVER), lan.received.get(2).message().serverId());
         assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
-        assertEquals(Optional.of(Set.of()), service.held());
+        assertEquals(Set.of(), service.held());
         assertFalse(service.release("c1", "eth0"), "nothing held any more");
     }
 
@@ -155,7 +154,7 @@ class Dhcp6LeaseServiceTest {
         Dhcp6LeaseService service = service();
         lan.answering = false;
         Thread mover = new Thread(() -> {
-            for (int i = 0; i < 200 && service.held().orElseThrow().isEmpty(); i++) {
+            for (int i = 0; i < 200 && service.held().isEmpty(); i++) {
                 lan.timer.advance(Duration.ofMillis(100));
                 try {
                     Thread.sleep(2);
@@ -166,8 +165,7 @@ class Dhcp6LeaseServiceTest {
         });
         mover.setDaemon(true);
         mover.start();
-        CniException e = assertThrows(CniException.class, () -> service.acquire(request("c1")));
-        assertEquals(CniErrorCode.TRY_AGAIN_LATER, e.code());
+        Dhcp6LeaseException e = assertThrows(Dhcp6LeaseException.class, () -> service.acquire(request("c1"), TIMEOUT));
         assertTrue(e.getMessage().contains("no DHCPv6 lease for eth0 in netns " + netns) 
                 && e.getMessage().contains("no server answered"), e.getMessage());
         assertTrue(service.list().isEmpty());
@@ -178,7 +176,7 @@ class Dhcp6LeaseServiceTest {
     void aMissingNetnsIsRefusedAtOnce() throws Exception {
         Dhcp6LeaseService service = service();
         Files.delete(netns);
-        CniException e = assertThrows(CniException.class, () -> service.acquire(request("c1")));
+        Dhcp6LeaseException e = assertThrows(Dhcp6LeaseException.class, () -> service.acquire(request("c1"), TIMEOUT));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         assertTrue(lan.received.isEmpty());
     }
@@ -186,7 +184,7 @@ class Dhcp6LeaseServiceTest {
     @Test
     void aStoredLeaseWhoseNetnsIsGoneIsForgottenAtStart() throws Exception {
         Dhcp6LeaseService first = service();
-        first.acquire(request("c1"));
+        first.acquire(request("c1"), TIMEOUT);
         first.close();
         Files.delete(netns);
         Dhcp6LeaseService second = newService();
