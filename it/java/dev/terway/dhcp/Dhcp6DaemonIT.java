@@ -1,0 +1,117 @@
+package dev.terway.dhcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.terway.daemon.DaemonClient;
+import dev.terway.daemon.Response;
+import dev.terway.it.NetnsLab;
+import dev.terway.net.Ipv6;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon's DHCPv6 leases as a real process against real dnsmasq (--enable-ra, a managed range, 2 minute
+ * leases: T1 1 min, T2 1 min 45 s), over the real JNI socket in a pod namespace on the node's bridge: acquire,
+ * the renewal at T1 (RENEW in dnsmasq's log, the pod's address re-timed), a daemon killed and started again
+ * (the stored lease restored with CONFIRM), release (RELEASE in dnsmasq's log). Root only; about 80 s.
+ */
+class Dhcp6DaemonIT {
+
+    private static Response call(DhcpLab lab, String request) throws IOException {
+        return new DaemonClient(lab.socket, Duration.ofSeconds(30)).call(request);
+    }
+
+    private static long validLifetime(String pod, String address) throws IOException {
+        JsonNode info = DhcpLab.JSON.readTree(NetnsLab.ip(pod, "-j", "-6", "addr", "show", "dev", "eth0"))
+                .get(0).get("addr_info");
+        for (JsonNode a : info) {
+            if (a.get("local").asText().equals(address)) {
+                return a.get("valid_life_time").asLong();
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void acquireRenewRestartAndReleaseAgainstDnsmasq() throws Exception {
+        try (DhcpLab lab = new DhcpLab()) {
+            NetnsLab.DhcpServer dhcp6 = lab.lab.startDhcp6Server(lab.lab.net().lanV6(0x100), lab.lab.net().lanV6(0x1ff));
+            String pod = lab.addPod("p1");
+            lab.startDaemon();
+
+            long start = System.nanoTime();
+            Response acquired = call(lab, "{\"op\":\"acquire6\",\"containerId\":\"c6\",\"netns\":\""
+                    + DhcpLab.netnsPath(pod) + "\",\"ifname\":\"eth0\",\"podNamespace\":\"default\","
+                    + "\"podName\":\"web-6\",\"timeoutMs\":10000}");
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(0, acquired.status(), acquired.body() + "\n" + lab.log() + "\n" + DhcpLab.read(dhcp6.log()));
+            JsonNode lease = DhcpLab.JSON.readTree(acquired.body());
+            Ipv6 address = Ipv6.parse(lease.get("address").asText());
+            assertTrue(address.compareTo(Ipv6.parse(lab.lab.net().lanV6(0x100))) >= 0
+                    && address.compareTo(Ipv6.parse(lab.lab.net().lanV6(0x1ff))) <= 0, "from the range: " + lease);
+            assertEquals(120, lease.get("validLifetime").asLong());
+            assertEquals(lab.lab.net().lanV6(0xfe), lease.get("dns").get(0).asText());
+            assertEquals("lan.test", lease.get("search").get(0).asText());
+            System.out.println("DHCPv6 lease " + address + " for a pod whose veth had just come up in " + tookMs
+                    + " ms (link-local DAD included)");
+            String log6 = DhcpLab.read(dhcp6.log());
+            assertTrue(log6.contains("DHCPSOLICIT(sw0)") && log6.contains("DHCPREQUEST(sw0)")
+                    && log6.contains("DHCPREPLY(sw0) " + address), log6);
+            String duid = lease.get("duid").asText();
+            assertTrue(DhcpLab.read(dhcp6.leaseFile()).contains(address.toString()), DhcpLab.read(dhcp6.leaseFile()));
+
+            DhcpLab.Run list = lab.cli("list");
+            JsonNode listed = list.json();
+            boolean found = false;
+            for (JsonNode l : listed) {
+                found |= "ipv6".equals(l.path("family").asText()) && address.toString().equals(l.path("address").asText());
+            }
+            assertTrue(found, "terway dhcp list shows the DHCPv6 lease: " + list.out());
+            assertTrue(lab.cli("list", "--table").out().contains("ipv6"), "a FAMILY column");
+            JsonNode stats = lab.cli("stats").json();
+            assertTrue(stats.toString().contains("dhcp6SolicitSent") && stats.toString().contains("dhcp6ReplyReceived"),
+                    stats.toString());
+
+            // What ADD does with the lease: the address on the pod with the lease's lifetimes.
+            NetnsLab.ip(pod, "-6", "addr", "add", address + "/128", "dev", "eth0", "valid_lft", "120",
+                    "preferred_lft", "120", "nodad");
+
+            // T1 is 60 s: the RENEW goes out, dnsmasq answers, the daemon re-times the pod's address.
+            DhcpLab.waitFor("dnsmasq sees the RENEW", Duration.ofSeconds(90),
+                    () -> DhcpLab.read(dhcp6.log()).contains("DHCPRENEW(sw0)"));
+            DhcpLab.waitFor("the daemon renews", Duration.ofSeconds(20),
+                    () -> lab.log().contains("renewed DHCPv6 lease of default/web-6 eth0 address " + address));
+            DhcpLab.waitFor("the pod's address gets the renewed lifetime", Duration.ofSeconds(20), () -> {
+                try {
+                    return validLifetime(pod, address.toString()) > 100;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+
+            // A daemon killed and started again takes the stored lease up: CONFIRM before the next T1.
+            assertTrue(Files.exists(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")));
+            lab.killDaemon();
+            lab.startDaemon();
+            DhcpLab.waitFor("the restored lease is confirmed", Duration.ofSeconds(20),
+                    () -> lab.log().contains("restored DHCPv6 lease of default/web-6 eth0 address " + address));
+            assertTrue(DhcpLab.read(dhcp6.log()).contains("DHCPCONFIRM(sw0)"), DhcpLab.read(dhcp6.log()));
+            assertTrue(lab.log().contains("1 DHCPv6 lease(s) taken up"), lab.log());
+            assertEquals(duid, DhcpLab.JSON.readTree(Files.readString(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")))
+                    .get("duid").asText(), "the same DUID after the restart");
+
+            Response released = call(lab, "{\"op\":\"release6\",\"containerId\":\"c6\",\"ifname\":\"eth0\"}");
+            assertEquals(0, released.status(), released.body());
+            assertTrue(DhcpLab.JSON.readTree(released.body()).get("released").asBoolean());
+            DhcpLab.waitFor("dnsmasq sees the RELEASE", Duration.ofSeconds(10),
+                    () -> DhcpLab.read(dhcp6.log()).contains("DHCPRELEASE(sw0)"));
+            assertFalse(Files.exists(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")));
+            assertFalse(lab.cli("list").out().contains("ipv6"), lab.cli("list").out());
+        }
+    }
+}
