@@ -214,8 +214,7 @@ public final class Dhcp6Client {
             }
             xid = random.nextInt(0x1000000);
             exchangeStart = now;
-            Dhcp6Message release = message(Dhcp6MessageType.RELEASE, now, Optional.of(held.server()),
-                    IaNa.asking(config.iaid(), List.of(IaAddress.of(held.address(), 0, 0))), false);
+            Dhcp6Message release = releaseMessage(config.duid(), config.iaid(), held.address(), held.server(), xid);
             if (held.serverUnicast().isPresent() && unicastAllowed) {
                 transport.unicast(release, held.serverUnicast().get());
             } else {
@@ -237,6 +236,17 @@ public final class Dhcp6Client {
         } finally {
             dispatching = false;
         }
+    }
+
+    /**
+     * The RELEASE of {@code address} of IA_NA {@code iaid} from {@code server} (RFC 8415 §18.2.7: the client's
+     * and the server's DUID, the IA with the address, Elapsed Time 0). Also for a binding whose client no
+     * longer runs (a REQUEST on record whose REPLY never got stored), which the daemon sends at its start.
+     */
+    public static Dhcp6Message releaseMessage(Duid client, long iaid, Ipv6 address, Duid server, int xid) {
+        return new Dhcp6Message(Dhcp6MessageType.RELEASE, xid & 0xffffff, List.of(new Dhcp6Option.ClientId(client),
+                new Dhcp6Option.ServerId(server), new Dhcp6Option.ElapsedTime(0),
+                IaNa.asking(iaid, List.of(IaAddress.of(address, 0, 0)))));
     }
 
     // ---- received messages ----
@@ -531,6 +541,9 @@ public final class Dhcp6Client {
         collectUntil = null;
         beginExchange(now, config.request());
         transition(Dhcp6ClientState.REQUESTING);
+        if (lease == null) {
+            listener.requesting(best.server(), best.address());
+        }
         sendRequest(now);
     }
 

@@ -1,5 +1,8 @@
 package dev.terway.dhcp6.client;
 
+import dev.terway.dhcp6.codec.Duid;
+import dev.terway.net.Ipv6;
+
 /**
  * What a {@link Dhcp6Client} tells its owner, synchronously from its event methods; a listener must not call
  * back into the same client (it throws), but may queue work.
@@ -17,6 +20,14 @@ public interface Dhcp6Listener {
 
     /** An acquisition gave up; the client is STOPPED. {@code report} names what was sent and what came back. */
     void failed(String report);
+
+    /**
+     * The client is about to send the first REQUEST of an acquisition (none held) for {@code address} to
+     * {@code server}: from then on the server may commit a binding, so an owner that persists leases records it
+     * now, and a crash before the REPLY is stored can be released at the next start.
+     */
+    default void requesting(Duid server, Ipv6 address) {
+    }
 
     default void stateChanged(Dhcp6ClientState from, Dhcp6ClientState to) {
     }

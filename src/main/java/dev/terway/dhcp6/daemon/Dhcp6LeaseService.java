@@ -1,11 +1,14 @@
 package dev.terway.dhcp6.daemon;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.dhcp.daemon.DaemonLog;
 import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.dhcp6.client.Dhcp6Client;
 import dev.terway.dhcp6.client.Retransmission;
+import dev.terway.jni.NetnsUdp6Socket;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -182,9 +185,14 @@ public final class Dhcp6LeaseService implements AutoCloseable {
      */
     public int restoreAll() throws IOException {
         int restored = 0;
-        for (LeaseStore.Loaded<HeldLease6> stored : store.loadAll(Lease6Json::fromJson)) {
-            HeldLease6 lease = stored.value();
+        for (LeaseStore.Loaded<Lease6Json.Stored> stored : store.loadAll(Lease6Json::fromStoredJson)) {
+            HeldLease6 lease = stored.value().lease();
             PodIdentity pod = lease.identity();
+            if (stored.value().firstRequest()) {
+                releaseUnanswered(lease);
+                delete(stored.key());
+                continue;
+            }
             if (!Files.exists(pod.netns())) {
                 log.info("forgot DHCPv6 lease of " + lease.describe() + ": its netns " + pod.netns() + " is gone;"
                         + " the server frees it when its valid lifetime ends");
@@ -198,6 +206,42 @@ public final class Dhcp6LeaseService implements AutoCloseable {
             }
         }
         return restored;
+    }
+
+    /**
+     * A first REQUEST on record whose REPLY was never stored (the daemon stopped in between): the ADD that
+     * asked got no lease, but the server may have bound the address to the pod's DUID. One RELEASE from the pod's
+     * link-local address while its netns is there; otherwise the server frees it when its valid lifetime ends.
+     */
+    private void releaseUnanswered(HeldLease6 request) {
+        PodIdentity pod = request.identity();
+        String what = "the DHCPv6 REQUEST of " + pod.describe() + " for " + request.lease().address()
+                + " (the daemon stopped before its answer was stored)";
+        if (!Files.exists(pod.netns())) {
+            log.info("forgot " + what + ": its netns " + pod.netns() + " is gone");
+            return;
+        }
+        byte[] release = Dhcp6Client.releaseMessage(request.duid(), IAID,
+                request.lease().address(), request.lease().server(), seeds.nextInt()).encode();
+        try (Pod6Socket socket = sockets.open(pod.netns(), pod.ifname(), settings.linkLocalWait())) {
+            socket.send(release, release.length, NetnsUdp6Socket.ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
+                    Pod6Lease.SERVER_PORT);
+            counters.count("dhcp6ReleaseSent");
+            log.info("released " + what);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not release " + what + ": " + e.getMessage());
+        }
+    }
+
+    void saveFirstRequest(LeaseKey key, HeldLease6 request) {
+        ObjectNode mark = Lease6Json.toJson(request);
+        mark.put(Lease6Json.FIRST_REQUEST, true);
+        try {
+            store.save(key, mark);
+        } catch (IOException e) {
+            log.warn("could not record the DHCPv6 REQUEST of " + request.identity().describe() + " (if the daemon"
+                    + " stops before the answer, the server keeps the address until it expires): " + e.getMessage());
+        }
     }
 
     /** Stops every client without a word to the servers; the leases stay on disk for the next start. */

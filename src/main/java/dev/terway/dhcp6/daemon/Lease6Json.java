@@ -23,6 +23,16 @@ import java.util.Optional;
 public final class Lease6Json {
 
     public static final String FAMILY = "ipv6";
+    /** In a stored document: the REQUEST of an ADD's acquisition went out, its REPLY is not stored yet. */
+    public static final String FIRST_REQUEST = "firstRequestPending";
+
+    /** A stored document: the lease, and whether it is only the record of a first REQUEST. */
+    public record Stored(HeldLease6 lease, boolean firstRequest) {
+    }
+
+    public static Stored fromStoredJson(JsonNode node) {
+        return new Stored(fromJson(node), node.path(FIRST_REQUEST).asBoolean(false));
+    }
 
     private Lease6Json() {
     }

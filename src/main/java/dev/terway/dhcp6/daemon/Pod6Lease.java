@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
@@ -361,6 +362,20 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             service.emit(() -> service.events.bound(kind, now));
         }
         nextBound.complete(now);
+    }
+
+    /**
+     * Before the first REQUEST of an ADD's acquisition: the request on record, marked, so that a daemon killed
+     * before the REPLY is stored releases the binding at its next start (the ADD that asked got no lease, and a
+     * binding nobody knows of would hold the address until its valid lifetime ends).
+     */
+    @Override
+    public void requesting(Duid server, Ipv6 address) {
+        if (firstBindIsTheCallers) {
+            service.saveFirstRequest(key, new HeldLease6(pod, duid, IaNaLease.of(address, Dhcp6LeaseService.IAID,
+                    server, Optional.empty(), 0, 0, 0, 0, List.of(), List.of(),
+                    service.clock.instant())));
+        }
     }
 
     @Override

@@ -375,6 +375,14 @@ class Dhcp6ClientTest {
     }
 
     @Test
+    void theFirstRequestOfAnAcquisitionIsAnnouncedBeforeItGoesOut() {
+        client().start();
+        client.onMessage(advertise(last(), SERVER, ADDRESS, new Dhcp6Option.Preference(255)));
+        verify(listener).requesting(SERVER, ADDRESS);
+        assertEquals(Dhcp6MessageType.REQUEST, transport.last().type());
+    }
+
+    @Test
     void noBindingMakesTheClientRequestTheBindingAgainWhileKeepingTheLease() {
         client();
         IaNaLease lease = bind();
@@ -388,6 +396,7 @@ class Dhcp6ClientTest {
         client.onMessage(grant(request.message(), SERVER, ADDRESS));
         verify(listener).renewed(any());
         verify(listener, never()).lost(any(), anyString());
+        verify(listener).requesting(any(), any()); // the acquisition's only: a lease was held meanwhile
     }
 
     @Test

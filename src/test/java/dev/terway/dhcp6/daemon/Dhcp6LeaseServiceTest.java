@@ -191,4 +191,27 @@ class Dhcp6LeaseServiceTest {
         assertEquals(0, second.restoreAll());
         assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
     }
+
+    @Test
+    void aRequestWhoseReplyWasNeverStoredIsReleasedAtTheNextStart() throws Exception {
+        Dhcp6LeaseService first = service();
+        lan.silentOnRequest = true;
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        pools.add(caller);
+        caller.submit(() -> first.acquire(request("c1"), Duration.ofSeconds(30)));
+        Path record = state.resolve("leases/dhcp6@c1@eth0.json");
+        eventually("the REQUEST is on record", () -> Files.exists(record) && lan.types().contains(Dhcp6MessageType.REQUEST));
+        assertTrue(Files.readString(record).contains("\"firstRequestPending\" : true"), Files.readString(record));
+        first.close(); // the daemon dies before the REPLY
+
+        lan.silentOnRequest = false;
+        Dhcp6LeaseService second = newService();
+        assertEquals(0, second.restoreAll());
+        assertEquals(Dhcp6MessageType.RELEASE, lan.received.get(lan.received.size() - 1).type());
+        assertEquals(Ipv6.parse("fd00:db8::100"), lan.received.get(lan.received.size() - 1).message().iaNa(1)
+                .orElseThrow().addresses().get(0).address());
+        assertFalse(Files.exists(record));
+        assertTrue(logText.toString().contains("released the DHCPv6 REQUEST of default/web-0 eth0 for fd00:db8::100"),
+                logText.toString());
+    }
 }

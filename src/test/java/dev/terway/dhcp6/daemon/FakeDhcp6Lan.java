@@ -50,6 +50,8 @@ final class FakeDhcp6Lan {
     volatile boolean answering = true;
     volatile long validLifetime = 120;
     volatile String failOpen;
+    /** Binds on REQUEST but the REPLY never arrives (as if the daemon died before reading it). */
+    volatile boolean silentOnRequest;
 
     synchronized List<Dhcp6Message> answer(Dhcp6Message request) {
         if (!answering) {
@@ -59,6 +61,10 @@ final class FakeDhcp6Lan {
         long iaid = request.all(IaNa.class).get(0).iaid();
         switch (request.type()) {
             case SOLICIT, REQUEST, RENEW, REBIND -> {
+                if (silentOnRequest && request.type() == Dhcp6MessageType.REQUEST) {
+                    assigned.computeIfAbsent(client, c -> Ipv6.parse("fd00:db8::" + Integer.toHexString(next++)));
+                    return List.of();
+                }
                 Ipv6 address = assigned.computeIfAbsent(client, c -> Ipv6.parse("fd00:db8::" + Integer.toHexString(next++)));
                 List<Dhcp6Option> options = new ArrayList<>(List.of(new Dhcp6Option.ClientId(client),
                         new Dhcp6Option.ServerId(SERVER),
