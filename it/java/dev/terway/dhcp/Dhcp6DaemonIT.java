@@ -101,7 +101,7 @@ class Dhcp6DaemonIT {
             DhcpLab.waitFor("the restored lease is confirmed", Duration.ofSeconds(20),
                     () -> lab.log().contains("restored DHCPv6 lease of default/web-6 eth0 address " + address));
             assertTrue(DhcpLab.read(dhcp6.log()).contains("DHCPCONFIRM(sw0)"), DhcpLab.read(dhcp6.log()));
-            assertTrue(lab.log().contains("1 DHCPv6 lease(s) taken up"), lab.log());
+            assertTrue(lab.log().contains("1 stored DHCPv6 lease(s) taken up"), lab.log());
             assertEquals(duid, DhcpLab.JSON.readTree(Files.readString(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")))
                     .get("duid").asText(), "the same DUID after the restart");
 

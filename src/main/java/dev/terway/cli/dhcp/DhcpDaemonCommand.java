@@ -199,7 +199,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
         log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
-                + restored + " stored lease(s) and " + restored6 + " DHCPv6 lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
+                + restored + " stored lease(s) taken up; " + restored6 + " stored DHCPv6 lease(s) taken up; "
+                + (arpProbe.isZero() ? "no ARP probe"
                 : "ARP probe " + arpProbe.toMillis() + " ms, " + declineWait.toMillis() + " ms wait after a decline"));
         // And while it runs: `terway teardown` + `terway setup` on a live node re-creates the bridge empty.
         scheduler.scheduleWithFixedDelay(() -> repairAttachments(repair, log), REPAIR_INTERVAL.toMillis(),
