@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
 import dev.terway.cni.config.CniArgs;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.pod.PodPlans;
@@ -56,7 +57,8 @@ final class DelVerb {
                 }
             }
             String outcome = finish(containerId, ifname);
-            ctx.log().accept("DEL " + containerId + "/" + ifname + ": " + outcome);
+            ctx.log().info("cni.del_finished", LogPod.of(containerId, ifname), "DEL " + containerId + "/" + ifname + ": "
+                    + outcome);
             return CniReply.empty();
         } finally {
             if (!handedOver) {
