@@ -194,7 +194,7 @@ class FaultsIT {
                 assertTrue(fresh != null && fresh.startsWith(lab.net().lanV4(2)), "fresh lease " + fresh);
                 String freshAddress = fresh.substring(0, fresh.indexOf('/'));
                 // onAddressChange follow (the default): loud, and on record
-                assertTrue(daemonLog.lines().anyMatch(l -> l.contains("warning: address of default/nak eth0 (container"
+                assertTrue(daemonLog.lines().anyMatch(l -> l.contains(" level=warn event=lease.address_changed ") && l.contains("msg=\"address of default/nak eth0 (container"
                         + " nak") && l.contains("changed from " + old + "/24 to " + fresh)
                         && l.contains("onAddressChange follow")), "the change is a warning:\n" + daemonLog);
                 assertTrue(Files.readString(log).contains("DHCPDISCOVER(" + NetnsLab.SWITCH + ") " + old + " "),
@@ -298,7 +298,8 @@ class FaultsIT {
             try {
                 assertTrue(FaultNode.eventually(60, () -> node.log().contains("onAddressChange remove")),
                         "no address change after the NAK:\n" + node.log() + "\n" + Files.readString(log));
-                String warning = node.log().lines().filter(l -> l.contains("warning: address of default/strict eth0"))
+                String warning = node.log().lines().filter(l -> l.contains(" level=warn event=lease.address_changed ")
+                        && l.contains("msg=\"address of default/strict eth0"))
                         .findFirst().orElseThrow();
                 assertTrue(warning.contains("changed from " + old + "/24 to " + lab.net().lanV4(2)), warning);
                 assertTrue(warning.contains("was released and the pod is left without an address"), warning);

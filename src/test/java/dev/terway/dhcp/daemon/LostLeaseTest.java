@@ -141,6 +141,12 @@ class LostLeaseTest {
         assertFalse(log().contains("changed from"), log());
         assertEquals(List.of("remove 192.0.2.100/24 after [REQUEST]", "restore 192.0.2.100/24"), upkeep);
         assertEquals(1L, service.counters().get("addressesRegained"));
+        LeaseStatus status = service.statuses().get(0);
+        assertEquals("bound", status.state());
+        assertFalse(status.lost(), "bound again: no longer lost");
+        assertEquals(Optional.of("192.0.2.100/24"), status.held().map(HeldLease::cidr));
+        assertEquals(List.of(FakeLan.SERVER), service.serversSeen().stream().map(ServersSeen.Server::address).toList());
+        assertEquals(3, service.serversSeen().get(0).replies(), "the ACK, the NAK and the ACK again");
         assertEquals(0L, service.counters().get("addressChangesFollowed"));
     }
 
