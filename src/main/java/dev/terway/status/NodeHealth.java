@@ -100,6 +100,8 @@ public final class NodeHealth {
                         + a.bridge()));
             }
         }
+        // The NIC setup bridged may be a veth itself (a VM's or a lab's): it is the bridge's uplink, not an orphan.
+        node.setup().ifPresent(s -> named.add(s.iface()));
         for (Link port : node.ports()) {
             if (port.kind().filter("veth"::equals).isPresent() && !named.contains(port.name())) {
                 findings.add(new Finding(Finding.Check.ORPHAN_VETH, "veth " + port.name() + " is on bridge "
