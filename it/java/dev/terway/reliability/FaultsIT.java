@@ -262,7 +262,8 @@ class FaultsIT {
             assertTrue(FaultNode.eventually(60, () -> node.log().contains("acquired again")),
                     "no lease after the NAK:\n" + node.log() + "\n" + Files.readString(amnesiac.log()));
             String daemonLog = node.log();
-            assertTrue(daemonLog.contains("sent DHCPNAK in RENEWING: \"lease not found\""), daemonLog);
+            // the server's message, quoted in the log line's quoted msg
+            assertTrue(daemonLog.contains("sent DHCPNAK in RENEWING: \\\"lease not found\\\""), daemonLog);
             assertTrue(Files.readString(amnesiac.log()).contains("DHCPDISCOVER(" + NetnsLab.SWITCH + ") " + old + " "),
                     "the DISCOVER asked for " + old + ":\n" + Files.readString(amnesiac.log()));
             assertEquals(old + "/24", node.leases().get("amnesia/eth0"), "the same address again");
