@@ -31,16 +31,24 @@ public final class StatusOp {
     private final String version;
     private final Instant startedAt;
     private final Clock clock;
-    private final DhcpLeaseService leases;
+    private final Supplier<List<LeaseStatus>> leases;
+    private final Supplier<List<ServersSeen.Server>> servers;
     private final AttachmentRecords attachments;
     private final Supplier<List<LoggedEvent>> problems;
 
-    public StatusOp(String version, Instant startedAt, Clock clock, DhcpLeaseService leases,
-                    AttachmentRecords attachments, Supplier<List<LoggedEvent>> problems) {
+    /**
+     * @param leases   every lease and its state now ({@link DhcpLeaseService#statuses()})
+     * @param servers  the DHCP servers heard from ({@link DhcpLeaseService#serversSeen()})
+     * @param problems the log's last warnings and errors ({@link dev.terway.log.DaemonLog#recentProblems()})
+     */
+    public StatusOp(String version, Instant startedAt, Clock clock, Supplier<List<LeaseStatus>> leases,
+                    Supplier<List<ServersSeen.Server>> servers, AttachmentRecords attachments,
+                    Supplier<List<LoggedEvent>> problems) {
         this.version = version;
         this.startedAt = startedAt;
         this.clock = clock;
         this.leases = leases;
+        this.servers = servers;
         this.attachments = attachments;
         this.problems = problems;
     }
@@ -57,12 +65,12 @@ public final class StatusOp {
             attached.add(new DaemonStatus.Attachment(r.containerId(), r.ifname(), r.hostVeth(), r.bridge(), r.address()));
         }
         List<DaemonStatus.Lease> held = new ArrayList<>();
-        for (LeaseStatus s : leases.statuses()) {
+        for (LeaseStatus s : leases.get()) {
             held.add(lease(s, now));
         }
-        List<DaemonStatus.Server> servers = new ArrayList<>();
-        for (ServersSeen.Server s : leases.serversSeen()) {
-            servers.add(new DaemonStatus.Server(s.address().toString(), s.lastReply(), s.replies()));
+        List<DaemonStatus.Server> heard = new ArrayList<>();
+        for (ServersSeen.Server s : servers.get()) {
+            heard.add(new DaemonStatus.Server(s.address().toString(), s.lastReply(), s.replies()));
         }
         List<DaemonStatus.Problem> recent = new ArrayList<>();
         for (LoggedEvent e : problems.get()) {
@@ -73,7 +81,7 @@ public final class StatusOp {
         for (String u : unreadable) {
             recent.add(new DaemonStatus.Problem(now, "error", "attachment.record_unreadable", Optional.empty(), u));
         }
-        return new DaemonStatus(version, startedAt, now, attached, held, servers, recent);
+        return new DaemonStatus(version, startedAt, now, attached, held, heard, recent);
     }
 
     static DaemonStatus.Lease lease(LeaseStatus s, Instant now) {

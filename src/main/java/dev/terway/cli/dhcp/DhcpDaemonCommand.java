@@ -39,6 +39,7 @@ import dev.terway.cli.FaultOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -163,7 +164,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                     + MAX_ARP_PROBE.toSeconds() + "s, got " + arpProbe.toMillis() + "ms");
         }
         Clock clock = Clock.systemUTC();
-        java.time.Instant started = clock.instant();
+        Instant started = clock.instant();
         DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock, logFormat, DaemonLog.DEFAULT_KEEP);
         if (!faults.faults().isNone()) {
             log.warn("test.faults", "test hook: injecting faults " + faults.faults());
@@ -205,8 +206,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
         RequestHandlers.Builder ops = new LeaseOps(leases, timeout, nodeNamespaces::problem).registerOn(RequestHandlers.builder());
         cni.registerOn(ops);
-        new StatusOp(TerwayVersion.version(), started, clock, leases, AttachmentRecords.besideSocket(socket.socket()),
-                log::recentProblems).registerOn(ops);
+        new StatusOp(TerwayVersion.version(), started, clock, leases::statuses, leases::serversSeen,
+                AttachmentRecords.besideSocket(socket.socket()), log::recentProblems).registerOn(ops);
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS,
                 log.warnings("socket.problem"));

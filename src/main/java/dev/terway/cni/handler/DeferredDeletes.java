@@ -65,13 +65,13 @@ public final class DeferredDeletes implements AutoCloseable {
      * recorded or started, when the DEL cannot be deferred (the record cannot be written, or the daemon is
      * stopping): the caller then runs the tail itself.
      */
-    boolean defer(String containerId, String ifname, Attachments.Permit permit, Tail tail, EventLog log) {
+    boolean defer(String containerId, String ifname, LogPod pod, Attachments.Permit permit, Tail tail, EventLog log) {
         LeaseGateway.Attachment attachment = new LeaseGateway.Attachment(containerId, ifname);
         String name = containerId + "/" + ifname;
         try {
             inProgress.mark(containerId, ifname);
         } catch (UncheckedIOException e) {
-            log.warn("cni.del_not_deferred", LogPod.of(containerId, ifname), "DEL " + name + " runs before the reply: "
+            log.warn("cni.del_not_deferred", pod, "DEL " + name + " runs before the reply: "
                     + e.getMessage());
             return false;
         }
@@ -82,11 +82,11 @@ public final class DeferredDeletes implements AutoCloseable {
                     String outcome = tail.run();
                     inProgress.done(attachment);
                     long millis = (System.nanoTime() - accepted) / 1_000_000;
-                    log.info("cni.del_finished", LogPod.of(containerId, ifname), "DEL " + name + " finished " + millis
+                    log.info("cni.del_finished", pod, "DEL " + name + " finished " + millis
                             + " ms after the reply: " + outcome, "ms", Long.toString(millis));
                 } catch (Exception e) {
                     // The record stays: the next daemon start runs this DEL again (DEL is idempotent).
-                    log.error("cni.del_unfinished", LogPod.of(containerId, ifname), "DEL " + name + " could not finish"
+                    log.error("cni.del_unfinished", pod, "DEL " + name + " could not finish"
                             + " after the reply; retried at the next daemon start: " + e.getMessage());
                 }
             });

@@ -41,6 +41,7 @@ final class DelVerb {
         }
         String containerId = request.containerId();
         String ifname = request.ifname();
+        LogPod pod = new LogPod(containerId, args.podNamespace(), args.podName(), ifname);
         Attachments.Permit permit = ctx.attachments().hold(containerId, ifname);
         boolean handedOver = false;
         try {
@@ -51,13 +52,13 @@ final class DelVerb {
             // not held is a no-op. After a delegated IPAM the daemon holds none either.
             DeferredDeletes.Tail tail = () -> finish(containerId, ifname);
             if (ctx.deferredDeletes().isPresent()) {
-                handedOver = ctx.deferredDeletes().get().defer(containerId, ifname, permit, tail, ctx.log());
+                handedOver = ctx.deferredDeletes().get().defer(containerId, ifname, pod, permit, tail, ctx.log());
                 if (handedOver) {
                     return CniReply.empty();
                 }
             }
             String outcome = finish(containerId, ifname);
-            ctx.log().info("cni.del_finished", LogPod.of(containerId, ifname), "DEL " + containerId + "/" + ifname + ": "
+            ctx.log().info("cni.del_finished", pod, "DEL " + containerId + "/" + ifname + ": "
                     + outcome);
             return CniReply.empty();
         } finally {
