@@ -372,6 +372,8 @@ final class PodLease implements LeaseListener {
         boolean firstByCaller = firstBindIsTheCallers;
         boolean restoring = !firstByCaller && !lostSinceBound && held != null;
         boolean reacquired = lostSinceBound;
+        // A restored lease kept after INIT-REBOOT went unanswered is the stored one: no server replied.
+        boolean answered = !(restoring && held.lease().equals(lease));
         if (reacquired && now.address().equals(lostAddress)) {
             counters.addressesRegained.incrementAndGet();
         }
@@ -385,7 +387,9 @@ final class PodLease implements LeaseListener {
             // running pod holds.
             context.records().delete(key);
         }
-        context.servers().replied(now.server(), context.clock().instant());
+        if (answered) {
+            context.servers().replied(now.server(), context.clock().instant());
+        }
         String event = reacquired ? "acquired again" : restoring ? "restored" : "acquired";
         logLease(reacquired ? "lease.reacquired" : restoring ? "lease.restored" : "lease.acquired", event, now);
         if (!firstByCaller) {

@@ -487,6 +487,8 @@ class DhcpLeaseServiceTest {
         assertEquals(1, service.restoreAll());
 
         eventually("the kept lease is confirmed", () -> log().contains("msg=\"restored default/web-1 eth0 address 192.0.2.100/24"));
+        assertEquals(List.of(1L), service.serversSeen().stream().map(ServersSeen.Server::replies).toList(),
+                "the INIT-REBOOT's ACK");
         FakeLan.Received reboot = lan.received.stream().filter(r -> !r.fromNode()).findFirst().orElseThrow();
         assertEquals(MessageType.REQUEST, reboot.type());
         assertEquals(Optional.of(kept.address()), reboot.message().requestedAddress());
@@ -505,6 +507,23 @@ class DhcpLeaseServiceTest {
         lan.received.clear();
         lan.timer.advanceTo(restored.renewAt());
         eventually("renewed after the restart", () -> log().contains("msg=\"renewed default/web-1 eth0 address 192.0.2.100/24"));
+    }
+
+    @Test
+    void aRestoredLeaseKeptWithoutAnAnswerCountsNoServerReply() throws Exception {
+        service.acquire(request("c1", netns));
+        service.close();
+        lan.silentOnRequest = true;
+
+        service = newService();
+        service.restoreAll();
+        for (int i = 0; i < 10 && !log().contains("msg=\"restored default/web-1"); i++) {
+            lan.timer.advance(Duration.ofSeconds(5)); // the INIT-REBOOT REQUESTs go unanswered
+        }
+        eventually("kept after no answer", () -> log().contains("msg=\"restored default/web-1 eth0 address 192.0.2.100/24"));
+        assertTrue(log().contains("no answer to INIT-REBOOT REQUEST"), log());
+        assertEquals(List.of(), service.serversSeen(), "no server answered this daemon");
+        assertEquals("bound", service.statuses().get(0).state());
     }
 
     @Test
