@@ -1,6 +1,7 @@
 package dev.terway.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -143,5 +144,6 @@ class StatusCommandTest {
         Run run = status();
         assertEquals(1, run.exit(), run.out());
         assertTrue(run.out().contains("! setup-missing: no setup record"), run.out());
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("state")), "a look creates no state directory");
     }
 }
