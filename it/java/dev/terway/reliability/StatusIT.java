@@ -60,6 +60,9 @@ class StatusIT {
             assertEquals(0, node.cni("DEL", "s3", lab.id() + "-s3").exit());
 
             CommandResult healthy = status(node);
+            // a figure for probe budgets, not a bound: one JVM start, two `ip`/`bridge` queries, one request
+            System.out.printf("terway status (text) on a healthy lab node: %d ms wall, as a probe would run it%n",
+                    healthy.duration().toMillis());
             assertEquals(0, healthy.exitCode(), describe(healthy));
             assertTrue(healthy.stdout().startsWith("terway status: healthy\n"), describe(healthy));
             assertTrue(healthy.stdout().contains("default/s1 eth0  " + one.address() + "/24  bound  renew in "),
