@@ -112,8 +112,8 @@ class ArpProbeIT {
             String squatterMac = mac(squatter);
             assertEquals(1, lab.logLines(" level=warn event=lease.conflict containerId=c-dup podNamespace=default"
                     + " podName=dup-0 ifname=eth0 ")
-                    .stream().filter(l -> l.contains("msg=\"address conflict: default/dup-0 eth0 was offered " + squatted
-                    + " by server " + lab.lab.net().lanV4(254) + ", but " + squatterMac + " answered for it with an ARP"
+                    .stream().filter(l -> l.contains("msg=\"address conflict: default/dup-0 eth0 was offered "
+                    + squatted + " by server " + lab.lab.net().lanV4(254) + ", but " + squatterMac + " answered for it with an ARP"
                     + " reply; declined it (DHCPDECLINE) and discovering again in 2s (1 address conflict since the"
                     + " daemon started)")).count(), lab.log());
             // dnsmasq answers a DECLINE by moving the client's next pick, which in a pool of two lands on the squatted

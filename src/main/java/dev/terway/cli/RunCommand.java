@@ -81,7 +81,7 @@ public final class RunCommand implements Callable<Integer> {
     private Duration declineWait;
 
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
-            converter = DhcpDaemonCommand.LogFormatConverter.class,
+            converter = LogFormatConverter.class,
             description = "The daemon's log: text (key=value lines) or json (one object per line)"
                     + " (default: ${DEFAULT-VALUE}).")
     private LogFormat logFormat;

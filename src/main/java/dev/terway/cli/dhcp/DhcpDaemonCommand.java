@@ -19,6 +19,7 @@ import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.log.DaemonLog;
 import dev.terway.log.LogFormat;
 import dev.terway.status.StatusOp;
+import dev.terway.cli.LogFormatConverter;
 import dev.terway.cli.TerwayVersion;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.migration.BridgeSetup;
@@ -142,18 +143,6 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                     + " object per line (default: ${DEFAULT-VALUE}).", "docs/operations.md lists the events."})
     LogFormat logFormat;
 
-    /** {@code text} or {@code json}, with the accepted values in the error. */
-    public static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogFormat> {
-        @Override
-        public LogFormat convert(String value) {
-            try {
-                return LogFormat.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         if (timeout.isZero()) {
@@ -211,8 +200,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS,
                 log.warnings("socket.problem"));
-        log.info("daemon.started", "terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
-                + restored + " stored lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
+        log.info("daemon.started", "terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir
+                + "; " + restored + " stored lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
                 : "ARP probe " + arpProbe.toMillis() + " ms, " + declineWait.toMillis() + " ms wait after a decline"));
         // And while it runs: `terway teardown` + `terway setup` on a live node re-creates the bridge empty.
         scheduler.scheduleWithFixedDelay(() -> repairAttachments(repair, log), REPAIR_INTERVAL.toMillis(),
@@ -228,8 +217,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                     repairAttachments(repair, log);
                 }
             }, BRIDGE_WATCH_INTERVAL.toMillis(), BRIDGE_WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("bridge.watching", "watching bridge " + repairBridge + " every " + BRIDGE_WATCH_INTERVAL.toSeconds() + " s: deleted,"
-                    + " it is re-created from the setup record in " + stateDir);
+            log.info("bridge.watching", "watching bridge " + repairBridge + " every "
+                    + BRIDGE_WATCH_INTERVAL.toSeconds() + " s: deleted, it is re-created from the setup record in "
+                    + stateDir, "bridge", repairBridge);
         }
         ScheduledExecutorService watching = bridgeWatch;
 
@@ -251,7 +241,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             receivers.shutdownNow();
             // Pending address upkeep is dropped: the next start refreshes every address it takes up.
             upkeepExecutor.shutdownNow();
-            log.info("daemon.stopped", "terway dhcp daemon stopped; " + kept + " lease(s) kept in " + store.directory());
+            log.info("daemon.stopped", "terway dhcp daemon stopped; " + kept + " lease(s) kept in "
+                    + store.directory());
             stopped.countDown();
         }, "terway-shutdown"));
         stopped.await();

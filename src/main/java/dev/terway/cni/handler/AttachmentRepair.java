@@ -84,13 +84,15 @@ public final class AttachmentRepair {
             done.merge(underLock(record, bridges), 1, Integer::sum);
         }
         for (AttachmentRecord w : result.waiting()) {
-            reportOnce(w, "waiting for " + w.bridge(), LogLevel.WARN, "attachment.waiting", "host veth " + w.hostVeth() + " of "
-                    + w.attachment() + " has no bridge: it is re-attached once bridge " + w.bridge() + " exists again");
+            reportOnce(w, "waiting for " + w.bridge(), LogLevel.WARN, "attachment.waiting", "host veth "
+                    + w.hostVeth() + " of " + w.attachment() + " has no bridge: it is re-attached once bridge "
+                    + w.bridge() + " exists again");
         }
         for (Reattachment.Elsewhere e : result.elsewhere()) {
             AttachmentRecord r = e.record();
-            reportOnce(r, "on " + e.master(), LogLevel.WARN, "attachment.elsewhere", "host veth " + r.hostVeth() + " of " + r.attachment()
-                    + " is on " + e.master() + ", not on bridge " + r.bridge() + " where ADD put it; left alone");
+            reportOnce(r, "on " + e.master(), LogLevel.WARN, "attachment.elsewhere", "host veth " + r.hostVeth()
+                    + " of " + r.attachment() + " is on " + e.master() + ", not on bridge " + r.bridge()
+                    + " where ADD put it; left alone");
         }
         for (AttachmentRecord fine : result.attached()) {
             reported.remove(fine.hostVeth());

@@ -119,8 +119,9 @@ public final class CniOps implements RequestHandler {
         String command = vars.getOrDefault(CniInvocation.CNI_COMMAND, "?");
         long millis = (System.nanoTime() - start) / 1_000_000;
         log.emit(LogEvent.of(reply.exitCode() == 0 ? LogLevel.INFO : LogLevel.WARN, eventOf(command),
-                Optional.of(logPod(vars)), "cni " + command + " " + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-")
-                        + "/" + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-") + " exit " + reply.exitCode() + " in "
+                Optional.of(logPod(vars)), "cni " + command + " "
+                        + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-") + "/"
+                        + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-") + " exit " + reply.exitCode() + " in "
                         + millis + " ms", "exit", Integer.toString(reply.exitCode()), "ms", Long.toString(millis)));
         return new Response(reply.exitCode(), reply.stdout());
     }

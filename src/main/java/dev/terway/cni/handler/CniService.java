@@ -24,7 +24,6 @@ import dev.terway.plan.FaultInjection;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * The CNI verbs, from an invocation to the reply `cni-terway` exits with. One implementation for both
@@ -186,7 +185,8 @@ public final class CniService implements CniExecutor {
     }
 
     private void log(Verb verb, CniInvocation inv, String what) {
-        ctx.log().warn("cni.failed", CniOps.logPod(inv.env()), "cni " + verb + " " + inv.env(CniInvocation.CNI_CONTAINERID)
-                + "/" + inv.env(CniInvocation.CNI_IFNAME) + ": " + what, "verb", verb.toString());
+        ctx.log().warn("cni.failed", CniOps.logPod(inv.env()), "cni " + verb + " "
+                + inv.env(CniInvocation.CNI_CONTAINERID) + "/" + inv.env(CniInvocation.CNI_IFNAME) + ": " + what,
+                "verb", verb.toString());
     }
 }

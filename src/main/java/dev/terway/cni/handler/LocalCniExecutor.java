@@ -47,7 +47,8 @@ public final class LocalCniExecutor implements CniExecutor {
         }
         CniService service = new CniService(ExecCommandRunner.registeredOnly(Duration.ofSeconds(30)),
                 new QueuedReleaseGateway(PendingReleases.besideSocket(socket)), DelegatedIpam.processes(),
-                Clock.systemUTC(), new DaemonLog(new PrintWriter(System.err, true, StandardCharsets.UTF_8), Clock.systemUTC()),
+                Clock.systemUTC(),
+                new DaemonLog(new PrintWriter(System.err, true, StandardCharsets.UTF_8), Clock.systemUTC()),
                 () -> { },
                 AttachmentRecords.besideSocket(socket));
         CniReply reply = service.execute(invocation);
