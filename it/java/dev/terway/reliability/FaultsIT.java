@@ -195,7 +195,8 @@ class FaultsIT {
                 String freshAddress = fresh.substring(0, fresh.indexOf('/'));
                 // onAddressChange follow (the default): loud, and on record
                 assertTrue(daemonLog.lines().anyMatch(l -> l.contains(" level=warn event=lease.address_changed ")
-                        && l.contains("msg=\"address of default/nak eth0 (container nak") && l.contains("changed from " + old + "/24 to " + fresh)
+                        && l.contains("msg=\"address of default/nak eth0 (container nak")
+                        && l.contains("changed from " + old + "/24 to " + fresh)
                         && l.contains("onAddressChange follow")), "the change is a warning:\n" + daemonLog);
                 assertTrue(Files.readString(log).contains("DHCPDISCOVER(" + NetnsLab.SWITCH + ") " + old + " "),
                         "the DISCOVER asked for the old address:\n" + Files.readString(log));
