@@ -40,7 +40,8 @@ class Dhcp6DaemonIT {
     @Test
     void acquireRenewRestartAndReleaseAgainstDnsmasq() throws Exception {
         try (DhcpLab lab = new DhcpLab()) {
-            NetnsLab.DhcpServer dhcp6 = lab.lab.startDhcp6Server(lab.lab.net().lanV6(0x100), lab.lab.net().lanV6(0x1ff));
+            NetnsLab.DhcpServer dhcp6 = lab.lab.startDhcp6Server(lab.lab.net().lanV6(0x100),
+                    lab.lab.net().lanV6(0x1ff));
             String pod = lab.addPod("p1");
             lab.startDaemon();
 
@@ -69,7 +70,8 @@ class Dhcp6DaemonIT {
             JsonNode listed = list.json();
             boolean found = false;
             for (JsonNode l : listed) {
-                found |= "ipv6".equals(l.path("family").asText()) && address.toString().equals(l.path("address").asText());
+                found |= "ipv6".equals(l.path("family").asText())
+                        && address.toString().equals(l.path("address").asText());
             }
             assertTrue(found, "terway dhcp list shows the DHCPv6 lease: " + list.out());
             assertTrue(lab.cli("list", "--table").out().contains("ipv6"), "a FAMILY column");
@@ -102,7 +104,8 @@ class Dhcp6DaemonIT {
                     () -> lab.log().contains("restored DHCPv6 lease of default/web-6 eth0 address " + address));
             assertTrue(DhcpLab.read(dhcp6.log()).contains("DHCPCONFIRM(sw0)"), DhcpLab.read(dhcp6.log()));
             assertTrue(lab.log().contains("1 stored DHCPv6 lease(s) taken up"), lab.log());
-            assertEquals(duid, DhcpLab.JSON.readTree(Files.readString(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")))
+            assertEquals(duid,
+                    DhcpLab.JSON.readTree(Files.readString(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")))
                     .get("duid").asText(), "the same DUID after the restart");
 
             Response released = call(lab, "{\"op\":\"release6\",\"containerId\":\"c6\",\"ifname\":\"eth0\"}");

@@ -236,7 +236,8 @@ public final class NetnsLab implements AutoCloseable {
         Path leases = dir.resolve("dnsmasq6.leases");
         Path log = dir.resolve("dnsmasq6.log");
         List<String> options = new ArrayList<>(List.of("--enable-ra", "--dhcp-range=" + first + "," + last + ",64,2m",
-                "--dhcp-option=option6:dns-server,[" + net.lanV6(0xfe) + "]", "--dhcp-option=option6:domain-search,lan.test",
+                "--dhcp-option=option6:dns-server,[" + net.lanV6(0xfe) + "]",
+                "--dhcp-option=option6:domain-search,lan.test",
                 "--dhcp-leasefile=" + leases, "--pid-file=" + dir.resolve("dnsmasq6.pid")));
         options.addAll(List.of(extraOptions));
         Process p = startDnsmasq(log, "DHCPv6, IP range", options.toArray(String[]::new));

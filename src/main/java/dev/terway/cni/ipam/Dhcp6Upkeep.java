@@ -7,6 +7,7 @@ import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp6.client.IaNaLease;
 import dev.terway.dhcp6.daemon.Dhcp6LeaseEvents;
 import dev.terway.dhcp6.daemon.HeldLease6;
+import dev.terway.log.EventLog;
 import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
 import dev.terway.netstate.IpAddress;
@@ -18,7 +19,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Consumer;
 
 /**
  * Keeps a pod's DHCPv6 address in step with its lease, through the one pod-network planner
@@ -33,16 +33,13 @@ public final class Dhcp6Upkeep implements Dhcp6LeaseEvents {
     private final NodeObserver observer;
     private final PlanRunner planRunner;
     private final Clock clock;
-    private final Consumer<String> info;
-    private final Consumer<String> warn;
+    private final EventLog log;
 
-    public Dhcp6Upkeep(NodeObserver observer, PlanRunner planRunner, Clock clock, Consumer<String> info,
-                       Consumer<String> warn) {
+    public Dhcp6Upkeep(NodeObserver observer, PlanRunner planRunner, Clock clock, EventLog log) {
         this.observer = observer;
         this.planRunner = planRunner;
         this.clock = clock;
-        this.info = info;
-        this.warn = warn;
+        this.log = log;
     }
 
     @Override
@@ -61,7 +58,8 @@ public final class Dhcp6Upkeep implements Dhcp6LeaseEvents {
         PodNetwork.Repair repair = PodNetwork.planIpv6(pod.netns(), pod.ifname(), v6,
                 new PodNetwork.Observed(OptionalInt.empty(), addresses.get(), List.of()));
         if (run(pod, repair.plan())) {
-            info.accept("DHCPv6 lease of " + pod.describe() + " " + kind.text() + ": " + cidr + " valid "
+            log.info("pod.address6_kept", pod.logPod(), "DHCPv6 lease of " + pod.describe() + " " + kind.text()
+                    + ": " + cidr + " valid "
                     + lease.validSecondsLeft(now) + " s, preferred " + lease.preferredSecondsLeft(now) + " s"
                     + (repair.repaired().isEmpty() ? "" : "; repaired: " + String.join("; ", repair.repaired())));
         }
@@ -86,19 +84,22 @@ public final class Dhcp6Upkeep implements Dhcp6LeaseEvents {
 
     private Optional<List<IpAddress>> addresses(PodIdentity pod) {
         if (!Files.exists(pod.netns())) {
-            warn.accept("DHCPv6 upkeep of " + pod.describe() + " skipped: netns " + pod.netns() + " is gone");
+            log.warn("pod.upkeep_skipped", pod.logPod(), "DHCPv6 upkeep of " + pod.describe() + " skipped: netns "
+                    + pod.netns() + " is gone");
             return Optional.empty();
         }
         try {
             Optional<NodeObserver.PodInterface> link = observer.podInterface(pod.netns(), pod.ifname());
             if (link.isEmpty()) {
-                warn.accept("DHCPv6 upkeep of " + pod.describe() + " skipped: no interface " + pod.ifname() + " in "
+                log.warn("pod.upkeep_skipped", pod.logPod(), "DHCPv6 upkeep of " + pod.describe()
+                        + " skipped: no interface " + pod.ifname() + " in "
                         + pod.netns());
                 return Optional.empty();
             }
             return Optional.of(link.get().addresses());
         } catch (RuntimeException e) {
-            warn.accept("DHCPv6 upkeep of " + pod.describe() + " skipped: " + e.getMessage());
+            log.warn("pod.upkeep_skipped", pod.logPod(), "DHCPv6 upkeep of " + pod.describe() + " skipped: "
+                    + e.getMessage());
             return Optional.empty();
         }
     }
@@ -111,7 +112,8 @@ public final class Dhcp6Upkeep implements Dhcp6LeaseEvents {
             planRunner.run(plan);
             return true;
         } catch (PlanFailedException e) {
-            warn.accept("DHCPv6 upkeep of " + pod.describe() + " failed: " + e.getMessage());
+            log.warn("pod.upkeep_failed", pod.logPod(), "DHCPv6 upkeep of " + pod.describe() + " failed: "
+                    + e.getMessage());
             return false;
         }
     }

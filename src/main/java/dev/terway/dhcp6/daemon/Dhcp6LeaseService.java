@@ -1,7 +1,6 @@
 package dev.terway.dhcp6.daemon;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.terway.dhcp.daemon.DaemonLog;
 import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
@@ -9,6 +8,7 @@ import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.dhcp6.client.Dhcp6Client;
 import dev.terway.dhcp6.client.Retransmission;
 import dev.terway.jni.NetnsUdp6Socket;
+import dev.terway.log.EventLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The daemon's DHCPv6 leases (the CNI verbs reach them through {@code cni.ipam.DaemonDhcp6Gateway}, the
- * {@code Dhcp6Gateway} of the daemon, as the IPv4 leases through {@code DaemonLeaseGateway}): one {@link Pod6Lease} per pod
+ * {@code Dhcp6Gateway} of the daemon,
+         as the IPv4 leases through {@code DaemonLeaseGateway}): one {@link Pod6Lease} per pod
  * interface (its {@link dev.terway.dhcp6.client.Dhcp6Client}, timer and socket), leases stored in the
  * {@link LeaseStore} before they are reported ({@link LeaseStore#openDhcp6}: beside the IPv4 leases), taken up
  * again by {@link #restoreAll()} after a restart, released on {@link #release}. Like the IPv4 service, the pod's
@@ -94,7 +95,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
     final ExecutorService receivers;
     final LeaseTimer timer;
     final Clock clock;
-    final DaemonLog log;
+    final EventLog log;
     final SecureRandom seeds = new SecureRandom();
     final Counters counters = new Counters();
     final ConcurrentHashMap<LeaseKey, Pod6Lease> pods = new ConcurrentHashMap<>();
@@ -102,7 +103,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
 
     public Dhcp6LeaseService(Settings settings, LeaseStore store, Pod6Socket.Factory sockets, Dhcp6LeaseEvents events,
                              Executor eventExecutor, ExecutorService receivers, LeaseTimer timer, Clock clock,
-                             DaemonLog log) {
+                             EventLog log) {
         this.settings = settings;
         this.store = store;
         this.sockets = sockets;
@@ -194,7 +195,8 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                 continue;
             }
             if (!Files.exists(pod.netns())) {
-                log.info("forgot DHCPv6 lease of " + lease.describe() + ": its netns " + pod.netns() + " is gone;"
+                log.info("lease6.forgotten", pod.logPod(), "forgot DHCPv6 lease of " + lease.describe()
+                        + ": its netns " + pod.netns() + " is gone;"
                         + " the server frees it when its valid lifetime ends");
                 delete(stored.key());
                 continue;
@@ -218,7 +220,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         String what = "the DHCPv6 REQUEST of " + pod.describe() + " for " + request.lease().address()
                 + " (the daemon stopped before its answer was stored)";
         if (!Files.exists(pod.netns())) {
-            log.info("forgot " + what + ": its netns " + pod.netns() + " is gone");
+            log.info("lease6.forgotten", pod.logPod(), "forgot " + what + ": its netns " + pod.netns() + " is gone");
             return;
         }
         byte[] release = Dhcp6Client.releaseMessage(request.duid(), IAID,
@@ -227,9 +229,10 @@ public final class Dhcp6LeaseService implements AutoCloseable {
             socket.send(release, release.length, NetnsUdp6Socket.ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
                     Pod6Lease.SERVER_PORT);
             counters.count("dhcp6ReleaseSent");
-            log.info("released " + what);
+            log.info("lease6.released", pod.logPod(), "released " + what, "address",
+                    request.lease().address().toString(), "server", request.lease().server().toString());
         } catch (IOException | RuntimeException e) {
-            log.warn("could not release " + what + ": " + e.getMessage());
+            log.warn("lease6.release_unsent", pod.logPod(), "could not release " + what + ": " + e.getMessage());
         }
     }
 
@@ -239,7 +242,8 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         try {
             store.save(key, mark);
         } catch (IOException e) {
-            log.warn("could not record the DHCPv6 REQUEST of " + request.identity().describe() + " (if the daemon"
+            log.warn("lease6.store_problem", request.identity().logPod(), "could not record the DHCPv6 REQUEST of "
+                    + request.identity().describe() + " (if the daemon"
                     + " stops before the answer, the server keeps the address until it expires): " + e.getMessage());
         }
     }
@@ -258,7 +262,8 @@ public final class Dhcp6LeaseService implements AutoCloseable {
             store.save(key, Lease6Json.toJson(lease));
             return true;
         } catch (IOException e) {
-            log.warn("could not save the DHCPv6 lease of " + lease.identity().describe() + " (it is held, but a"
+            log.warn("lease6.store_problem", lease.identity().logPod(), "could not save the DHCPv6 lease of "
+                    + lease.identity().describe() + " (it is held, but a"
                     + " restart would not know it): " + e.getMessage());
             return false;
         }
@@ -268,7 +273,8 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         try {
             store.delete(key);
         } catch (IOException e) {
-            log.warn("could not delete the stored DHCPv6 lease of " + key + ": " + e.getMessage());
+            log.warn("lease6.store_problem", "could not delete the stored DHCPv6 lease of " + key + ": "
+                    + e.getMessage());
         }
     }
 
@@ -279,7 +285,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                 try {
                     event.run();
                 } catch (RuntimeException e) {
-                    log.warn("DHCPv6 lease event failed: " + e);
+                    log.warn("lease6.event_failed", "DHCPv6 lease event failed: " + e);
                 }
             });
         } catch (RejectedExecutionException e) {

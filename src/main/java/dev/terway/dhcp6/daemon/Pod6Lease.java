@@ -147,7 +147,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
                 try {
                     client.release();
                 } catch (IOException e) {
-                    service.log.warn("DHCPv6 RELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+                    service.log.warn("lease6.release_unsent", pod.logPod(), "DHCPv6 RELEASE for " + pod.describe()
+                            + " could not be sent: " + e.getMessage());
                 }
             } else {
                 client.stop();
@@ -157,7 +158,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
                 + " was released while it was being acquired"));
         forget(true);
         if (had != null) {
-            service.log.info("released DHCPv6 lease of " + had.describe());
+            service.log.info("lease6.released", pod.logPod(), "released DHCPv6 lease of " + had.describe(), "address",
+                    had.lease().address().toString(), "server", had.lease().server().toString());
         }
         return Optional.ofNullable(had);
     }
@@ -202,7 +204,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
                 return;
             }
             if (!Files.exists(pod.netns())) {
-                service.log.info("forgot DHCPv6 lease of " + pod.describe() + ": its netns " + pod.netns()
+                service.log.info("lease6.forgotten", pod.logPod(), "forgot DHCPv6 lease of " + pod.describe()
+                        + ": its netns " + pod.netns()
                         + " is gone");
                 forget(true);
                 return;
@@ -254,7 +257,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             try {
                 service.receivers.execute(() -> receiveLoop(s));
             } catch (RejectedExecutionException e) {
-                service.log.warn("no DHCPv6 receive thread for " + pod.describe() + ": " + e.getMessage());
+                service.log.warn("lease6.no_receiver", pod.logPod(), "no DHCPv6 receive thread for "
+                        + pod.describe() + ": " + e.getMessage());
             }
         }
         return socket;
@@ -269,7 +273,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             } catch (IOException e) {
                 synchronized (this) {
                     if (socket == s && !forgotten) {
-                        service.log.warn("receiving DHCPv6 on " + pod.interfaceDescription() + " failed: "
+                        service.log.warn("lease6.receive_failed", pod.logPod(), "receiving DHCPv6 on "
+                                + pod.interfaceDescription() + " failed: "
                                 + e.getMessage());
                         closeSocket();
                     }
@@ -354,8 +359,9 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         restoring = false;
         lastFailure = Optional.empty();
         service.save(key, now);
-        service.log.info((reacquired ? "acquired again" : restored ? "restored" : "acquired") + " DHCPv6 lease of "
-                + now.describe());
+        service.log.info(reacquired ? "lease6.reacquired" : restored ? "lease6.restored" : "lease6.acquired",
+                pod.logPod(), (reacquired ? "acquired again" : restored ? "restored" : "acquired") + " DHCPv6 lease of "
+                + now.describe(), fields(now));
         if (!firstByCaller) {
             Dhcp6LeaseEvents.Kind kind = reacquired ? Dhcp6LeaseEvents.Kind.REACQUIRED
                     : restored ? Dhcp6LeaseEvents.Kind.RESTORED : Dhcp6LeaseEvents.Kind.RENEWED;
@@ -383,16 +389,16 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         HeldLease6 now = new HeldLease6(pod, duid, lease);
         held = now;
         service.save(key, now);
-        service.log.info("renewed DHCPv6 lease of " + now.describe() + " (preferred " + lease.preferred().getSeconds()
-                + " s, valid " + lease.valid().getSeconds() + " s)");
+        service.log.info("lease6.renewed", pod.logPod(), "renewed DHCPv6 lease of " + now.describe() + " (preferred "
+                + lease.preferred().getSeconds() + " s, valid " + lease.valid().getSeconds() + " s)", fields(now));
         service.emit(() -> service.events.bound(Dhcp6LeaseEvents.Kind.RENEWED, now));
     }
 
     @Override
     public void lost(IaNaLease lease, String why) {
         HeldLease6 had = held != null ? held : new HeldLease6(pod, duid, lease);
-        service.log.info("lost DHCPv6 lease of " + had.describe() + ": " + why + "; asking for " + lease.address()
-                + " again");
+        service.log.warn("lease6.lost", pod.logPod(), "lost DHCPv6 lease of " + had.describe() + ": " + why
+                + "; asking for " + lease.address() + " again", "address", lease.address().toString(), "reason", why);
         held = null;
         lostSinceBound = true;
         if (nextBound.isDone()) {
@@ -408,7 +414,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             nextBound.completeExceptionally(new Dhcp6LeaseException(report));
             return; // acquire() forgets the pod
         }
-        service.log.warn(pod.describe() + ": " + report + "; trying again in "
+        service.log.warn("lease6.acquire_failed", pod.logPod(), pod.describe() + ": " + report + "; trying again in "
                 + service.settings.reacquireRetry().toSeconds() + " s");
         cancelTimer();
         long gen = ++generation;
@@ -420,13 +426,22 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     @Override
     public void stateChanged(Dhcp6ClientState from, Dhcp6ClientState to) {
         if (to == Dhcp6ClientState.REBINDING && from == Dhcp6ClientState.RENEWING && held != null) {
-            service.log.info("rebinding DHCPv6 lease of " + held.describe() + ": no answer from its server");
+            service.log.info("lease6.rebinding", pod.logPod(), "rebinding DHCPv6 lease of " + held.describe()
+                    + ": no answer from its server");
         }
     }
 
     @Override
     public void warning(String message) {
-        service.log.warn(pod.describe() + ": " + message);
+        service.log.warn("lease6.warning", pod.logPod(), pod.describe() + ": " + message);
+    }
+
+    /** The facts of a bound lease as log fields. */
+    private static String[] fields(HeldLease6 held) {
+        IaNaLease lease = held.lease();
+        return new String[] {"address", lease.address().toString(), "server", lease.server().toString(),
+                "preferredLifetime", Long.toString(lease.preferred().getSeconds()),
+                "validLifetime", Long.toString(lease.valid().getSeconds()), "expires", lease.expiresAt().toString()};
     }
 
     private static Duration min(Duration a, Duration b) {

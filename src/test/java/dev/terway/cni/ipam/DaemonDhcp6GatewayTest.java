@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
-import dev.terway.dhcp.daemon.DaemonLog;
+import dev.terway.log.DaemonLog;
 import dev.terway.dhcp.daemon.FakeLan;
 import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.dhcp6.daemon.Dhcp6LeaseEvents;

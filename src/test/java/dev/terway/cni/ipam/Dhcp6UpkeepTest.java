@@ -64,7 +64,7 @@ class Dhcp6UpkeepTest {
 
     Dhcp6Upkeep upkeep() {
         return new Dhcp6Upkeep(new NodeObserver(runner), new PlanRunner(runner), Clock.fixed(NOW, ZoneOffset.UTC),
-                logged::add, logged::add);
+                event -> logged.add(event.event() + " " + event.message()));
     }
 
     HeldLease6 lease(long valid) throws Exception {

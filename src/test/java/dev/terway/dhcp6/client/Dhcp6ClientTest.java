@@ -171,7 +171,8 @@ class Dhcp6ClientTest {
         Sent request = transport.last();
         assertEquals(Dhcp6MessageType.REQUEST, request.type());
         assertEquals(Optional.of(Dhcp6Fixtures.SERVER), request.message().serverId());
-        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))), request.message().iaNa(IAID).orElseThrow());
+        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))),
+                request.message().iaNa(IAID).orElseThrow());
         assertEquals(List.of(1, 2, 8, 6, 3), codes(request.message()));
         assertTrue(request.unicastTo().isEmpty());
         assertEquals(1, transport.of(Dhcp6MessageType.SOLICIT).size());
@@ -238,7 +239,8 @@ class Dhcp6ClientTest {
         assertEquals(Duration.ofSeconds(180), lease.valid());
         assertEquals(List.of(DNS), lease.dnsServers());
         assertEquals(List.of("lan.local"), lease.domainSearch());
-        assertEquals(transport.of(Dhcp6MessageType.REQUEST).get(0).at(), lease.acquiredAt(), "counted from the REQUEST");
+        assertEquals(transport.of(Dhcp6MessageType.REQUEST).get(0).at(), lease.acquiredAt(),
+                "counted from the REQUEST");
         verify(listener).bound(lease);
     }
 
@@ -391,7 +393,8 @@ class Dhcp6ClientTest {
         Sent request = transport.last();
         assertEquals(Dhcp6MessageType.REQUEST, request.type());
         assertEquals(Optional.of(SERVER), request.message().serverId());
-        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))), request.message().iaNa(IAID).orElseThrow());
+        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))),
+                request.message().iaNa(IAID).orElseThrow());
         assertEquals(Optional.of(lease), client.lease(), "still held");
         client.onMessage(grant(request.message(), SERVER, ADDRESS));
         verify(listener).renewed(any());
@@ -443,7 +446,8 @@ class Dhcp6ClientTest {
         assertEquals(Dhcp6MessageType.RELEASE, release.type());
         assertEquals(Optional.of(SERVER), release.message().serverId());
         assertEquals(Optional.of(CLIENT), release.message().clientId());
-        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))), release.message().iaNa(IAID).orElseThrow());
+        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))),
+                release.message().iaNa(IAID).orElseThrow());
         assertEquals(Dhcp6ClientState.STOPPED, client.state());
         assertTrue(client.nextDeadline().isEmpty());
         assertEquals(Optional.empty(), client.release(), "nothing held any more");
@@ -473,7 +477,8 @@ class Dhcp6ClientTest {
         Sent confirm = transport.last();
         assertEquals(Dhcp6MessageType.CONFIRM, confirm.type());
         assertTrue(confirm.message().serverId().isEmpty());
-        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))), confirm.message().iaNa(IAID).orElseThrow());
+        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))),
+                confirm.message().iaNa(IAID).orElseThrow());
         assertEquals(Dhcp6ClientState.CONFIRMING, client.state());
         client.onMessage(status(confirm.message(), Dhcp6MessageType.REPLY, SERVER, StatusCode.SUCCESS, false));
         assertEquals(Dhcp6ClientState.BOUND, client.state());

@@ -52,7 +52,8 @@ class Dhcp6FuzzTest {
             int edits = 1 + random.nextInt(6);
             for (int e = 0; e < edits; e++) {
                 int at = random.nextInt(packet.length);
-                packet[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256) : packet[at] ^ (1 << random.nextInt(8)));
+                packet[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256)
+                        : packet[at] ^ (1 << random.nextInt(8)));
             }
             if (random.nextInt(4) == 0) {
                 packet = Arrays.copyOf(packet, random.nextInt(packet.length + 1));

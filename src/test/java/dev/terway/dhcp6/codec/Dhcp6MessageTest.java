@@ -218,7 +218,8 @@ public class Dhcp6MessageTest {
     @Test
     void refusesCompressedOrUnsafeDomainNames() {
         assertTrue(refusal("07 00 00 01  00 18 00 06  03 6c 61 6e c0 00")
-                .contains("compression pointer or reserved label type at offset 4 (DHCPv6 names are never compressed)"));
+                .contains("compression pointer or reserved label type at offset 4"
+                        + " (DHCPv6 names are never compressed)"));
         assertTrue(refusal("07 00 00 01  00 18 00 04  03 6c 61 6e").contains("name 1 runs past the end"));
         assertTrue(refusal("07 00 00 01  00 18 00 05  03 6c 0a 6e 00").contains("has a label with character 0xa"));
         assertTrue(refusal("07 00 00 01  00 18 00 01  00").contains("name 1 is the empty root name"));
@@ -233,7 +234,8 @@ public class Dhcp6MessageTest {
 
     @Test
     void encoderRefusesWhatItCannotWrite() {
-        assertThrows(IllegalArgumentException.class, () -> new Dhcp6Message(Dhcp6MessageType.REPLY, 0x1000000, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new Dhcp6Message(Dhcp6MessageType.REPLY, 0x1000000,
+                List.of()));
         assertThrows(IllegalArgumentException.class, () -> new DomainList(List.of()));
         assertThrows(IllegalArgumentException.class,
                 () -> new Dhcp6Message(Dhcp6MessageType.REPLY, 1, List.of(new DomainList(List.of("a b")))).encode());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.terway.dhcp.daemon.DaemonLog;
+import dev.terway.log.DaemonLog;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp.store.LeaseStore;
@@ -57,7 +57,8 @@ class Dhcp6LeaseServiceTest {
         Dhcp6LeaseEvents recording = new Dhcp6LeaseEvents() {
             @Override
             public void bound(Kind kind, HeldLease6 lease) {
-                events.add(kind.text() + " " + lease.lease().address() + " valid " + lease.lease().valid().getSeconds());
+                events.add(kind.text() + " " + lease.lease().address() + " valid "
+                        + lease.lease().valid().getSeconds());
             }
 
             @Override
@@ -200,7 +201,8 @@ class Dhcp6LeaseServiceTest {
         pools.add(caller);
         caller.submit(() -> first.acquire(request("c1"), Duration.ofSeconds(30)));
         Path record = state.resolve("leases/dhcp6@c1@eth0.json");
-        eventually("the REQUEST is on record", () -> Files.exists(record) && lan.types().contains(Dhcp6MessageType.REQUEST));
+        eventually("the REQUEST is on record",
+                () -> Files.exists(record) && lan.types().contains(Dhcp6MessageType.REQUEST));
         assertTrue(Files.readString(record).contains("\"firstRequestPending\" : true"), Files.readString(record));
         first.close(); // the daemon dies before the REPLY
 

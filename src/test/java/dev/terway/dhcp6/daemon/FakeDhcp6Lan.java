@@ -65,10 +65,12 @@ final class FakeDhcp6Lan {
                     assigned.computeIfAbsent(client, c -> Ipv6.parse("fd00:db8::" + Integer.toHexString(next++)));
                     return List.of();
                 }
-                Ipv6 address = assigned.computeIfAbsent(client, c -> Ipv6.parse("fd00:db8::" + Integer.toHexString(next++)));
+                Ipv6 address = assigned.computeIfAbsent(client, c -> Ipv6.parse("fd00:db8::"
+                        + Integer.toHexString(next++)));
                 List<Dhcp6Option> options = new ArrayList<>(List.of(new Dhcp6Option.ClientId(client),
                         new Dhcp6Option.ServerId(SERVER),
-                        new IaNa(iaid, 60, 105, List.of(IaAddress.of(address, Math.min(120, validLifetime), validLifetime)),
+                        new IaNa(iaid, 60, 105, List.of(IaAddress.of(address, Math.min(120, validLifetime),
+                                validLifetime)),
                                 Optional.empty(), List.of()),
                         new Dhcp6Option.DnsServers(List.of(DNS)), new Dhcp6Option.DomainList(List.of("lan.test"))));
                 if (request.type() == Dhcp6MessageType.SOLICIT) {
