@@ -77,7 +77,8 @@ class Dhcp6ClientFuzzTest {
                 int edits = random.nextInt(6);
                 for (int e = 0; e < edits; e++) {
                     int at = 4 + random.nextInt(wire.length - 4); // keep msg-type and transaction id mostly
-                    wire[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256) : wire[at] ^ (1 << random.nextInt(8)));
+                    wire[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256)
+                            : wire[at] ^ (1 << random.nextInt(8)));
                 }
                 if (random.nextInt(10) == 0) {
                     wire = new byte[random.nextInt(64)];
