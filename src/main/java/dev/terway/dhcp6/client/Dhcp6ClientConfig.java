@@ -54,9 +54,4 @@ public record Dhcp6ClientConfig(String interfaceName, Duid duid, long iaid, Dura
         return new Dhcp6ClientConfig(interfaceName, duid, iaid, acquireTimeout, solicit, request, on,
                 requestedOptions);
     }
-
-    public Dhcp6ClientConfig withAcquireTimeout(Duration timeout) {
-        return new Dhcp6ClientConfig(interfaceName, duid, iaid, timeout, solicit, request, rapidCommit,
-                requestedOptions);
-    }
 }

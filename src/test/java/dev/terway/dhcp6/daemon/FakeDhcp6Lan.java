@@ -12,7 +12,6 @@ import dev.terway.dhcp6.codec.Duid;
 import dev.terway.dhcp6.codec.StatusCode;
 import dev.terway.net.Ipv6;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -153,9 +152,5 @@ final class FakeDhcp6Lan {
         public void close() {
             closed = true;
         }
-    }
-
-    static Path netns(Path dir) {
-        return dir;
     }
 }
