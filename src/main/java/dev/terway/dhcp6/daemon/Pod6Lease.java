@@ -81,13 +81,21 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             throw new Dhcp6LeaseException("cannot acquire a DHCPv6 lease for " + pod.interfaceDescription()
                     + ": the netns " + pod.netns() + " does not exist");
         }
+        Instant started = service.clock.instant();
         try {
             openSocket(min(timeout, service.settings.linkLocalWait()));
         } catch (IOException | RuntimeException e) {
             throw new Dhcp6LeaseException("cannot acquire a DHCPv6 lease for " + pod.interfaceDescription() + ": "
                     + e.getMessage(), e);
         }
-        client = newClient(timeout);
+        // The wait for the link-local address counts against the caller's timeout: the exchange gets the rest.
+        Duration left = timeout.minus(Duration.between(started, service.clock.instant()));
+        if (left.isNegative() || left.isZero()) {
+            throw new Dhcp6LeaseException("cannot acquire a DHCPv6 lease for " + pod.interfaceDescription()
+                    + ": its link-local address became usable only as the timeout of " + timeout.toMillis()
+                    + " ms ran out");
+        }
+        client = newClient(left);
         client.start();
         afterEvent();
     }

@@ -216,4 +216,15 @@ class Dhcp6LeaseServiceTest {
         assertTrue(logText.toString().contains("released the DHCPv6 REQUEST of default/web-0 eth0 for fd00:db8::100"),
                 logText.toString());
     }
+
+    @Test
+    void theWaitForTheLinkLocalAddressCountsAgainstTheTimeout() throws Exception {
+        Dhcp6LeaseService service = service();
+        lan.openTakes = TIMEOUT;
+        Dhcp6LeaseException e = assertThrows(Dhcp6LeaseException.class, () -> service.acquire(request("c1"), TIMEOUT));
+        assertTrue(e.getMessage().contains("its link-local address became usable only as the timeout of 5000 ms ran out"),
+                e.getMessage());
+        assertTrue(lan.received.isEmpty(), "nothing sent");
+        assertTrue(service.list().isEmpty());
+    }
 }

@@ -51,6 +51,8 @@ final class FakeDhcp6Lan {
     volatile String failOpen;
     /** Binds on REQUEST but the REPLY never arrives (as if the daemon died before reading it). */
     volatile boolean silentOnRequest;
+    /** How long opening a socket takes on the fake clock (the wait for the link-local address to pass DAD). */
+    volatile Duration openTakes = Duration.ZERO;
 
     synchronized List<Dhcp6Message> answer(Dhcp6Message request) {
         if (!answering) {
@@ -102,6 +104,7 @@ final class FakeDhcp6Lan {
             if (failOpen != null) {
                 throw new IOException(failOpen);
             }
+            clock.set(clock.instant().plus(openTakes));
             return new FakeSocket();
         };
     }
