@@ -8,9 +8,14 @@ import dev.terway.dhcp.daemon.DhcpLeaseService;
 import dev.terway.dhcp.daemon.HeldLease;
 import dev.terway.dhcp.daemon.LeaseStatus;
 import dev.terway.dhcp.daemon.ServersSeen;
+import dev.terway.dhcp6.client.IaNaLease;
+import dev.terway.dhcp6.daemon.Dhcp6LeaseService;
+import dev.terway.dhcp6.daemon.HeldLease6;
+import dev.terway.dhcp6.daemon.Lease6Status;
 import dev.terway.log.LogPod;
 import dev.terway.log.LoggedEvent;
 import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv6;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,8 +26,8 @@ import java.util.function.Supplier;
 
 /**
  * The daemon's {@code status} op (docs/protocol.md): its version and start, the attachments on record beside
- * the socket, every lease with its state and the seconds to renewal and expiry, the DHCP servers heard from and
- * the last warnings and errors of its log. Reads only: the answer changes nothing.
+ * the socket, every lease (IPv4, then DHCPv6) with its state and the seconds to renewal and expiry, the DHCP
+ * servers heard from and the last warnings and errors of its log. Reads only: the answer changes nothing.
  */
 public final class StatusOp {
 
@@ -35,6 +40,7 @@ public final class StatusOp {
     private final Supplier<List<ServersSeen.Server>> servers;
     private final AttachmentRecords attachments;
     private final Supplier<List<LoggedEvent>> problems;
+    private final Supplier<List<Lease6Status>> leases6;
 
     /**
      * @param leases   every lease and its state now ({@link DhcpLeaseService#statuses()})
@@ -44,6 +50,14 @@ public final class StatusOp {
     public StatusOp(String version, Instant startedAt, Clock clock, Supplier<List<LeaseStatus>> leases,
                     Supplier<List<ServersSeen.Server>> servers, AttachmentRecords attachments,
                     Supplier<List<LoggedEvent>> problems) {
+        this(version, startedAt, clock, leases, servers, attachments, problems, List::of);
+    }
+
+    /** And the DHCPv6 leases ({@link Dhcp6LeaseService#statuses()}), listed after the IPv4 ones. */
+    public StatusOp(String version, Instant startedAt, Clock clock, Supplier<List<LeaseStatus>> leases,
+                    Supplier<List<ServersSeen.Server>> servers, AttachmentRecords attachments,
+                    Supplier<List<LoggedEvent>> problems, Supplier<List<Lease6Status>> leases6) {
+        this.leases6 = leases6;
         this.version = version;
         this.startedAt = startedAt;
         this.clock = clock;
@@ -68,6 +82,9 @@ public final class StatusOp {
         for (LeaseStatus s : leases.get()) {
             held.add(lease(s, now));
         }
+        for (Lease6Status s : leases6.get()) {
+            held.add(lease6(s, now));
+        }
         List<DaemonStatus.Server> heard = new ArrayList<>();
         for (ServersSeen.Server s : servers.get()) {
             heard.add(new DaemonStatus.Server(s.address().toString(), s.lastReply(), s.replies()));
@@ -91,5 +108,15 @@ public final class StatusOp {
                 h.map(HeldLease::renewAt), h.map(l -> Duration.between(now, l.renewAt()).toSeconds()),
                 h.map(HeldLease::expires), h.map(l -> Duration.between(now, l.expires()).toSeconds()), s.lost(),
                 s.lostAddress().map(Ipv4::toString), s.lastFailure());
+    }
+
+    /** A DHCPv6 lease in the same shape: the address without a prefix, the server as its DUID. */
+    static DaemonStatus.Lease lease6(Lease6Status s, Instant now) {
+        Optional<IaNaLease> h = s.held().map(HeldLease6::lease);
+        return new DaemonStatus.Lease(s.pod().containerId(), s.pod().ifname(), s.pod().podNamespace(),
+                s.pod().podName(), s.state(), h.map(l -> l.address().toString()), h.map(l -> l.server().toString()),
+                h.map(IaNaLease::renewAt), h.map(l -> Duration.between(now, l.renewAt()).toSeconds()),
+                h.map(IaNaLease::expiresAt), h.map(l -> Duration.between(now, l.expiresAt()).toSeconds()), s.lost(),
+                s.lostAddress().map(Ipv6::toString), s.lastFailure());
     }
 }

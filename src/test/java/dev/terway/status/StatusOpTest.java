@@ -14,9 +14,14 @@ import dev.terway.dhcp.daemon.HeldLease;
 import dev.terway.dhcp.daemon.LeaseStatus;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.daemon.ServersSeen;
+import dev.terway.dhcp6.client.IaNaLease;
+import dev.terway.dhcp6.codec.Duid;
+import dev.terway.dhcp6.daemon.HeldLease6;
+import dev.terway.dhcp6.daemon.Lease6Status;
 import dev.terway.log.DaemonLog;
 import dev.terway.log.LogFormat;
 import dev.terway.net.Ipv4;
+import dev.terway.net.Ipv6;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -95,5 +100,23 @@ class StatusOpTest {
         assertEquals(List.of("pod.upkeep_failed", "attachment.record_unreadable"),
                 status.problems().stream().map(DaemonStatus.Problem::event).toList(), "info lines are not kept");
         assertEquals(Optional.of("c1"), status.problems().get(0).containerId());
+    }
+
+    @Test
+    void dhcp6LeasesAreListedWithTheirStateAddressAndTimes() throws Exception {
+        PodIdentity pod = pod("c6", "web-6");
+        IaNaLease lease = IaNaLease.of(Ipv6.parse("fd00:db8::1bd"), 1, Duid.forAttachment("c6", "eth0"),
+                Optional.empty(), 60, 105, 120, 180, List.of(), List.of(), NOW.minusSeconds(110));
+        List<Lease6Status> leases6 = List.of(new Lease6Status(pod, "rebinding",
+                Optional.of(new HeldLease6(pod, Duid.forAttachment("c6", "eth0"), lease)), false, Optional.empty(),
+                Optional.empty()));
+        StatusOp op = new StatusOp("1.2.3", NOW.minusSeconds(60), Clock.fixed(NOW, ZoneOffset.UTC), List::of,
+                List::of, new AttachmentRecords(tmp.resolve("attachments")), List::of, () -> leases6);
+        DaemonStatus status = DaemonStatus.parse(op.status().toJson().toString());
+        DaemonStatus.Lease v6 = status.leases().get(0);
+        assertEquals(Optional.of("fd00:db8::1bd"), v6.address());
+        assertEquals(Optional.of(Duid.forAttachment("c6", "eth0").toString()), v6.server(), "the server's DUID");
+        assertEquals(Optional.of(70L), v6.expiresInSeconds(), "valid 180 s from 110 s ago");
+        assertEquals("rebinding", v6.state(), "what NodeHealth reports as LEASE_REBINDING");
     }
 }

@@ -210,7 +210,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         new Lease6Ops(leases6, timeout, nodeNamespaces::problem).registerOn(ops);
         cni.registerOn(ops);
         new StatusOp(TerwayVersion.version(), started, clock, leases::statuses, leases::serversSeen,
-                AttachmentRecords.besideSocket(socket.socket()), log::recentProblems).registerOn(ops);
+                AttachmentRecords.besideSocket(socket.socket()), log::recentProblems, leases6::statuses)
+                .registerOn(ops);
         RequestHandlers handlers = ops.build();
         DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS,
                 log.warnings("socket.problem"));

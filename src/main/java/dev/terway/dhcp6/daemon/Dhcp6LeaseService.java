@@ -173,6 +173,16 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         return held;
     }
 
+    /** Every pod interface's DHCPv6 lease and its state now, for `terway status`. */
+    public List<Lease6Status> statuses() {
+        List<Lease6Status> all = new ArrayList<>();
+        for (Pod6Lease pod : pods.values()) {
+            pod.status().ifPresent(all::add);
+        }
+        all.sort(Comparator.comparing((Lease6Status l) -> l.pod().containerId()).thenComparing(l -> l.pod().ifname()));
+        return all;
+    }
+
     /** DHCPv6 messages sent and received since the start, by type ({@code dhcp6RenewSent}, …). */
     public Map<String, Long> counters() {
         return counters.snapshot();

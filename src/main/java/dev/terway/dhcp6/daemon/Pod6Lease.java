@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
@@ -59,6 +60,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     private HeldLease6 held;
     private CompletableFuture<HeldLease6> nextBound = new CompletableFuture<>();
     private boolean lostSinceBound;
+    /** The address of the lease lost last, until one is bound again. */
+    private Ipv6 lostAddress;
     private boolean restoring;
     private boolean forgotten;
     private Optional<String> lastFailure = Optional.empty();
@@ -138,6 +141,15 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             throw new Dhcp6LeaseException("interrupted while acquiring a DHCPv6 lease for "
                     + pod.interfaceDescription());
         }
+    }
+
+    synchronized Optional<Lease6Status> status() {
+        if (forgotten) {
+            return Optional.empty();
+        }
+        String state = client == null ? "starting" : client.state().name().toLowerCase(Locale.ROOT);
+        return Optional.of(new Lease6Status(pod, state, Optional.ofNullable(held), lostSinceBound,
+                Optional.ofNullable(lostAddress), lastFailure));
     }
 
     synchronized Optional<HeldLease6> snapshot() {
@@ -364,6 +376,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         held = now;
         firstBindIsTheCallers = false;
         lostSinceBound = false;
+        lostAddress = null;
         restoring = false;
         lastFailure = Optional.empty();
         service.save(key, now);
@@ -409,6 +422,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
                 + "; asking for " + lease.address() + " again", "address", lease.address().toString(), "reason", why);
         held = null;
         lostSinceBound = true;
+        lostAddress = lease.address();
         if (nextBound.isDone()) {
             nextBound = new CompletableFuture<>();
         }
