@@ -73,7 +73,7 @@ final class AddVerb {
         Ipv6Add.refuseUnsupported(ctx, conf);
         PodSpec spec = PodSpec.of(request.containerId(), request.ifname(), netns, conf.bridge(),
                 conf.mtu().orElse(node.bridgeMtu()), conf.hairpinMode(), conf.runtimeConfig().mac());
-        PodIpv6 settings6 = Ipv6Add.settings(conf, node);
+        PodIpv6 settings6 = Ipv6Add.settings(ctx, conf, node);
         Plan link = PodPlans.link(spec, node, PodNetwork.ipv6SettingsStep(netns, spec.ifname(), settings6));
         AddressChoice choice = AddressChoice.of(conf, args);
         if (request.dryRun()) {
@@ -315,7 +315,7 @@ final class AddVerb {
             out.append("# then: a DHCP lease for ").append(spec.ifname()).append(" from the terway daemon, and ")
                     .append("address and routes from the lease (not acquired in a dry run)\n");
         }
-        if (!Ipv6Add.settings(conf, node).settings().equals(PodIpv6.Settings.OFF)) {
+        if (!Ipv6Add.settings(ctx, conf, node).settings().equals(PodIpv6.Settings.OFF)) {
             out.append("# then: IPv6 (ipv6.mode \"").append(conf.ipv6().mode().text()).append("\"), waiting up to ")
                     .append(conf.ipv6().timeout().toMillis()).append(" ms from link up for ")
                     .append(conf.ipv6().mode() == NetConf.Ipv6Mode.DHCPV6 ? "a DHCPv6 lease"

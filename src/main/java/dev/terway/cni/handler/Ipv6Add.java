@@ -40,8 +40,10 @@ import java.util.concurrent.Executors;
  * lease and fails without one; {@code auto} does both at once and reports what arrived: a SLAAC address as soon
  * as it is usable, with the DHCPv6 lease if that came first (one still under way then is given back when it
  * arrives, since ADD has answered), or, without SLAAC, the lease if one comes in time; nothing is IPv4-only,
- * said in the log. Under {@code auto} a node whose bridge has no global IPv6 address is taken for a LAN without
- * IPv6: the pod ignores RAs and ADD does not wait (unless {@code "ipv4": false}, where IPv6 is all there is).
+ * said in the log. Under {@code auto} a LAN whose router advertisements the node has not heard (its bridge has
+ * no global IPv6 address, or no route learnt from an RA) is taken for a LAN without IPv6: the pod ignores RAs
+ * and ADD does not wait (unless {@code "ipv4": false}, where IPv6 is all there is). So the default mode costs an
+ * IPv4-only LAN one `ip` run on the node, not the timeout on every ADD.
  */
 final class Ipv6Add {
 
@@ -75,16 +77,26 @@ final class Ipv6Add {
 
     /**
      * The pod interface's settings for {@code conf}'s mode on this node, before anything arrived (the link plan
-     * sets them before the pod's end comes up).
+     * sets them before the pod's end comes up). Under {@code auto} with IPv4 the node is asked whether the LAN
+     * announces IPv6 ({@link #lanAnnouncesIpv6}).
      */
-    static PodIpv6 settings(NetConf conf, NodeView node) {
+    static PodIpv6 settings(VerbContext ctx, NetConf conf, NodeView node) {
         return switch (conf.ipv6().mode()) {
             case OFF -> PodIpv6.off();
             case SLAAC -> withSettings(PodIpv6.Settings.SLAAC, true);
             case DHCPV6 -> withSettings(PodIpv6.Settings.MANAGED, true);
-            case AUTO -> !conf.ipv4() || node.bridgeAddress6().isPresent()
+            case AUTO -> !conf.ipv4() || lanAnnouncesIpv6(ctx, node)
                     ? withSettings(PodIpv6.Settings.SLAAC, !conf.ipv4()) : PodIpv6.off();
         };
+    }
+
+    /**
+     * Whether the node heard the LAN announce IPv6: its bridge has a global IPv6 address and a route learnt
+     * from router advertisements. A static address alone does not count: a LAN without routers announcing
+     * prefixes gives a pod neither SLAAC nor a default route.
+     */
+    static boolean lanAnnouncesIpv6(VerbContext ctx, NodeView node) {
+        return node.bridgeAddress6().isPresent() && ctx.observer().learntIpv6Routes(node.bridge());
     }
 
     private static PodIpv6 withSettings(PodIpv6.Settings settings, boolean required) {
@@ -167,9 +179,9 @@ final class Ipv6Add {
         String attachment = containerId + "/" + spec.ifname();
         if (settings.settings().equals(PodIpv6.Settings.OFF)) {
             String why = conf.ipv6().mode() == NetConf.Ipv6Mode.OFF ? "ipv6.mode is \"off\""
-                    : "bridge " + spec.bridge() + " has no global IPv6 address, so the LAN is taken for one without"
-                    + " IPv6 (ipv6.mode \"auto\"; \"slaac\" or \"dhcpv6\" wait for IPv6 regardless) and the pod"
-                    + " ignores router advertisements";
+                    : "bridge " + spec.bridge() + " has no global IPv6 address or no route learnt from router"
+                    + " advertisements, so the LAN is taken for one without IPv6 (ipv6.mode \"auto\"; \"slaac\" or"
+                    + " \"dhcpv6\" wait for IPv6 regardless) and the pod ignores router advertisements";
             return new Pending(CompletableFuture.completedFuture(Outcome.none(why)), attachment);
         }
         boolean pod = args.podNamespace().isPresent() && args.podName().isPresent();

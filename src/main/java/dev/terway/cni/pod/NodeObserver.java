@@ -88,6 +88,15 @@ public final class NodeObserver {
         return Optional.empty();
     }
 
+    /**
+     * Whether the node learnt IPv6 routes from the LAN's router advertisements on {@code bridge} (a default
+     * router or an on-link prefix, `proto ra`): the sign that the LAN announces IPv6, which `auto` waits for.
+     */
+    public boolean learntIpv6Routes(String bridge) {
+        CommandResult r = runner.run(List.of("ip", "-j", "-6", "route", "show", "dev", bridge, "proto", "ra"));
+        return r.succeeded() && !IpJson.routes(r.stdout(), Family.INET6).isEmpty();
+    }
+
     /** Every veth on the node named like terway's host veths. */
     public List<Link> terwayVeths() {
         List<Link> out = new ArrayList<>();

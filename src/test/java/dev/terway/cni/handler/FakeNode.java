@@ -29,6 +29,8 @@ final class FakeNode implements CommandRunner {
     volatile String failOn = null;
     /** The bridge's global IPv6 address; null: none. */
     volatile String bridgeAddress6 = null;
+    /** Whether the bridge has routes learnt from router advertisements. */
+    volatile boolean bridgeRaRoutes = true;
     /**
      * The pod's SLAAC: null, no router advertisement ever; else the address the kernel makes, which appears at
      * look {@link #slaacAtLook} of {@code ip -6 -j -batch -} (counting from 1), tentative in that look and ready
@@ -114,6 +116,10 @@ final class FakeNode implements CommandRunner {
                     + "\"address\":\"02:00:00:00:00:01\",\"linkinfo\":{\"info_kind\":\"bridge\"},\"addr_info\":"
                     + "[{\"family\":\"inet\",\"local\":\"" + a[0] + "\",\"prefixlen\":" + a[1]
                     + ",\"scope\":\"global\"}]}]");
+        }
+        if (line.equals("ip -j -6 route show dev mybr0 proto ra")) {
+            return ok(argv, bridgeRaRoutes ? "[{\"dst\":\"default\",\"gateway\":\"fe80::1\",\"dev\":\"mybr0\","
+                    + "\"protocol\":\"ra\",\"metric\":1024,\"flags\":[]}]" : "[]");
         }
         if (line.equals("ip -j -4 route show default")) {
             return ok(argv, defaultGateway == null ? "[]"

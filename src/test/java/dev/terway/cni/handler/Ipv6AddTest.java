@@ -125,8 +125,19 @@ class Ipv6AddTest {
         assertEquals(0, node.looks6.get(), "no look at all");
         assertTrue(node.commandLines().stream().anyMatch(l -> l.contains("sysctl -q -e -w")
                 && l.contains("accept_ra=0")), node.commandLines().toString());
-        assertTrue(log.stream().anyMatch(l -> l.contains("bridge mybr0 has no global IPv6 address")
-                && l.contains("the pod is IPv4-only")), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.contains("bridge mybr0 has no global IPv6 address or no route learnt"
+                + " from router advertisements") && l.contains("the pod is IPv4-only")), log.toString());
+    }
+
+    @Test
+    void autoOnANodeWithAStaticIpv6AddressButNoRouterAdvertisementsDoesNotWaitEither() throws Exception {
+        node.bridgeRaRoutes = false;
+        node.slaacAddress = SLAAC;
+        CniReply reply = run(service(Optional.empty()), "ADD", conf("1.0.0", ""));
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertEquals(0, node.looks6.get(), "no look at all");
+        assertTrue(node.commandLines().contains("ip -j -6 route show dev mybr0 proto ra"), node.commandLines()
+                .toString());
     }
 
     @Test
