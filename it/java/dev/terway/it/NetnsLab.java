@@ -219,11 +219,21 @@ public final class NetnsLab implements AutoCloseable {
      * Nodes then get a dynamic IPv6 address, an RA prefix route and an RA default route (proto ra).
      */
     public Process startRouterAdvertisements() {
-        Path log = dir.resolve("dnsmasq-ra.log");
+        return startRouterAdvertisements("ra-only");
+    }
+
+    /**
+     * As {@link #startRouterAdvertisements()} with dnsmasq's IPv6 range {@code mode}: {@code ra-only} (SLAAC, the A
+     * flag) or {@code ra-stateless} (SLAAC with the O flag: other configuration, e.g. DNS, from stateless
+     * DHCPv6, which dnsmasq then also answers). Stop the returned process before starting another mode.
+     */
+    public Process startRouterAdvertisements(String mode) {
+        Path log = dir.resolve("dnsmasq-" + mode + ".log");
         return startDnsmasq(log, "RTR-ADVERT(" + SWITCH + ")",
-                "--enable-ra", "--dhcp-range=::,constructor:" + SWITCH + ",ra-only,64,10m",
+                "--enable-ra", "--dhcp-range=::,constructor:" + SWITCH + "," + mode + ",64,10m",
                 "--ra-param=" + SWITCH + ",3,300",
-                "--dhcp-leasefile=" + dir.resolve("dnsmasq-ra.leases"), "--pid-file=" + dir.resolve("dnsmasq-ra.pid"));
+                "--dhcp-leasefile=" + dir.resolve("dnsmasq-" + mode + ".leases"),
+                "--pid-file=" + dir.resolve("dnsmasq-" + mode + ".pid"));
     }
 
     /** Runs dnsmasq (no DNS) on the switch in the LAN namespace, and waits for {@code readyLine} in its log. */

@@ -60,7 +60,10 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
      * EUI-64 is stable for the pod's life and unique on the LAN without a secret to keep; RFC 7217
      * stable-privacy and RFC 8981 temporary addresses protect a device that moves between networks, which a
      * pod never does; and a temporary address would become the pod's source address while the result
-     * reports another.
+     * reports another. {@code router_solicitation_delay} 0: the kernel otherwise waits a random time of up to
+     * a second before duplicate detection of each new address (and so before soliciting routers), twice on the
+     * way to a SLAAC address; RFC 4861 §6.3.7 spreads hosts that all boot at once after a power failure, while
+     * pods come one by one, each waited for by its ADD (in the lab, SLAAC took over 3 s with the delay).
      *
      * @param acceptRa 1: learn the default router and on-link prefixes from RAs; 0: ignore RAs
      * @param autoconf 1: make a SLAAC address from each RA prefix with the A flag
@@ -79,6 +82,7 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
             Map<String, String> values = new LinkedHashMap<>();
             values.put("addr_gen_mode", "0");
             values.put("use_tempaddr", "0");
+            values.put("router_solicitation_delay", "0");
             values.put("accept_ra", Integer.toString(acceptRa));
             values.put("autoconf", Integer.toString(autoconf));
             return values;

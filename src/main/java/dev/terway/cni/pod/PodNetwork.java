@@ -395,7 +395,7 @@ public final class PodNetwork {
         argv.add("-w");
         v6.settings().sysctls().forEach((name, value) -> argv.add(Ipv6Conf.key(ifname, name) + "=" + value));
         return Step.of("IPv6 on " + ifname + " in the pod: " + v6.settings() + ", interface identifier EUI-64 of"
-                + " its MAC, no temporary addresses", argv);
+                + " its MAC, no temporary addresses, no random delay before duplicate detection", argv);
     }
 
     /** The sysctl keys of {@link #ipv6SettingsStep}, in its order, to read them back ({@code sysctl -n}). */
