@@ -145,7 +145,8 @@ class Ipv6PodIT {
         assertEquals(0, cni("DEL", "auto0", auto, conf("")).exit());
 
         String slaac = newPod("slaac0");
-        CniRuntime.Result failed = cni("ADD", "slaac0", slaac, conf(",\"ipv6\":{\"mode\":\"slaac\",\"timeout\":\"1s\"}"));
+        CniRuntime.Result failed = cni("ADD", "slaac0", slaac,
+                conf(",\"ipv6\":{\"mode\":\"slaac\",\"timeout\":\"1s\"}"));
         assertEquals(11, json(failed.stdout()).path("code").asInt(), failed::describe);
         assertTrue(json(failed.stdout()).path("msg").asText().startsWith("no SLAAC address on eth0 within 1000 ms of"
                 + " link up (ipv6.mode \"slaac\"): no router advertisement arrived"), failed.stdout());

@@ -136,7 +136,8 @@ class NetworkSettingsTest {
         InstallException twoV4 = assertThrows(InstallException.class, () -> new NetworkSettings("terway", "mybr0",
                 List.of("10.96.0.0/12", "10.112.0.0/12"), Path.of("/run/terway/dhcp.sock"), "1.0.0", false)
                 .conflist());
-        assertTrue(twoV4.getMessage().contains("serviceCIDR[1]") && twoV4.getMessage().contains("at most one per family"),
+        assertTrue(twoV4.getMessage().contains("serviceCIDR[1]")
+                && twoV4.getMessage().contains("at most one per family"),
                 twoV4.getMessage());
         InstallException mode = assertThrows(InstallException.class, () -> new NetworkSettings("terway", "mybr0",
                 List.of(), Path.of("/run/terway/dhcp.sock"), "1.0.0", false, Optional.of("stateless")).conflist());

@@ -13,9 +13,9 @@ import dev.terway.plan.PlanPrinter;
 
 /**
  * DEL: gives the addresses back (the DHCP lease, and the DHCPv6 lease where the daemon runs them), then
- * deletes the veth pair, which takes every address and route of the pod's end with it. Idempotent: a missing netns, veth or lease is
- * fine, and a second DEL finds nothing to do. The lease goes first so the daemon can still send
- * DHCPRELEASE from inside the pod while the interface exists.
+ * deletes the veth pair, which takes every address and route of the pod's end with it. Idempotent: a
+ * missing netns, veth or lease is fine, and a second DEL finds nothing to do. The leases go first so the
+ * daemon can still send DHCPRELEASE (and RELEASE) from inside the pod while the interface exists.
  *
  * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (release, veth deletion)
  * runs right after it ({@link DeferredDeletes}); the in-process fallback runs everything before replying.

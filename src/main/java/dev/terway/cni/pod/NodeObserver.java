@@ -32,8 +32,9 @@ public final class NodeObserver {
     }
 
     /**
-     * The bridge and its addresses of both families (one query); the default gateway and the host veth are looked up only when a verb needs
-     * them ({@link #defaultGateway()}, {@link #linkExists}), because every `ip` run costs milliseconds.
+     * The bridge and its addresses of both families (one query); the default gateway and the host veth are
+     * looked up only when a verb needs them ({@link #defaultGateway()}, {@link #linkExists}), because every
+     * `ip` run costs milliseconds.
      */
     public NodeView observe(String bridge) {
         CommandResult br = runner.run(List.of("ip", "-j", "-d", "addr", "show", "dev", bridge));

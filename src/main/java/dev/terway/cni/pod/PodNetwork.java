@@ -288,7 +288,8 @@ public final class PodNetwork {
             if (!isFresh(observed)) {
                 repaired.add("address " + cidr + " was missing");
             }
-        } else if (target.lifetime().isPresent() && lifetimeDiffers(observed, cidr, ifname, target.lifetime().getAsLong())) {
+        } else if (target.lifetime().isPresent()
+                && lifetimeDiffers(observed, cidr, ifname, target.lifetime().getAsLong())) {
             String seconds = Long.toString(Math.max(1, target.lifetime().getAsLong()));
             changes.add(List.of("addr", "change", cidr, "dev", ifname, "valid_lft", seconds, "preferred_lft",
                     seconds));

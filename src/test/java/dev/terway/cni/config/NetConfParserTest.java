@@ -172,7 +172,8 @@ class NetConfParserTest {
         }
         assertEquals(Duration.ofMillis(1500), parse(MIN + ",\"ipv6\":{\"timeout\":\"1500ms\"}}").ipv6().timeout());
         assertEquals(Duration.ofSeconds(10), parse(MIN + ",\"ipv6\":{\"timeout\":\"10s\"}}").ipv6().timeout());
-        NetConf v6only = parse(MIN + ",\"ipv4\":false,\"ipv6\":{\"mode\":\"slaac\"},\"serviceCIDR\":\"fd00:96::/108\"}");
+        NetConf v6only = parse(MIN + ",\"ipv4\":false,\"ipv6\":{\"mode\":\"slaac\"},"
+                + "\"serviceCIDR\":\"fd00:96::/108\"}");
         assertFalse(v6only.ipv4());
         assertTrue(NetConf.Ipv6Mode.SLAAC.required() && NetConf.Ipv6Mode.DHCPV6.required());
         assertFalse(NetConf.Ipv6Mode.AUTO.required() || NetConf.Ipv6Mode.OFF.required());
