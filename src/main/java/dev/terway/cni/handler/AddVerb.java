@@ -74,7 +74,7 @@ final class AddVerb {
         PodSpec spec = PodSpec.of(request.containerId(), request.ifname(), netns, conf.bridge(),
                 conf.mtu().orElse(node.bridgeMtu()), conf.hairpinMode(), conf.runtimeConfig().mac());
         PodIpv6 settings6 = Ipv6Add.settings(ctx, conf, node);
-        Plan link = PodPlans.link(spec, node, PodNetwork.ipv6SettingsStep(netns, spec.ifname(), settings6));
+        Plan link = PodPlans.link(spec, node, Ipv6Add.settingsStep(conf, spec, settings6));
         AddressChoice choice = AddressChoice.of(conf, args);
         if (request.dryRun()) {
             return dryRun(spec, link, choice, node, conf);
@@ -102,8 +102,7 @@ final class AddVerb {
             // A veth of an earlier, interrupted ADD of this attachment: remove it and start over.
             node = node.withHostVethExists(true);
             try {
-                linked = ctx.plans().run(PodPlans.link(spec, node, PodNetwork.ipv6SettingsStep(spec.netns(),
-                        spec.ifname(), settings6)));
+                linked = ctx.plans().run(PodPlans.link(spec, node, Ipv6Add.settingsStep(conf, spec, settings6)));
             } catch (PlanFailedException again) {
                 throw new CniException(CniErrorCode.SETUP_FAILED, "ADD of " + spec.ifname() + " in "
                         + spec.netns() + " failed: " + again.getMessage());
@@ -128,7 +127,9 @@ final class AddVerb {
                     throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "no IPv6 address for " + spec.ifname()
                             + ", and \"ipv4\" is false (an IPv6-only pod): " + v6.why());
                 }
-                ctx.log().accept("ADD " + attachment + ": " + v6.why() + "; the pod is IPv4-only");
+                if (conf.ipv6().mode() != NetConf.Ipv6Mode.OFF) {
+                    ctx.log().accept("ADD " + attachment + ": " + v6.why() + "; the pod is IPv4-only");
+                }
             }
             PodIpv6 ipv6 = PodIpv6.of(settings6.settings(), settings6.required(), v6.addresses(), v6.router(), node,
                     conf.serviceCidr6().stream().toList());

@@ -45,15 +45,11 @@ public final class PodPlans {
     }
 
     /**
-     * {@link #link(PodSpec, NodeView)} with the pod end's IPv6 settings ({@link PodNetwork#ipv6SettingsStep}) set
-     * between its creation and its coming up: the interface identifier and RA acceptance must be in place
+     * {@link #link(PodSpec, NodeView)} with the pod end's IPv6 settings ({@link PodNetwork#ipv6SettingsStep}), if
+     * any, set between its creation and its coming up: the interface identifier and RA acceptance must be in place
      * when the kernel makes the link-local address and solicits routers, which it does as the link comes up.
      */
-    public static Plan link(PodSpec spec, NodeView node, Step podIpv6Settings) {
-        return link(spec, node, Optional.of(podIpv6Settings));
-    }
-
-    private static Plan link(PodSpec spec, NodeView node, Optional<Step> podIpv6Settings) {
+    public static Plan link(PodSpec spec, NodeView node, Optional<Step> podIpv6Settings) {
         Plan.Builder plan = Plan.builder();
         if (node.hostVethExists()) {
             plan.add(Step.of("remove the leftover host veth of an earlier ADD of this attachment",

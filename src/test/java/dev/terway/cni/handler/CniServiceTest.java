@@ -90,10 +90,6 @@ class CniServiceTest {
                 "ip -batch - <<< link add name " + VETH + " address " + hmac + " mtu 1450 master mybr0 up type veth"
                         + " peer name eth0 address " + pmac + " mtu 1450 netns " + ns + "; link set dev " + VETH
                         + " alias terway:c0ffee/eth0 type bridge_slave hairpin on",
-                "nsenter --net=" + ns + " sysctl -q -e -w net/ipv6/conf/eth0/addr_gen_mode=0"
-                        + " net/ipv6/conf/eth0/use_tempaddr=0 net/ipv6/conf/eth0/router_solicitation_delay=0"
-                        + " net/ipv6/conf/eth0/accept_ra=0"
-                        + " net/ipv6/conf/eth0/autoconf=0",
                 "nsenter --net=" + ns + " ip link set dev eth0 up",
                 "nsenter --net=" + ns + " ip -4 -batch - <<< addr add 10.20.30.101/24 dev eth0 valid_lft 3600"
                         + " preferred_lft 3600; route replace default via 10.20.30.1 dev eth0;"

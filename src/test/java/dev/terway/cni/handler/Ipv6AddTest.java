@@ -124,10 +124,35 @@ class Ipv6AddTest {
         assertEquals(0, reply.exitCode(), reply.stdout());
         assertFalse(json(reply).get("ips").toString().contains(":"), reply.stdout());
         assertEquals(0, node.looks6.get(), "no look at all");
-        assertTrue(node.commandLines().stream().anyMatch(l -> l.contains("sysctl -q -e -w")
-                && l.contains("accept_ra=0")), node.commandLines().toString());
+        assertTrue(node.commandLines().stream().noneMatch(l -> l.contains("sysctl")),
+                "no RA to ignore on that LAN, so no process start for the settings: " + node.commandLines());
         assertTrue(log.stream().anyMatch(l -> l.contains("bridge mybr0 has no global IPv6 address or no route learnt"
                 + " from router advertisements") && l.contains("the pod is IPv4-only")), log.toString());
+    }
+
+    @Test
+    void offMakesThePodIgnoreRouterAdvertisementsWithoutFailingOnAKernelWithoutIpv6() throws Exception {
+        node.slaacAddress = SLAAC;
+        CniReply reply = run(service(Optional.empty()), "ADD", conf("1.0.0", ",\"ipv6\":{\"mode\":\"off\"}"));
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertEquals(0, node.looks6.get());
+        assertFalse(json(reply).get("ips").toString().contains(":"), reply.stdout());
+        assertTrue(node.commandLines().stream().anyMatch(l -> l.contains("sysctl -q -e -w")
+                && l.contains("accept_ra=0") && l.contains("autoconf=0")), node.commandLines().toString());
+        assertFalse(log.stream().anyMatch(l -> l.contains("IPv4-only")), "off is asked for, not worth a log line");
+    }
+
+    @Test
+    void dryRunSaysWhatIpv6AddWouldWaitFor() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(FakeNode.env("ADD", netns.toString()));
+        env.put("TERWAY_DRY_RUN", "1");
+        CniReply reply = service(Optional.empty()).execute(new CniInvocation(env,
+                conf("1.0.0", ",\"ipv6\":{\"mode\":\"slaac\"}")));
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertTrue(reply.stdout().contains("sysctl -q -w net/ipv6/conf/eth0/addr_gen_mode=0"), reply.stdout());
+        assertTrue(reply.stdout().contains("# then: IPv6 (ipv6.mode \"slaac\"), waiting up to 3000 ms from link up"
+                + " for a SLAAC address (not waited for in a dry run)"), reply.stdout());
+        assertEquals(0, node.looks6.get());
     }
 
     @Test
