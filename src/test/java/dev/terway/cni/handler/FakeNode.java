@@ -39,6 +39,8 @@ final class FakeNode implements CommandRunner {
     volatile String slaacAddress = null;
     volatile int slaacAtLook = 2;
     volatile String router6 = "fe80::1";
+    /** The SLAAC address fails duplicate detection instead of becoming usable. */
+    volatile boolean slaacDadFails = false;
     /** With no SLAAC address: the RA still arrives at {@link #slaacAtLook} with this on-link prefix (M flag LAN). */
     volatile String onlinkPrefix6 = null;
     /** The pod interface's accept_ra and autoconf, as the last {@code sysctl -w} in the pod set them. */
@@ -238,7 +240,8 @@ final class FakeNode implements CommandRunner {
             String[] a = slaacAddress.split("/");
             addrs.add("{\"family\":\"inet6\",\"local\":\"" + a[0] + "\",\"prefixlen\":" + a[1]
                     + ",\"scope\":\"global\",\"dynamic\":true,\"mngtmpaddr\":false"
-                    + (look == slaacAtLook ? ",\"tentative\":true" : "")
+                    + (look == slaacAtLook ? ",\"tentative\":true"
+                            : slaacDadFails ? ",\"tentative\":true,\"dadfailed\":true" : "")
                     + ",\"valid_life_time\":2591999,\"preferred_life_time\":604799}");
         }
         for (String cidr : podAddresses6.getOrDefault(dev, List.of())) {

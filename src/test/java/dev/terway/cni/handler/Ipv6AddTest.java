@@ -193,6 +193,37 @@ class Ipv6AddTest {
     }
 
     @Test
+    void aSlaacAddressThatFailsDuplicateDetectionFailsTheAddAtOnceNamingIt() throws Exception {
+        node.slaacAddress = SLAAC;
+        node.slaacDadFails = true;
+        CniReply reply = run(service(Optional.empty()), "ADD", conf("1.0.0",
+                ",\"ipv6\":{\"mode\":\"slaac\",\"timeout\":\"10s\"}"));
+        assertEquals(CniErrorCode.TRY_AGAIN_LATER, code(reply), reply.stdout());
+        assertTrue(json(reply).get("msg").toString().contains("address " + SLAAC + " failed duplicate address"
+                + " detection: another host on the LAN has it"), reply.stdout());
+        assertEquals(3, node.looks6.get(), "no waiting for the rest of the 10 s once it failed");
+        assertFalse(node.vethMaster.containsKey(VETH));
+    }
+
+    @Test
+    void underAutoADhcpv6LeaseThatComesAfterTheSlaacAddressIsGivenBack() throws Exception {
+        node.slaacAddress = SLAAC;
+        dhcp6.gate = new java.util.concurrent.CountDownLatch(1);
+        CniReply reply = run(service(Optional.of(dhcp6)), "ADD", conf("1.0.0", ""));
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        String ips = json(reply).get("ips").toString();
+        assertTrue(ips.contains("address=" + SLAAC) && !ips.contains("fd00:1::77"), ips);
+        dhcp6.gate.countDown();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!dhcp6.released.contains("c0ffee/eth0") && System.nanoTime() < deadline) {
+            Thread.sleep(5); // the release runs on the thread that got the lease, after ADD replied
+        }
+        assertEquals(List.of("c0ffee/eth0"), dhcp6.released, "the late lease is given back");
+        assertTrue(log.stream().anyMatch(l -> l.contains("its DHCPv6 lease of fd00:1::77 came after the SLAAC address"
+                + " was reported; given back")), log.toString());
+    }
+
+    @Test
     void dhcpv6IsRefusedBeforeAnythingIsMadeWhenTheDaemonRunsNoDhcpv6() throws Exception {
         CniReply reply = run(service(Optional.empty()), "ADD", conf("1.0.0", ",\"ipv6\":{\"mode\":\"dhcpv6\"}"));
         assertEquals(CniErrorCode.UNSUPPORTED_FIELD, code(reply), reply.stdout());
@@ -322,9 +353,18 @@ class Ipv6AddTest {
         final List<String> released = Collections.synchronizedList(new ArrayList<>());
         final Set<LeaseGateway.Attachment> held = Collections.synchronizedSet(new LinkedHashSet<>());
         volatile boolean fail;
+        /** When set, acquire answers only once it is counted down (a server slower than SLAAC). */
+        volatile java.util.concurrent.CountDownLatch gate;
 
         @Override
         public Dhcp6Lease acquire(Dhcp6Request r) throws CniException {
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (fail) {
                 throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "no DHCPv6 lease for " + r.ifname()
                         + ": no ADVERTISE");
