@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
 import dev.terway.cni.config.CniArgs;
 import dev.terway.net.Ipv4;
 import dev.terway.net.Ipv4Cidr;
@@ -185,7 +186,8 @@ final class AddVerb {
         if (pause == 0) {
             return;
         }
-        ctx.log().accept("test hook: ADD of " + spec.containerId() + "/" + spec.ifname() + " pauses "
+        ctx.log().warn("test.pause", LogPod.of(spec.containerId(), spec.ifname()), "test hook: ADD of "
+                + spec.containerId() + "/" + spec.ifname() + " pauses "
                 + pause + " ms with " + spec.hostVeth() + " in place");
         try {
             Thread.sleep(pause);

@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
 import dev.terway.cni.config.CniArgs;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.pod.PodPlans;
@@ -41,6 +42,7 @@ final class DelVerb {
         }
         String containerId = request.containerId();
         String ifname = request.ifname();
+        LogPod pod = new LogPod(containerId, args.podNamespace(), args.podName(), ifname);
         Attachments.Permit permit = ctx.attachments().hold(containerId, ifname);
         boolean handedOver = false;
         try {
@@ -51,13 +53,14 @@ final class DelVerb {
             // not held is a no-op. After a delegated IPAM the daemon holds none either.
             DeferredDeletes.Tail tail = () -> finish(containerId, ifname);
             if (ctx.deferredDeletes().isPresent()) {
-                handedOver = ctx.deferredDeletes().get().defer(containerId, ifname, permit, tail, ctx.log());
+                handedOver = ctx.deferredDeletes().get().defer(containerId, ifname, pod, permit, tail, ctx.log());
                 if (handedOver) {
                     return CniReply.empty();
                 }
             }
             String outcome = finish(containerId, ifname);
-            ctx.log().accept("DEL " + containerId + "/" + ifname + ": " + outcome);
+            ctx.log().info("cni.del_finished", pod, "DEL " + containerId + "/" + ifname + ": "
+                    + outcome);
             return CniReply.empty();
         } finally {
             if (!handedOver) {

@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.VethNames;
@@ -77,7 +78,8 @@ final class GcVerb {
         }
         for (LeaseGateway.Attachment a : releases) {
             ctx.leases().release(a.containerId(), a.ifname());
-            ctx.log().accept("GC: released the lease of stale attachment " + a.containerId() + "/" + a.ifname());
+            ctx.log().info("cni.gc_released", LogPod.of(a.containerId(), a.ifname()), "GC: released the lease of stale"
+                    + " attachment " + a.containerId() + "/" + a.ifname());
         }
         for (LeaseGateway.Attachment a : releases6) {
             ctx.dhcp6().get().release(a.containerId(), a.ifname());
@@ -89,7 +91,7 @@ final class GcVerb {
             String veth = step.argv().get(3);
             try {
                 ctx.plans().run(new Plan(List.of(step)));
-                ctx.log().accept("GC: " + step.reason());
+                ctx.log().info("cni.gc_deleted", "GC: " + step.reason(), "hostVeth", veth);
             } catch (PlanFailedException e) {
                 if (ctx.observer().linkExists(veth)) {
                     failures.add(e.getMessage());

@@ -59,7 +59,7 @@ class CniServiceTest {
         records = new AttachmentRecords(dir.resolve("run/attachments"));
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { }, records,
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, records,
                 path -> path.equals(netns) ? java.util.Optional.empty() : NetnsProbe.SYSTEM.problem(path),
                 java.util.Optional.empty());
     }

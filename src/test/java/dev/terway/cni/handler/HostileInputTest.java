@@ -62,7 +62,7 @@ class HostileInputTest {
         netns = Files.createFile(dir.resolve("pod-netns"));
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin may run for hostile input");
-        }), Clock.systemUTC(), log::add, () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
                 path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path), Optional.empty());
     }
 
