@@ -129,7 +129,9 @@ final class AddVerb {
                             + ", and \"ipv4\" is false (an IPv6-only pod): " + v6.why());
                 }
                 if (conf.ipv6().mode() != NetConf.Ipv6Mode.OFF) {
-                    ctx.log().accept("ADD " + attachment + ": " + v6.why() + "; the pod is IPv4-only");
+                    ctx.log().info("cni.add_ipv4_only", new LogPod(request.containerId(), args.podNamespace(),
+                            args.podName(), request.ifname()), "ADD " + attachment + ": " + v6.why()
+                            + "; the pod is IPv4-only");
                 }
             }
             PodIpv6 ipv6 = PodIpv6.of(settings6.settings(), settings6.required(), v6.addresses(), v6.router(), node,

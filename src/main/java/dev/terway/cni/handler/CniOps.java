@@ -68,7 +68,7 @@ public final class CniOps implements RequestHandler {
 
     /** And the daemon's DHCPv6 leases ({@code dhcp6}; absent: ipv6 mode "dhcpv6" is refused, "auto" is SLAAC only). */
     public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
-                                   Clock clock, Consumer<String> log, DeferredDeletes deferredDeletes,
+                                   Clock clock, EventLog log, DeferredDeletes deferredDeletes,
                                    NodeNamespaces nodeNamespaces, FaultInjection faults,
                                    Optional<Dhcp6Gateway> dhcp6) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);

@@ -81,7 +81,7 @@ public final class CniService implements CniExecutor {
 
     /** And the DHCPv6 leases, where the daemon runs them (absent: ipv6 mode "dhcpv6" is refused). */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      EventLog log, Runnable beforeEachRequest, AttachmentRecords records,
                       NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes,
                       FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
         this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, nodeNamespaces, records,

@@ -83,8 +83,8 @@ final class GcVerb {
         }
         for (LeaseGateway.Attachment a : releases6) {
             ctx.dhcp6().get().release(a.containerId(), a.ifname());
-            ctx.log().accept("GC: released the DHCPv6 lease of stale attachment " + a.containerId() + "/"
-                    + a.ifname());
+            ctx.log().info("cni.gc_released", LogPod.of(a.containerId(), a.ifname()), "GC: released the DHCPv6"
+                    + " lease of stale attachment " + a.containerId() + "/" + a.ifname(), "family", "6");
         }
         List<String> failures = new ArrayList<>();
         for (Step step : deletions.build().steps()) {

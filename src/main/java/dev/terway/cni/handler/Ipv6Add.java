@@ -11,6 +11,7 @@ import dev.terway.cni.pod.PodSpec;
 import dev.terway.cni.result.Dns;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
+import dev.terway.log.LogPod;
 import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
 import dev.terway.netstate.Family;
@@ -252,8 +253,9 @@ final class Ipv6Add {
                 lease.ifPresent(l -> addresses.add(leasedAddress(l, look)));
             } else {
                 dhcp.thenAccept(late -> late.ifPresent(l -> {
-                    ctx.log().accept("ADD " + attachment + ": its DHCPv6 lease of " + l.address() + " came after the"
-                            + " SLAAC address was reported; given back");
+                    ctx.log().info("cni.dhcp6_late", LogPod.of(request.containerId(), request.ifname()), "ADD "
+                            + attachment + ": its DHCPv6 lease of " + l.address() + " came after the SLAAC address"
+                            + " was reported; given back");
                     releaseLate(attachment);
                 }));
             }
@@ -306,7 +308,7 @@ final class Ipv6Add {
             if (required) {
                 throw e;
             }
-            ctx.log().accept("DHCPv6 gave no lease: " + e.getCause().getMessage());
+            ctx.log().info("cni.dhcp6_none", "DHCPv6 gave no lease: " + e.getCause().getMessage());
             return Optional.empty();
         }
     }

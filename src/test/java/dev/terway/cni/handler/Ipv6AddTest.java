@@ -60,7 +60,7 @@ class Ipv6AddTest {
     CniService service(Optional<Dhcp6Gateway> gateway) {
         return new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
                 path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path),
                 NodeNamespaces.own("the test's namespace"), Optional.empty(), FaultInjection.NONE, gateway);
     }
