@@ -279,22 +279,8 @@ final class Ipv6Add {
                 look.routes(), "");
     }
 
-    /**
-     * The lease's address with the prefix length of the RA's on-link prefix that holds it, when the kernel
-     * learnt one; else /128 (IA_NA carries no prefix length, RFC 8415 §21.6).
-     */
-    static PodIpv6.Address leasedAddress(Dhcp6Gateway.Dhcp6Lease lease, Look look) {
-        int length = 128;
-        for (Route r : look.routes()) {
-            Ipv6Cidr prefix = Ipv6Cidr.parseOrNull(r.dst());
-            if (r.isRaRoute() && r.gateway().isEmpty() && prefix != null && prefix.prefixLength() >= 1
-                    && prefix.contains(lease.address())) {
-                length = prefix.prefixLength();
-                break;
-            }
-        }
-        return PodIpv6.Address.leased(new Ipv6Cidr(lease.address(), length), lease.validSeconds(),
-                lease.preferredSeconds());
+    private static PodIpv6.Address leasedAddress(Dhcp6Gateway.Dhcp6Lease lease, Look look) {
+        return PodIpv6.Address.leased(lease.address(), lease.validSeconds(), lease.preferredSeconds(), look.routes());
     }
 
     private Optional<Dhcp6Gateway.Dhcp6Lease> awaitLease(CompletableFuture<Optional<Dhcp6Gateway.Dhcp6Lease>> dhcp,
@@ -358,11 +344,8 @@ final class Ipv6Add {
             var flags = state.get().state(a);
             (flags.contains("dadfailed") ? failed : flags.contains("tentative") ? tentative : ready).add(a);
         }
-        Optional<Ipv6> router = state.get().routes().stream()
-                .filter(r -> r.isDefault() && r.gateway().isPresent() && r.dev().map(spec.ifname()::equals)
-                        .orElse(true))
-                .map(r -> Ipv6.parseOrNull(r.gateway().get())).filter(g -> g != null).findFirst();
-        return new Look(globals, ready, tentative, failed, state.get().routes(), router);
+        return new Look(globals, ready, tentative, failed, state.get().routes(),
+                PodIpv6.learntRouter(state.get().routes(), spec.ifname()));
     }
 
     /** Looks until {@code done} or the deadline; the last look either way. */

@@ -4,6 +4,7 @@ import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
+import dev.terway.netstate.Route;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,6 +123,34 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
         public static Address leased(Ipv6Cidr cidr, long validSeconds, long preferredSeconds) {
             return new Address(cidr, Source.DHCPV6, validSeconds, preferredSeconds);
         }
+
+        /**
+         * A DHCPv6 lease's address with the prefix length of the on-link prefix the kernel learnt from an RA
+         * that holds it ({@code routes}: the pod's IPv6 routes), else /128: IA_NA carries no prefix length
+         * (RFC 8415 §21.6). ADD and the upkeep at each renewal both take it from here.
+         */
+        public static Address leased(Ipv6 address, long validSeconds, long preferredSeconds, List<Route> routes) {
+            int length = 128;
+            for (Route r : routes) {
+                Ipv6Cidr prefix = Ipv6Cidr.parseOrNull(r.dst());
+                if (r.isRaRoute() && r.gateway().isEmpty() && prefix != null && prefix.prefixLength() >= 1
+                        && prefix.contains(address)) {
+                    length = prefix.prefixLength();
+                    break;
+                }
+            }
+            return leased(new Ipv6Cidr(address, length), validSeconds, preferredSeconds);
+        }
+    }
+
+    /**
+     * The router the kernel learnt from RAs on {@code ifname}: the gateway of its IPv6 default route, the first
+     * when several routers advertise (the kernel prefers among them itself).
+     */
+    public static Optional<Ipv6> learntRouter(List<Route> routes, String ifname) {
+        return routes.stream()
+                .filter(r -> r.isDefault() && r.gateway().isPresent() && r.dev().map(ifname::equals).orElse(true))
+                .map(r -> Ipv6.parseOrNull(r.gateway().get())).filter(Objects::nonNull).findFirst();
     }
 
     /**

@@ -397,4 +397,18 @@ class PodNetworkTest {
                 "DHCPv6 lease ended");
         assertEquals(List.of("addr del fd00:1::77/64 dev eth0"), lines(lost, "-6"));
     }
+
+    @Test
+    void aLeasedAddressTakesTheRaOnlinkPrefixThatHoldsItElse128AndTheRouterIsTheLearntDefaultsGateway() {
+        List<Route> ra = IpJson.routes(ROUTES6, Family.INET6);
+        assertEquals(Ipv6Cidr.parse("fd00:1::77/64"),
+                PodIpv6.Address.leased(Ipv6.parse("fd00:1::77"), 3600, 1800, ra).cidr());
+        assertEquals(Ipv6Cidr.parse("fd00:2::77/128"),
+                PodIpv6.Address.leased(Ipv6.parse("fd00:2::77"), 3600, 1800, ra).cidr(), "no prefix holds it");
+        assertEquals(Ipv6Cidr.parse("fd00:1::77/128"), PodIpv6.Address.leased(Ipv6.parse("fd00:1::77"), 3600, 1800,
+                ra.stream().filter(r -> !r.isRaRoute() || r.isDefault()).toList()).cidr(), "no RA prefix learnt");
+        assertEquals(ROUTER, PodIpv6.learntRouter(ra, "eth0"));
+        assertEquals(Optional.empty(), PodIpv6.learntRouter(ra, "eth1"));
+        assertEquals(Optional.empty(), PodIpv6.learntRouter(List.of(), "eth0"));
+    }
 }
