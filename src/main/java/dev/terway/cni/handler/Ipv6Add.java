@@ -243,7 +243,7 @@ final class Ipv6Add {
                 throw e;
             }
         }
-        Look look = lookUntil(spec, deadline, l -> !l.ready().isEmpty() || l.allFailed());
+        Look look = lookUntil(spec, deadline, new SlaacSettled());
         if (!look.ready().isEmpty()) {
             List<PodIpv6.Address> addresses = new ArrayList<>();
             look.ready().forEach(a -> addresses.add(PodIpv6.Address.slaac(Ipv6Cidr.parse(a.cidr()))));
@@ -268,7 +268,8 @@ final class Ipv6Add {
         }
         Optional<Dhcp6Gateway.Dhcp6Lease> lease = awaitLease(dhcp, false);
         if (lease.isPresent()) {
-            return leased(lease.get(), look(spec));
+            // The router and prefix may have come while the lease was awaited; a look already holding them will do.
+            return leased(lease.get(), look.router().isPresent() ? look : look(spec));
         }
         return Outcome.none("no IPv6 " + within + ": " + slaacWhy + (ctx.dhcp6().isPresent()
                 ? "; no DHCPv6 lease either" : "; DHCPv6 not tried (this daemon runs no DHCPv6 lease service)"));
@@ -312,6 +313,11 @@ final class Ipv6Add {
             return !failed.isEmpty() && ready.isEmpty() && tentative.isEmpty();
         }
 
+        /** A router advertisement was read (a route learnt from it) and made no address. */
+        boolean advertisedNoPrefix() {
+            return addresses.isEmpty() && routes.stream().anyMatch(Route::isRaRoute);
+        }
+
         /** Why the pod has no usable SLAAC address, from what the last look saw. */
         String whyNoSlaac() {
             if (!failed.isEmpty()) {
@@ -326,6 +332,23 @@ final class Ipv6Add {
             }
             return routes.stream().anyMatch(Route::isRaRoute) ? "a router advertisement arrived without a default"
                     + " router or an autonomous prefix" : "no router advertisement arrived";
+        }
+    }
+
+    /**
+     * Whether SLAAC has ended, one way or the other: an address is usable, every address failed duplicate
+     * detection, or a router advertised without a prefix to autoconfigure (no A flag: a managed LAN, where
+     * the address is DHCPv6's). The last must be seen in two looks in a row: the kernel makes the routes and
+     * the address while it reads one advertisement, and one look could fall between the two.
+     */
+    static final class SlaacSettled implements java.util.function.Predicate<Look> {
+
+        private int withoutPrefix;
+
+        @Override
+        public boolean test(Look look) {
+            withoutPrefix = look.advertisedNoPrefix() ? withoutPrefix + 1 : 0;
+            return !look.ready().isEmpty() || look.allFailed() || withoutPrefix >= 2;
         }
     }
 

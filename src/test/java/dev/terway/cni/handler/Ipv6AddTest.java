@@ -182,11 +182,12 @@ class Ipv6AddTest {
         node.slaacAddress = null;
         node.onlinkPrefix6 = "fd00:1::/64";
         CniReply reply = run(service(Optional.empty()), "ADD", conf("1.0.0",
-                ",\"ipv6\":{\"mode\":\"slaac\",\"timeout\":\"400ms\"}"));
+                ",\"ipv6\":{\"mode\":\"slaac\",\"timeout\":\"10s\"}"));
         assertEquals(CniErrorCode.TRY_AGAIN_LATER, code(reply), reply.stdout());
         String msg = json(reply).get("msg").toString();
-        assertTrue(msg.contains("no SLAAC address on eth0 within 400 ms of link up (ipv6.mode \"slaac\"): router"
+        assertTrue(msg.contains("no SLAAC address on eth0 within 10000 ms of link up (ipv6.mode \"slaac\"): router"
                 + " fe80::1 advertised no prefix to autoconfigure (no A flag)"), msg);
+        assertEquals(3, node.looks6.get(), "the RA without A flag, seen twice, ends the wait before the 10 s");
         assertTrue(msg.contains("everything done before was undone"), msg);
         assertFalse(node.vethMaster.containsKey(VETH), "veth deleted");
         assertEquals(List.of("c0ffee/eth0"), leases.released, "IPv4 lease given back");
@@ -272,6 +273,17 @@ class Ipv6AddTest {
         assertTrue(reply.stdout().contains("no ADVERTISE"), reply.stdout());
         assertFalse(node.vethMaster.containsKey(VETH));
         assertEquals(List.of("c0ffee/eth0"), leases.released);
+    }
+
+    @Test
+    void autoOnAManagedLanReportsTheDhcpv6LeaseWithoutWaitingOutTheTimeoutForSlaac() throws Exception {
+        node.slaacAddress = null;
+        node.onlinkPrefix6 = "fd00:1::/64";
+        CniReply reply = run(service(Optional.of(dhcp6)), "ADD", conf("1.0.0", ",\"ipv6\":{\"timeout\":\"10s\"}"));
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        assertTrue(json(reply).get("ips").toString().contains("address=fd00:1::77/64, gateway=fe80::1"),
+                reply.stdout());
+        assertEquals(3, node.looks6.get(), "SLAAC settled (no A flag) at the third look");
     }
 
     @Test
