@@ -26,7 +26,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Dual-stack pods through the real `bin/cni-terway` on a lab LAN whose dnsmasq announces IPv6 in each mode:
- * none, {@code ra-only} (SLAAC), {@code ra-stateless} (SLAAC, O flag), and announced before but silent now. The
+ * none, {@code ra-only} (SLAAC), {@code ra-stateless} (SLAAC, O flag), managed (M flag, no A flag: DHCPv6
+ * only, which this daemon does not speak yet), and announced before but silent now. The
  * node is set up with `terway setup` and runs `terway dhcp daemon`; its NIC has a static IPv6 address (so a
  * global address on the bridge alone says nothing about the LAN). Root only; skipped otherwise.
  */
@@ -234,6 +235,33 @@ class Ipv6PodIT {
 
     @Test
     @Order(5)
+    void onAManagedLanSlaacFailsAtOnceAndAutoIsIpv4OnlyWithoutWaitingOutTheTimeout() throws InterruptedException {
+        routerAdvertisements.destroy();
+        routerAdvertisements.waitFor();
+        routerAdvertisements = lab.startRouterAdvertisements("managed");
+        String slaac = newPod("managed0");
+        CniRuntime.Result failed = cni("ADD", "managed0", slaac,
+                conf(",\"ipv6\":{\"mode\":\"slaac\",\"timeout\":\"20s\"}"));
+        assertEquals(11, json(failed.stdout()).path("code").asInt(), failed::describe);
+        assertTrue(json(failed.stdout()).path("msg").asText().contains("advertised no prefix to autoconfigure (no A"
+                + " flag)"), failed.stdout());
+        assertTrue(failed.millis() < 20_000, "ended by the RA, not by the 20 s timeout: " + failed.millis() + " ms");
+        assertNothingLeft("managed0", slaac);
+
+        String auto = newPod("managed1");
+        CniRuntime.Result add = cni("ADD", "managed1", auto, conf(",\"ipv6\":{\"timeout\":\"20s\"}"));
+        assertEquals(0, add.exit(), add::describe);
+        assertEquals(List.of(), addresses(add, "6"), add.stdout());
+        assertTrue(node.log().contains("advertised no prefix to autoconfigure (no A flag); DHCPv6 not tried"),
+                node.log());
+        System.out.println("Ipv6PodIT: IPv4-only ADD under auto on a managed LAN (no DHCPv6 service) took "
+                + add.millis() + " ms");
+        assertEquals(0, cni("DEL", "managed1", auto, conf("")).exit());
+        assertNothingLeft("managed1", auto);
+    }
+
+    @Test
+    @Order(6)
     void autoWhereTheRouterFellSilentIsIpv4OnlyAfterTheTimeoutAndSaysSo() throws InterruptedException {
         routerAdvertisements.destroy();
         routerAdvertisements.waitFor();
