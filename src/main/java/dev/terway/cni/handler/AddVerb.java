@@ -160,12 +160,13 @@ final class AddVerb {
                     .orElseGet(() -> ipv6.addresses().get(0).cidr().toString()));
             return reply;
         } catch (CniException | PlanFailedException | RuntimeException e) {
-            String undone = undo(request, conf, choice, addressTaken, linked);
+            // The DHCPv6 lease goes before the veth, so that its RELEASE still leaves from the pod's interface.
             if (outcome6.isEmpty()) {
                 pending6.abandon();
             } else if (outcome6.get().lease().isPresent()) {
                 ctx.dhcp6().ifPresent(g -> g.release(request.containerId(), request.ifname()));
             }
+            String undone = undo(request, conf, choice, addressTaken, linked);
             if (e instanceof CniException c) {
                 throw new CniException(c.code(), c.getMessage() + undone, c.details());
             }
