@@ -234,7 +234,7 @@ final class Ipv6Add {
         }
         String attachment = request.containerId() + "/" + request.ifname();
         if (mode == NetConf.Ipv6Mode.DHCPV6) {
-            Dhcp6Gateway.Dhcp6Lease lease = awaitLease(dhcp, true).orElseThrow();
+            Dhcp6Gateway.Dhcp6Lease lease = awaitLease(dhcp, true, request).orElseThrow();
             try {
                 // The lease came; the router and the on-link prefix come from RAs, perhaps a moment later.
                 return leased(lease, lookUntil(spec, deadline, l -> l.router().isPresent()));
@@ -249,7 +249,7 @@ final class Ipv6Add {
             look.ready().forEach(a -> addresses.add(PodIpv6.Address.slaac(Ipv6Cidr.parse(a.cidr()))));
             Optional<Dhcp6Gateway.Dhcp6Lease> lease = Optional.empty();
             if (dhcp.isDone()) {
-                lease = awaitLease(dhcp, false);
+                lease = awaitLease(dhcp, false, request);
                 lease.ifPresent(l -> addresses.add(leasedAddress(l, look)));
             } else {
                 dhcp.thenAccept(late -> late.ifPresent(l -> {
@@ -266,7 +266,7 @@ final class Ipv6Add {
             throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "no SLAAC address on " + spec.ifname() + " "
                     + within + " (ipv6.mode \"slaac\"): " + slaacWhy);
         }
-        Optional<Dhcp6Gateway.Dhcp6Lease> lease = awaitLease(dhcp, false);
+        Optional<Dhcp6Gateway.Dhcp6Lease> lease = awaitLease(dhcp, false, request);
         if (lease.isPresent()) {
             // The router and prefix may have come while the lease was awaited; a look already holding them will do.
             return leased(lease.get(), look.router().isPresent() ? look : look(spec));
@@ -285,7 +285,8 @@ final class Ipv6Add {
     }
 
     private Optional<Dhcp6Gateway.Dhcp6Lease> awaitLease(CompletableFuture<Optional<Dhcp6Gateway.Dhcp6Lease>> dhcp,
-                                                         boolean required) throws CniException {
+                                                         boolean required, Dhcp6Gateway.Dhcp6Request request)
+            throws CniException {
         try {
             return dhcp.join();
         } catch (CompletionException e) {
@@ -295,7 +296,8 @@ final class Ipv6Add {
             if (required) {
                 throw e;
             }
-            ctx.log().info("cni.dhcp6_none", "DHCPv6 gave no lease: " + e.getCause().getMessage());
+            ctx.log().info("cni.dhcp6_none", LogPod.of(request.containerId(), request.ifname()),
+                    "DHCPv6 gave no lease: " + e.getCause().getMessage());
             return Optional.empty();
         }
     }
