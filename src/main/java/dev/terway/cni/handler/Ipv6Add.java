@@ -317,7 +317,7 @@ final class Ipv6Add {
 
         /** A router advertisement was read (a route learnt from it) and made no address. */
         boolean advertisedNoPrefix() {
-            return addresses.isEmpty() && routes.stream().anyMatch(Route::isRaRoute);
+            return addresses.isEmpty() && routes.stream().anyMatch(PodIpv6::learntFromLan);
         }
 
         /** Why the pod has no usable SLAAC address, from what the last look saw. */
@@ -332,7 +332,7 @@ final class Ipv6Add {
             if (router.isPresent()) {
                 return "router " + router.get() + " advertised no prefix to autoconfigure (no A flag)";
             }
-            return routes.stream().anyMatch(Route::isRaRoute) ? "a router advertisement arrived without a default"
+            return routes.stream().anyMatch(PodIpv6::learntFromLan) ? "a router advertisement arrived without a default"
                     + " router or an autonomous prefix" : "no router advertisement arrived";
         }
     }

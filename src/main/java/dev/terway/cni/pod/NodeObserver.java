@@ -90,12 +90,13 @@ public final class NodeObserver {
     }
 
     /**
-     * Whether the node learnt IPv6 routes from the LAN's router advertisements on {@code bridge} (a default
-     * router or an on-link prefix, `proto ra`): the sign that the LAN announces IPv6, which `auto` waits for.
+     * Whether the node learnt IPv6 routes from the LAN on {@code bridge} ({@link PodIpv6#learntFromLan}: a default
+     * router from an RA, an RA's on-link prefix, the prefix of an address with a lifetime): the sign that the
+     * LAN announces IPv6, which `auto` waits for.
      */
     public boolean learntIpv6Routes(String bridge) {
-        CommandResult r = runner.run(List.of("ip", "-j", "-6", "route", "show", "dev", bridge, "proto", "ra"));
-        return r.succeeded() && !IpJson.routes(r.stdout(), Family.INET6).isEmpty();
+        CommandResult r = runner.run(List.of("ip", "-j", "-6", "route", "show", "dev", bridge));
+        return r.succeeded() && IpJson.routes(r.stdout(), Family.INET6).stream().anyMatch(PodIpv6::learntFromLan);
     }
 
     /** Every veth on the node named like terway's host veths. */

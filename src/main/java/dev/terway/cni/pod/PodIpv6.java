@@ -133,14 +133,24 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
             int length = 128;
             for (Route r : routes) {
                 Ipv6Cidr prefix = Ipv6Cidr.parseOrNull(r.dst());
-                if (r.isRaRoute() && r.gateway().isEmpty() && prefix != null && prefix.prefixLength() >= 1
-                        && prefix.contains(address)) {
+                if (learntFromLan(r) && r.gateway().isEmpty() && prefix != null && prefix.prefixLength() >= 1
+                        && prefix.prefixLength() < 128 && prefix.contains(address)) {
                     length = prefix.prefixLength();
                     break;
                 }
             }
             return leased(new Ipv6Cidr(address, length), validSeconds, preferredSeconds);
         }
+    }
+
+    /**
+     * Whether the kernel learnt {@code route} from the LAN: a default router from an RA (`proto ra`), or a route
+     * that expires without a gateway, as the on-link prefixes of RAs do (the kernel writes those `proto kernel`
+     * with `expires`, like the prefix route of an address with a lifetime; a static address's never expires).
+     */
+    public static boolean learntFromLan(Route route) {
+        return route.isRaRoute() || (route.gateway().isEmpty() && route.expires().isPresent()
+                && !route.dst().startsWith("fe80:"));
     }
 
     /**

@@ -119,9 +119,12 @@ final class FakeNode implements CommandRunner {
                     + "[{\"family\":\"inet\",\"local\":\"" + a[0] + "\",\"prefixlen\":" + a[1]
                     + ",\"scope\":\"global\"}]}]");
         }
-        if (line.equals("ip -j -6 route show dev mybr0 proto ra")) {
-            return ok(argv, bridgeRaRoutes ? "[{\"dst\":\"default\",\"gateway\":\"fe80::1\",\"dev\":\"mybr0\","
-                    + "\"protocol\":\"ra\",\"metric\":1024,\"flags\":[]}]" : "[]");
+        if (line.equals("ip -j -6 route show dev mybr0")) {
+            String permanent = "{\"dst\":\"fd00:1::/64\",\"dev\":\"mybr0\",\"protocol\":\"kernel\",\"metric\":256,"
+                    + "\"flags\":[]},{\"dst\":\"fe80::/64\",\"dev\":\"mybr0\",\"protocol\":\"kernel\",\"metric\":256,"
+                    + "\"flags\":[]}";
+            return ok(argv, "[" + permanent + (bridgeRaRoutes ? ",{\"dst\":\"default\",\"gateway\":\"fe80::1\","
+                    + "\"dev\":\"mybr0\",\"protocol\":\"ra\",\"metric\":1024,\"flags\":[],\"expires\":299}" : "") + "]");
         }
         if (line.equals("ip -j -4 route show default")) {
             return ok(argv, defaultGateway == null ? "[]"
@@ -252,8 +255,8 @@ final class FakeNode implements CommandRunner {
         addrs.add("{\"family\":\"inet6\",\"local\":\"fe80::c3:60ff:fe12:ea6a\",\"prefixlen\":64,\"scope\":\"link\"}");
         if (ra) {
             String prefix = onlinkPrefix6 != null ? onlinkPrefix6 : slaacAddress.replaceAll("::.*/64$", "::/64");
-            routes.add("{\"dst\":\"" + prefix + "\",\"dev\":\"" + dev + "\",\"protocol\":\"ra\",\"metric\":256,"
-                    + "\"flags\":[]}");
+            routes.add("{\"dst\":\"" + prefix + "\",\"dev\":\"" + dev + "\",\"protocol\":\"kernel\",\"metric\":256,"
+                    + "\"flags\":[],\"expires\":599}");
             routes.add("{\"dst\":\"default\",\"gateway\":\"" + router6 + "\",\"dev\":\"" + dev
                     + "\",\"protocol\":\"ra\",\"metric\":1024,\"flags\":[]}");
         }

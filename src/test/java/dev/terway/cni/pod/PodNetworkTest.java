@@ -1,6 +1,7 @@
 package dev.terway.cni.pod;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -261,7 +262,8 @@ class PodNetworkTest {
                 Optional.empty(), Optional.empty(), valid, preferred);
     }
 
-    static final String ROUTES6 = "[{\"dst\":\"fd00:1::/64\",\"dev\":\"eth0\",\"protocol\":\"ra\",\"metric\":256,"
+    // as the kernel writes an RA's on-link prefix: proto kernel, with the prefix's lifetime
+    static final String ROUTES6 = "[{\"dst\":\"fd00:1::/64\",\"dev\":\"eth0\",\"protocol\":\"kernel\",\"metric\":256,"
             + "\"flags\":[],\"expires\":2591000},"
             + "{\"dst\":\"fd00:96::/108\",\"gateway\":\"fd00:1::5\",\"dev\":\"eth0\",\"metric\":1024,\"flags\":[]},"
             + "{\"dst\":\"default\",\"gateway\":\"fe80::1\",\"dev\":\"eth0\",\"protocol\":\"ra\",\"metric\":1024,"
@@ -406,7 +408,12 @@ class PodNetworkTest {
         assertEquals(Ipv6Cidr.parse("fd00:2::77/128"),
                 PodIpv6.Address.leased(Ipv6.parse("fd00:2::77"), 3600, 1800, ra).cidr(), "no prefix holds it");
         assertEquals(Ipv6Cidr.parse("fd00:1::77/128"), PodIpv6.Address.leased(Ipv6.parse("fd00:1::77"), 3600, 1800,
-                ra.stream().filter(r -> !r.isRaRoute() || r.isDefault()).toList()).cidr(), "no RA prefix learnt");
+                ra.stream().filter(r -> !PodIpv6.learntFromLan(r) || r.isDefault()).toList()).cidr(),
+                "no RA prefix learnt");
+        assertTrue(PodIpv6.learntFromLan(ra.get(0)), "an expiring on-link prefix (proto kernel) is the RA's");
+        assertFalse(PodIpv6.learntFromLan(IpJson.routes("[{\"dst\":\"fd00:1::/64\",\"dev\":\"eth0\","
+                + "\"protocol\":\"kernel\",\"metric\":256,\"flags\":[]}]", Family.INET6).get(0)),
+                "a static address's prefix route never expires");
         assertEquals(ROUTER, PodIpv6.learntRouter(ra, "eth0"));
         assertEquals(Optional.empty(), PodIpv6.learntRouter(ra, "eth1"));
         assertEquals(Optional.empty(), PodIpv6.learntRouter(List.of(), "eth0"));
