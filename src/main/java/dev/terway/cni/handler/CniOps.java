@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DaemonLeaseGateway;
+import dev.terway.cni.ipam.Dhcp6Gateway;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
 import dev.terway.cni.pod.NetnsProbe;
@@ -61,12 +62,21 @@ public final class CniOps implements RequestHandler {
     public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
                                    Clock clock, EventLog log, DeferredDeletes deferredDeletes,
                                    NodeNamespaces nodeNamespaces, FaultInjection faults) {
+        return forDaemon(leases, runner, queries, socket, clock, log, deferredDeletes, nodeNamespaces, faults,
+                Optional.empty());
+    }
+
+    /** And the daemon's DHCPv6 leases ({@code dhcp6}; absent: ipv6 mode "dhcpv6" is refused, "auto" is SLAAC only). */
+    public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
+                                   Clock clock, EventLog log, DeferredDeletes deferredDeletes,
+                                   NodeNamespaces nodeNamespaces, FaultInjection faults,
+                                   Optional<Dhcp6Gateway> dhcp6) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
         Runnable drain = () -> pending.drain(gateway, log);
         CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
                 AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, nodeNamespaces, Optional.of(deferredDeletes),
-                faults);
+                faults, dhcp6);
         return new CniOps(service, log, () -> {
             drain.run();
             service.finishInterruptedDeletes();

@@ -7,6 +7,7 @@ import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.config.NetConfParser;
 import dev.terway.cni.ipam.DelegatedIpam;
+import dev.terway.cni.ipam.Dhcp6Gateway;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.NodeNamespaces;
@@ -74,8 +75,17 @@ public final class CniService implements CniExecutor {
                       EventLog log, Runnable beforeEachRequest, AttachmentRecords records,
                       NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes,
                       FaultInjection faults) {
+        this(runner, leases, ipam, clock, log, beforeEachRequest, records, netnsProbe, nodeNamespaces, deferredDeletes,
+                faults, Optional.empty());
+    }
+
+    /** And the DHCPv6 leases, where the daemon runs them (absent: ipv6 mode "dhcpv6" is refused). */
+    public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
+                      EventLog log, Runnable beforeEachRequest, AttachmentRecords records,
+                      NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes,
+                      FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
         this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, nodeNamespaces, records,
-                deferredDeletes, faults);
+                deferredDeletes, faults, dhcp6);
         this.beforeEachRequest = beforeEachRequest;
     }
 

@@ -5,6 +5,7 @@ import dev.terway.log.EventLog;
 import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DelegatedIpam;
+import dev.terway.cni.ipam.Dhcp6Gateway;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.NodeNamespaces;
@@ -20,19 +21,20 @@ import java.util.Optional;
  * What every verb works with: the node, the plans' runner, the address sources, a clock, a log, the judges
  * of CNI_NETNS (a network namespace, and not one of the node's own) and the attachment records (what the daemon's repair needs to put host veths back on a re-created bridge); in the
  * daemon also where DELs finish after their reply; and the faults a test asked for ({@link FaultInjection#NONE}
- * outside tests).
+ * outside tests). {@code dhcp6}: the daemon's DHCPv6 leases, where it runs them; absent, {@code "ipv6": {"mode":
+ * "dhcpv6"}} is refused and {@code auto} is SLAAC only.
  */
 record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans, LeaseGateway leases,
                    DelegatedIpam ipam, Clock clock, EventLog log, Attachments attachments,
                    NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, AttachmentRecords records,
-                   Optional<DeferredDeletes> deferredDeletes, FaultInjection faults) {
+                   Optional<DeferredDeletes> deferredDeletes, FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
 
     static VerbContext of(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                           EventLog log, NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces,
                           AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes,
-                          FaultInjection faults) {
+                          FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
         return new VerbContext(runner, new NodeObserver(runner), new PlanRunner(runner), leases, ipam, clock, log,
-                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes, faults);
+                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes, faults, dhcp6);
     }
 
     /**

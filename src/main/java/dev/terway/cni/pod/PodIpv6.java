@@ -4,6 +4,7 @@ import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
+import dev.terway.netstate.Route;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +61,10 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
      * EUI-64 is stable for the pod's life and unique on the LAN without a secret to keep; RFC 7217
      * stable-privacy and RFC 8981 temporary addresses protect a device that moves between networks, which a
      * pod never does; and a temporary address would become the pod's source address while the result
-     * reports another.
+     * reports another. {@code router_solicitation_delay} 0: the kernel otherwise waits a random time of up to
+     * a second before duplicate detection of each new address (and so before soliciting routers), twice on the
+     * way to a SLAAC address; RFC 4861 §6.3.7 spreads hosts that all boot at once after a power failure, while
+     * pods come one by one, each waited for by its ADD (in the lab, SLAAC took over 3 s with the delay).
      *
      * @param acceptRa 1: learn the default router and on-link prefixes from RAs; 0: ignore RAs
      * @param autoconf 1: make a SLAAC address from each RA prefix with the A flag
@@ -79,6 +83,7 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
             Map<String, String> values = new LinkedHashMap<>();
             values.put("addr_gen_mode", "0");
             values.put("use_tempaddr", "0");
+            values.put("router_solicitation_delay", "0");
             values.put("accept_ra", Integer.toString(acceptRa));
             values.put("autoconf", Integer.toString(autoconf));
             return values;
@@ -118,6 +123,44 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
         public static Address leased(Ipv6Cidr cidr, long validSeconds, long preferredSeconds) {
             return new Address(cidr, Source.DHCPV6, validSeconds, preferredSeconds);
         }
+
+        /**
+         * A DHCPv6 lease's address with the prefix length of the on-link prefix the kernel learnt from an RA
+         * that holds it ({@code routes}: the pod's IPv6 routes), else /128: IA_NA carries no prefix length
+         * (RFC 8415 §21.6). ADD and the upkeep at each renewal both take it from here.
+         */
+        public static Address leased(Ipv6 address, long validSeconds, long preferredSeconds, List<Route> routes) {
+            int length = 128;
+            for (Route r : routes) {
+                Ipv6Cidr prefix = Ipv6Cidr.parseOrNull(r.dst());
+                if (learntFromLan(r) && r.gateway().isEmpty() && prefix != null && prefix.prefixLength() >= 1
+                        && prefix.prefixLength() < 128 && prefix.contains(address)) {
+                    length = prefix.prefixLength();
+                    break;
+                }
+            }
+            return leased(new Ipv6Cidr(address, length), validSeconds, preferredSeconds);
+        }
+    }
+
+    /**
+     * Whether the kernel learnt {@code route} from the LAN: a default router from an RA (`proto ra`), or a route
+     * that expires without a gateway, as the on-link prefixes of RAs do (the kernel writes those `proto kernel`
+     * with `expires`, like the prefix route of an address with a lifetime; a static address's never expires).
+     */
+    public static boolean learntFromLan(Route route) {
+        return route.isRaRoute() || (route.gateway().isEmpty() && route.expires().isPresent()
+                && !route.dst().startsWith("fe80:"));
+    }
+
+    /**
+     * The router the kernel learnt from RAs on {@code ifname}: the gateway of its IPv6 default route, the first
+     * when several routers advertise (the kernel prefers among them itself).
+     */
+    public static Optional<Ipv6> learntRouter(List<Route> routes, String ifname) {
+        return routes.stream()
+                .filter(r -> r.isDefault() && r.gateway().isPresent() && r.dev().map(ifname::equals).orElse(true))
+                .map(r -> Ipv6.parseOrNull(r.gateway().get())).filter(Objects::nonNull).findFirst();
     }
 
     /**

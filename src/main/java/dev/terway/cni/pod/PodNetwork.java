@@ -48,6 +48,7 @@ public final class PodNetwork {
     /**
      * What the pod interface should have.
      *
+     * @param cidr         its IPv4 address; absent: none (an IPv6-only pod, {@code "ipv4": false})
      * @param lifetime     the address's valid and preferred lifetime in seconds (a lease's remaining time);
      *                     absent: forever
      * @param serviceCidrs the service networks among {@code routes}, for naming them in what is repaired
@@ -55,9 +56,9 @@ public final class PodNetwork {
      * @param mtuNote      why the source's MTU was not taken, when it was not
      * @param ipv6         the pod's IPv6; absent: this plan leaves IPv6 alone (an IPv4 lease's upkeep)
      */
-    public record Target(Path netns, String ifname, Ipv4Cidr cidr, OptionalLong lifetime, List<PodRoute> routes,
-                         List<Ipv4Cidr> serviceCidrs, OptionalInt mtu, Optional<String> mtuNote,
-                         Optional<PodIpv6> ipv6) {
+    public record Target(Path netns, String ifname, Optional<Ipv4Cidr> cidr, OptionalLong lifetime,
+                         List<PodRoute> routes, List<Ipv4Cidr> serviceCidrs, OptionalInt mtu,
+                         Optional<String> mtuNote, Optional<PodIpv6> ipv6) {
 
         public Target {
             Objects.requireNonNull(netns, "netns");
@@ -71,7 +72,13 @@ public final class PodNetwork {
         /** IPv4 only: the plan leaves IPv6 alone. */
         public Target(Path netns, String ifname, Ipv4Cidr cidr, OptionalLong lifetime, List<PodRoute> routes,
                       List<Ipv4Cidr> serviceCidrs, OptionalInt mtu, Optional<String> mtuNote) {
-            this(netns, ifname, cidr, lifetime, routes, serviceCidrs, mtu, mtuNote, Optional.empty());
+            this(netns, ifname, Optional.of(cidr), lifetime, routes, serviceCidrs, mtu, mtuNote, Optional.empty());
+        }
+
+        /** A pod without IPv4 ({@code "ipv4": false}): the MTU and {@code v6}. */
+        public static Target ipv6Only(Path netns, String ifname, OptionalInt mtu, PodIpv6 v6) {
+            return new Target(netns, ifname, Optional.empty(), OptionalLong.empty(), List.of(), List.of(), mtu,
+                    Optional.empty(), Optional.of(v6));
         }
 
         public Target withIpv6(PodIpv6 v6) {
@@ -158,7 +165,8 @@ public final class PodNetwork {
                 }
             }
         }
-        return new Target(netns, ifname, address.cidr(), address.lifetime(), routes, serviceCidrs, mtu, note);
+        return new Target(netns, ifname, Optional.of(address.cidr()), address.lifetime(), routes, serviceCidrs, mtu,
+                note, Optional.empty());
     }
 
     /**
@@ -227,27 +235,8 @@ public final class PodNetwork {
                 repaired.add("MTU of " + ifname + " was " + observed.mtu().getAsInt() + ", not " + mtu);
             }
         }
-        String cidr = target.cidr().toString();
-        boolean present = observed.addresses().stream()
-                .anyMatch(a -> a.dev().equals(ifname) && a.family() == Family.INET && a.cidr().equals(cidr));
-        if (!present) {
-            List<String> add = new ArrayList<>(List.of("addr", "add", cidr, "dev", ifname));
-            String source = "the pinned address";
-            if (target.lifetime().isPresent()) {
-                String seconds = Long.toString(Math.max(1, target.lifetime().getAsLong()));
-                add.addAll(List.of("valid_lft", seconds, "preferred_lft", seconds));
-                source = "the lease; it lives as long as the lease, the daemon extends it on renewal";
-            }
-            changes.add(add);
-            reasons.add("address " + cidr + " on " + ifname + " from " + source);
-            if (!isFresh(observed)) {
-                repaired.add("address " + cidr + " was missing");
-            }
-        } else if (target.lifetime().isPresent() && lifetimeDiffers(observed, cidr, ifname, target.lifetime().getAsLong())) {
-            String seconds = Long.toString(Math.max(1, target.lifetime().getAsLong()));
-            changes.add(List.of("addr", "change", cidr, "dev", ifname, "valid_lft", seconds, "preferred_lft",
-                    seconds));
-            reasons.add("extend the lifetime of " + cidr + " to the lease's (" + seconds + " s)");
+        if (target.cidr().isPresent()) {
+            planAddress4(target, observed, changes, reasons, repaired);
         }
         List<Route> routes4 = observed.routes().stream().filter(r -> r.family() == Family.INET).toList();
         for (PodRoute r : target.routes()) {
@@ -277,6 +266,35 @@ public final class PodNetwork {
             planIpv6(target.netns(), target.ifname(), target.ipv6().get(), observed, plan, repaired, leftToKernel);
         }
         return new Repair(plan.build(), repaired, leftToKernel);
+    }
+
+    /** The IPv4 address part of {@link #plan}: added when missing, its lifetime extended when off. */
+    private static void planAddress4(Target target, Observed observed, List<List<String>> changes,
+                                     List<String> reasons, List<String> repaired) {
+        String ifname = target.ifname();
+        String cidr = target.cidr().get().toString();
+        boolean present = observed.addresses().stream()
+                .anyMatch(a -> a.dev().equals(ifname) && a.family() == Family.INET && a.cidr().equals(cidr));
+        if (!present) {
+            List<String> add = new ArrayList<>(List.of("addr", "add", cidr, "dev", ifname));
+            String source = "the pinned address";
+            if (target.lifetime().isPresent()) {
+                String seconds = Long.toString(Math.max(1, target.lifetime().getAsLong()));
+                add.addAll(List.of("valid_lft", seconds, "preferred_lft", seconds));
+                source = "the lease; it lives as long as the lease, the daemon extends it on renewal";
+            }
+            changes.add(add);
+            reasons.add("address " + cidr + " on " + ifname + " from " + source);
+            if (!isFresh(observed)) {
+                repaired.add("address " + cidr + " was missing");
+            }
+        } else if (target.lifetime().isPresent()
+                && lifetimeDiffers(observed, cidr, ifname, target.lifetime().getAsLong())) {
+            String seconds = Long.toString(Math.max(1, target.lifetime().getAsLong()));
+            changes.add(List.of("addr", "change", cidr, "dev", ifname, "valid_lft", seconds, "preferred_lft",
+                    seconds));
+            reasons.add("extend the lifetime of " + cidr + " to the lease's (" + seconds + " s)");
+        }
     }
 
     /**
@@ -389,7 +407,7 @@ public final class PodNetwork {
         argv.add("-w");
         v6.settings().sysctls().forEach((name, value) -> argv.add(Ipv6Conf.key(ifname, name) + "=" + value));
         return Step.of("IPv6 on " + ifname + " in the pod: " + v6.settings() + ", interface identifier EUI-64 of"
-                + " its MAC, no temporary addresses", argv);
+                + " its MAC, no temporary addresses, no random delay before duplicate detection", argv);
     }
 
     /** The sysctl keys of {@link #ipv6SettingsStep}, in its order, to read them back ({@code sysctl -n}). */
@@ -403,7 +421,7 @@ public final class PodNetwork {
     }
 
     /** Empty when {@code observed} has the IPv6 route as wanted (any metric); else how it differs. */
-    static Optional<String> routeDrift6(PodRoute6 wanted, List<Route> observed, String ifname) {
+    public static Optional<String> routeDrift6(PodRoute6 wanted, List<Route> observed, String ifname) {
         Optional<Route> found = observed.stream().filter(r -> sameDestination6(r.dst(), wanted.destination()))
                 .filter(r -> r.dev().map(ifname::equals).orElse(true))
                 .filter(r -> wanted.via().equals(r.gateway().map(Ipv6::parseOrNull)))

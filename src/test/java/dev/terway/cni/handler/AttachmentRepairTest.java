@@ -69,7 +69,7 @@ class AttachmentRepairTest {
         assertEquals(new AttachmentRepair.Outcome(1, 0, 0, 0, 0, 0), outcome);
         assertEquals(List.of(
                 "ip -j -d link show type veth",
-                "ip -j -d -4 addr show dev mybr0",
+                "ip -j -d addr show dev mybr0",
                 "ip -j -d link show dev " + VETH,
                 "ip link set dev " + VETH + " master mybr0 up",
                 "bridge link set dev " + VETH + " hairpin on"), node.commandLines());

@@ -1,6 +1,7 @@
 package dev.terway.cni.pod;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -261,7 +262,8 @@ class PodNetworkTest {
                 Optional.empty(), Optional.empty(), valid, preferred);
     }
 
-    static final String ROUTES6 = "[{\"dst\":\"fd00:1::/64\",\"dev\":\"eth0\",\"protocol\":\"ra\",\"metric\":256,"
+    // as the kernel writes an RA's on-link prefix: proto kernel, with the prefix's lifetime
+    static final String ROUTES6 = "[{\"dst\":\"fd00:1::/64\",\"dev\":\"eth0\",\"protocol\":\"kernel\",\"metric\":256,"
             + "\"flags\":[],\"expires\":2591000},"
             + "{\"dst\":\"fd00:96::/108\",\"gateway\":\"fd00:1::5\",\"dev\":\"eth0\",\"metric\":1024,\"flags\":[]},"
             + "{\"dst\":\"default\",\"gateway\":\"fe80::1\",\"dev\":\"eth0\",\"protocol\":\"ra\",\"metric\":1024,"
@@ -361,16 +363,18 @@ class PodNetworkTest {
         Step set = PodNetwork.ipv6SettingsStep(NETNS, "eth0", t.ipv6().orElseThrow());
         assertEquals(List.of("nsenter", "--net=" + NETNS, "sysctl", "-q", "-w",
                 "net/ipv6/conf/eth0/addr_gen_mode=0", "net/ipv6/conf/eth0/use_tempaddr=0",
+                "net/ipv6/conf/eth0/router_solicitation_delay=0",
                 "net/ipv6/conf/eth0/accept_ra=1", "net/ipv6/conf/eth0/autoconf=1"), set.argv());
         assertEquals(List.of("net/ipv6/conf/eth0/addr_gen_mode", "net/ipv6/conf/eth0/use_tempaddr",
+                "net/ipv6/conf/eth0/router_solicitation_delay",
                 "net/ipv6/conf/eth0/accept_ra", "net/ipv6/conf/eth0/autoconf"), PodNetwork.ipv6SettingKeys("eth0"));
         assertTrue(PodNetwork.ipv6SettingsStep(NETNS, "eth0", PodIpv6.off()).argv().contains("-e"),
                 "off does not fail on a kernel without IPv6");
         PodNetwork.Observed ok = afterDualAdd(ROUTES6, address6("fd00:1::ff:fe00:141/64", 9, 9));
         assertEquals(List.of(), PodNetwork.drift(t, ok.withIpv6Sysctls(Map.of("addr_gen_mode", "0",
-                "use_tempaddr", "0", "accept_ra", "1", "autoconf", "1"))));
+                "use_tempaddr", "0", "router_solicitation_delay", "0", "accept_ra", "1", "autoconf", "1"))));
         PodNetwork.Repair r = PodNetwork.plan(t, ok.withIpv6Sysctls(Map.of("addr_gen_mode", "0",
-                "use_tempaddr", "2", "accept_ra", "0", "autoconf", "1")));
+                "use_tempaddr", "2", "router_solicitation_delay", "0", "accept_ra", "0", "autoconf", "1")));
         assertEquals(List.of(set), r.plan().steps());
         assertEquals(List.of("IPv6 settings of eth0 were off: use_tempaddr 2, not 0, accept_ra 0, not 1"),
                 r.repaired());
@@ -394,5 +398,24 @@ class PodNetworkTest {
         Plan lost = PodNetwork.removal(NETNS, "eth0", "fd00:1::77/64", List.of(address6("fd00:1::77/64", 5, 0)),
                 "DHCPv6 lease ended");
         assertEquals(List.of("addr del fd00:1::77/64 dev eth0"), lines(lost, "-6"));
+    }
+
+    @Test
+    void aLeasedAddressTakesTheRaOnlinkPrefixThatHoldsItElse128AndTheRouterIsTheLearntDefaultsGateway() {
+        List<Route> ra = IpJson.routes(ROUTES6, Family.INET6);
+        assertEquals(Ipv6Cidr.parse("fd00:1::77/64"),
+                PodIpv6.Address.leased(Ipv6.parse("fd00:1::77"), 3600, 1800, ra).cidr());
+        assertEquals(Ipv6Cidr.parse("fd00:2::77/128"),
+                PodIpv6.Address.leased(Ipv6.parse("fd00:2::77"), 3600, 1800, ra).cidr(), "no prefix holds it");
+        assertEquals(Ipv6Cidr.parse("fd00:1::77/128"), PodIpv6.Address.leased(Ipv6.parse("fd00:1::77"), 3600, 1800,
+                ra.stream().filter(r -> !PodIpv6.learntFromLan(r) || r.isDefault()).toList()).cidr(),
+                "no RA prefix learnt");
+        assertTrue(PodIpv6.learntFromLan(ra.get(0)), "an expiring on-link prefix (proto kernel) is the RA's");
+        assertFalse(PodIpv6.learntFromLan(IpJson.routes("[{\"dst\":\"fd00:1::/64\",\"dev\":\"eth0\","
+                + "\"protocol\":\"kernel\",\"metric\":256,\"flags\":[]}]", Family.INET6).get(0)),
+                "a static address's prefix route never expires");
+        assertEquals(ROUTER, PodIpv6.learntRouter(ra, "eth0"));
+        assertEquals(Optional.empty(), PodIpv6.learntRouter(ra, "eth1"));
+        assertEquals(Optional.empty(), PodIpv6.learntRouter(List.of(), "eth0"));
     }
 }
