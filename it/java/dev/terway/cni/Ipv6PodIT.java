@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.it.Eventually;
 import dev.terway.it.NetnsLab;
+import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Dual-stack pods through the real `bin/cni-terway` on a lab LAN whose dnsmasq announces IPv6 in each mode:
  * none, {@code ra-only} (SLAAC), {@code ra-stateless} (SLAAC, O flag), managed (M flag, no A flag: DHCPv6
- * only, which this daemon does not speak yet), and announced before but silent now. The
+ * only, from the daemon's DHCPv6 lease service), and announced before but silent now. The
  * node is set up with `terway setup` and runs `terway dhcp daemon`; its NIC has a static IPv6 address (so a
  * global address on the bridge alone says nothing about the LAN). Root only; skipped otherwise.
  */
@@ -235,7 +236,7 @@ class Ipv6PodIT {
 
     @Test
     @Order(5)
-    void onAManagedLanSlaacFailsAtOnceAndAutoIsIpv4OnlyWithoutWaitingOutTheTimeout() throws InterruptedException {
+    void onAManagedLanSlaacFailsAtOnceAndAutoAndDhcpv6GetADhcpv6Lease() throws Exception {
         routerAdvertisements.destroy();
         routerAdvertisements.waitFor();
         routerAdvertisements = lab.startRouterAdvertisements("managed");
@@ -248,16 +249,32 @@ class Ipv6PodIT {
         assertTrue(failed.millis() < 20_000, "ended by the RA, not by the 20 s timeout: " + failed.millis() + " ms");
         assertNothingLeft("managed0", slaac);
 
-        String auto = newPod("managed1");
-        CniRuntime.Result add = cni("ADD", "managed1", auto, conf(",\"ipv6\":{\"timeout\":\"20s\"}"));
-        assertEquals(0, add.exit(), add::describe);
-        assertEquals(List.of(), addresses(add, "6"), add.stdout());
-        assertTrue(node.log().contains("advertised no prefix to autoconfigure (no A flag); DHCPv6 not tried"),
-                node.log());
-        System.out.println("Ipv6PodIT: IPv4-only ADD under auto on a managed LAN (no DHCPv6 service) took "
-                + add.millis() + " ms");
-        assertEquals(0, cni("DEL", "managed1", auto, conf("")).exit());
-        assertNothingLeft("managed1", auto);
+        // auto on a managed LAN: the daemon's DHCPv6 lease, reported in the result and reachable from the LAN.
+        for (String mode : List.of("auto", "dhcpv6")) {
+            String name = "managed-" + mode;
+            String pod = newPod(name);
+            String ipv6 = mode.equals("auto") ? ",\"ipv6\":{\"timeout\":\"20s\"}"
+                    : ",\"ipv6\":{\"mode\":\"dhcpv6\",\"timeout\":\"20s\"}";
+            CniRuntime.Result add = cni("ADD", name, pod, conf(ipv6));
+            assertEquals(0, add.exit(), add::describe);
+            List<String> v6 = addresses(add, "6");
+            assertEquals(1, v6.size(), add.stdout());
+            Ipv6 leased = Ipv6Cidr.parse(v6.get(0)).address();
+            assertTrue(leased.compareTo(Ipv6.parse(lab.net().lanV6(0x100))) >= 0
+                    && leased.compareTo(Ipv6.parse(lab.net().lanV6(0x1ff))) <= 0, "from dnsmasq's range: " + v6);
+            assertTrue(node.log().contains("acquired DHCPv6 lease of default/" + name + " eth0 address " + leased),
+                    node.log());
+            System.out.println("Ipv6PodIT: dual-stack ADD (" + mode + ", managed LAN, DHCPv6) took " + add.millis()
+                    + " ms");
+            assertTrue(NetnsLab.ping(lab.gateway().ns(), leased.toString()), "LAN host -> pod over IPv6");
+            CniRuntime.Result ok = cni("CHECK", name, pod, withPrevResult(conf(ipv6), add.stdout()));
+            assertEquals(0, ok.exit(), ok::describe);
+            assertEquals(0, cni("DEL", name, pod, conf(ipv6)).exit());
+            assertTrue(Eventually.within(Duration.ofSeconds(10),
+                    () -> node.log().contains("released DHCPv6 lease of default/" + name + " eth0 address " + leased)),
+                    "the DEL released the DHCPv6 lease: " + node.log());
+            assertNothingLeft(name, pod);
+        }
     }
 
     @Test
@@ -271,8 +288,7 @@ class Ipv6PodIT {
         assertEquals(0, add.exit(), add::describe);
         assertEquals(List.of(), addresses(add, "6"), add.stdout());
         assertTrue(node.log().contains("ADD auto2/eth0: no IPv6 within 1000 ms of link up: no router advertisement"
-                + " arrived; DHCPv6 not tried (this daemon runs no DHCPv6 lease service); the pod is IPv4-only"),
-                node.log());
+                + " arrived; no DHCPv6 lease either; the pod is IPv4-only"), node.log());
         assertEquals(0, cni("DEL", "auto2", pod, conf("")).exit());
         assertNothingLeft("auto2", pod);
     }

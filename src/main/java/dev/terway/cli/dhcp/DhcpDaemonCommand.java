@@ -3,6 +3,7 @@ package dev.terway.cli.dhcp;
 import dev.terway.cni.handler.AttachmentRepair;
 import dev.terway.cni.handler.CniOps;
 import dev.terway.cni.handler.DeferredDeletes;
+import dev.terway.cni.ipam.DaemonDhcp6Gateway;
 import dev.terway.cni.ipam.Dhcp6Upkeep;
 import dev.terway.cni.ipam.PodNetworkUpkeep;
 import dev.terway.cni.pod.NetnsIdentity;
@@ -194,7 +195,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
         DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
         CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log, deferredDeletes,
-                nodeNamespaces, faults.faults());
+                nodeNamespaces, faults.faults(), Optional.of(new DaemonDhcp6Gateway(leases6, clock)));
         // A pod whose lease was lost and came back as another address: noted in its attachment record.
         leases.reportAddressChangesTo(cni::recordAddressChange);
         // Host veths back on a bridge that was re-created while the daemon was down, before the stored leases
