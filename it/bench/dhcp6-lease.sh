@@ -6,14 +6,20 @@
 #
 #   sudo bash it/bench/dhcp6-lease.sh [PODS]      (default: 15 pods per column)
 #
-# Three columns, each over its own fresh pods, each timed from the moment the pod's eth0 is up:
+# Six columns, each over its own fresh pods, each timed from the moment the pod's eth0 is up:
 #   ipv4            "acquire": DISCOVER..ACK, plus the ARP probe (--arp-probe, 200 ms by default)
 #   ipv6, fresh     "acquire6": the wait for the pod's link-local address to pass DAD, then SOLICIT,
 #                   ADVERTISE, the collection wait (first RT, ~260 ms), REQUEST, REPLY
 #   ipv6, after DAD "acquire6" on a pod whose link-local address is already usable: the exchange alone
 #   ipv6, optimistic  "acquire6" on a fresh pod whose eth0 had optimistic DAD (RFC 4429,
 #                   net.ipv6.conf.eth0.optimistic_dad=1) before it came up: its link-local address is usable
-#                   at once (what the pod side would get from setting it); skipped when the kernel lacks it
+#                   at once; skipped when the kernel lacks it
+#   ipv6, no delay  "acquire6" on a fresh pod whose eth0 had router_solicitation_delay=0 before it came up
+#                   (no random wait of up to 1 s before DAD; what ADD's pod settings held until 2026-12-05)
+#   ipv6, pod side  "acquire6" on a fresh pod with the settings ADD gives the pod (PodIpv6.Settings) that
+#                   bear on DAD: router_solicitation_delay=0 and the RetransTimer
+#                   net.ipv6.neigh.eth0.retrans_time_ms=100, so DAD of the link-local address waits 100 ms
+#                   for an answer instead of 1 s
 # Times are the daemon's socket round trip (a one-shot python client, as it/bench/dhcp-lease.sh).
 set -euo pipefail
 
@@ -94,12 +100,13 @@ dad_done() {  # POD: waits until eth0 has a link-local address that is no longer
   return 1
 }
 
-optimistic_pod() {  # NAME: like dhcp_lab_pod, with optimistic DAD on eth0 before it comes up; fails without it
+tuned_pod() {  # NAME SYSCTL=VALUE...: like dhcp_lab_pod, with the sysctls set on eth0 before it comes up; fails without them
   local node="$LAB_ID-n1" name=$1 ns="$LAB_ID-$1"
+  shift
   lab_ns_add "$name"
   ip -n "$node" link add "v-$name" type veth peer name eth0 netns "$ns"
   ip -n "$node" link set "v-$name" master "$DHCP_LAB_BRIDGE" up
-  ip netns exec "$ns" sysctl -q -w net.ipv6.conf.eth0.optimistic_dad=1 2> /dev/null || return 1
+  ip netns exec "$ns" sysctl -q -w "$@" 2> /dev/null || return 1
   ip -n "$ns" link set eth0 up
 }
 
@@ -109,22 +116,27 @@ percentile() {  # P < values -> nearest-rank percentile
 ms() { awk '{ printf "%.0f", $1 / 1000 }'; }
 
 echo "dhcp6-lease: lab $LAB_ID, $PODS pods per column" >&2
-: > "$LAB_DIR/v4"; : > "$LAB_DIR/v6"; : > "$LAB_DIR/v6dad"; : > "$LAB_DIR/v6opt"
+: > "$LAB_DIR/v4"; : > "$LAB_DIR/v6"; : > "$LAB_DIR/v6dad"; : > "$LAB_DIR/v6opt"; : > "$LAB_DIR/v6nodelay"; : > "$LAB_DIR/v6pod"
 OPTIMISTIC=yes
 for i in $(seq 1 "$PODS"); do
   dhcp_lab_pod n1 "a$i"; acquire acquire "a$i" >> "$LAB_DIR/v4"
   dhcp_lab_pod n1 "b$i"; acquire acquire6 "b$i" >> "$LAB_DIR/v6"
   dhcp_lab_pod n1 "c$i"; dad_done "c$i"; acquire acquire6 "c$i" >> "$LAB_DIR/v6dad"
   if [ "$OPTIMISTIC" = yes ]; then
-    if optimistic_pod "o$i"; then acquire acquire6 "o$i" >> "$LAB_DIR/v6opt"; else OPTIMISTIC=no; fi
+    if tuned_pod "o$i" net.ipv6.conf.eth0.optimistic_dad=1; then acquire acquire6 "o$i" >> "$LAB_DIR/v6opt"
+    else OPTIMISTIC=no; fi
   fi
+  tuned_pod "d$i" net.ipv6.conf.eth0.router_solicitation_delay=0; acquire acquire6 "d$i" >> "$LAB_DIR/v6nodelay"
+  tuned_pod "r$i" net.ipv6.conf.eth0.router_solicitation_delay=0 net.ipv6.neigh.eth0.retrans_time_ms=100
+  acquire acquire6 "r$i" >> "$LAB_DIR/v6pod"
   printf '.' >&2
 done
 echo >&2
 
 printf '\n%-34s %10s %10s %10s\n' "time to a lease ($PODS pods each)" "p50" "p95" "max"
 for column in "ipv4 (DHCP + ARP probe):v4" "ipv6, fresh pod (DAD + DHCPv6):v6" "ipv6, link-local ready:v6dad" \
-    "ipv6, fresh pod, optimistic DAD:v6opt"; do
+    "ipv6, fresh pod, optimistic DAD:v6opt" \
+    "ipv6, fresh pod, no DAD delay:v6nodelay" "ipv6, fresh pod, pod settings:v6pod"; do
   name=${column%:*}; file=$LAB_DIR/${column##*:}
   printf '%-34s %7s ms %7s ms %7s ms\n' "$name" "$(percentile 50 < "$file" | ms)" "$(percentile 95 < "$file" | ms)" \
     "$(percentile 100 < "$file" | ms)"

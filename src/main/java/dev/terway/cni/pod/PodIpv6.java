@@ -4,6 +4,7 @@ import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
+import dev.terway.netstate.Ipv6Conf;
 import dev.terway.netstate.Route;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,10 +67,24 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
      * way to a SLAAC address; RFC 4861 §6.3.7 spreads hosts that all boot at once after a power failure, while
      * pods come one by one, each waited for by its ADD (in the lab, SLAAC took over 3 s with the delay).
      *
+     * <p>{@code retrans_time_ms} {@value #DAD_WAIT_MS} ({@code net.ipv6.neigh.IF}, the RetransTimer of RFC 4861):
+     * duplicate detection sends one neighbour solicitation and waits one RetransTimer for an answer, 1000 ms by
+     * default, once for the link-local address and once for each global one, so a SLAAC pod waited two seconds
+     * and a fresh pod's DHCPv6 lease one (its socket binds the link-local address only after detection). A host
+     * on a LAN answers in well under a millisecond (the ARP probe's measurements in docs/dhcp.md: p99 under 5 ms,
+     * the slowest 58 ms on a loaded machine), so 100 ms still hears every answer that 1000 ms would, and unlike
+     * optimistic DAD (RFC 4429) no address is used, reported or bound before detection has passed. The same timer
+     * spaces the pod's unanswered neighbour solicitations (address resolution gives up after 3 of them, 300 ms
+     * instead of 3 s), which only a neighbour that is gone notices. A router advertisement with a non-zero
+     * Retrans Timer sets it again for the interface (RFC 4861 §6.3.4), as the LAN's operator chose.
+     *
      * @param acceptRa 1: learn the default router and on-link prefixes from RAs; 0: ignore RAs
      * @param autoconf 1: make a SLAAC address from each RA prefix with the A flag
      */
     public record Settings(int acceptRa, int autoconf) {
+
+        /** The pod interface's RetransTimer, so duplicate detection's wait, in ms (see above). */
+        public static final int DAD_WAIT_MS = 100;
 
         /** {@code slaac} and {@code auto}. */
         public static final Settings SLAAC = new Settings(1, 1);
@@ -84,9 +99,18 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
             values.put("addr_gen_mode", "0");
             values.put("use_tempaddr", "0");
             values.put("router_solicitation_delay", "0");
+            values.put("retrans_time_ms", Integer.toString(DAD_WAIT_MS));
             values.put("accept_ra", Integer.toString(acceptRa));
             values.put("autoconf", Integer.toString(autoconf));
             return values;
+        }
+
+        /**
+         * The sysctl key of setting {@code name} ({@link #sysctls}) of interface {@code ifname}: the RetransTimer is
+         * a neighbour-discovery setting ({@code net/ipv6/neigh}), the others are {@code net/ipv6/conf} ones.
+         */
+        public static String key(String ifname, String name) {
+            return name.equals("retrans_time_ms") ? "net/ipv6/neigh/" + ifname + "/" + name : Ipv6Conf.key(ifname, name);
         }
 
         @Override

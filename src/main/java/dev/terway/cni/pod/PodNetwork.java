@@ -8,7 +8,6 @@ import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.CniException;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
-import dev.terway.netstate.Ipv6Conf;
 import dev.terway.netstate.Route;
 import dev.terway.plan.Plan;
 import dev.terway.plan.Step;
@@ -405,14 +404,16 @@ public final class PodNetwork {
             argv.add("-e");
         }
         argv.add("-w");
-        v6.settings().sysctls().forEach((name, value) -> argv.add(Ipv6Conf.key(ifname, name) + "=" + value));
+        v6.settings().sysctls().forEach((name, value) -> argv.add(PodIpv6.Settings.key(ifname, name) + "=" + value));
         return Step.of("IPv6 on " + ifname + " in the pod: " + v6.settings() + ", interface identifier EUI-64 of"
-                + " its MAC, no temporary addresses, no random delay before duplicate detection", argv);
+                + " its MAC, no temporary addresses, no random delay before duplicate detection and a "
+                + PodIpv6.Settings.DAD_WAIT_MS + " ms wait in it", argv);
     }
 
     /** The sysctl keys of {@link #ipv6SettingsStep}, in its order, to read them back ({@code sysctl -n}). */
     public static List<String> ipv6SettingKeys(String ifname) {
-        return PodIpv6.Settings.OFF.sysctls().keySet().stream().map(name -> Ipv6Conf.key(ifname, name)).toList();
+        return PodIpv6.Settings.OFF.sysctls().keySet().stream().map(name -> PodIpv6.Settings.key(ifname, name))
+                .toList();
     }
 
     private static boolean sameAddress(IpAddress observed, Ipv6Cidr wanted) {

@@ -177,8 +177,8 @@ final class FakeNode implements CommandRunner {
             } else if (cmd.startsWith("-6 route replace ")) {
                 podRoutes6.add(cmd.substring("-6 route replace ".length()));
             } else if (argv.get(2).equals("sysctl") && argv.contains("-n")) {
-                // addr_gen_mode, use_tempaddr, router_solicitation_delay, accept_ra, autoconf
-                return ok(argv, "0\n0\n0\n" + acceptRa + "\n" + autoconf + "\n");
+                // addr_gen_mode, use_tempaddr, router_solicitation_delay, retrans_time_ms, accept_ra, autoconf
+                return ok(argv, "0\n0\n0\n100\n" + acceptRa + "\n" + autoconf + "\n");
             } else if (argv.get(2).equals("sysctl") && argv.contains("-w")) {
                 for (String kv : argv) {
                     if (kv.contains("/accept_ra=")) {

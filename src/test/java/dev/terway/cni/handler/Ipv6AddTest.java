@@ -103,7 +103,7 @@ class Ipv6AddTest {
             String ns = netns.toString();
             assertTrue(lines.contains("nsenter --net=" + ns + " sysctl -q -w net/ipv6/conf/eth0/addr_gen_mode=0"
                     + " net/ipv6/conf/eth0/use_tempaddr=0 net/ipv6/conf/eth0/router_solicitation_delay=0"
-                    + " net/ipv6/conf/eth0/accept_ra=1"
+                    + " net/ipv6/neigh/eth0/retrans_time_ms=100 net/ipv6/conf/eth0/accept_ra=1"
                     + " net/ipv6/conf/eth0/autoconf=1"), lines.toString());
             assertTrue(lines.indexOf("nsenter --net=" + ns + " ip link set dev eth0 up")
                     > lines.indexOf(lines.stream().filter(l -> l.contains("sysctl")).findFirst().orElseThrow()),

@@ -363,20 +363,23 @@ class PodNetworkTest {
         Step set = PodNetwork.ipv6SettingsStep(NETNS, "eth0", t.ipv6().orElseThrow());
         assertEquals(List.of("nsenter", "--net=" + NETNS, "sysctl", "-q", "-w",
                 "net/ipv6/conf/eth0/addr_gen_mode=0", "net/ipv6/conf/eth0/use_tempaddr=0",
-                "net/ipv6/conf/eth0/router_solicitation_delay=0",
+                "net/ipv6/conf/eth0/router_solicitation_delay=0", "net/ipv6/neigh/eth0/retrans_time_ms=100",
                 "net/ipv6/conf/eth0/accept_ra=1", "net/ipv6/conf/eth0/autoconf=1"), set.argv());
         assertEquals(List.of("net/ipv6/conf/eth0/addr_gen_mode", "net/ipv6/conf/eth0/use_tempaddr",
-                "net/ipv6/conf/eth0/router_solicitation_delay",
+                "net/ipv6/conf/eth0/router_solicitation_delay", "net/ipv6/neigh/eth0/retrans_time_ms",
                 "net/ipv6/conf/eth0/accept_ra", "net/ipv6/conf/eth0/autoconf"), PodNetwork.ipv6SettingKeys("eth0"));
         assertTrue(PodNetwork.ipv6SettingsStep(NETNS, "eth0", PodIpv6.off()).argv().contains("-e"),
                 "off does not fail on a kernel without IPv6");
         PodNetwork.Observed ok = afterDualAdd(ROUTES6, address6("fd00:1::ff:fe00:141/64", 9, 9));
         assertEquals(List.of(), PodNetwork.drift(t, ok.withIpv6Sysctls(Map.of("addr_gen_mode", "0",
-                "use_tempaddr", "0", "router_solicitation_delay", "0", "accept_ra", "1", "autoconf", "1"))));
+                "use_tempaddr", "0", "router_solicitation_delay", "0", "retrans_time_ms", "100", "accept_ra", "1",
+                "autoconf", "1"))));
         PodNetwork.Repair r = PodNetwork.plan(t, ok.withIpv6Sysctls(Map.of("addr_gen_mode", "0",
-                "use_tempaddr", "2", "router_solicitation_delay", "0", "accept_ra", "0", "autoconf", "1")));
+                "use_tempaddr", "2", "router_solicitation_delay", "0", "retrans_time_ms", "1000", "accept_ra", "0",
+                "autoconf", "1")));
         assertEquals(List.of(set), r.plan().steps());
-        assertEquals(List.of("IPv6 settings of eth0 were off: use_tempaddr 2, not 0, accept_ra 0, not 1"),
+        assertEquals(List.of("IPv6 settings of eth0 were off: use_tempaddr 2, not 0, retrans_time_ms 1000, not 100,"
+                        + " accept_ra 0, not 1"),
                 r.repaired());
     }
 
