@@ -4,6 +4,7 @@ import dev.terway.log.LogPod;
 import dev.terway.cni.config.CniArgs;
 import dev.terway.net.Ipv4;
 import dev.terway.net.Ipv4Cidr;
+import dev.terway.net.Ipv6;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseRequest;
 import dev.terway.cni.pod.NodeView;
@@ -33,10 +34,12 @@ import dev.terway.plan.Step;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * ADD: veth pair onto the bridge, both ends up (the pod's end with its IPv6 settings), then an address (DHCP
@@ -109,8 +112,9 @@ final class AddVerb {
                         + spec.netns() + " failed: " + again.getMessage());
             }
         }
-        Ipv6Add.Pending pending6 = new Ipv6Add(ctx).start(request.containerId(), conf, args, spec, settings6,
-                System.nanoTime());
+        long linkUp = System.nanoTime();
+        Ipv6Add adder6 = new Ipv6Add(ctx);
+        Ipv6Add.Pending pending6 = adder6.start(request.containerId(), conf, args, spec, settings6, linkUp);
         pauseAfterLinkForFaultTests(spec);
         boolean addressTaken = false;
         Optional<Ipv6Add.Outcome> outcome6 = Optional.empty();
@@ -134,22 +138,40 @@ final class AddVerb {
                             + "; the pod is IPv4-only");
                 }
             }
-            PodIpv6 ipv6 = PodIpv6.of(settings6.settings(), settings6.required(), v6.addresses(), v6.router(), node,
-                    conf.serviceCidr6().stream().toList());
             PodNetwork.Target target;
-            if (address.isPresent()) {
-                if (PodPlans.needsNodeGateway(address.get())) {
-                    node = node.withDefaultGateway(ctx.observer().defaultGateway());
+            Set<Ipv6> declined = new LinkedHashSet<>();
+            while (true) {
+                PodIpv6 ipv6 = PodIpv6.of(settings6.settings(), settings6.required(), v6.addresses(), v6.router(),
+                        node, conf.serviceCidr6().stream().toList());
+                if (address.isPresent()) {
+                    if (PodPlans.needsNodeGateway(address.get())) {
+                        node = node.withDefaultGateway(ctx.observer().defaultGateway());
+                    }
+                    target = PodNetwork.target(spec.netns(), spec.ifname(), address.get(), node,
+                            conf.serviceCidr().stream().toList(), spec.mtu()).withIpv6(ipv6);
+                } else {
+                    target = PodNetwork.Target.ipv6Only(spec.netns(), spec.ifname(), OptionalInt.of(spec.mtu()), ipv6);
                 }
-                target = PodNetwork.target(spec.netns(), spec.ifname(), address.get(), node,
-                        conf.serviceCidr().stream().toList(), spec.mtu()).withIpv6(ipv6);
-            } else {
-                target = PodNetwork.Target.ipv6Only(spec.netns(), spec.ifname(), OptionalInt.of(spec.mtu()), ipv6);
+                // Fresh for IPv4; for IPv6 what the wait saw last (the kernel's SLAAC address and RA routes).
+                PodNetwork.Observed seen = new PodNetwork.Observed(OptionalInt.of(spec.mtu()), v6.seenAddresses(),
+                        v6.seenRoutes(), true);
+                ctx.plans().run(PodNetwork.plan(target, seen).plan());
+                if (v6.lease().isEmpty()) {
+                    break;
+                }
+                // A DHCPv6 address is reported only once the pod's duplicate detection passed; else DECLINE it.
+                Ipv6 leased = v6.lease().get().address();
+                Optional<String> duplicate = adder6.leasedAddressDad(spec, leased, linkUp + conf.ipv6().timeout()
+                        .toNanos());
+                if (duplicate.isEmpty()) {
+                    break;
+                }
+                ctx.plans().run(Plan.builder().add(removeIpv6Address(spec, ipv6, leased)).build());
+                v6 = adder6.decline(request.containerId(), conf, args, spec, v6, declined, duplicate.get(), linkUp);
+                declined.add(leased);
+                outcome6 = Optional.of(v6);
             }
-            // Fresh for IPv4; for IPv6 what the wait saw last (the kernel's SLAAC address and RA routes).
-            PodNetwork.Observed seen = new PodNetwork.Observed(OptionalInt.of(spec.mtu()), v6.seenAddresses(),
-                    v6.seenRoutes(), true);
-            ctx.plans().run(PodNetwork.plan(target, seen).plan());
+            PodIpv6 ipv6 = target.ipv6().orElseThrow();
             CniResult result = result(spec, address, target, conf.dns().over(address.map(PodAddress::dns)
                     .orElse(Dns.empty())).over(v6.dns()), target.mtu().orElse(spec.mtu()));
             if (conf.prevResult().isPresent()) {
@@ -177,6 +199,15 @@ final class AddVerb {
             throw new CniException(CniErrorCode.INTERNAL, "ADD of " + spec.ifname() + " failed unexpectedly: " + e
                     + undone);
         }
+    }
+
+    /** Takes {@code address}, which failed duplicate detection, off the pod before it is declined. */
+    private static Step removeIpv6Address(PodSpec spec, PodIpv6 ipv6, Ipv6 address) {
+        String cidr = ipv6.addresses().stream().filter(a -> a.cidr().address().equals(address)).findFirst()
+                .map(a -> a.cidr().toString()).orElse(address + "/128");
+        return Step.of("take " + cidr + " off " + spec.ifname() + ": its duplicate address detection failed, so"
+                + " another node on the LAN has it", PodPlans.ipInNetns(spec.netns(), "-6", "addr", "del", cidr, "dev",
+                spec.ifname()));
     }
 
     /**

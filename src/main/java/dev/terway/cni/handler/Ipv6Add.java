@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -273,6 +274,73 @@ final class Ipv6Add {
         }
         return Outcome.none("no IPv6 " + within + ": " + slaacWhy + (ctx.dhcp6().isPresent()
                 ? "; no DHCPv6 lease either" : "; DHCPv6 not tried (this daemon runs no DHCPv6 lease service)"));
+    }
+
+    /**
+     * How long ADD waits, at least, for duplicate detection of a DHCPv6 address it has just put on the pod, even
+     * past the configured timeout: a lease that arrived late must still be checked before it is reported, and
+     * detection takes one RetransTimer (100 ms as ADD sets it, or what the LAN's router advertises).
+     */
+    static final Duration LEASED_DAD_GRACE = Duration.ofSeconds(2);
+
+    /**
+     * After ADD put the DHCPv6 lease's address on the pod: waits for the kernel's duplicate address detection of
+     * it (RFC 8415 §18.2.10.1 asks the client to run it). Empty when it passed; otherwise why it failed, for the
+     * DECLINE ({@link #decline}).
+     *
+     * @throws CniException 11 when detection had not ended by the deadline ({@link #LEASED_DAD_GRACE} at least),
+     *                      5 when the interface is gone
+     */
+    Optional<String> leasedAddressDad(PodSpec spec, Ipv6 address, long deadlineNanos) throws CniException {
+        long deadline = Math.max(deadlineNanos, System.nanoTime() + LEASED_DAD_GRACE.toNanos());
+        java.util.function.Predicate<Look> settled = look -> find(look, address).map(a -> !look.tentative().contains(a))
+                .orElse(true);
+        Look look = lookUntil(spec, deadline, settled);
+        Optional<IpAddress> seen = find(look, address);
+        if (seen.isEmpty()) {
+            // Not on the interface at all: the kernel removes an address whose detection failed only when told to
+            // (accept_dad 2 disables IPv6 on the interface instead), so this is someone else's doing.
+            return Optional.of("address " + address + " vanished from " + spec.ifname() + " during duplicate address"
+                    + " detection");
+        }
+        if (look.failed().contains(seen.get())) {
+            return Optional.of("the pod's duplicate address detection failed for it (another node on the LAN"
+                    + " answered for " + address + ")");
+        }
+        if (look.tentative().contains(seen.get())) {
+            throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "DHCPv6 address " + address + " on " + spec.ifname()
+                    + " was still in duplicate address detection when ADD's time ran out; try again later");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<IpAddress> find(Look look, Ipv6 address) {
+        return look.addresses().stream().filter(a -> address.equals(Ipv6.parseOrNull(a.local()))).findFirst();
+    }
+
+    /**
+     * The lease's address failed duplicate detection ({@link #leasedAddressDad}): asks the daemon to DECLINE it and
+     * lease another, never one of {@code declined}, within what is left of the IPv6 timeout (counted from
+     * {@code linkUpNanos}); the outcome with the new lease in place of the old one.
+     *
+     * @throws CniException 11 naming the declined addresses when no other came in time
+     */
+    Outcome decline(String containerId, NetConf conf, CniArgs args, PodSpec spec, Outcome was, Set<Ipv6> declined,
+                    String why, long linkUpNanos) throws CniException {
+        Dhcp6Gateway gateway = ctx.dhcp6().orElseThrow();
+        Ipv6 address = was.lease().orElseThrow().address();
+        long left = linkUpNanos + conf.ipv6().timeout().toNanos() - System.nanoTime();
+        boolean pod = args.podNamespace().isPresent() && args.podName().isPresent();
+        Dhcp6Gateway.Dhcp6Request request = new Dhcp6Gateway.Dhcp6Request(containerId, spec.netns(), spec.ifname(),
+                pod ? args.podNamespace() : Optional.empty(), pod ? args.podName() : Optional.empty(),
+                Duration.ofNanos(Math.max(1_000_000, left)));
+        Dhcp6Gateway.Dhcp6Lease next = gateway.decline(request, address, declined, why);
+        Look look = look(spec);
+        List<PodIpv6.Address> addresses = new ArrayList<>(was.addresses().stream()
+                .filter(a -> a.source() != PodIpv6.Source.DHCPV6).toList());
+        addresses.add(leasedAddress(next, look));
+        return new Outcome(addresses, look.router().or(was::router), Optional.of(next), look.addresses().stream()
+                .filter(a -> !address.equals(Ipv6.parseOrNull(a.local()))).toList(), look.routes(), "");
     }
 
     private Outcome leased(Dhcp6Gateway.Dhcp6Lease lease, Look look) {

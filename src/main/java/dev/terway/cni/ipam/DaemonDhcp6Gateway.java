@@ -8,6 +8,7 @@ import dev.terway.dhcp6.client.IaNaLease;
 import dev.terway.dhcp6.daemon.Dhcp6LeaseException;
 import dev.terway.dhcp6.daemon.Dhcp6LeaseService;
 import dev.terway.dhcp6.daemon.HeldLease6;
+import dev.terway.net.Ipv6;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Optional;
@@ -36,6 +37,19 @@ public final class DaemonDhcp6Gateway implements Dhcp6Gateway {
             return toLease(leases.acquire(pod, request.timeout()));
         } catch (Dhcp6LeaseException e) {
             throw new CniException(CniErrorCode.TRY_AGAIN_LATER, e.getMessage());
+        }
+    }
+
+    @Override
+    public Dhcp6Lease decline(Dhcp6Request request, Ipv6 address, Set<Ipv6> declined, String why)
+            throws CniException {
+        PodIdentity pod = new PodIdentity(request.containerId(), request.ifname(), request.netns(),
+                request.podNamespace(), request.podName());
+        try {
+            return toLease(leases.decline(pod, address, declined, why, request.timeout()));
+        } catch (Dhcp6LeaseException e) {
+            throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "no DHCPv6 lease for " + request.ifname() + " of"
+                    + " container " + request.containerId() + ": " + e.getMessage() + "; try again later");
         }
     }
 

@@ -24,6 +24,16 @@ public interface Dhcp6Gateway {
      */
     Dhcp6Lease acquire(Dhcp6Request request) throws CniException;
 
+    /**
+     * The pod's duplicate address detection found {@code address}, the lease's, in use on the LAN: DECLINE it
+     * (RFC 8415 §18.2.8) and lease another within {@code request.timeout()}, never one of {@code declined} (the
+     * addresses this ADD declined before) nor {@code address}; "try again later" (11) naming the declined
+     * addresses when none came.
+     *
+     * @param why what the pod saw, for the daemon's log and the error
+     */
+    Dhcp6Lease decline(Dhcp6Request request, Ipv6 address, Set<Ipv6> declined, String why) throws CniException;
+
     /** Sends RELEASE for the interface's lease and forgets it; false when none was held. Never fails. */
     boolean release(String containerId, String ifname);
 

@@ -14,11 +14,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
 /**
@@ -44,6 +46,9 @@ import java.util.random.RandomGenerator;
  *   missed while the daemon was down, so it is REBOUND (§18.2.5), which both checks the link (NotOnLink)
  *   and extends the binding with whichever server holds it. Confirm unanswered for CNF_MAX_RD keeps the
  *   lease (§18.2.3); an expired one is lost at once.</li>
+ *   <li>{@link #decline()}: the pod's duplicate address detection found the bound address in use: one DECLINE
+ *   (§18.2.8) and STOPPED; the address is never taken again from an ADVERTISE or REPLY to this client
+ *   ({@link #avoid}), so the owner can {@link #start()} again for another.</li>
  *   <li>{@link #release()}: one RELEASE and STOPPED: the pod is being deleted and its socket goes with it, so
  *   the RFC's REL_MAX_RC retransmissions have nowhere to wait for their REPLY; the server frees the address
  *   at the valid lifetime's end if the RELEASE is lost.</li>
@@ -83,6 +88,8 @@ public final class Dhcp6Client {
     private boolean restoring;
     private Acquisition acquisition;
     private boolean dispatching;
+    /** Addresses declined (by this client or an earlier one of the same pod): never taken again. */
+    private final Set<Ipv6> avoided = new HashSet<>();
 
     public Dhcp6Client(Dhcp6ClientConfig config, Dhcp6Transport transport, Dhcp6Listener listener,
                        InstantSource clock, RandomGenerator random) {
@@ -224,6 +231,47 @@ public final class Dhcp6Client {
         } finally {
             dispatching = false;
         }
+    }
+
+    /**
+     * Sends one DECLINE for the held lease (RFC 8415 §18.2.8: another node on the link has its address, found by
+     * the pod's duplicate address detection) and stops; empty (a no-op) when none was held. One, not the RFC's
+     * DEC_MAX_RC retransmissions, for the reason {@link #release()} sends one RELEASE: the caller solicits again
+     * at once, and a server that missed the DECLINE offering the same address again is refused by
+     * {@link #avoid}. The address is avoided from now on.
+     */
+    public Optional<IaNaLease> decline() throws IOException {
+        enter("decline");
+        try {
+            IaNaLease held = lease;
+            Instant now = clock.instant();
+            halt();
+            if (held == null) {
+                return Optional.empty();
+            }
+            avoided.add(held.address());
+            xid = random.nextInt(0x1000000);
+            exchangeStart = now;
+            transport.multicast(declineMessage(config.duid(), config.iaid(), held.address(), held.server(), xid));
+            return Optional.of(held);
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    /** Never takes {@code address} from an ADVERTISE or REPLY: one declined before, by this client or another. */
+    public void avoid(Ipv6 address) {
+        avoided.add(Objects.requireNonNull(address));
+    }
+
+    /**
+     * The DECLINE of {@code address} of IA_NA {@code iaid} from {@code server} (RFC 8415 §18.2.8: the client's and
+     * the server's DUID, the IA with the address, Elapsed Time 0).
+     */
+    public static Dhcp6Message declineMessage(Duid client, long iaid, Ipv6 address, Duid server, int xid) {
+        return new Dhcp6Message(Dhcp6MessageType.DECLINE, xid & 0xffffff, List.of(new Dhcp6Option.ClientId(client),
+                new Dhcp6Option.ServerId(server), new Dhcp6Option.ElapsedTime(0),
+                IaNa.asking(iaid, List.of(IaAddress.of(address, 0, 0)))));
     }
 
     /** Stops without a word to the server (daemon shutdown): the lease stays readable. */
@@ -750,6 +798,12 @@ public final class Dhcp6Client {
             return new Reading(null, ia.addresses().isEmpty() ? "IA_NA without an address"
                     : "no usable address in the IA_NA");
         }
+        List<IaAddress> notDeclined = usable.stream().filter(a -> !avoided.contains(a.address())).toList();
+        if (notDeclined.isEmpty()) {
+            return new Reading(null, "only " + usable.get(0).address() + ", which this pod declined (another node"
+                    + " on the link has it)");
+        }
+        usable = notDeclined;
         IaAddress pick = usable.stream().filter(a -> wanted.map(a.address()::equals).orElse(false)).findFirst()
                 .orElse(usable.get(0));
         List<Ipv6> dns = m.find(Dhcp6Option.DnsServers.class).map(Dhcp6Option.DnsServers::servers).orElse(List.of());

@@ -9,6 +9,7 @@ import dev.terway.dhcp6.client.Dhcp6Client;
 import dev.terway.dhcp6.client.Retransmission;
 import dev.terway.jni.NetnsUdp6Socket;
 import dev.terway.log.EventLog;
+import dev.terway.net.Ipv6;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -27,6 +28,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * The daemon's DHCPv6 leases (the CNI verbs reach them through {@code cni.ipam.DaemonDhcp6Gateway}, the
@@ -74,7 +76,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         Map<String, Long> snapshot() {
             Map<String, Long> out = new LinkedHashMap<>();
             for (String type : List.of("Solicit", "Advertise", "Request", "Confirm", "Renew", "Rebind", "Reply",
-                    "Release")) {
+                    "Release", "Decline")) {
                 for (String way : List.of("Sent", "Received")) {
                     AtomicLong n = counts.get("dhcp6" + type + way);
                     if (n != null) {
@@ -121,12 +123,50 @@ public final class Dhcp6LeaseService implements AutoCloseable {
      * interface that holds a lease returns the held lease.
      */
     public HeldLease6 acquire(PodIdentity pod, Duration timeout) throws Dhcp6LeaseException {
+        return acquire(pod, timeout, Set.of());
+    }
+
+    /**
+     * The pod's duplicate address detection found {@code address}, its lease's, in use by another node: sends
+     * DECLINE for it (RFC 8415 §18.2.8), logs and counts the conflict ({@code dhcp6AddressConflicts}), and
+     * acquires again within {@code timeout}, never taking an address of {@code declined} (this one and those the
+     * same ADD declined before). Throws, naming the declined addresses, when no other address came in time.
+     *
+     * @param why what the pod saw, for the log ("duplicate address detection failed")
+     */
+    public HeldLease6 decline(PodIdentity pod, Ipv6 address, Set<Ipv6> declined, String why, Duration timeout)
+            throws Dhcp6LeaseException {
+        LeaseKey key = new LeaseKey(pod.containerId(), pod.ifname());
+        Pod6Lease had = pods.get(key);
+        Optional<HeldLease6> held = had == null ? Optional.empty() : had.snapshot();
+        if (held.isPresent() && held.get().lease().address().equals(address) && pods.remove(key, had)) {
+            had.decline();
+        }
+        counters.count("dhcp6AddressConflicts");
+        Set<Ipv6> avoid = new HashSet<>(declined);
+        avoid.add(address);
+        log.warn("lease6.conflict", pod.logPod(), "address conflict: " + pod.describe() + " was given " + address
+                + " by DHCPv6 server " + held.map(h -> h.lease().server().toString()).orElse("(unknown)") + ", but "
+                + why + "; declined it (DECLINE) and soliciting again (" + counters.snapshot()
+                .getOrDefault("dhcp6AddressConflicts", 0L) + " DHCPv6 address conflict(s) since the daemon started)",
+                "address", address.toString());
+        try {
+            return acquire(pod, timeout, avoid);
+        } catch (Dhcp6LeaseException e) {
+            throw new Dhcp6LeaseException("declined " + avoid.stream().map(Ipv6::toString).sorted()
+                    .collect(Collectors.joining(", ")) + " (" + why + ") and no other DHCPv6 address came in time: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private HeldLease6 acquire(PodIdentity pod, Duration timeout, Set<Ipv6> avoid) throws Dhcp6LeaseException {
         if (closed) {
             throw new Dhcp6LeaseException("cannot acquire a DHCPv6 lease for " + pod.interfaceDescription()
                     + ": the daemon is shutting down");
         }
         LeaseKey key = new LeaseKey(pod.containerId(), pod.ifname());
         Pod6Lease fresh = new Pod6Lease(this, pod, true);
+        fresh.avoid(avoid);
         Pod6Lease existing = pods.putIfAbsent(key, fresh);
         Pod6Lease lease = existing != null ? existing : fresh;
         try {

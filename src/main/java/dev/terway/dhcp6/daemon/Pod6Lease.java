@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -65,6 +66,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     private boolean restoring;
     private boolean forgotten;
     private Optional<String> lastFailure = Optional.empty();
+    /** Addresses this pod declined before, which its client must not take again. */
+    private Set<Ipv6> avoided = Set.of();
 
     Pod6Lease(Dhcp6LeaseService service, PodIdentity pod, boolean firstBindIsTheCallers) {
         this.service = service;
@@ -115,7 +118,40 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     private Dhcp6Client newClient(Duration acquireTimeout) {
         Dhcp6ClientConfig config = Dhcp6ClientConfig.of(pod.interfaceDescription(), duid, Dhcp6LeaseService.IAID,
                 acquireTimeout).withTimings(service.settings.solicit(), service.settings.request());
-        return new Dhcp6Client(config, this, this, service.clock, new SplittableRandom(service.seeds.nextLong()));
+        Dhcp6Client fresh = new Dhcp6Client(config, this, this, service.clock,
+                new SplittableRandom(service.seeds.nextLong()));
+        avoided.forEach(fresh::avoid);
+        return fresh;
+    }
+
+    /** Before {@link #begin}: addresses the pod declined earlier, which this lease must not take. */
+    synchronized void avoid(Set<Ipv6> addresses) {
+        avoided = Set.copyOf(addresses);
+    }
+
+    /**
+     * The pod's duplicate address detection failed for the held address: one DECLINE from the pod (RFC 8415
+     * §18.2.8), then forgotten like a released lease. Empty when no lease was held.
+     */
+    synchronized Optional<HeldLease6> decline() {
+        if (forgotten || client == null) {
+            return Optional.empty();
+        }
+        HeldLease6 had = held;
+        if (client.lease().isPresent() && Files.exists(pod.netns())) {
+            try {
+                client.decline();
+            } catch (IOException e) {
+                service.log.warn("lease6.decline_unsent", pod.logPod(), "DHCPv6 DECLINE for " + pod.describe()
+                        + " could not be sent: " + e.getMessage());
+            }
+        } else {
+            client.stop();
+        }
+        nextBound.completeExceptionally(new Dhcp6LeaseException("the DHCPv6 lease of " + pod.interfaceDescription()
+                + " was declined while it was being acquired"));
+        forget(true);
+        return Optional.ofNullable(had);
     }
 
     /** The held lease at once, else the next bind, waiting at most {@code timeout}. */

@@ -48,6 +48,8 @@ final class FakeNode implements CommandRunner {
     volatile String autoconf = "1";
     final java.util.concurrent.atomic.AtomicInteger looks6 = new java.util.concurrent.atomic.AtomicInteger();
     final Map<String, List<String>> podAddresses6 = new ConcurrentHashMap<>();
+    /** Addresses (no prefix) whose duplicate detection fails once terway adds them: another LAN host has them. */
+    final Set<String> duplicates6 = ConcurrentHashMap.newKeySet();
     final List<String> podRoutes6 = Collections.synchronizedList(new ArrayList<>());
 
     /**
@@ -174,6 +176,10 @@ final class FakeNode implements CommandRunner {
             String cmd = String.join(" ", ip);
             if (cmd.startsWith("-6 addr add ")) {
                 podAddresses6.computeIfAbsent(ip.get(5), k -> new ArrayList<>()).add(ip.get(3));
+            } else if (cmd.startsWith("-6 addr del ")) {
+                if (!podAddresses6.getOrDefault(ip.get(5), new ArrayList<>()).remove(ip.get(3))) {
+                    return result(argv, 2, "", "RTNETLINK answers: Cannot assign requested address");
+                }
             } else if (cmd.startsWith("-6 route replace ")) {
                 podRoutes6.add(cmd.substring("-6 route replace ".length()));
             } else if (argv.get(2).equals("sysctl") && argv.contains("-n")) {
@@ -250,7 +256,9 @@ final class FakeNode implements CommandRunner {
         for (String cidr : podAddresses6.getOrDefault(dev, List.of())) {
             String[] a = cidr.split("/");
             addrs.add("{\"family\":\"inet6\",\"local\":\"" + a[0] + "\",\"prefixlen\":" + a[1]
-                    + ",\"scope\":\"global\",\"dynamic\":true,\"valid_life_time\":3600,\"preferred_life_time\":1800}");
+                    + ",\"scope\":\"global\",\"dynamic\":true"
+                    + (duplicates6.contains(a[0]) ? ",\"tentative\":true,\"dadfailed\":true" : "")
+                    + ",\"valid_life_time\":3600,\"preferred_life_time\":1800}");
         }
         addrs.add("{\"family\":\"inet6\",\"local\":\"fe80::c3:60ff:fe12:ea6a\",\"prefixlen\":64,\"scope\":\"link\"}");
         if (ra) {

@@ -266,6 +266,36 @@ class Ipv6AddTest {
     }
 
     @Test
+    void aDhcpv6AddressThatFailsDuplicateDetectionIsDeclinedAndAnotherReported() throws Exception {
+        node.slaacAddress = null;
+        node.onlinkPrefix6 = "fd00:1::/64";
+        node.duplicates6.add("fd00:1::77");
+        dhcp6.nextAfterDecline = Ipv6.parse("fd00:1::78");
+        CniReply reply = run(service(Optional.of(dhcp6)), "ADD", conf("1.1.0", ",\"ipv6\":{\"mode\":\"dhcpv6\"}"));
+        assertEquals(0, reply.exitCode(), reply.stdout());
+        String ips = json(reply).get("ips").toString();
+        assertTrue(ips.contains("address=fd00:1::78/64") && !ips.contains("fd00:1::77"), ips);
+        assertEquals(1, dhcp6.declined.size(), dhcp6.declined.toString());
+        assertTrue(dhcp6.declined.get(0).startsWith("fd00:1::77 (the pod's duplicate address detection failed"),
+                dhcp6.declined.toString());
+        assertTrue(node.commandLines().contains("nsenter --net=" + netns + " ip -6 addr del fd00:1::77/64 dev eth0"),
+                "the duplicate comes off the pod: " + node.commandLines());
+        assertEquals(List.of("fd00:1::78/64"), node.podAddresses6.get("eth0"));
+    }
+
+    @Test
+    void aDhcpv6AddressThatFailsDuplicateDetectionWithNoOtherFailsTheAddNamingIt() throws Exception {
+        node.slaacAddress = null;
+        node.onlinkPrefix6 = "fd00:1::/64";
+        node.duplicates6.add("fd00:1::77");
+        CniReply reply = run(service(Optional.of(dhcp6)), "ADD", conf("1.0.0", ",\"ipv6\":{\"mode\":\"dhcpv6\"}"));
+        assertEquals(CniErrorCode.TRY_AGAIN_LATER, code(reply), reply.stdout());
+        assertTrue(reply.stdout().contains("declined fd00:1::77"), reply.stdout());
+        assertFalse(node.vethMaster.containsKey(VETH), "the veth is undone");
+        assertEquals(List.of("c0ffee/eth0"), leases.released);
+    }
+
+    @Test
     void dhcpv6WithoutALeaseFailsAndGivesBackTheIpv4Lease() throws Exception {
         dhcp6.fail = true;
         CniReply reply = run(service(Optional.of(dhcp6)), "ADD", conf("1.0.0", ",\"ipv6\":{\"mode\":\"dhcpv6\"}"));
@@ -283,7 +313,8 @@ class Ipv6AddTest {
         assertEquals(0, reply.exitCode(), reply.stdout());
         assertTrue(json(reply).get("ips").toString().contains("address=fd00:1::77/64, gateway=fe80::1"),
                 reply.stdout());
-        assertEquals(3, node.looks6.get(), "SLAAC settled (no A flag) at the third look");
+        assertEquals(4, node.looks6.get(), "SLAAC settled (no A flag) at the third look; the fourth saw the lease's"
+                + " address past duplicate detection");
     }
 
     @Test
@@ -363,6 +394,9 @@ class Ipv6AddTest {
     static final class FakeDhcp6 implements Dhcp6Gateway {
         final List<String> acquired = Collections.synchronizedList(new ArrayList<>());
         final List<String> released = Collections.synchronizedList(new ArrayList<>());
+        final List<String> declined = Collections.synchronizedList(new ArrayList<>());
+        /** What a DECLINE gets instead; null: no other address (the decline fails with 11). */
+        volatile Ipv6 nextAfterDecline;
         final Set<LeaseGateway.Attachment> held = Collections.synchronizedSet(new LinkedHashSet<>());
         volatile boolean fail;
         /** When set, acquire answers only once it is counted down (a server slower than SLAAC). */
@@ -387,6 +421,19 @@ class Ipv6AddTest {
             held.add(new LeaseGateway.Attachment(r.containerId(), r.ifname()));
             return new Dhcp6Lease(Ipv6.parse("fd00:1::77"), 3600, 1800, List.of(Ipv6.parse("fd00:1::53")),
                     List.of("v6.lan"), "000100011c39cf88");
+        }
+
+        @Override
+        public Dhcp6Lease decline(Dhcp6Request r, Ipv6 address, Set<Ipv6> declinedBefore, String why)
+                throws CniException {
+            declined.add(address + " (" + why + ")");
+            held.remove(new LeaseGateway.Attachment(r.containerId(), r.ifname()));
+            if (nextAfterDecline == null) {
+                throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "no DHCPv6 lease for " + r.ifname()
+                        + ": declined " + address + " (" + why + ") and no other DHCPv6 address came in time");
+            }
+            held.add(new LeaseGateway.Attachment(r.containerId(), r.ifname()));
+            return new Dhcp6Lease(nextAfterDecline, 3600, 1800, List.of(), List.of(), "000100011c39cf88");
         }
 
         @Override

@@ -462,6 +462,57 @@ class Dhcp6ClientTest {
         assertEquals(Optional.of(unicast), transport.last().unicastTo());
     }
 
+    // ---- DECLINE (the pod's duplicate address detection failed) ----
+
+    @Test
+    void declineSendsOneDeclineOfTheAddressToAllServersStopsAndNeverTakesItAgain() throws Exception {
+        client();
+        bind();
+        assertEquals(Optional.of(ADDRESS), client.decline().map(IaNaLease::address));
+        Sent decline = transport.last();
+        assertEquals(Dhcp6MessageType.DECLINE, decline.type());
+        assertTrue(decline.unicastTo().isEmpty(), "multicast to All_DHCP_Relay_Agents_and_Servers");
+        assertEquals(Optional.of(SERVER), decline.message().serverId());
+        assertEquals(Optional.of(CLIENT), decline.message().clientId());
+        assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))),
+                decline.message().iaNa(IAID).orElseThrow());
+        assertEquals(Dhcp6ClientState.STOPPED, client.state());
+        assertTrue(client.nextDeadline().isEmpty(), "no timer after a DECLINE");
+        assertEquals(1, transport.of(Dhcp6MessageType.DECLINE).size(), "one DECLINE, not retransmitted");
+
+        // Soliciting again: a server that offers the declined address again is not taken up on it.
+        clock.set(at(5));
+        client.start();
+        client.onMessage(advertise(last(), SERVER, ADDRESS));
+        runUntil(at(7));
+        assertEquals(Dhcp6ClientState.SOLICITING, client.state(), "the declined address is not requested");
+        assertTrue(transport.of(Dhcp6MessageType.REQUEST).size() == 1, "only the first acquisition's REQUEST");
+        client.onMessage(advertise(last(), SERVER, OTHER_ADDRESS));
+        runUntil(client.nextDeadline().orElseThrow());
+        assertEquals(Dhcp6MessageType.REQUEST, transport.last().type());
+        client.onMessage(grant(last(), SERVER, OTHER_ADDRESS));
+        assertEquals(Optional.of(OTHER_ADDRESS), client.lease().map(IaNaLease::address));
+    }
+
+    @Test
+    void anAvoidedAddressIsNotTakenFromAReplyEither() {
+        client();
+        client.avoid(ADDRESS);
+        client.start();
+        client.onMessage(advertise(last(), SERVER, ADDRESS));
+        runUntil(at(3));
+        assertTrue(transport.of(Dhcp6MessageType.REQUEST).isEmpty(), "an ADVERTISE of only " + ADDRESS + " is unusable");
+        verify(listener).warning(contains("which this pod declined"));
+        assertEquals(Optional.empty(), client.lease());
+    }
+
+    @Test
+    void declineWithNothingHeldSendsNothing() throws Exception {
+        client();
+        assertEquals(Optional.empty(), client.decline());
+        assertTrue(transport.of(Dhcp6MessageType.DECLINE).isEmpty());
+    }
+
     // ---- restore after a restart ----
 
     IaNaLease stored(Instant acquiredAt) {

@@ -10,7 +10,9 @@ import dev.terway.log.DaemonLog;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.dhcp6.codec.Dhcp6Message;
 import dev.terway.dhcp6.codec.Dhcp6MessageType;
+import dev.terway.dhcp6.codec.Dhcp6Option.IaNa;
 import dev.terway.dhcp6.codec.Duid;
 import dev.terway.net.Ipv6;
 import java.io.PrintWriter;
@@ -148,6 +150,56 @@ class Dhcp6LeaseServiceTest {
         assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
         assertEquals(Set.of(), service.held());
         assertFalse(service.release("c1", "eth0"), "nothing held any more");
+    }
+
+    @Test
+    void declineSendsDeclineCountsAndLogsTheConflictAndLeasesAnotherAddress() throws Exception {
+        Dhcp6LeaseService service = service();
+        Ipv6 first = service.acquire(request("c1"), TIMEOUT).lease().address();
+        HeldLease6 next = service.decline(request("c1"), first, Set.of(), "duplicate address detection failed",
+                TIMEOUT);
+        assertEquals(Ipv6.parse("fd00:db8::101"), next.lease().address());
+        assertEquals(List.of(Dhcp6MessageType.SOLICIT, Dhcp6MessageType.REQUEST, Dhcp6MessageType.DECLINE,
+                Dhcp6MessageType.SOLICIT, Dhcp6MessageType.REQUEST), lan.types());
+        Dhcp6Message decline = lan.received.get(2).message();
+        assertEquals(Optional.of(FakeDhcp6Lan.SERVER), decline.serverId());
+        assertEquals(first, decline.all(IaNa.class).get(0).addresses().get(0).address());
+        assertEquals(1L, service.counters().get("dhcp6DeclineSent"));
+        assertEquals(1L, service.counters().get("dhcp6AddressConflicts"));
+        assertTrue(logText.toString().contains("event=lease6.conflict")
+                && logText.toString().contains("was given " + first + " by DHCPv6 server")
+                && logText.toString().contains("duplicate address detection failed; declined it (DECLINE)"),
+                logText.toString());
+        assertTrue(Files.readString(state.resolve("leases/dhcp6@c1@eth0.json")).contains("fd00:db8::101"));
+        assertEquals(List.of(next), service.list());
+    }
+
+    @Test
+    void declineFailsNamingTheDeclinedAddressWhenTheServerOffersOnlyIt() throws Exception {
+        Dhcp6LeaseService service = service();
+        lan.keepsDeclined = true;
+        Ipv6 first = service.acquire(request("c1"), TIMEOUT).lease().address();
+        Thread mover = new Thread(() -> {
+            for (int i = 0; i < 200; i++) {
+                lan.timer.advance(Duration.ofMillis(100));
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        mover.setDaemon(true);
+        mover.start();
+        Dhcp6LeaseException e = assertThrows(Dhcp6LeaseException.class, () -> service.decline(request("c1"), first,
+                Set.of(), "duplicate address detection failed", TIMEOUT));
+        mover.interrupt();
+        assertTrue(e.getMessage().startsWith("declined " + first + " (duplicate address detection failed) and no"
+                + " other DHCPv6 address came in time"), e.getMessage());
+        assertTrue(service.list().isEmpty());
+        assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
+        assertFalse(lan.types().subList(3, lan.types().size()).contains(Dhcp6MessageType.REQUEST),
+                "the declined address is never requested again: " + lan.types());
     }
 
     @Test

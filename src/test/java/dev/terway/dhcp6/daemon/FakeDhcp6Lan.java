@@ -51,6 +51,8 @@ final class FakeDhcp6Lan {
     volatile String failOpen;
     /** Binds on REQUEST but the REPLY never arrives (as if the daemon died before reading it). */
     volatile boolean silentOnRequest;
+    /** Answers DECLINE but keeps giving the client the declined address (a server with a range of one). */
+    volatile boolean keepsDeclined;
     /** How long opening a socket takes on the fake clock (the wait for the link-local address to pass DAD). */
     volatile Duration openTakes = Duration.ZERO;
 
@@ -81,8 +83,9 @@ final class FakeDhcp6Lan {
                         : Dhcp6MessageType.REPLY;
                 return List.of(new Dhcp6Message(type, request.transactionId(), options));
             }
-            case CONFIRM, RELEASE -> {
-                if (request.type() == Dhcp6MessageType.RELEASE) {
+            case CONFIRM, RELEASE, DECLINE -> {
+                if (request.type() == Dhcp6MessageType.RELEASE
+                        || (request.type() == Dhcp6MessageType.DECLINE && !keepsDeclined)) {
                     assigned.remove(client);
                 }
                 return List.of(new Dhcp6Message(Dhcp6MessageType.REPLY, request.transactionId(), List.of(
