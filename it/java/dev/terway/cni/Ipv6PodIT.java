@@ -14,6 +14,7 @@ import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,6 +186,18 @@ class Ipv6PodIT {
         String check = withPrevResult(conf, add.stdout());
         CniRuntime.Result ok = cni("CHECK", "slaac1", pod, check);
         assertEquals(0, ok.exit(), ok::describe);
+
+        // A SLAAC-only pod has no DHCPv6 lease; its IPv4 lease's upkeep keeps its IPv6 service route: deleted, it is
+        // back after the daemon restarts (the restored lease is kept up as at a renewal).
+        NetnsLab.ip(pod, "-6", "route", "del", SERVICE6);
+        node.stopDaemon();
+        node.startDaemon();
+        assertTrue(Eventually.within(Duration.ofSeconds(15),
+                () -> NetnsLab.ip(pod, "-6", "route", "show", SERVICE6).contains("via")),
+                "the upkeep put the IPv6 service route back: " + node.log());
+        assertTrue(node.log().contains("(lease restored): IPv6 service route " + SERVICE6 + " via ")
+                && node.log().contains(" was missing"), node.log());
+        assertEquals(0, cni("CHECK", "slaac1", pod, check).exit(), "CHECK passes again");
         // The pod stops taking RAs first, so that the next advertisement (every 3 s) does not bring it back.
         NetnsLab.exec(pod, "sysctl", "-q", "-w", "net.ipv6.conf.eth0.accept_ra=0");
         NetnsLab.ip(pod, "-6", "addr", "del", v6.get(0), "dev", "eth0");
@@ -291,5 +304,34 @@ class Ipv6PodIT {
                 + " arrived; no DHCPv6 lease either; the pod is IPv4-only"), node.log());
         assertEquals(0, cni("DEL", "auto2", pod, conf("")).exit());
         assertNothingLeft("auto2", pod);
+    }
+
+    @Test
+    @Order(7)
+    void aDhcpv6AddressAnotherLanHostHoldsIsDeclinedAndAddFailsNamingIt() throws Exception {
+        // dnsmasq with a range of one address, which the LAN's gateway host already has (without DAD of its own):
+        // the pod's duplicate detection fails for it, the daemon declines it, and there is no other to give.
+        String taken = lab.net().lanV6(0x1f0);
+        NetnsLab.ip(lab.gateway().ns(), "-6", "addr", "add", taken + "/64", "dev", NetnsLab.NIC, "nodad");
+        NetnsLab.DhcpServer dhcp6 = lab.startDhcp6Server(taken, taken);
+        try {
+            String pod = newPod("dup6");
+            String ipv6 = ",\"ipv6\":{\"mode\":\"dhcpv6\",\"timeout\":\"5s\"}";
+            CniRuntime.Result add = cni("ADD", "dup6", pod, conf(ipv6));
+            assertEquals(11, json(add.stdout()).path("code").asInt(), add::describe);
+            String msg = json(add.stdout()).path("msg").asText();
+            assertTrue(msg.contains("declined " + taken) && msg.contains("duplicate address detection failed"), msg);
+            assertTrue(node.log().contains("event=lease6.conflict") && node.log().contains("was given " + taken),
+                    node.log());
+            String served = Files.readString(dhcp6.log());
+            assertTrue(served.contains("DHCPDECLINE"), "dnsmasq got the DECLINE: " + served);
+            assertNothingLeft("dup6", pod);
+            System.out.println("Ipv6PodIT: ADD with a duplicate DHCPv6 address failed in " + add.millis() + " ms: "
+                    + msg);
+        } finally {
+            dhcp6.process().destroy();
+            dhcp6.process().waitFor();
+            NetnsLab.ip(lab.gateway().ns(), "-6", "addr", "del", taken + "/64", "dev", NetnsLab.NIC);
+        }
     }
 }

@@ -122,7 +122,7 @@ final class AddVerb {
         try {
             Optional<PodAddress> address = Optional.empty();
             if (conf.ipv4()) {
-                address = Optional.of(obtainAddress(request, conf, args, spec, node, choice));
+                address = Optional.of(obtainAddress(request, conf, args, spec, node, choice, settings6));
                 addressTaken = true;
             }
             Ipv6Add.Outcome v6 = pending6.await();
@@ -166,7 +166,6 @@ final class AddVerb {
                 if (duplicate.isEmpty()) {
                     break;
                 }
-                ctx.plans().run(Plan.builder().add(removeIpv6Address(spec, ipv6, leased)).build());
                 v6 = adder6.decline(request.containerId(), conf, args, spec, v6, declined, duplicate.get(), linkUp);
                 declined.add(leased);
                 outcome6 = Optional.of(v6);
@@ -201,15 +200,6 @@ final class AddVerb {
         }
     }
 
-    /** Takes {@code address}, which failed duplicate detection, off the pod before it is declined. */
-    private static Step removeIpv6Address(PodSpec spec, PodIpv6 ipv6, Ipv6 address) {
-        String cidr = ipv6.addresses().stream().filter(a -> a.cidr().address().equals(address)).findFirst()
-                .map(a -> a.cidr().toString()).orElse(address + "/128");
-        return Step.of("take " + cidr + " off " + spec.ifname() + ": its duplicate address detection failed, so"
-                + " another node on the LAN has it", PodPlans.ipInNetns(spec.netns(), "-6", "addr", "del", cidr, "dev",
-                spec.ifname()));
-    }
-
     /**
      * The fault-injection tests (it/…/reliability) kill `cni-terway` or the daemon while an ADD has created
      * the veth but holds no lease yet: they start the daemon with {@code --inject-fault pause-after-link=…}
@@ -237,7 +227,7 @@ final class AddVerb {
     }
 
     private PodAddress obtainAddress(CniRequest request, NetConf conf, CniArgs args, PodSpec spec, NodeView node,
-                                     AddressChoice choice) throws CniException {
+                                     AddressChoice choice, PodIpv6 settings6) throws CniException {
         if (choice.isDelegated()) {
             return fromIpamResult(ctx.ipam().add(request, choice.delegated().get().type()), choice);
         }
@@ -252,7 +242,8 @@ final class AddVerb {
                 choice.pinned().map(CniArgs.RequestedAddress::address), conf.dhcpTimeout(), conf.onAddressChange(),
                 Optional.of(new PodNetworkConfig(conf.bridge(), java.util.stream.Stream.concat(
                         conf.serviceCidr().stream().map(Ipv4Cidr::toString),
-                        conf.serviceCidr6().stream().map(Object::toString)).toList(), conf.mtu()))));
+                        conf.serviceCidr6().stream().map(Object::toString)).toList(), conf.mtu(),
+                        Ipv6Add.settingsStep(conf, spec, settings6).map(step -> settings6.settings().name())))));
     }
 
     /** The first IPv4 address of an IPAM result, with its gateway and the IPv4 routes. */

@@ -7,6 +7,7 @@ import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.pod.NodeView;
 import dev.terway.cni.pod.PodIpv6;
 import dev.terway.cni.pod.PodNetwork;
+import dev.terway.cni.pod.PodPlans;
 import dev.terway.cni.pod.PodSpec;
 import dev.terway.cni.result.Dns;
 import dev.terway.cni.spec.CniErrorCode;
@@ -17,6 +18,8 @@ import dev.terway.net.Ipv6Cidr;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Route;
+import dev.terway.plan.Plan;
+import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.Step;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -288,22 +291,30 @@ final class Ipv6Add {
      * it (RFC 8415 §18.2.10.1 asks the client to run it). Empty when it passed; otherwise why it failed, for the
      * DECLINE ({@link #decline}).
      *
+     * An address marked dadfailed is taken off the pod here; the kernel itself deletes one with a lifetime.
+     *
      * @throws CniException 11 when detection had not ended by the deadline ({@link #LEASED_DAD_GRACE} at least),
-     *                      5 when the interface is gone
+     *                      100 when the interface is gone
+     * @throws PlanFailedException the failed address could not be taken off
      */
-    Optional<String> leasedAddressDad(PodSpec spec, Ipv6 address, long deadlineNanos) throws CniException {
+    Optional<String> leasedAddressDad(PodSpec spec, Ipv6 address, long deadlineNanos) throws CniException,
+            PlanFailedException {
         long deadline = Math.max(deadlineNanos, System.nanoTime() + LEASED_DAD_GRACE.toNanos());
         java.util.function.Predicate<Look> settled = look -> find(look, address).map(a -> !look.tentative().contains(a))
                 .orElse(true);
         Look look = lookUntil(spec, deadline, settled);
         Optional<IpAddress> seen = find(look, address);
         if (seen.isEmpty()) {
-            // Not on the interface at all: the kernel removes an address whose detection failed only when told to
-            // (accept_dad 2 disables IPv6 on the interface instead), so this is someone else's doing.
-            return Optional.of("address " + address + " vanished from " + spec.ifname() + " during duplicate address"
-                    + " detection");
+            // The kernel deletes an address with a lifetime (a lease's) whose detection failed; it keeps only a
+            // permanent one, marked dadfailed (addrconf_dad_failure). Seen in the lab: gone within one look.
+            return Optional.of("the pod's duplicate address detection failed for it (another node on the LAN"
+                    + " answered for " + address + "; the kernel removed it)");
         }
         if (look.failed().contains(seen.get())) {
+            ctx.plans().run(Plan.builder().add(Step.of("take " + seen.get().cidr() + " off " + spec.ifname()
+                    + ": its duplicate address detection failed, so another node on the LAN has it",
+                    PodPlans.ipInNetns(spec.netns(), "-6", "addr", "del", seen.get().cidr(), "dev", spec.ifname())))
+                    .build());
             return Optional.of("the pod's duplicate address detection failed for it (another node on the LAN"
                     + " answered for " + address + ")");
         }

@@ -1,10 +1,9 @@
 package dev.terway.cni.ipam;
 
-import dev.terway.log.EventLog;
-import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.pod.NodeView;
 import dev.terway.cni.pod.PodAddress;
+import dev.terway.cni.pod.PodIpv6;
 import dev.terway.cni.pod.PodNetwork;
 import dev.terway.cni.pod.PodPlans;
 import dev.terway.cni.spec.CniException;
@@ -12,6 +11,11 @@ import dev.terway.dhcp.daemon.HeldLease;
 import dev.terway.dhcp.daemon.LeaseEvents;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.daemon.PodNetworkConfig;
+import dev.terway.log.EventLog;
+import dev.terway.net.Ipv4Cidr;
+import dev.terway.net.Ipv6Cidr;
+import dev.terway.netstate.Family;
+import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Route;
 import dev.terway.plan.Plan;
 import dev.terway.plan.PlanFailedException;
@@ -20,8 +24,10 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * The daemon's answer to lease events: it looks at the pod (`ip -j` in its netns) and at the node (the bridge's
@@ -64,7 +70,15 @@ public final class PodNetworkUpkeep implements LeaseEvents {
             log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: " + e.getMessage());
             return;
         }
-        PodNetwork.Repair repair = PodNetwork.plan(target, observed.get());
+        PodNetwork.Observed seen = observed.get();
+        if (event.network().flatMap(PodNetworkConfig::ipv6).isPresent()) {
+            Optional<Ipv6Part> v6 = ipv6(event.network().get(), pod);
+            if (v6.isPresent()) {
+                target = target.withIpv6(v6.get().target());
+                seen = v6.get().seen(seen);
+            }
+        }
+        PodNetwork.Repair repair = PodNetwork.plan(target, seen);
         if (run(pod, repair.plan()) && !repair.repaired().isEmpty()) {
             log.info("pod.repaired", pod.logPod(), "repaired pod " + pod.describe() + " (lease " + event.kind().text()
                     + "): " + String.join("; ", repair.repaired()), "lease", event.kind().text());
@@ -98,6 +112,65 @@ public final class PodNetworkUpkeep implements LeaseEvents {
             node = node.withDefaultGateway(observer.defaultGateway());
         }
         return PodNetwork.target(pod.netns(), pod.ifname(), address, node, services, mtuLimit);
+    }
+
+    /** The pod's IPv6 as the upkeep keeps it, and what was seen of it. */
+    private record Ipv6Part(PodIpv6 target, List<IpAddress> addresses, List<Route> routes,
+                            Map<String, String> sysctls) {
+
+        PodNetwork.Observed seen(PodNetwork.Observed ipv4) {
+            List<IpAddress> all = new ArrayList<>(ipv4.addresses().stream()
+                    .filter(a -> a.family() != Family.INET6).toList());
+            all.addAll(addresses);
+            List<Route> routes4 = new ArrayList<>(ipv4.routes());
+            routes4.addAll(routes);
+            return new PodNetwork.Observed(ipv4.mtu(), all, routes4).withIpv6Sysctls(sysctls);
+        }
+    }
+
+    /**
+     * The pod's IPv6 as ADD left it, from what it has now: the interface's settings by the name stored with the lease,
+     * its global addresses (the kernel's SLAAC addresses, or a DHCPv6 lease's, which its own upkeep re-times: here
+     * they are only checked) and the router the kernel learnt, and so the IPv6 service route via the node's bridge.
+     * A pod whose IPv6 is SLAAC only holds no DHCPv6 lease whose events could keep these, so its IPv4 lease does.
+     * Empty (logged) when it cannot be read or planned; the IPv4 upkeep goes on without it.
+     */
+    private Optional<Ipv6Part> ipv6(PodNetworkConfig network, PodIdentity pod) {
+        Optional<PodIpv6.Settings> settings = network.ipv6().flatMap(PodIpv6.Settings::named);
+        if (settings.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Optional<NodeObserver.PodIpv6State> state = observer.podIpv6(pod.netns(), pod.ifname());
+            if (state.isEmpty()) {
+                return Optional.empty();
+            }
+            List<PodIpv6.Address> addresses = new ArrayList<>();
+            for (IpAddress a : state.get().addresses()) {
+                Ipv6Cidr cidr = Ipv6Cidr.parseOrNull(a.cidr());
+                Set<String> flags = state.get().state(a);
+                if (a.family() == Family.INET6 && a.isGlobal() && a.dev().equals(pod.ifname()) && cidr != null
+                        && !flags.contains("tentative") && !flags.contains("dadfailed")) {
+                    addresses.add(PodIpv6.Address.slaac(cidr));
+                }
+            }
+            List<Ipv6Cidr> services = new ArrayList<>();
+            for (String text : network.serviceCidrs()) {
+                Ipv6Cidr cidr = Ipv6Cidr.parseOrNull(text);
+                if (cidr != null) {
+                    services.add(cidr);
+                }
+            }
+            NodeView node = observer.observe(network.bridge());
+            PodIpv6 target = PodIpv6.of(settings.get(), false, addresses,
+                    PodIpv6.learntRouter(state.get().routes(), pod.ifname()), node, services);
+            return Optional.of(new Ipv6Part(target, state.get().addresses(), state.get().routes(),
+                    observer.podIpv6Sysctls(pod.netns(), pod.ifname())));
+        } catch (CniException | RuntimeException e) {
+            log.warn("pod.upkeep_partial", pod.logPod(), "upkeep of " + pod.describe() + ": its IPv6 is not checked: "
+                    + e.getMessage());
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -105,6 +105,22 @@ public record PodIpv6(Settings settings, boolean required, List<Address> address
             return values;
         }
 
+        /** The name a pod's lease record keeps these under ({@link #named}): slaac, managed, off. */
+        public String name() {
+            return equals(SLAAC) ? "slaac" : equals(MANAGED) ? "managed" : equals(OFF) ? "off"
+                    : "accept_ra=" + acceptRa + ",autoconf=" + autoconf;
+        }
+
+        /** The settings of {@link #name}; empty for a name this version does not know. */
+        public static Optional<Settings> named(String name) {
+            return switch (name) {
+                case "slaac" -> Optional.of(SLAAC);
+                case "managed" -> Optional.of(MANAGED);
+                case "off" -> Optional.of(OFF);
+                default -> Optional.empty();
+            };
+        }
+
         /**
          * The sysctl key of setting {@code name} ({@link #sysctls}) of interface {@code ifname}: the RetransTimer is
          * a neighbour-discovery setting ({@code net/ipv6/neigh}), the others are {@code net/ipv6/conf} ones.

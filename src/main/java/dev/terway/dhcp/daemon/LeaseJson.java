@@ -155,13 +155,14 @@ public final class LeaseJson {
                 onAddressChange, networkFromJson(node.get(POD_NETWORK)), lease);
     }
 
-    /** The stored form of a pod's network configuration: {"bridge", "serviceCidrs": [...], "mtu"?}. */
+    /** The stored form of a pod's network configuration: {"bridge", "serviceCidrs": [...], "mtu"?, "ipv6"?}. */
     public static ObjectNode networkToJson(PodNetworkConfig network) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("bridge", network.bridge());
         ArrayNode cidrs = node.putArray("serviceCidrs");
         network.serviceCidrs().forEach(cidrs::add);
         network.mtu().ifPresent(m -> node.put("mtu", m));
+        network.ipv6().ifPresent(v6 -> node.put("ipv6", v6));
         return node;
     }
 
@@ -177,8 +178,10 @@ public final class LeaseJson {
             }
         }
         JsonNode mtu = node.get("mtu");
+        JsonNode ipv6 = node.get("ipv6");
         return Optional.of(new PodNetworkConfig(node.path("bridge").asText(), cidrs,
-                mtu != null && mtu.canConvertToInt() ? OptionalInt.of(mtu.asInt()) : OptionalInt.empty()));
+                mtu != null && mtu.canConvertToInt() ? OptionalInt.of(mtu.asInt()) : OptionalInt.empty(),
+                ipv6 != null && ipv6.isTextual() ? Optional.of(ipv6.asText()) : Optional.empty()));
     }
 
     public static ArrayNode toJson(List<HeldLease> leases) {

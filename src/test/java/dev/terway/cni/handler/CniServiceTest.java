@@ -417,6 +417,8 @@ class CniServiceTest {
         final List<String> requested = new ArrayList<>();
         final List<String> released = new ArrayList<>();
         final List<AddressChangePolicy> policies = new ArrayList<>();
+        /** The IPv6 settings stored with each lease for the upkeep ("none": ADD left them alone). */
+        final List<String> ipv6Settings = new ArrayList<>();
         final Set<Attachment> held = new LinkedHashSet<>();
         boolean fail;
 
@@ -429,6 +431,7 @@ class CniServiceTest {
                     + r.podName().map(n -> "/" + n).orElse(""));
             r.requestedAddress().ifPresent(a -> requested.add(a.toString()));
             policies.add(r.onAddressChange());
+            ipv6Settings.add(r.network().flatMap(n -> n.ipv6()).orElse("none"));
             held.add(new Attachment(r.containerId(), r.ifname()));
             return new PodAddress(Ipv4Cidr.parseOrNull("10.20.30.101/24"), Optional.of(Ipv4.parseOrNull("10.20.30.1")),
                     List.of(), new Dns(List.of("10.20.30.1"), Optional.of("lan"), List.of("lan"), List.of()),

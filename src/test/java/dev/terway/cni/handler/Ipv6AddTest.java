@@ -251,6 +251,7 @@ class Ipv6AddTest {
         assertTrue(node.commandLines().stream().anyMatch(l -> l.contains("sysctl -q -w")
                 && l.contains("accept_ra=1") && l.contains("autoconf=0")), "RAs for the router only");
         assertEquals(List.of("c0ffee/eth0 default/web-0 PT3S"), dhcp6.acquired);
+        assertEquals(List.of("managed"), leases.ipv6Settings, "stored with the IPv4 lease for its upkeep");
         assertEquals(0, run(service, "CHECK", conf("1.1.0", ",\"ipv6\":{\"mode\":\"dhcpv6\"},\"prevResult\":"
                 + reply.stdout().strip())).exitCode());
         dhcp6.held.clear();

@@ -30,6 +30,11 @@ class LeaseJsonTest {
         PodNetworkConfig plain = new PodNetworkConfig("br1", java.util.List.of(), java.util.OptionalInt.empty());
         assertEquals(java.util.Optional.of(plain), LeaseJson.networkFromJson(LeaseJson.networkToJson(plain)));
         assertEquals(java.util.Optional.empty(), LeaseJson.networkFromJson(null), "a lease stored before it");
+        PodNetworkConfig dual = new PodNetworkConfig("mybr0", java.util.List.of("10.96.0.0/12", "fd00:96::/108"),
+                java.util.OptionalInt.empty(), java.util.Optional.of("slaac"));
+        assertEquals("slaac", LeaseJson.networkToJson(dual).path("ipv6").asText());
+        assertEquals(java.util.Optional.of(dual), LeaseJson.networkFromJson(LeaseJson.networkToJson(dual)),
+                "the IPv6 settings ADD gave the pod, for the upkeep");
         ObjectNode document = LeaseJson.toJson(Leases.sample("c1", "192.0.2.10"));
         document.set(DhcpLeaseService.Stored.POD_NETWORK, LeaseJson.networkToJson(network));
         assertEquals(java.util.Optional.of(network), DhcpLeaseService.Stored.fromJson(document).network());
