@@ -73,7 +73,7 @@ public final class CniOps implements RequestHandler {
                                    Optional<Dhcp6Gateway> dhcp6) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
-        Runnable drain = () -> pending.drain(gateway, log);
+        Runnable drain = () -> pending.drain(gateway, dhcp6, log);
         CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
                 AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, nodeNamespaces, Optional.of(deferredDeletes),
                 faults, dhcp6);

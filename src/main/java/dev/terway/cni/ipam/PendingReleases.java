@@ -119,11 +119,24 @@ public final class PendingReleases {
 
     /** Releases every pending attachment through {@code gateway}; returns how many were handled. */
     public int drain(LeaseGateway gateway, EventLog log) {
+        return drain(gateway, Optional.empty(), log);
+    }
+
+    /**
+     * Releases every pending attachment's leases, the IPv4 one through {@code gateway} and the DHCPv6 one through
+     * {@code dhcp6} when the daemon runs DHCPv6: a record stands for the attachment, not for one family, so the
+     * fallback DEL (which knows neither what the daemon holds nor whether it runs DHCPv6) queues one record and
+     * the daemon gives back whatever it holds for it. Returns how many records were handled.
+     */
+    public int drain(LeaseGateway gateway, Optional<Dhcp6Gateway> dhcp6, EventLog log) {
         int n = 0;
         for (LeaseGateway.Attachment a : pending(log.warnings("cni.pending_unreadable"))) {
             boolean released = gateway.release(a.containerId(), a.ifname());
+            String released6 = dhcp6.map(g -> g.release(a.containerId(), a.ifname()) ? ", DHCPv6 lease released"
+                    : ", no DHCPv6 lease was held").orElse("");
             log.info("cni.pending_released", LogPod.of(a.containerId(), a.ifname()), "pending release of "
-                    + a.containerId() + "/" + a.ifname() + ": " + (released ? "lease released" : "no lease was held"));
+                    + a.containerId() + "/" + a.ifname() + ": " + (released ? "lease released" : "no lease was held")
+                    + released6);
             done(a);
             n++;
         }

@@ -32,7 +32,7 @@ public final class QueuedReleaseGateway implements LeaseGateway {
 
     @Override
     public String describeRelease(boolean released) {
-        return "lease release queued for the daemon";
+        return "lease release (DHCP and DHCPv6) queued for the daemon";
     }
 
     @Override
