@@ -117,4 +117,36 @@ class Dhcp6DaemonIT {
             assertFalse(lab.cli("list").out().contains("ipv6"), lab.cli("list").out());
         }
     }
+
+    @Test
+    void aLeaseWhosePodNetnsWentWhileTheDaemonWasDownIsReleasedFromTheNode() throws Exception {
+        try (DhcpLab lab = new DhcpLab()) {
+            // Router lifetime 300 s: the node learns its IPv6 default route on the bridge, the link the RELEASE
+            // leaves from under `terway dhcp daemon` (under `terway run` it is the setup's bridge).
+            NetnsLab.DhcpServer dhcp6 = lab.lab.startDhcp6Server(lab.lab.net().lanV6(0x100),
+                    lab.lab.net().lanV6(0x1ff), "--ra-param=" + NetnsLab.SWITCH + ",3,300");
+            String pod = lab.addPod("gone");
+            lab.startDaemon();
+            Response acquired = call(lab, "{\"op\":\"acquire6\",\"containerId\":\"c7\",\"netns\":\""
+                    + DhcpLab.netnsPath(pod) + "\",\"ifname\":\"eth0\",\"podNamespace\":\"default\","
+                    + "\"podName\":\"gone\",\"timeoutMs\":10000}");
+            assertEquals(0, acquired.status(), acquired.body() + "\n" + lab.log());
+            String address = DhcpLab.JSON.readTree(acquired.body()).get("address").asText();
+            assertTrue(DhcpLab.read(dhcp6.leaseFile()).contains(address));
+
+            lab.killDaemon();
+            assertEquals(0, new ProcessBuilder("ip", "netns", "del", pod).inheritIO().start().waitFor(),
+                    "the pod went while the daemon was down");
+            DhcpLab.waitFor("the node learns its IPv6 default route", Duration.ofSeconds(15),
+                    () -> NetnsLab.ip(lab.node, "-6", "route", "show", "default").contains("dev"));
+            lab.startDaemon();
+            DhcpLab.waitFor("dnsmasq sees the RELEASE from the node", Duration.ofSeconds(10),
+                    () -> DhcpLab.read(dhcp6.log()).contains("DHCPRELEASE(sw0)"));
+            DhcpLab.waitFor("dnsmasq drops the lease", Duration.ofSeconds(5),
+                    () -> !DhcpLab.read(dhcp6.leaseFile()).contains(address));
+            assertTrue(lab.log().contains("released DHCPv6 lease of default/gone eth0 address " + address)
+                    && lab.log().contains("from the node's "), lab.log());
+            assertFalse(Files.exists(lab.stateDir.resolve("leases/dhcp6@c7@eth0.json")));
+        }
+    }
 }

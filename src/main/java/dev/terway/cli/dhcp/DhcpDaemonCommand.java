@@ -35,8 +35,12 @@ import dev.terway.migration.MigrationException;
 import dev.terway.migration.SetupRecord;
 import dev.terway.migration.SetupRecordStore;
 import dev.terway.migration.StateDirectory;
+import dev.terway.netstate.Family;
+import dev.terway.netstate.IpJson;
+import dev.terway.netstate.Route;
 import dev.terway.plan.AuditLog;
 import dev.terway.plan.AuditedCommands;
+import dev.terway.plan.CommandResult;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ExecCommandRunner;
 import dev.terway.plan.FaultInjection;
@@ -202,6 +206,10 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         // are taken up: their INIT-REBOOT goes out through the pod's veth and the bridge.
         AttachmentRepair repair = cni.attachmentRepair();
         repairAttachments(repair, log);
+        // A stored DHCPv6 lease whose pod netns is gone is released from the node: the bridge under `terway run`,
+        // else the link of the node's IPv6 default route (the LAN the pods are on, as its routers announce).
+        leases6.releaseGoneFrom(() -> repairBridge != null ? Optional.of(repairBridge)
+                : ipv6DefaultRouteLink(commands));
         int restored = leases.restoreAll();
         int restored6 = leases6.restoreAll();
 
@@ -326,5 +334,15 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** The device of the daemon namespace's IPv6 default route, if it has one. */
+    static Optional<String> ipv6DefaultRouteLink(CommandRunner commands) {
+        CommandResult r = commands.run(List.of("ip", "-6", "-j", "route", "show", "default"));
+        if (!r.succeeded()) {
+            return Optional.empty();
+        }
+        return IpJson.routes(r.stdout(), Family.INET6).stream().map(Route::dev).flatMap(Optional::stream)
+                .findFirst();
     }
 }

@@ -12,6 +12,7 @@ import dev.terway.log.EventLog;
 import dev.terway.net.Ipv6;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -102,6 +104,10 @@ public final class Dhcp6LeaseService implements AutoCloseable {
     final Counters counters = new Counters();
     final ConcurrentHashMap<LeaseKey, Pod6Lease> pods = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile Supplier<Optional<String>> nodeLink = Optional::empty;
+
+    /** The daemon's own network namespace, where a RELEASE for a pod whose netns is gone is sent from. */
+    static final Path OWN_NETNS = Path.of("/proc/self/ns/net");
 
     public Dhcp6LeaseService(Settings settings, LeaseStore store, Pod6Socket.Factory sockets, Dhcp6LeaseEvents events,
                              Executor eventExecutor, ExecutorService receivers, LeaseTimer timer, Clock clock,
@@ -229,10 +235,19 @@ public final class Dhcp6LeaseService implements AutoCloseable {
     }
 
     /**
+     * Where a RELEASE for a pod whose netns is gone leaves from: a link of the daemon's own namespace on the pods'
+     * LAN (the bridge), from its link-local address and port 546. A server knows the client by its DUID and IAID,
+     * not by the source address (dnsmasq, checked in the lab), so the node can give the pod's address back for
+     * it. Empty: such leases are only forgotten. Set before {@link #restoreAll}.
+     */
+    public void releaseGoneFrom(Supplier<Optional<String>> link) {
+        this.nodeLink = link;
+    }
+
+    /**
      * Takes up every stored DHCPv6 lease after a start: CONFIRM before T1, REBIND past it (see
-     * {@link dev.terway.dhcp6.client.Dhcp6Client#restore}); a lease whose netns is gone is forgotten (no socket
-     * can be opened in a netns that no longer exists; the server frees the address when its valid lifetime
-     * ends). Returns the number taken up.
+     * {@link dev.terway.dhcp6.client.Dhcp6Client#restore}); a lease whose netns is gone is released from the node
+     * ({@link #releaseGoneFrom}) and forgotten. Returns the number taken up.
      */
     public int restoreAll() throws IOException {
         int restored = 0;
@@ -245,9 +260,8 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                 continue;
             }
             if (!Files.exists(pod.netns())) {
-                log.info("lease6.forgotten", pod.logPod(), "forgot DHCPv6 lease of " + lease.describe()
-                        + ": its netns " + pod.netns() + " is gone;"
-                        + " the server frees it when its valid lifetime ends");
+                releaseFromNode(lease, "DHCPv6 lease of " + lease.describe() + " (its netns " + pod.netns()
+                        + " is gone)");
                 delete(stored.key());
                 continue;
             }
@@ -263,14 +277,14 @@ public final class Dhcp6LeaseService implements AutoCloseable {
     /**
      * A first REQUEST on record whose REPLY was never stored (the daemon stopped in between): the ADD that
      * asked got no lease, but the server may have bound the address to the pod's DUID. One RELEASE from the pod's
-     * link-local address while its netns is there; otherwise the server frees it when its valid lifetime ends.
+     * link-local address while its netns is there; otherwise one from the node ({@link #releaseGoneFrom}).
      */
     private void releaseUnanswered(HeldLease6 request) {
         PodIdentity pod = request.identity();
         String what = "the DHCPv6 REQUEST of " + pod.describe() + " for " + request.lease().address()
                 + " (the daemon stopped before its answer was stored)";
         if (!Files.exists(pod.netns())) {
-            log.info("lease6.forgotten", pod.logPod(), "forgot " + what + ": its netns " + pod.netns() + " is gone");
+            releaseFromNode(request, what + " (its netns " + pod.netns() + " is gone)");
             return;
         }
         byte[] release = Dhcp6Client.releaseMessage(request.duid(), IAID,
@@ -283,6 +297,38 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                     request.lease().address().toString(), "server", request.lease().server().toString());
         } catch (IOException | RuntimeException e) {
             log.warn("lease6.release_unsent", pod.logPod(), "could not release " + what + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * One RELEASE of {@code lease} from the node ({@link #releaseGoneFrom}) for a pod whose netns is gone; without a
+     * node link, or when it cannot be sent, the lease is only forgotten and the server frees the address when its
+     * valid lifetime ends.
+     */
+    void releaseFromNode(HeldLease6 lease, String what) {
+        PodIdentity pod = lease.identity();
+        Optional<String> link;
+        try {
+            link = nodeLink.get();
+        } catch (RuntimeException e) {
+            link = Optional.empty();
+        }
+        if (link.isEmpty()) {
+            log.info("lease6.forgotten", pod.logPod(), "forgot " + what + ": no link of the node to send its RELEASE"
+                    + " from; the server frees it when its valid lifetime ends");
+            return;
+        }
+        byte[] release = Dhcp6Client.releaseMessage(lease.duid(), IAID, lease.lease().address(),
+                lease.lease().server(), seeds.nextInt()).encode();
+        try (Pod6Socket socket = sockets.open(OWN_NETNS, link.get(), settings.linkLocalWait())) {
+            socket.send(release, release.length, NetnsUdp6Socket.ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
+                    Pod6Lease.SERVER_PORT);
+            counters.count("dhcp6ReleaseSent");
+            log.info("lease6.released", pod.logPod(), "released " + what + " from the node's " + link.get(),
+                    "address", lease.lease().address().toString(), "server", lease.lease().server().toString());
+        } catch (IOException | RuntimeException e) {
+            log.warn("lease6.release_unsent", pod.logPod(), "could not release " + what + " from the node's "
+                    + link.get() + ": " + e.getMessage() + "; the server frees it when its valid lifetime ends");
         }
     }
 

@@ -198,22 +198,28 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             return Optional.empty();
         }
         HeldLease6 had = held;
+        boolean fromNode = false;
         if (client != null) {
             if (client.lease().isPresent() && Files.exists(pod.netns())) {
                 try {
                     client.release();
                 } catch (IOException e) {
+                    // The pod's interface is gone (a DEL that cni-terway ran while the daemon was down deleted it).
                     service.log.warn("lease6.release_unsent", pod.logPod(), "DHCPv6 RELEASE for " + pod.describe()
-                            + " could not be sent: " + e.getMessage());
+                            + " could not be sent from the pod: " + e.getMessage());
+                    fromNode = true;
                 }
             } else {
+                fromNode = client.lease().isPresent();
                 client.stop();
             }
         }
         nextBound.completeExceptionally(new Dhcp6LeaseException("the DHCPv6 lease of " + pod.interfaceDescription()
                 + " was released while it was being acquired"));
         forget(true);
-        if (had != null) {
+        if (fromNode && had != null) {
+            service.releaseFromNode(had, "DHCPv6 lease of " + had.describe() + " (its pod interface is gone)");
+        } else if (had != null) {
             service.log.info("lease6.released", pod.logPod(), "released DHCPv6 lease of " + had.describe(), "address",
                     had.lease().address().toString(), "server", had.lease().server().toString());
         }

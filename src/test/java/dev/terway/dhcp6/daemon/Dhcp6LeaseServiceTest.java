@@ -270,6 +270,60 @@ class Dhcp6LeaseServiceTest {
     }
 
     @Test
+    void aStoredLeaseWhoseNetnsIsGoneIsReleasedFromTheNodeLinkOrElseForgotten() throws Exception {
+        Dhcp6LeaseService first = service();
+        Ipv6 address = first.acquire(request("c1"), TIMEOUT).lease().address();
+        first.close();
+        Files.delete(netns);
+        Dhcp6LeaseService second = newService();
+        second.releaseGoneFrom(() -> Optional.of("br0"));
+        assertEquals(0, second.restoreAll());
+        Dhcp6Message release = lan.received.get(lan.received.size() - 1).message();
+        assertEquals(Dhcp6MessageType.RELEASE, release.type());
+        assertEquals(Optional.of(Duid.forAttachment("c1", "eth0")), release.clientId(), "the pod's DUID");
+        assertEquals(Optional.of(FakeDhcp6Lan.SERVER), release.serverId());
+        assertEquals(address, release.iaNa(1).orElseThrow().addresses().get(0).address());
+        assertEquals(Ipv6.parse("ff02::1:2"), lan.received.get(lan.received.size() - 1).destination());
+        assertEquals(List.of(Dhcp6LeaseService.OWN_NETNS + " br0"), lan.opened.subList(lan.opened.size() - 1,
+                lan.opened.size()), "from the node's link, in the daemon's own namespace");
+        assertTrue(logText.toString().contains("released DHCPv6 lease of default/web-0 eth0") && logText.toString()
+                .contains("from the node's br0"), logText.toString());
+        assertFalse(Files.exists(state.resolve("leases/dhcp6@c1@eth0.json")));
+
+        // Without a node link (no IPv6 default route, not under `terway run`): forgotten, as before.
+        netns = Files.createFile(netnsDir.resolve("pod-b"));
+        Dhcp6LeaseService third = newService();
+        third.acquire(request("c2"), TIMEOUT);
+        third.close();
+        Files.delete(netns);
+        int sent = lan.received.size();
+        Dhcp6LeaseService fourth = newService();
+        assertEquals(0, fourth.restoreAll());
+        assertEquals(sent, lan.received.size(), "nothing sent");
+        assertTrue(logText.toString().contains("no link of the node to send its RELEASE from"), logText.toString());
+    }
+
+    @Test
+    void aReleaseThatCannotLeaveFromThePodLeavesFromTheNode() throws Exception {
+        Dhcp6LeaseService service = service();
+        service.releaseGoneFrom(() -> Optional.of("br0"));
+        Ipv6 address = service.acquire(request("c1"), TIMEOUT).lease().address();
+        service.close(); // the socket of the exchange goes; the next one would open in the pod
+        Dhcp6LeaseService restarted = newService();
+        restarted.releaseGoneFrom(() -> Optional.of("br0"));
+        assertEquals(1, restarted.restoreAll());
+        eventually("the restored lease is confirmed", () -> !events.isEmpty());
+        lan.podGone = netns; // a DEL run by cni-terway while the daemon was down deleted the veth
+        assertTrue(restarted.release("c1", "eth0"));
+        Dhcp6Message release = lan.received.get(lan.received.size() - 1).message();
+        assertEquals(Dhcp6MessageType.RELEASE, release.type());
+        assertEquals(address, release.iaNa(1).orElseThrow().addresses().get(0).address());
+        assertEquals(Dhcp6LeaseService.OWN_NETNS + " br0", lan.opened.get(lan.opened.size() - 1));
+        assertTrue(logText.toString().contains("could not be sent from the pod")
+                && logText.toString().contains("(its pod interface is gone) from the node's br0"), logText.toString());
+    }
+
+    @Test
     void theWaitForTheLinkLocalAddressCountsAgainstTheTimeout() throws Exception {
         Dhcp6LeaseService service = service();
         lan.openTakes = TIMEOUT;

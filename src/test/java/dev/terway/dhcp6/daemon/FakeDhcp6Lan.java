@@ -102,11 +102,20 @@ final class FakeDhcp6Lan {
         return received.stream().map(Received::type).toList();
     }
 
+    /** A netns whose pod interface is gone: opening a socket there fails. */
+    volatile java.nio.file.Path podGone;
+    /** Every socket opened, as "NETNS IFNAME". */
+    final List<String> opened = new CopyOnWriteArrayList<>();
+
     Pod6Socket.Factory sockets() {
         return (netns, ifname, wait) -> {
             if (failOpen != null) {
                 throw new IOException(failOpen);
             }
+            if (netns.equals(podGone)) {
+                throw new IOException("set SO_BINDTODEVICE on UDP/IPv6 port 546 on " + ifname + ": No such device");
+            }
+            opened.add(netns + " " + ifname);
             clock.set(clock.instant().plus(openTakes));
             return new FakeSocket();
         };
