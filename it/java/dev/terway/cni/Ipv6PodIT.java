@@ -288,6 +288,22 @@ class Ipv6PodIT {
                     "the DEL released the DHCPv6 lease: " + node.log());
             assertNothingLeft(name, pod);
         }
+
+        // DEL while the daemon is down: cni-terway deletes the veth itself and queues the release; the daemon's
+        // next start gives the DHCPv6 lease back, from the node since the pod's interface is gone.
+        String name = "managed-down";
+        String pod = newPod(name);
+        String ipv6 = ",\"ipv6\":{\"mode\":\"dhcpv6\",\"timeout\":\"20s\"}";
+        CniRuntime.Result add = cni("ADD", name, pod, conf(ipv6));
+        assertEquals(0, add.exit(), add::describe);
+        Ipv6 leased = Ipv6Cidr.parse(addresses(add, "6").get(0)).address();
+        node.stopDaemon();
+        assertEquals(0, cni("DEL", name, pod, conf(ipv6)).exit(), "the in-process DEL");
+        node.startDaemon();
+        assertTrue(Eventually.within(Duration.ofSeconds(15), () -> node.log().contains("released DHCPv6 lease of default/"
+                + name + " eth0 address " + leased) && node.log().contains("(its pod interface is gone) from the node's")),
+                "the queued release reached the DHCPv6 lease: " + node.log());
+        assertNothingLeft(name, pod);
     }
 
     @Test
