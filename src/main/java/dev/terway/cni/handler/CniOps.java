@@ -19,10 +19,13 @@ import dev.terway.plan.CommandRunner;
 import dev.terway.plan.FaultInjection;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +40,7 @@ public final class CniOps implements RequestHandler {
     private final Consumer<String> log;
     private final Runnable catchUp;
     private final AttachmentRepair repair;
+    private volatile CniCalls calls = CniCalls.NONE;
 
     private CniOps(CniService service, Consumer<String> log, Runnable catchUp, AttachmentRepair repair) {
         this.service = service;
@@ -92,6 +96,11 @@ public final class CniOps implements RequestHandler {
         return repair;
     }
 
+    /** Where every answered call is reported (the daemon's metrics); set before the daemon serves. */
+    public void reportCallsTo(CniCalls sink) {
+        this.calls = sink;
+    }
+
     @Override
     public Response handle(JsonNode request) {
         JsonNode env = request.get("env");
@@ -109,10 +118,24 @@ public final class CniOps implements RequestHandler {
         }
         long start = System.nanoTime();
         CniReply reply = service.execute(new CniInvocation(vars, stdin.asText()));
+        long took = System.nanoTime() - start;
+        String verb = vars.getOrDefault(CniInvocation.CNI_COMMAND, "?");
         // One line per invocation: what the runtime asked, for which attachment, how it ended, how long it took.
-        log.accept("cni " + vars.getOrDefault(CniInvocation.CNI_COMMAND, "?") + " "
+        log.accept("cni " + verb + " "
                 + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-") + "/" + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-")
-                + " exit " + reply.exitCode() + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+                + " exit " + reply.exitCode() + " in " + took / 1_000_000 + " ms");
+        calls.answered(verb, errorCode(reply), Duration.ofNanos(took));
         return new Response(reply.exitCode(), reply.stdout());
+    }
+
+    private static final Pattern ERROR_CODE = Pattern.compile("\"code\"\\s*:\\s*(\\d{1,9})");
+
+    /** 0 for success, else the {@code code} of the reply's error JSON ({@link CniReply#error}); -1 without one. */
+    static int errorCode(CniReply reply) {
+        if (reply.exitCode() == 0) {
+            return 0;
+        }
+        Matcher code = ERROR_CODE.matcher(reply.stdout());
+        return code.find() ? Integer.parseInt(code.group(1)) : -1;
     }
 }

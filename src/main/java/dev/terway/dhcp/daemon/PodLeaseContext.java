@@ -11,12 +11,13 @@ import java.util.function.Supplier;
 /**
  * What every pod's lease shares with the {@link DhcpLeaseService} that holds it: the settings, the lease
  * records, where lease events go, the sockets and threads of the exchanges, the timer and clock, the
- * counters, and the service's map of pods (a forgotten pod leaves it).
+ * counters, the service's map of pods (a forgotten pod leaves it), and where timings go.
  */
 record PodLeaseContext(DhcpLeaseService.Settings settings, LeaseRecords records, LeaseEvents events,
                        LeaseEventQueue queue, PodSocket.Factory sockets, PodArpSocket.Factory arpSockets,
                        NodeSender nodeSender, ExecutorService receivers, LeaseTimer timer, Clock clock,
                        DaemonLog log, SecureRandom seeds, LeaseCounters counters,
                        ConcurrentHashMap<LeaseKey, PodLease> pods,
-                       Supplier<Consumer<AddressChangeReport>> addressChanges) {
+                       Supplier<Consumer<AddressChangeReport>> addressChanges,
+                       Supplier<LeaseStatistics.Timings> timings) {
 }

@@ -168,8 +168,12 @@ class DhcpLeaseServiceTest {
         assertEquals(3, lan.arpSent.size());
         assertEquals(List.of(MessageType.DISCOVER, MessageType.REQUEST), lan.types());
         assertEquals(0, lan.openArpSockets(), "the ARP socket is open only while probing");
-        assertEquals(Map.of("arpProbesSent", 3L, "addressConflicts", 0L, "unprobedBinds", 0L, "addressesRegained", 0L,
-                "addressChangesFollowed", 0L, "addressChangesRemoved", 0L), service.counters());
+        assertEquals(Map.ofEntries(Map.entry("arpProbesSent", 3L), Map.entry("addressConflicts", 0L),
+                Map.entry("unprobedBinds", 0L), Map.entry("addressesRegained", 0L),
+                Map.entry("addressChangesFollowed", 0L), Map.entry("addressChangesRemoved", 0L),
+                Map.entry("renewalsLate", 0L), Map.entry("renewalsMissed", 0L), Map.entry("leasesLostExpired", 0L),
+                Map.entry("leasesLostNak", 0L), Map.entry("leasesLostAddressChanged", 0L),
+                Map.entry("leasesRestored", 0L)), service.counters());
     }
 
     @Test
@@ -202,8 +206,12 @@ class DhcpLeaseServiceTest {
                 MessageType.REQUEST), lan.types());
         assertEquals(List.of("192.0.2.100", "192.0.2.101", "192.0.2.101", "192.0.2.101"),
                 lan.arpSent.stream().map(p -> p.targetIp().toString()).toList());
-        assertEquals(Map.of("arpProbesSent", 4L, "addressConflicts", 1L, "unprobedBinds", 0L, "addressesRegained", 0L,
-                "addressChangesFollowed", 0L, "addressChangesRemoved", 0L), service.counters());
+        assertEquals(Map.ofEntries(Map.entry("arpProbesSent", 4L), Map.entry("addressConflicts", 1L),
+                Map.entry("unprobedBinds", 0L), Map.entry("addressesRegained", 0L),
+                Map.entry("addressChangesFollowed", 0L), Map.entry("addressChangesRemoved", 0L),
+                Map.entry("renewalsLate", 0L), Map.entry("renewalsMissed", 0L), Map.entry("leasesLostExpired", 0L),
+                Map.entry("leasesLostNak", 0L), Map.entry("leasesLostAddressChanged", 0L),
+                Map.entry("leasesRestored", 0L)), service.counters());
         assertEquals(List.of(lease), service.list());
         assertEquals("192.0.2.101", store.loadAll(LeaseJson::fromJson).get(0).value().address().toString());
     }
