@@ -15,7 +15,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MetricsServer implements AutoCloseable {
 
-    /** Scrapes that may wait for the thread; past that a scraper is refused rather than queued without bound. */
+    /**
+     * Scrapes that may wait for the thread; past that the HTTP server's own dispatcher thread answers the next one
+     * itself (and accepts nothing meanwhile): a flood of scrapes is slowed down, never queued without bound, and
+     * never rejected in a way that would stop the dispatcher.
+     */
     private static final int QUEUED_SCRAPES = 16;
 
     private final HTTPServer server;
@@ -33,7 +37,7 @@ public final class MetricsServer implements AutoCloseable {
                     Thread t = new Thread(null, r, "terway-metrics", 256 * 1024);
                     t.setDaemon(true);
                     return t;
-                });
+                }, new ThreadPoolExecutor.CallerRunsPolicy());
         try {
             HTTPServer server = HTTPServer.builder().inetAddress(InetAddress.getByName(address.host()))
                     .port(address.port()).registry(metrics.registry()).executorService(scrapes).buildAndStart();
