@@ -11,10 +11,21 @@
 # TERWAY_ARP_PROBE (e.g. 0 or 500ms) sets the daemon's --arp-probe, the ARP check of each new address that
 # every ADD waits for; unset, the daemon's default. Compare the two to see what the probe costs an ADD.
 #
-#   sudo bash it/bench/cni-add-del.sh [PODS]     (default 20; needs a built checkout: it/lib/prepare.sh)
+# --dual-stack: then the LAN starts announcing its IPv6 prefix (dnsmasq ra-only, SLAAC) and cni-terway runs
+# the same rounds again with "ipv6": {"mode": "slaac"}: every pod waits for its SLAAC address (duplicate
+# detection of the link-local and of the global address, a second each) beside its DHCP lease. The rows
+# "cni-terway dual-stack" then stand next to the IPv4-only ones above them (the LAN has no RAs during those,
+# so the default mode auto does not wait for IPv6 there).
+#
+#   sudo bash it/bench/cni-add-del.sh [--dual-stack] [PODS]   (default 20; needs a built checkout: it/lib/prepare.sh)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+dual_stack=false
+if [ "${1:-}" = --dual-stack ]; then
+  dual_stack=true
+  shift
+fi
 pods=${1:-20}
 ref_dir=/usr/lib/cni
 [ -x "$ref_dir/bridge" ] && [ -x "$ref_dir/dhcp" ] ||
@@ -56,6 +67,7 @@ for i in $(seq 300); do [ -S "$terway_sock" ] && [ -S "$ref_sock" ] && break; sl
 terway_plugin="$LAB_DIR/cni-bin/cni-terway"
 
 terway_conf='{"cniVersion":"1.0.0","name":"bench","type":"cni-terway","dhcpSocket":"'$terway_sock'"}'
+terway6_conf='{"cniVersion":"1.0.0","name":"bench","type":"cni-terway","dhcpSocket":"'$terway_sock'","ipv6":{"mode":"slaac"}}'
 ref_conf='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"mybr0","isGateway":false,"ipMasq":false,"hairpinMode":true,"ipam":{"type":"dhcp","daemonSocketPath":"'$ref_sock'"}}'
 
 # invoke IMPL VERB ID [CPUFILE]: runs one plugin invocation for pod ID, as a runtime would; with CPUFILE,
@@ -64,6 +76,7 @@ invoke() {
   local impl=$1 verb=$2 id=$3 cpu=${4:-/dev/null} node conf plugin
   case $impl in
     terway) node=$LAB_NS_n1; conf=$terway_conf; plugin=$terway_plugin ;;
+    terway6) node=$LAB_NS_n1; conf=$terway6_conf; plugin=$terway_plugin ;;
     ref) node=$LAB_NS_n2; conf=$ref_conf; plugin="$ref_dir/bridge" ;;
     harness) node=$LAB_NS_n1; conf=$terway_conf; plugin=/bin/true ;;
   esac
@@ -135,6 +148,23 @@ for impl in terway ref; do
   run_round "$impl" sequential "s$impl"
   run_round "$impl" parallel "p$impl"
 done
+impls="terway ref"
+if $dual_stack; then
+  lab_start_router_advertisements ra-only
+  for i in $(seq 150); do
+    [ -n "$(ip -n "$LAB_NS_n1" -6 route show dev mybr0 proto ra)" ] && break
+    sleep 0.1
+  done
+  [ -n "$(ip -n "$LAB_NS_n1" -6 route show dev mybr0 proto ra)" ] ||
+    { echo "cni-add-del: node n1 learnt no route from the router advertisements within 15 s" >&2; exit 1; }
+  lab_ns_add w-terway6 > /dev/null
+  invoke terway6 ADD w-terway6 > "$LAB_DIR/warm.out" 2>&1 || { echo "cni-add-del: warm-up dual-stack ADD failed:" >&2; cat "$LAB_DIR/warm.out" >&2; exit 1; }
+  grep -q '"address":"fd' "$LAB_DIR/warm.out" || { echo "cni-add-del: the dual-stack ADD reported no IPv6 address:" >&2; cat "$LAB_DIR/warm.out" >&2; exit 1; }
+  invoke terway6 DEL w-terway6 > "$LAB_DIR/warm.out" 2>&1
+  run_round terway6 sequential s6terway
+  run_round terway6 parallel p6terway
+  impls="terway terway6 ref"
+fi
 # What every row includes besides the plugin: `ip netns exec` into the node, /usr/bin/time, env -i.
 : > "$LAB_DIR/harness.t"
 for i in $(seq "$pods"); do timed "$LAB_DIR/harness.t" harness ADD "h$i"; done
@@ -157,8 +187,12 @@ echo "cni ADD/DEL latency, ms, $pods pods per row ($(nproc) cores; JVM start inc
 echo "load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every row)"
 printf '%-34s %-4s %6s %6s %6s %7s %4s\n' plugin verb p50 p95 max cpu-p50 fail
 printf '%-34s %-4s %s\n' "harness only (/bin/true)" "-" "$(stats "$LAB_DIR/harness.t")"
-for impl in terway ref; do
-  label=$([ "$impl" = terway ] && echo "cni-terway" || echo "bridge+dhcp (reference)")
+for impl in $impls; do
+  case $impl in
+    terway) label="cni-terway" ;;
+    terway6) label="cni-terway dual-stack" ;;
+    ref) label="bridge+dhcp (reference)" ;;
+  esac
   for mode in sequential parallel; do
     for verb in add del; do
       printf '%-34s %-4s %s\n' "$label $mode" "${verb^^}" "$(stats "$LAB_DIR/$impl-$mode-$verb.t")"

@@ -8,6 +8,7 @@
 #   lab_add_node n1 10            # $LAB_NS_n1: eth0 plugged into the LAN, no address yet
 #   lab_configure_static_node n1 10   # static IPv4/IPv6 addresses, default routes, one static route
 #   lab_start_dnsmasq             # DHCP on the LAN switch
+#   lab_start_router_advertisements [MODE]   # IPv6 RAs on the switch (ra-only: SLAAC; ra-stateless)
 #
 # Nothing is created in the root namespace: each veth is made inside the LAN namespace with its peer
 # placed straight into the host/node namespace. Everything is recorded in /run/terway-lab/ID.lab so
@@ -135,6 +136,27 @@ lab_start_dnsmasq() {
     sleep 0.1
   done
   echo "lab: dnsmasq did not start within 10 s:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+# lab_start_router_advertisements [MODE]: a second dnsmasq announcing the LAN's IPv6 prefix from the switch
+# every 3 s (router lifetime 300 s), MODE ra-only (SLAAC; the default) or ra-stateless (SLAAC, O flag); the
+# twin of NetnsLab.startRouterAdvertisements. Waits until it advertises. Sets LAB_RA_PID.
+lab_start_router_advertisements() {
+  local mode=${1:-ra-only} log="$LAB_DIR/dnsmasq-${1:-ra-only}.log" i
+  ip netns exec "$LAB_LAN" dnsmasq --no-daemon --no-resolv --port=0 --interface="$LAB_SWITCH" --bind-interfaces \
+    --enable-ra --dhcp-range=::,constructor:"$LAB_SWITCH","$mode",64,10m --ra-param="$LAB_SWITCH",3,300 \
+    --dhcp-leasefile="$LAB_DIR/dnsmasq-$mode.leases" --pid-file="$LAB_DIR/dnsmasq-$mode.pid" \
+    --log-facility=- > "$log" 2>&1 < /dev/null &
+  LAB_RA_PID=$!
+  LAB_PIDS+=("$LAB_RA_PID")
+  for i in $(seq 100); do
+    grep -q "RTR-ADVERT($LAB_SWITCH)" "$log" 2>/dev/null && return 0
+    kill -0 "$LAB_RA_PID" 2>/dev/null || { echo "lab: dnsmasq (RA) exited:" >&2; cat "$log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "lab: dnsmasq (RA) did not advertise within 10 s:" >&2
   cat "$log" >&2
   return 1
 }

@@ -110,16 +110,18 @@ class ArpProbeIT {
             assertTrue(lab.dnsmasqLog().contains("DHCPDECLINE(sw0) " + squatted + " " + podMac), lab.dnsmasqLog());
             assertTrue(lab.dnsmasqLog().contains("DHCPACK(sw0) " + free + " " + podMac), lab.dnsmasqLog());
             String squatterMac = mac(squatter);
-            assertEquals(1, lab.logLines(" warning: address conflict: default/dup-0 eth0 was offered " + squatted
-                    + " by server " + lab.lab.net().lanV4(254) + ", but " + squatterMac + " answered for it with an ARP"
+            assertEquals(1, lab.logLines(" level=warn event=lease.conflict containerId=c-dup podNamespace=default"
+                    + " podName=dup-0 ifname=eth0 ")
+                    .stream().filter(l -> l.contains("msg=\"address conflict: default/dup-0 eth0 was offered "
+                    + squatted + " by server " + lab.lab.net().lanV4(254) + ", but " + squatterMac + " answered for it with an ARP"
                     + " reply; declined it (DHCPDECLINE) and discovering again in 2s (1 address conflict since the"
-                    + " daemon started)").size(), lab.log());
+                    + " daemon started)")).count(), lab.log());
             // dnsmasq answers a DECLINE by moving the client's next pick, which in a pool of two lands on the squatted
             // address again about every other time: each such offer is probed and declined again
             JsonNode counters = stats(lab);
             long conflicts = counters.get("addressConflicts").asLong();
             assertTrue(conflicts >= 1, counters.toString());
-            assertEquals(conflicts, lab.logLines(" warning: address conflict: ").size(), lab.log());
+            assertEquals(conflicts, lab.logLines(" event=lease.conflict ").size(), lab.log());
             assertTrue(counters.get("arpProbesSent").asLong() >= conflicts + 3, "one per squatted offer (answered at"
                     + " once), three for the free one: " + counters);
             assertEquals(0, counters.get("unprobedBinds").asLong());

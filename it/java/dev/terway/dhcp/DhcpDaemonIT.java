@@ -62,7 +62,7 @@ class DhcpDaemonIT {
 
             // dnsmasq sends T1 = 10 s: the daemon renews (unicast from the pod) and stretches the address's lifetime.
             DhcpLab.waitFor("the lease is renewed at T1", Duration.ofSeconds(20),
-                    () -> !lab.logLines(" renewed default/web-1 eth0 address " + ip + "/24").isEmpty());
+                    () -> !lab.logLines("msg=\"renewed default/web-1 eth0 address " + ip + "/24").isEmpty());
             Instant renewedAt = Instant.now();
             assertTrue(Duration.between(Instant.parse(lease.get("boundAt").asText()), renewedAt).toSeconds() >= 9,
                     "not before T1: " + lab.log());
@@ -107,9 +107,9 @@ class DhcpDaemonIT {
 
             assertTrue(lab.log().contains("1 stored lease(s) taken up"), lab.log());
             DhcpLab.waitFor("the stored lease is confirmed (INIT-REBOOT)", Duration.ofSeconds(10),
-                    () -> !lab.logLines(" restored default/db-0 eth0 address " + ip + "/24").isEmpty());
+                    () -> !lab.logLines("msg=\"restored default/db-0 eth0 address " + ip + "/24").isEmpty());
             DhcpLab.waitFor("and renewed at T1 with the same address", Duration.ofSeconds(20),
-                    () -> !lab.logLines(" renewed default/db-0 eth0 address " + ip + "/24").isEmpty());
+                    () -> !lab.logLines("msg=\"renewed default/db-0 eth0 address " + ip + "/24").isEmpty());
             JsonNode list = DhcpLab.JSON.readTree(lab.cli("list").out());
             assertEquals(1, list.size());
             assertEquals(ip + "/24", list.get(0).get("address").asText());
@@ -133,7 +133,7 @@ class DhcpDaemonIT {
             lab.startDaemon();
 
             assertTrue(lab.log().contains("0 stored lease(s) taken up"), lab.log());
-            assertTrue(lab.log().contains(" released container c-gone eth0 address " + ip + "/24"), lab.log());
+            assertTrue(lab.log().contains("msg=\"released container c-gone eth0 address " + ip + "/24"), lab.log());
             DhcpLab.waitFor("dnsmasq drops the lease", Duration.ofSeconds(5), () -> !lab.dnsmasqLeases().contains(ip));
             assertEquals("[ ]", lab.cli("list").out().strip());
         }

@@ -219,11 +219,24 @@ public final class NetnsLab implements AutoCloseable {
      * Nodes then get a dynamic IPv6 address, an RA prefix route and an RA default route (proto ra).
      */
     public Process startRouterAdvertisements() {
-        Path log = dir.resolve("dnsmasq-ra.log");
+        return startRouterAdvertisements("ra-only");
+    }
+
+    /**
+     * As {@link #startRouterAdvertisements()} with dnsmasq's IPv6 range {@code mode}: {@code ra-only} (SLAAC, the A
+     * flag), {@code ra-stateless} (SLAAC with the O flag: other configuration, e.g. DNS, from stateless
+     * DHCPv6, which dnsmasq then also answers) or {@code managed} (the M flag and no A flag: addresses ::100 to
+     * ::1ff of the prefix from dnsmasq's DHCPv6 only). Stop the returned process before starting another mode.
+     */
+    public Process startRouterAdvertisements(String mode) {
+        Path log = dir.resolve("dnsmasq-" + mode + ".log");
+        String range = mode.equals("managed") ? "::100,::1ff,constructor:" + SWITCH + ",64,10m"
+                : "::,constructor:" + SWITCH + "," + mode + ",64,10m";
         return startDnsmasq(log, "RTR-ADVERT(" + SWITCH + ")",
-                "--enable-ra", "--dhcp-range=::,constructor:" + SWITCH + ",ra-only,64,10m",
+                "--enable-ra", "--dhcp-range=" + range,
                 "--ra-param=" + SWITCH + ",3,300",
-                "--dhcp-leasefile=" + dir.resolve("dnsmasq-ra.leases"), "--pid-file=" + dir.resolve("dnsmasq-ra.pid"));
+                "--dhcp-leasefile=" + dir.resolve("dnsmasq-" + mode + ".leases"),
+                "--pid-file=" + dir.resolve("dnsmasq-" + mode + ".pid"));
     }
 
     /** Runs dnsmasq (no DNS) on the switch in the LAN namespace, and waits for {@code readyLine} in its log. */

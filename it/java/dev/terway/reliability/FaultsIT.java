@@ -194,8 +194,9 @@ class FaultsIT {
                 assertTrue(fresh != null && fresh.startsWith(lab.net().lanV4(2)), "fresh lease " + fresh);
                 String freshAddress = fresh.substring(0, fresh.indexOf('/'));
                 // onAddressChange follow (the default): loud, and on record
-                assertTrue(daemonLog.lines().anyMatch(l -> l.contains("warning: address of default/nak eth0 (container"
-                        + " nak") && l.contains("changed from " + old + "/24 to " + fresh)
+                assertTrue(daemonLog.lines().anyMatch(l -> l.contains(" level=warn event=lease.address_changed ")
+                        && l.contains("msg=\"address of default/nak eth0 (container nak")
+                        && l.contains("changed from " + old + "/24 to " + fresh)
                         && l.contains("onAddressChange follow")), "the change is a warning:\n" + daemonLog);
                 assertTrue(Files.readString(log).contains("DHCPDISCOVER(" + NetnsLab.SWITCH + ") " + old + " "),
                         "the DISCOVER asked for the old address:\n" + Files.readString(log));
@@ -262,7 +263,8 @@ class FaultsIT {
             assertTrue(FaultNode.eventually(60, () -> node.log().contains("acquired again")),
                     "no lease after the NAK:\n" + node.log() + "\n" + Files.readString(amnesiac.log()));
             String daemonLog = node.log();
-            assertTrue(daemonLog.contains("sent DHCPNAK in RENEWING: \"lease not found\""), daemonLog);
+            // the server's message, quoted in the log line's quoted msg
+            assertTrue(daemonLog.contains("sent DHCPNAK in RENEWING: \\\"lease not found\\\""), daemonLog);
             assertTrue(Files.readString(amnesiac.log()).contains("DHCPDISCOVER(" + NetnsLab.SWITCH + ") " + old + " "),
                     "the DISCOVER asked for " + old + ":\n" + Files.readString(amnesiac.log()));
             assertEquals(old + "/24", node.leases().get("amnesia/eth0"), "the same address again");
@@ -298,7 +300,8 @@ class FaultsIT {
             try {
                 assertTrue(FaultNode.eventually(60, () -> node.log().contains("onAddressChange remove")),
                         "no address change after the NAK:\n" + node.log() + "\n" + Files.readString(log));
-                String warning = node.log().lines().filter(l -> l.contains("warning: address of default/strict eth0"))
+                String warning = node.log().lines().filter(l -> l.contains(" level=warn event=lease.address_changed ")
+                        && l.contains("msg=\"address of default/strict eth0"))
                         .findFirst().orElseThrow();
                 assertTrue(warning.contains("changed from " + old + "/24 to " + lab.net().lanV4(2)), warning);
                 assertTrue(warning.contains("was released and the pod is left without an address"), warning);

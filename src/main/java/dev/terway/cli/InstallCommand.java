@@ -14,7 +14,9 @@ import dev.terway.ship.RuntimeImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,10 +51,17 @@ public final class InstallCommand implements Callable<Integer> {
             description = "The bridge `terway setup` made, which pods join (default: ${DEFAULT-VALUE}).")
     private String bridge;
 
-    @Option(names = "--service-cidr", paramLabel = "CIDR",
-            description = "The cluster's service network, e.g. 10.96.0.0/12, routed via the node; empty or absent:"
-                    + " none.")
-    private String serviceCidr;
+    @Option(names = "--service-cidr", paramLabel = "CIDR", split = ",",
+            description = "The cluster's service network, e.g. 10.96.0.0/12, routed via the node's bridge address of"
+                    + " its family; a dual-stack cluster gives one per family (repeated, or"
+                    + " 10.96.0.0/12,fd00:96::/108); empty or absent: none.")
+    private List<String> serviceCidrs = new ArrayList<>();
+
+    @Option(names = "--ipv6-mode", paramLabel = "MODE",
+            description = "How pods get IPv6 from the LAN, written to the conflist as \"ipv6\": {\"mode\": …}: auto"
+                    + " (SLAAC and DHCPv6, whatever arrives; IPv4-only when nothing does), slaac, dhcpv6 or off;"
+                    + " absent: not written, the plugin's default (auto).")
+    private String ipv6Mode;
 
     @Option(names = "--dhcp-socket", paramLabel = "PATH", defaultValue = SocketOption.DEFAULT,
             description = "The terway daemon's socket the plugin talks to (default: ${DEFAULT-VALUE}).")
@@ -102,13 +111,13 @@ public final class InstallCommand implements Callable<Integer> {
         }
         RuntimeImage image = RuntimeImage.read(runtimeRoot());
         InstallTarget target = new InstallTarget(cniBinDir, cniConfDir);
-        Optional<String> services = Optional.ofNullable(serviceCidr).filter(s -> !s.isBlank());
+        List<String> services = serviceCidrs.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         Path portmapFile = target.cniBinDir().resolve(PortmapMode.PLUGIN_TYPE);
         // Followed if a symlink: distributions link the reference plugins into the CNI bin dir.
         boolean portmapInstalled = Files.isRegularFile(portmapFile) && Files.isExecutable(portmapFile);
         boolean chainPortmap = portmap.chains(portmapInstalled);
-        String conflist = new NetworkSettings(networkName, bridge, services, dhcpSocket, cniVersion, chainPortmap)
-                .conflist();
+        String conflist = new NetworkSettings(networkName, bridge, services, dhcpSocket, cniVersion, chainPortmap,
+                Optional.ofNullable(ipv6Mode)).conflist();
         if (!portmapInstalled && portmap == PortmapMode.AUTO) {
             err.println("terway: no executable " + portmapFile + ", so the conflist does not chain portmap and"
                     + " hostPort does not work; install the CNI reference plugins there and install again,"

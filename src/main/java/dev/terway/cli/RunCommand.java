@@ -2,6 +2,7 @@ package dev.terway.cli;
 
 import dev.terway.cli.dhcp.DhcpDaemonCommand;
 import dev.terway.cli.dhcp.SocketOption;
+import dev.terway.log.LogFormat;
 import dev.terway.migration.BridgeMigration;
 import dev.terway.migration.Host;
 import dev.terway.migration.StateDirectory;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,6 +84,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Serve the daemon's Prometheus metrics at http://HOST:PORT/metrics; absent or empty: off"
                     + " (the DaemonSet's ConfigMap sets it).")
     private String metricsAddress;
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            converter = LogFormatConverter.class,
+            description = "The daemon's log: text (key=value lines) or json (one object per line)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private LogFormat logFormat;
 
     @Mixin
     private FaultOption faults;
@@ -129,7 +136,8 @@ public final class RunCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of("dhcp", "daemon", "--socket", socket.toString(), "--state-dir",
                 stateDir.toString(), "--timeout", dhcpTimeout.toMillis() + "ms", "--arp-probe",
                 arpProbe.toMillis() + "ms", "--decline-wait", declineWait.toMillis() + "ms", "--repair-bridge", bridge,
-                "--repair-verify-timeout", verifyTimeout.toMillis() + "ms"));
+                "--repair-verify-timeout", verifyTimeout.toMillis() + "ms", "--log-format",
+                logFormat.name().toLowerCase(Locale.ROOT)));
         if (iface != null && !iface.isBlank()) {
             args.add("--repair-iface");
             args.add(iface);

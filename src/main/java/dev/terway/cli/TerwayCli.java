@@ -57,6 +57,9 @@ public final class TerwayCli {
             if (cls == RunCommand.class) {
                 return cls.cast(new RunCommand(host));
             }
+            if (cls == StatusCommand.class) {
+                return cls.cast(new StatusCommand(host));
+            }
             if (cls == ProgramsCommand.class) {
                 return cls.cast(new ProgramsCommand(host));
             }

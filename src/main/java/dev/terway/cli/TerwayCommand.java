@@ -9,6 +9,6 @@ import picocli.CommandLine.Command;
         versionProvider = TerwayVersion.class,
         description = "Bridges pods onto the node's own LAN, with addresses leased from the LAN's DHCP server.",
         subcommands = {SetupCommand.class, TeardownCommand.class, DhcpCommand.class, RunCommand.class,
-                InstallCommand.class, UninstallCommand.class, ProgramsCommand.class})
+                InstallCommand.class, UninstallCommand.class, ProgramsCommand.class, StatusCommand.class})
 public final class TerwayCommand {
 }

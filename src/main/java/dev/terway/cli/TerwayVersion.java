@@ -7,7 +7,12 @@ public final class TerwayVersion implements IVersionProvider {
 
     @Override
     public String[] getVersion() {
+        return new String[] {"terway " + version()};
+    }
+
+    /** The version alone: {@code 0.1.0-SNAPSHOT}, or {@code development}. */
+    public static String version() {
         String v = TerwayVersion.class.getPackage().getImplementationVersion();
-        return new String[] {"terway " + (v == null ? "development" : v)};
+        return v == null ? "development" : v;
     }
 }

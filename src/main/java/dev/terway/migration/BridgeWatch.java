@@ -1,10 +1,10 @@
 package dev.terway.migration;
 
+import dev.terway.log.EventLog;
 import dev.terway.plan.CommandResult;
 import dev.terway.plan.ShellQuote;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * What the daemon of {@code terway run} does about its bridge: looks whether it still exists and, when it
@@ -31,20 +31,17 @@ public final class BridgeWatch {
     private final Host host;
     private final BridgeSetup setup;
     private final BridgeSetup.Request request;
-    private final Consumer<String> info;
-    private final Consumer<String> warn;
+    private final EventLog log;
     private String reported;
 
     /**
      * @param request what `terway run` passed to setup: bridge, interface, state directory, verify timeout
      */
-    public BridgeWatch(Host host, BridgeSetup setup, BridgeSetup.Request request, Consumer<String> info,
-                       Consumer<String> warn) {
+    public BridgeWatch(Host host, BridgeSetup setup, BridgeSetup.Request request, EventLog log) {
         this.host = host;
         this.setup = setup;
         this.request = request;
-        this.info = info;
-        this.warn = warn;
+        this.log = log;
     }
 
     public String bridge() {
@@ -63,7 +60,8 @@ public final class BridgeWatch {
                 reported = null;
                 return Outcome.PRESENT;
             }
-            Optional<BridgeSetup.Report> repaired = setup.repair(request, m -> info.accept("bridge repair: " + m));
+            Optional<BridgeSetup.Report> repaired = setup.repair(request,
+                    m -> log.info("bridge.repair_step", "bridge repair: " + m, "bridge", bridge));
             if (repaired.isEmpty()) {
                 reportOnce("bridge " + bridge + " is missing, but not as a deleted bridge leaves the node (no setup"
                         + " record in " + request.stateDir() + ", as after `terway teardown`, or the interface has"
@@ -72,13 +70,13 @@ public final class BridgeWatch {
             }
             BridgeSetup.Report report = repaired.get();
             reported = null;
-            info.accept("re-created bridge " + bridge + " on " + report.migration().iface() + " from the setup record: "
+            log.info("bridge.recreated", "re-created bridge " + bridge + " on " + report.migration().iface() + " from the setup record: "
                     + report.migration().plan().steps().size() + " steps in " + report.elapsed().toMillis() + " ms; "
-                    + String.join("; ", report.notes()));
+                    + String.join("; ", report.notes()), "bridge", bridge, "iface", report.migration().iface());
             return Outcome.REPAIRED;
         } catch (MigrationException | RuntimeException e) {
-            warn.accept("bridge " + bridge + " is missing and could not be re-created: " + e.getMessage()
-                    + "; trying again at the next check");
+            log.error("bridge.recreate_failed", "bridge " + bridge + " is missing and could not be re-created: "
+                    + e.getMessage() + "; trying again at the next check", "bridge", bridge);
             return Outcome.FAILED;
         }
     }
@@ -100,7 +98,7 @@ public final class BridgeWatch {
 
     private void reportOnce(String message) {
         if (!message.equals(reported)) {
-            warn.accept(message);
+            log.warn("bridge.missing", message, "bridge", request.bridge());
             reported = message;
         }
     }

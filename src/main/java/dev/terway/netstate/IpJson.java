@@ -50,6 +50,51 @@ public final class IpJson {
         return addresses;
     }
 
+    /**
+     * The state flags the kernel reports on each address ({@code tentative} while duplicate detection runs,
+     * {@code dadfailed}, {@code deprecated}, {@code optimistic}), by "dev address/prefix". Kept apart from
+     * {@link IpAddress}, whose flags are what `ip addr add` can set: these only say where the address is in its
+     * life.
+     */
+    public static Map<String, Set<String>> addressStates(String json) {
+        Map<String, Set<String>> states = new LinkedHashMap<>();
+        for (JsonNode l : array(json, "ip addr")) {
+            String dev = required(l, "ifname");
+            for (JsonNode a : l.path("addr_info")) {
+                if (!a.has("local")) {
+                    continue;
+                }
+                Set<String> flags = new LinkedHashSet<>();
+                for (String f : ADDRESS_STATES) {
+                    if (a.path(f).asBoolean(false)) {
+                        flags.add(f);
+                    }
+                }
+                states.put(dev + " " + required(a, "local") + "/" + a.path("prefixlen").asInt(), flags);
+            }
+        }
+        return states;
+    }
+
+    private static final List<String> ADDRESS_STATES = List.of("tentative", "dadfailed", "deprecated", "optimistic");
+
+    /**
+     * The outputs of an `ip -j -batch -` run, one JSON array per batch line in order (`ip` prints each on its
+     * own, without separator).
+     */
+    public static List<String> batchOutputs(String text) {
+        List<String> out = new ArrayList<>();
+        // One parser over the whole text: a MappingIterator would unwrap a top-level array into its elements.
+        try (var parser = JSON.getFactory().createParser(text)) {
+            for (JsonNode value = JSON.readTree(parser); value != null; value = JSON.readTree(parser)) {
+                out.add(JSON.writeValueAsString(value));
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("unreadable JSON from ip -batch: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     public static List<Route> routes(String json, Family family) {
         List<Route> routes = new ArrayList<>();
         for (JsonNode r : array(json, "ip route")) {

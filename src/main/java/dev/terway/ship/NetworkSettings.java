@@ -24,9 +24,22 @@ import java.util.Optional;
  *                   runtime speaks to the plugins and expects their results in
  * @param portmap    chain {@code portmap} after cni-terway (Kubernetes hostPort); the runtime passes it
  *                   cni-terway's result as {@code prevResult}
+ * @param serviceCidrs the service networks, at most one per family (a dual-stack cluster has two); written
+ *                   as one string when there is one, as a list when there are two
+ * @param ipv6Mode   the {@code "ipv6": {"mode": …}} to write; absent: the plugin's default ({@code auto})
  */
-public record NetworkSettings(String name, String bridge, Optional<String> serviceCidr, Path dhcpSocket,
-                              String cniVersion, boolean portmap) {
+public record NetworkSettings(String name, String bridge, List<String> serviceCidrs, Path dhcpSocket,
+                              String cniVersion, boolean portmap, Optional<String> ipv6Mode) {
+
+    public NetworkSettings {
+        serviceCidrs = List.copyOf(serviceCidrs);
+    }
+
+    /** With the plugin's default IPv6 mode. */
+    public NetworkSettings(String name, String bridge, List<String> serviceCidrs, Path dhcpSocket, String cniVersion,
+                           boolean portmap) {
+        this(name, bridge, serviceCidrs, dhcpSocket, cniVersion, portmap, Optional.empty());
+    }
 
     public static final String DEFAULT_NAME = "terway";
     public static final String PLUGIN_TYPE = "cni-terway";
@@ -49,8 +62,13 @@ public record NetworkSettings(String name, String bridge, Optional<String> servi
         Map<String, Object> plugin = new LinkedHashMap<>();
         plugin.put("type", PLUGIN_TYPE);
         plugin.put("bridge", bridge);
-        serviceCidr.ifPresent(cidr -> plugin.put("serviceCIDR", cidr));
+        if (serviceCidrs.size() == 1) {
+            plugin.put("serviceCIDR", serviceCidrs.get(0));
+        } else if (!serviceCidrs.isEmpty()) {
+            plugin.put("serviceCIDR", serviceCidrs);
+        }
         plugin.put("dhcpSocket", dhcpSocket.toString());
+        ipv6Mode.ifPresent(mode -> plugin.put("ipv6", Map.of("mode", mode)));
         Map<String, Object> list = new LinkedHashMap<>();
         list.put("cniVersion", cniVersion);
         list.put("name", name);

@@ -26,12 +26,12 @@ class RunCommandTest {
     void passesItsOptionsToSetupAndTheDaemon() {
         RunCommand run = parse("run", "--iface", "eth1", "--bridge", "br-lan", "--state-dir", "/srv/terway",
                 "--socket", "/run/t/d.sock", "--verify-timeout", "2s", "--dhcp-timeout", "15s", "--arp-probe", "0",
-                "--decline-wait", "3s");
+                "--decline-wait", "3s", "--log-format", "json");
         assertEquals(List.of("setup", "--bridge", "br-lan", "--state-dir", "/srv/terway", "--verify-timeout",
                 "2000ms", "--iface", "eth1"), run.setupArgs());
         assertEquals(List.of("dhcp", "daemon", "--socket", "/run/t/d.sock", "--state-dir", "/srv/terway",
                 "--timeout", "15000ms", "--arp-probe", "0ms", "--decline-wait", "3000ms", "--repair-bridge", "br-lan",
-                "--repair-verify-timeout", "2000ms", "--repair-iface", "eth1"), run.daemonArgs());
+                "--repair-verify-timeout", "2000ms", "--log-format", "json", "--repair-iface", "eth1"), run.daemonArgs());
     }
 
     @Test
@@ -50,7 +50,7 @@ class RunCommandTest {
         RunCommand run = parse("run");
         assertSameValues(run.setupArgs(), List.of("setup"), List.of("--bridge", "--state-dir", "--verify-timeout"));
         assertSameValues(run.daemonArgs(), List.of("dhcp", "daemon"), List.of("--socket", "--state-dir", "--timeout",
-                "--arp-probe", "--decline-wait", "--repair-verify-timeout"));
+                "--arp-probe", "--decline-wait", "--repair-verify-timeout", "--log-format"));
         assertEquals((Object) innermost(List.of("setup")).findOption("--verify-timeout").getValue(),
                 innermost(run.daemonArgs()).findOption("--repair-verify-timeout").getValue(),
                 "the daemon's repair waits for the gateway as long as setup does");

@@ -7,6 +7,7 @@ import static org.mockito.Mockito.mock;
 import dev.terway.cni.handler.CniOps;
 import dev.terway.dhcp.daemon.LeaseOps;
 import dev.terway.dhcp.daemon.LeaseService;
+import dev.terway.status.StatusOp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +79,8 @@ class DaemonPackageTest {
             }
         }
         RequestHandlers ops = new LeaseOps(mock(LeaseService.class), Duration.ofSeconds(10))
-                .registerOn(RequestHandlers.builder()).register(CniOps.OP, request -> Response.ok("")).build();
+                .registerOn(RequestHandlers.builder()).register(CniOps.OP, request -> Response.ok(""))
+                .register(StatusOp.OP, request -> Response.ok("")).build();
         for (String op : ops.ops().split(", ")) {
             if (!doc.contains("### `" + op + "`")) {
                 missing.add("### `" + op + "`");

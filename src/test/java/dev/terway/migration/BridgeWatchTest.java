@@ -1,5 +1,6 @@
 package dev.terway.migration;
 
+import dev.terway.log.LogLevel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
@@ -53,7 +54,8 @@ class BridgeWatchTest {
         }, time, time);
         BridgeSetup.Request request = new BridgeSetup.Request(Optional.empty(), "mybr0", dir, false,
                 Duration.ofSeconds(5), FaultInjection.NONE);
-        return new BridgeWatch(host, new BridgeSetup(host, probe), request, info::add, warnings::add);
+        return new BridgeWatch(host, new BridgeSetup(host, probe), request,
+                e -> (e.level() == LogLevel.INFO ? info : warnings).add(e.message()));
     }
 
     private void recordSetup() throws MigrationException {

@@ -87,6 +87,20 @@ class InstallCommandTest {
     }
 
     @Test
+    void serviceCidrPerFamilyAndTheIpv6ModeReachTheConflist() throws Exception {
+        RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
+        Run run = install(a.root(), "--dry-run", "--service-cidr", "10.96.0.0/12,fd00:96::/108", "--ipv6-mode",
+                "dhcpv6");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().replaceAll("\\s+", "").contains("\"serviceCIDR\":[\"10.96.0.0/12\",\"fd00:96::/108\"]"),
+                run.out());
+        assertTrue(run.out().replaceAll("\\s+", "").contains("\"ipv6\":{\"mode\":\"dhcpv6\"}"), run.out());
+        Run repeated = install(a.root(), "--dry-run", "--service-cidr", "fd00:96::/108", "--service-cidr", "");
+        assertEquals(0, repeated.code(), repeated.err());
+        assertTrue(repeated.out().contains("\"serviceCIDR\" : \"fd00:96::/108\""), repeated.out());
+    }
+
+    @Test
     void installUpgradeAndUninstall() throws Exception {
         RuntimeImage a = FakeRuntime.create(tmp.resolve("rt-a"), "0.1.0-aaaa");
         RuntimeImage b = FakeRuntime.create(tmp.resolve("rt-b"), "0.2.0-bbbb");

@@ -9,7 +9,6 @@ import dev.terway.cni.pod.NodeNamespaces;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.daemon.DaemonServer;
 import dev.terway.daemon.RequestHandlers;
-import dev.terway.dhcp.daemon.DaemonLog;
 import dev.terway.dhcp.daemon.DhcpLeaseService;
 import dev.terway.dhcp.daemon.LeaseOps;
 import dev.terway.dhcp.daemon.LeaseTimer;
@@ -17,6 +16,12 @@ import dev.terway.dhcp.daemon.NetnsPodArpSockets;
 import dev.terway.dhcp.daemon.NetnsPodSockets;
 import dev.terway.dhcp.daemon.NodeSender;
 import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.log.DaemonLog;
+import dev.terway.log.LogFormat;
+import dev.terway.status.StatusOp;
+import dev.terway.cli.LogFormatConverter;
+import dev.terway.cli.TerwayVersion;
+import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.migration.BridgeSetup;
 import dev.terway.migration.BridgeWatch;
 import dev.terway.migration.GatewayChecks;
@@ -40,6 +45,7 @@ import dev.terway.cli.FaultOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -146,6 +152,12 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             description = "Set by `terway run`: how long the gateway may take to answer through a re-created bridge.")
     Duration repairVerifyTimeout;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text", converter = LogFormatConverter.class,
+            description = {"text: one key=value line per event (time, level, event, the pod's containerId,"
+                    + " podNamespace, podName and ifname, the event's facts, msg); json: the same keys as one JSON"
+                    + " object per line (default: ${DEFAULT-VALUE}).", "docs/operations.md lists the events."})
+    LogFormat logFormat;
+
     @Override
     public Integer call() throws Exception {
         if (timeout.isZero()) {
@@ -163,18 +175,19 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--metrics-address: " + e.getMessage());
         }
         Clock clock = Clock.systemUTC();
-        DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock);
+        Instant started = clock.instant();
+        DaemonLog log = new DaemonLog(spec.commandLine().getErr(), clock, logFormat, DaemonLog.DEFAULT_KEEP);
         if (!faults.faults().isNone()) {
-            log.warn("test hook: injecting faults " + faults.faults());
+            log.warn("test.faults", "test hook: injecting faults " + faults.faults());
         }
-        NodeNamespaces nodeNamespaces = nodeNamespaces(new StateDirectory(stateDir).records(), log::warn);
-        LeaseStore store = LeaseStore.open(stateDir, log::warn);
+        NodeNamespaces nodeNamespaces = nodeNamespaces(new StateDirectory(stateDir).records(),
+                log.warnings("daemon.node_namespaces"));
+        LeaseStore store = LeaseStore.open(stateDir, log.warnings("lease.store_problem"));
         AuditLog audit = new AuditLog(stateDir.resolve("audit.log"), clock);
         ExecCommandRunner commands = ExecCommandRunner.registeredOnly(Duration.ofSeconds(10));
         // A failure to write the audit log is reported, never thrown: it must not fail ADDs or cut renewals short.
-        CommandRunner audited = AuditedCommands.recording(audit, commands, log::warn);
-        PodNetworkUpkeep upkeep = new PodNetworkUpkeep(new NodeObserver(commands), new PlanRunner(audited), clock,
-                log::info, log::warn);
+        CommandRunner audited = AuditedCommands.recording(audit, commands, log.warnings("audit.problem"));
+        PodNetworkUpkeep upkeep = new PodNetworkUpkeep(new NodeObserver(commands), new PlanRunner(audited), clock, log);
 
         ExecutorService upkeepExecutor = Executors.newSingleThreadExecutor(threads("terway-upkeep", 0));
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, threads("terway-lease-timer", 0));
@@ -192,7 +205,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                 LeaseTimer.of(scheduler, clock), clock, log);
         // The CNI verbs of cni-terway run here, next to the leases (the thin client only forwards them).
         DeferredDeletes deferredDeletes = DeferredDeletes.besideSocket(socket.socket());
-        CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log::info, deferredDeletes,
+        CniOps cni = CniOps.forDaemon(leases, audited, commands, socket.socket(), clock, log, deferredDeletes,
                 nodeNamespaces, faults.faults());
         // A pod whose lease was lost and came back as another address: noted in its attachment record.
         leases.reportAddressChangesTo(cni::recordAddressChange);
@@ -212,10 +225,13 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
 
         RequestHandlers.Builder ops = new LeaseOps(leases, timeout, nodeNamespaces::problem).registerOn(RequestHandlers.builder());
         cni.registerOn(ops);
+        new StatusOp(TerwayVersion.version(), started, clock, leases::statuses, leases::serversSeen,
+                AttachmentRecords.besideSocket(socket.socket()), log::recentProblems).registerOn(ops);
         RequestHandlers handlers = ops.build();
-        DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS, log::warn);
-        log.info("terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir + "; "
-                + restored + " stored lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
+        DaemonServer server = DaemonServer.start(socket.socket(), handlers, MAX_PARALLEL_REQUESTS,
+                log.warnings("socket.problem"));
+        log.info("daemon.started", "terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir
+                + "; " + restored + " stored lease(s) taken up; " + (arpProbe.isZero() ? "no ARP probe"
                 : "ARP probe " + arpProbe.toMillis() + " ms, " + declineWait.toMillis() + " ms wait after a decline")
                 + metricsServer.map(s -> "; metrics on " + s.address().url()).orElse(""));
         // And while it runs: `terway teardown` + `terway setup` on a live node re-creates the bridge empty.
@@ -235,8 +251,9 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                     repairAttachments(repair, log);
                 }
             }, BRIDGE_WATCH_INTERVAL.toMillis(), BRIDGE_WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("watching bridge " + repairBridge + " every " + BRIDGE_WATCH_INTERVAL.toSeconds() + " s: deleted,"
-                    + " it is re-created from the setup record in " + stateDir);
+            log.info("bridge.watching", "watching bridge " + repairBridge + " every "
+                    + BRIDGE_WATCH_INTERVAL.toSeconds() + " s: deleted, it is re-created from the setup record in "
+                    + stateDir, "bridge", repairBridge);
         }
         ScheduledExecutorService watching = bridgeWatch;
         Optional<MetricsServer> serving = metricsServer;
@@ -252,7 +269,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             server.close(Duration.ofSeconds(3));
             // DELs already answered finish first: their releases need the lease service still running.
             if (!deferredDeletes.close(Duration.ofSeconds(5))) {
-                log.warn("DELs still finishing after 5 s; the next start finishes them");
+                log.warn("daemon.dels_unfinished", "DELs still finishing after 5 s; the next start finishes them");
             }
             int kept = leases.list().size();
             leases.close();
@@ -260,7 +277,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             receivers.shutdownNow();
             // Pending address upkeep is dropped: the next start refreshes every address it takes up.
             upkeepExecutor.shutdownNow();
-            log.info("terway dhcp daemon stopped; " + kept + " lease(s) kept in " + store.directory());
+            log.info("daemon.stopped", "terway dhcp daemon stopped; " + kept + " lease(s) kept in "
+                    + store.directory());
             stopped.countDown();
         }, "terway-shutdown"));
         stopped.await();
@@ -298,7 +316,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         BridgeSetup.Request request = new BridgeSetup.Request(
                 Optional.ofNullable(repairIface).filter(i -> !i.isBlank()), repairBridge, stateDir, false,
                 repairVerifyTimeout, FaultInjection.NONE);
-        return new BridgeWatch(host, new BridgeSetup(host), request, log::info, log::warn);
+        return new BridgeWatch(host, new BridgeSetup(host), request, log);
     }
 
     /**
@@ -340,7 +358,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         try {
             repair.run();
         } catch (RuntimeException e) {
-            log.warn("attachment repair failed: " + e.getMessage() + "; trying again in "
+            log.error("attachment.repair_failed", "attachment repair failed: " + e.getMessage() + "; trying again in "
                     + REPAIR_INTERVAL.toSeconds() + " s");
         }
     }

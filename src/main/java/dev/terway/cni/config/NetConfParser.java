@@ -11,6 +11,7 @@ import dev.terway.cni.spec.InvocationValidator;
 import dev.terway.dhcp.client.AddressChangePolicy;
 import dev.terway.net.InterfaceName;
 import dev.terway.net.Ipv4Cidr;
+import dev.terway.net.Ipv6Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,11 +56,7 @@ public final class NetConfParser {
         if (!socket.startsWith("/")) {
             throw ConfigFields.invalidValue("dhcpSocket", socket, "must be an absolute path");
         }
-        Optional<Ipv4Cidr> serviceCidr = Optional.empty();
-        Optional<String> service = ConfigFields.string(json, "serviceCIDR", "");
-        if (service.isPresent() && !service.get().isEmpty()) {
-            serviceCidr = Optional.of(serviceCidr(service.get()));
-        }
+        ServiceCidrs services = serviceCidrs(json);
         boolean hairpin = ConfigFields.bool(json, "hairpinMode", "").orElse(true);
         Optional<Long> mtu = ConfigFields.integer(json, "mtu", "", 68, 65535);
         Optional<NetConf.IpamConf> ipam = ipam(json);
@@ -81,25 +78,118 @@ public final class NetConfParser {
                     "onAddressChange", onChange.get(), "must be \"follow\" (take the new address, report it) or"
                             + " \"remove\" (leave the pod without an address)"));
         }
-        return new NetConf(cniVersion, name, type, bridge, Path.of(socket), serviceCidr, hairpin,
+        NetConf.Ipv6 ipv6 = ipv6(json);
+        boolean ipv4 = ConfigFields.bool(json, "ipv4", "").orElse(true);
+        if (!ipv4) {
+            if (ipv6.mode() == NetConf.Ipv6Mode.OFF) {
+                throw ConfigFields.invalidValue("ipv4", "false", "with ipv6.mode \"off\" the pod would get no"
+                        + " address at all; an IPv6-only LAN needs ipv6.mode \"auto\", \"slaac\" or \"dhcpv6\"");
+            }
+            if (ipam.isPresent()) {
+                throw ConfigFields.invalidValue("ipv4", "false", "ipam names a delegated IPAM plugin, which"
+                        + " gives IPv4 addresses; leave out one or the other");
+            }
+            if (runtimeConfig.ip().isPresent()) {
+                throw ConfigFields.invalidValue("ipv4", "false", "runtimeConfig.ips pins an IPv4 address");
+            }
+            if (services.v4().isPresent()) {
+                throw ConfigFields.invalidValue("ipv4", "false", "serviceCIDR names the IPv4 network "
+                        + services.v4().get() + ", which an IPv6-only pod cannot reach");
+            }
+        }
+        return new NetConf(cniVersion, name, type, bridge, Path.of(socket), services.v4(), hairpin,
                 mtu.isPresent() ? OptionalInt.of(mtu.get().intValue()) : OptionalInt.empty(), ipam, dns,
-                prevResult, runtimeConfig, dhcpTimeout, attachments, onAddressChange);
+                prevResult, runtimeConfig, dhcpTimeout, attachments, onAddressChange, services.v6(), ipv4, ipv6);
     }
 
-    private static Ipv4Cidr serviceCidr(String text) throws CniException {
-        if (text.indexOf(':') >= 0) {
-            throw new CniException(CniErrorCode.UNSUPPORTED_FIELD,
-                    "unsupported field value: serviceCIDR \"" + text + "\" is IPv6; terway routes IPv4 only");
+    /** The service networks of {@code serviceCIDR}, at most one per family. */
+    private record ServiceCidrs(Optional<Ipv4Cidr> v4, Optional<Ipv6Cidr> v6) {
+    }
+
+    /**
+     * {@code serviceCIDR}: one network of either family ("10.96.0.0/12", "fd00:96::/108"), or a list with at
+     * most one of each (a dual-stack cluster's two service ranges); "" or [] is none.
+     */
+    private static ServiceCidrs serviceCidrs(Map<String, Object> json) throws CniException {
+        Object value = json.get("serviceCIDR");
+        List<String> texts = new ArrayList<>();
+        if (value instanceof List<?>) {
+            texts.addAll(ConfigFields.strings(json, "serviceCIDR", ""));
+        } else if (value instanceof Map<?, ?> || value instanceof Boolean || value instanceof Number) {
+            throw ConfigFields.wrongType("serviceCIDR", "a network (string) or a list of at most one per family",
+                    value);
+        } else {
+            ConfigFields.string(json, "serviceCIDR", "").filter(t -> !t.isEmpty()).ifPresent(texts::add);
         }
-        Ipv4Cidr cidr = Ipv4Cidr.parseOrNull(text);
-        if (cidr == null) {
-            throw ConfigFields.invalidValue("serviceCIDR", text, "must be an IPv4 network such as 10.96.0.0/12");
+        Optional<Ipv4Cidr> v4 = Optional.empty();
+        Optional<Ipv6Cidr> v6 = Optional.empty();
+        for (int i = 0; i < texts.size(); i++) {
+            String field = value instanceof List<?> ? "serviceCIDR[" + i + "]" : "serviceCIDR";
+            String text = texts.get(i);
+            if (text.indexOf(':') >= 0) {
+                Ipv6Cidr cidr = Ipv6Cidr.parseOrNull(text);
+                if (cidr == null) {
+                    throw ConfigFields.invalidValue(field, text, "must be an IPv6 network such as fd00:96::/108");
+                }
+                if (!cidr.networkCidr().equals(cidr)) {
+                    throw ConfigFields.invalidValue(field, text, "has host bits set; the network is "
+                            + cidr.networkCidr());
+                }
+                if (v6.isPresent()) {
+                    throw ConfigFields.invalidValue(field, text, "a second IPv6 network; serviceCIDR takes at most"
+                            + " one per family (already " + v6.get() + ")");
+                }
+                v6 = Optional.of(cidr);
+                continue;
+            }
+            Ipv4Cidr cidr = Ipv4Cidr.parseOrNull(text);
+            if (cidr == null) {
+                throw ConfigFields.invalidValue(field, text, "must be an IPv4 network such as 10.96.0.0/12 or an"
+                        + " IPv6 network such as fd00:96::/108");
+            }
+            if (!cidr.networkCidr().equals(cidr)) {
+                throw ConfigFields.invalidValue(field, text, "has host bits set; the network is "
+                        + cidr.networkCidr());
+            }
+            if (v4.isPresent()) {
+                throw ConfigFields.invalidValue(field, text, "a second IPv4 network; serviceCIDR takes at most one"
+                        + " per family (already " + v4.get() + ")");
+            }
+            v4 = Optional.of(cidr);
         }
-        if (!cidr.networkCidr().equals(cidr)) {
-            throw ConfigFields.invalidValue("serviceCIDR", text, "has host bits set; the network is "
-                    + cidr.networkCidr());
+        return new ServiceCidrs(v4, v6);
+    }
+
+    private static final Pattern DURATION = Pattern.compile("([1-9][0-9]{0,5})(ms|s)");
+
+    /** {@code "ipv6": {"mode": "auto"|"slaac"|"dhcpv6"|"off", "timeout": "3s"}}; every member optional. */
+    private static NetConf.Ipv6 ipv6(Map<String, Object> json) throws CniException {
+        Optional<Map<String, Object>> section = ConfigFields.object(json, "ipv6", "");
+        if (section.isEmpty()) {
+            return NetConf.Ipv6.DEFAULT;
         }
-        return cidr;
+        NetConf.Ipv6Mode mode = NetConf.Ipv6.DEFAULT.mode();
+        Optional<String> modeText = ConfigFields.string(section.get(), "mode", "ipv6");
+        if (modeText.isPresent()) {
+            mode = NetConf.Ipv6Mode.parse(modeText.get()).orElseThrow(() -> ConfigFields.invalidValue("ipv6.mode",
+                    modeText.get(), "must be \"auto\" (SLAAC and DHCPv6, whatever arrives), \"slaac\", \"dhcpv6\""
+                            + " or \"off\""));
+        }
+        Duration timeout = NetConf.Ipv6.DEFAULT_TIMEOUT;
+        Optional<String> timeoutText = ConfigFields.string(section.get(), "timeout", "ipv6");
+        if (timeoutText.isPresent()) {
+            var m = DURATION.matcher(timeoutText.get());
+            if (!m.matches()) {
+                throw ConfigFields.invalidValue("ipv6.timeout", timeoutText.get(),
+                        "must be a duration such as \"3s\" or \"500ms\"");
+            }
+            long n = Long.parseLong(m.group(1));
+            timeout = m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofSeconds(n);
+            if (timeout.compareTo(Duration.ofMillis(100)) < 0 || timeout.compareTo(Duration.ofSeconds(300)) > 0) {
+                throw ConfigFields.invalidValue("ipv6.timeout", timeoutText.get(), "must be between 100ms and 300s");
+            }
+        }
+        return new NetConf.Ipv6(mode, timeout);
     }
 
     private static Optional<NetConf.IpamConf> ipam(Map<String, Object> json) throws CniException {
@@ -126,7 +216,7 @@ public final class NetConfParser {
             String field = "runtimeConfig.ips[" + i + "]";
             if (text.indexOf(':') >= 0) {
                 throw new CniException(CniErrorCode.UNSUPPORTED_FIELD, "unsupported field value: " + field + " \""
-                        + text + "\" is IPv6; terway configures IPv4 only");
+                        + text + "\" is IPv6; terway pins IPv4 addresses only (IPv6 comes from the LAN: \"ipv6\")");
             }
             Optional<CniArgs.RequestedAddress> parsed = CniArgs.RequestedAddress.parse(text, field);
             if (parsed.isEmpty()) {

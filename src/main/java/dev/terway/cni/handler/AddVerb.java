@@ -1,13 +1,16 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
 import dev.terway.cni.config.CniArgs;
 import dev.terway.net.Ipv4;
 import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseRequest;
 import dev.terway.cni.pod.NodeView;
+import dev.terway.cni.pod.PodIpv6;
 import dev.terway.cni.pod.PodNetwork;
 import dev.terway.cni.pod.PodAddress;
+import dev.terway.cni.pod.PodRoute6;
 import dev.terway.cni.pod.PodPlans;
 import dev.terway.cni.pod.PodRoute;
 import dev.terway.cni.pod.PodSpec;
@@ -36,9 +39,10 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * ADD: veth pair onto the bridge, both ends up, then an address (DHCP lease, delegated IPAM or pinned),
- * then address and routes in the pod. A failure at any point undoes everything before it: the veth is
- * deleted (taking addresses and routes with it) and the address is given back.
+ * ADD: veth pair onto the bridge, both ends up (the pod's end with its IPv6 settings), then an address (DHCP
+ * lease, delegated IPAM or pinned) while the IPv6 half ({@link Ipv6Add}) waits for SLAAC or a DHCPv6 lease
+ * beside it, then addresses and routes in the pod. A failure at any point undoes everything before it: the
+ * veth is deleted (taking addresses and routes with it) and the addresses are given back.
  */
 final class AddVerb {
 
@@ -67,9 +71,11 @@ final class AddVerb {
                     + " does not exist on this node; run `terway setup` first (it bridges the node's NIC into "
                     + conf.bridge() + ")");
         }
+        Ipv6Add.refuseUnsupported(ctx, conf);
         PodSpec spec = PodSpec.of(request.containerId(), request.ifname(), netns, conf.bridge(),
                 conf.mtu().orElse(node.bridgeMtu()), conf.hairpinMode(), conf.runtimeConfig().mac());
-        Plan link = PodPlans.link(spec, node);
+        PodIpv6 settings6 = Ipv6Add.settings(ctx, conf, node);
+        Plan link = PodPlans.link(spec, node, Ipv6Add.settingsStep(conf, spec, settings6));
         AddressChoice choice = AddressChoice.of(conf, args);
         if (request.dryRun()) {
             return dryRun(spec, link, choice, node, conf);
@@ -77,7 +83,7 @@ final class AddVerb {
         try (Attachments.Permit held = ctx.attachments().hold(request.containerId(), request.ifname())) {
             ctx.attachments().startAdding(hostVeth);
             try {
-                return add(request, conf, args, spec, node, link, choice);
+                return add(request, conf, args, spec, node, link, choice, settings6);
             } finally {
                 ctx.attachments().doneAdding(hostVeth);
             }
@@ -85,7 +91,7 @@ final class AddVerb {
     }
 
     private CniReply add(CniRequest request, NetConf conf, CniArgs args, PodSpec spec, NodeView node, Plan link,
-                         AddressChoice choice) throws CniException {
+                         AddressChoice choice, PodIpv6 settings6) throws CniException {
         List<Step> linked;
         try {
             linked = ctx.plans().run(link);
@@ -97,31 +103,69 @@ final class AddVerb {
             // A veth of an earlier, interrupted ADD of this attachment: remove it and start over.
             node = node.withHostVethExists(true);
             try {
-                linked = ctx.plans().run(PodPlans.link(spec, node));
+                linked = ctx.plans().run(PodPlans.link(spec, node, Ipv6Add.settingsStep(conf, spec, settings6)));
             } catch (PlanFailedException again) {
                 throw new CniException(CniErrorCode.SETUP_FAILED, "ADD of " + spec.ifname() + " in "
                         + spec.netns() + " failed: " + again.getMessage());
             }
         }
+        Ipv6Add.Pending pending6 = new Ipv6Add(ctx).start(request.containerId(), conf, args, spec, settings6,
+                System.nanoTime());
         pauseAfterLinkForFaultTests(spec);
         boolean addressTaken = false;
+        Optional<Ipv6Add.Outcome> outcome6 = Optional.empty();
+        String attachment = request.containerId() + "/" + request.ifname();
         try {
-            PodAddress address = obtainAddress(request, conf, args, spec, node, choice);
-            addressTaken = true;
-            if (PodPlans.needsNodeGateway(address)) {
-                node = node.withDefaultGateway(ctx.observer().defaultGateway());
+            Optional<PodAddress> address = Optional.empty();
+            if (conf.ipv4()) {
+                address = Optional.of(obtainAddress(request, conf, args, spec, node, choice));
+                addressTaken = true;
             }
-            PodNetwork.Target target = PodNetwork.target(spec.netns(), spec.ifname(), address, node,
-                    conf.serviceCidr().stream().toList(), spec.mtu());
-            ctx.plans().run(PodNetwork.plan(target, PodNetwork.Observed.freshLink(spec.mtu())).plan());
-            CniResult result = result(spec, address, target.routes(), conf.dns(), target.mtu().orElse(spec.mtu()));
+            Ipv6Add.Outcome v6 = pending6.await();
+            outcome6 = Optional.of(v6);
+            if (v6.addresses().isEmpty()) {
+                if (!conf.ipv4()) {
+                    throw new CniException(CniErrorCode.TRY_AGAIN_LATER, "no IPv6 address for " + spec.ifname()
+                            + ", and \"ipv4\" is false (an IPv6-only pod): " + v6.why());
+                }
+                if (conf.ipv6().mode() != NetConf.Ipv6Mode.OFF) {
+                    ctx.log().info("cni.add_ipv4_only", new LogPod(request.containerId(), args.podNamespace(),
+                            args.podName(), request.ifname()), "ADD " + attachment + ": " + v6.why()
+                            + "; the pod is IPv4-only");
+                }
+            }
+            PodIpv6 ipv6 = PodIpv6.of(settings6.settings(), settings6.required(), v6.addresses(), v6.router(), node,
+                    conf.serviceCidr6().stream().toList());
+            PodNetwork.Target target;
+            if (address.isPresent()) {
+                if (PodPlans.needsNodeGateway(address.get())) {
+                    node = node.withDefaultGateway(ctx.observer().defaultGateway());
+                }
+                target = PodNetwork.target(spec.netns(), spec.ifname(), address.get(), node,
+                        conf.serviceCidr().stream().toList(), spec.mtu()).withIpv6(ipv6);
+            } else {
+                target = PodNetwork.Target.ipv6Only(spec.netns(), spec.ifname(), OptionalInt.of(spec.mtu()), ipv6);
+            }
+            // Fresh for IPv4; for IPv6 what the wait saw last (the kernel's SLAAC address and RA routes).
+            PodNetwork.Observed seen = new PodNetwork.Observed(OptionalInt.of(spec.mtu()), v6.seenAddresses(),
+                    v6.seenRoutes(), true);
+            ctx.plans().run(PodNetwork.plan(target, seen).plan());
+            CniResult result = result(spec, address, target, conf.dns().over(address.map(PodAddress::dns)
+                    .orElse(Dns.empty())).over(v6.dns()), target.mtu().orElse(spec.mtu()));
             if (conf.prevResult().isPresent()) {
                 result = result.after(conf.prevResult().get());
             }
             CniReply reply = CniReply.success(ResultWriter.write(result, conf.cniVersion()));
-            ctx.keepAttachmentRecord(spec, address.cidr().toString());
+            ctx.keepAttachmentRecord(spec, address.map(a -> a.cidr().toString())
+                    .orElseGet(() -> ipv6.addresses().get(0).cidr().toString()));
             return reply;
         } catch (CniException | PlanFailedException | RuntimeException e) {
+            // The DHCPv6 lease goes before the veth, so that its RELEASE still leaves from the pod's interface.
+            if (outcome6.isEmpty()) {
+                pending6.abandon();
+            } else if (outcome6.get().lease().isPresent()) {
+                ctx.dhcp6().ifPresent(g -> g.release(request.containerId(), request.ifname()));
+            }
             String undone = undo(request, conf, choice, addressTaken, linked);
             if (e instanceof CniException c) {
                 throw new CniException(c.code(), c.getMessage() + undone, c.details());
@@ -145,7 +189,8 @@ final class AddVerb {
         if (pause == 0) {
             return;
         }
-        ctx.log().accept("test hook: ADD of " + spec.containerId() + "/" + spec.ifname() + " pauses "
+        ctx.log().warn("test.pause", LogPod.of(spec.containerId(), spec.ifname()), "test hook: ADD of "
+                + spec.containerId() + "/" + spec.ifname() + " pauses "
                 + pause + " ms with " + spec.hostVeth() + " in place");
         try {
             Thread.sleep(pause);
@@ -174,8 +219,9 @@ final class AddVerb {
         return ctx.leases().acquire(new LeaseRequest(request.containerId(), spec.netns(), spec.ifname(),
                 pod ? args.podNamespace() : Optional.empty(), pod ? args.podName() : Optional.empty(),
                 choice.pinned().map(CniArgs.RequestedAddress::address), conf.dhcpTimeout(), conf.onAddressChange(),
-                Optional.of(new PodNetworkConfig(conf.bridge(), conf.serviceCidr().stream().map(Ipv4Cidr::toString)
-                        .toList(), conf.mtu()))));
+                Optional.of(new PodNetworkConfig(conf.bridge(), java.util.stream.Stream.concat(
+                        conf.serviceCidr().stream().map(Ipv4Cidr::toString),
+                        conf.serviceCidr6().stream().map(Object::toString)).toList(), conf.mtu()))));
     }
 
     /** The first IPv4 address of an IPAM result, with its gateway and the IPv4 routes. */
@@ -224,26 +270,39 @@ final class AddVerb {
         return problems.length() == 0 ? "; everything done before was undone" : problems.toString();
     }
 
-    static CniResult result(PodSpec spec, PodAddress address, List<PodRoute> routes, Dns configDns) {
-        return result(spec, address, routes, configDns, spec.mtu());
-    }
-
-    /** The result; {@code podMtu}: the pod interface's MTU (the lease's option 26 when it was taken). */
-    static CniResult result(PodSpec spec, PodAddress address, List<PodRoute> routes, Dns configDns, int podMtu) {
+    /**
+     * The result: the IPv4 address with the gateway of its default route, each IPv6 address with the router's
+     * link-local address as gateway, the routes of both families (the IPv6 default route as the kernel learnt
+     * it), and {@code dns} (the configuration's over the DHCP and DHCPv6 servers'). {@code podMtu}: the pod
+     * interface's MTU (the lease's option 26 when it was taken).
+     */
+    static CniResult result(PodSpec spec, Optional<PodAddress> address, PodNetwork.Target target, Dns dns,
+                            int podMtu) {
         List<ResultInterface> interfaces = List.of(
                 ResultInterface.host(spec.hostVeth(), spec.hostMac(), spec.mtu()),
                 ResultInterface.sandbox(spec.ifname(), spec.podMac(), podMtu, spec.netns().toString()));
         Optional<String> gateway = Optional.empty();
         List<ResultRoute> resultRoutes = new ArrayList<>();
-        for (PodRoute r : routes) {
+        for (PodRoute r : target.routes()) {
             Optional<String> via = r.via().map(Ipv4::toString);
             if (r.destination().isDefault() && gateway.isEmpty()) {
                 gateway = via;
             }
             resultRoutes.add(ResultRoute.of(r.destination().toString(), via));
         }
-        List<ResultIp> ips = List.of(new ResultIp(address.cidr().toString(), gateway, OptionalInt.of(1)));
-        return new CniResult(interfaces, ips, resultRoutes, configDns.over(address.dns()));
+        List<ResultIp> ips = new ArrayList<>();
+        if (address.isPresent()) {
+            ips.add(new ResultIp(address.get().cidr().toString(), gateway, OptionalInt.of(1)));
+        }
+        if (target.ipv6().isPresent()) {
+            PodIpv6 v6 = target.ipv6().get();
+            Optional<String> router = v6.router().map(Object::toString);
+            v6.addresses().forEach(a -> ips.add(new ResultIp(a.cidr().toString(), router, OptionalInt.of(1))));
+            for (PodRoute6 r : v6.routes()) {
+                resultRoutes.add(ResultRoute.of(r.destination().toString(), r.via().map(Object::toString)));
+            }
+        }
+        return new CniResult(interfaces, ips, resultRoutes, dns);
     }
 
     private CniReply dryRun(PodSpec spec, Plan link, AddressChoice choice, NodeView node, NetConf conf)
@@ -258,9 +317,16 @@ final class AddVerb {
         } else if (choice.isDelegated()) {
             out.append("# then: ADD of IPAM plugin ").append(choice.delegated().get().type())
                     .append(", and address and routes from its result (not run in a dry run)\n");
-        } else {
+        } else if (conf.ipv4()) {
             out.append("# then: a DHCP lease for ").append(spec.ifname()).append(" from the terway daemon, and ")
                     .append("address and routes from the lease (not acquired in a dry run)\n");
+        }
+        if (!Ipv6Add.settings(ctx, conf, node).settings().equals(PodIpv6.Settings.OFF)) {
+            out.append("# then: IPv6 (ipv6.mode \"").append(conf.ipv6().mode().text()).append("\"), waiting up to ")
+                    .append(conf.ipv6().timeout().toMillis()).append(" ms from link up for ")
+                    .append(conf.ipv6().mode() == NetConf.Ipv6Mode.DHCPV6 ? "a DHCPv6 lease"
+                            : conf.ipv6().mode() == NetConf.Ipv6Mode.SLAAC ? "a SLAAC address"
+                            : "a SLAAC address or a DHCPv6 lease").append(" (not waited for in a dry run)\n");
         }
         return CniReply.success(out.toString());
     }

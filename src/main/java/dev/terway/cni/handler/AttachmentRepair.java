@@ -1,5 +1,9 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
+import dev.terway.log.LogLevel;
+import dev.terway.log.LogEvent;
+import dev.terway.log.EventLog;
 import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.attachment.Reattachment;
@@ -16,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Puts host veths back on their bridge after the bridge was deleted and created again: reads the
@@ -40,14 +43,14 @@ public final class AttachmentRepair {
     private final PlanRunner plans;
     private final Attachments attachments;
     private final AttachmentRecords records;
-    private final Consumer<String> log;
+    private final EventLog log;
     /** Per host veth, the last state reported that is not "fine" (waiting, elsewhere, failed). */
     private final Map<String, String> reported = new HashMap<>();
     /** The store's warnings of the last run, so an unreadable record is reported once, not every run. */
     private Set<String> warned = Set.of();
 
     AttachmentRepair(NodeObserver observer, PlanRunner plans, Attachments attachments, AttachmentRecords records,
-                     Consumer<String> log) {
+                     EventLog log) {
         this.observer = observer;
         this.plans = plans;
         this.attachments = attachments;
@@ -61,7 +64,7 @@ public final class AttachmentRepair {
         List<AttachmentRecord> stored = records.all(warnings::add);
         for (String w : warnings) {
             if (!warned.contains(w)) {
-                log.accept("warning: " + w);
+                log.warn("attachment.record_unreadable", w);
             }
         }
         warned = warnings;
@@ -81,13 +84,15 @@ public final class AttachmentRepair {
             done.merge(underLock(record, bridges), 1, Integer::sum);
         }
         for (AttachmentRecord w : result.waiting()) {
-            reportOnce(w.hostVeth(), "waiting for " + w.bridge(), "host veth " + w.hostVeth() + " of "
-                    + w.attachment() + " has no bridge: it is re-attached once bridge " + w.bridge() + " exists again");
+            reportOnce(w, "waiting for " + w.bridge(), LogLevel.WARN, "attachment.waiting", "host veth "
+                    + w.hostVeth() + " of " + w.attachment() + " has no bridge: it is re-attached once bridge "
+                    + w.bridge() + " exists again");
         }
         for (Reattachment.Elsewhere e : result.elsewhere()) {
             AttachmentRecord r = e.record();
-            reportOnce(r.hostVeth(), "on " + e.master(), "host veth " + r.hostVeth() + " of " + r.attachment()
-                    + " is on " + e.master() + ", not on bridge " + r.bridge() + " where ADD put it; left alone");
+            reportOnce(r, "on " + e.master(), LogLevel.WARN, "attachment.elsewhere", "host veth " + r.hostVeth()
+                    + " of " + r.attachment() + " is on " + e.master() + ", not on bridge " + r.bridge()
+                    + " where ADD put it; left alone");
         }
         for (AttachmentRecord fine : result.attached()) {
             reported.remove(fine.hostVeth());
@@ -119,8 +124,9 @@ public final class AttachmentRepair {
             if (!now.forget().isEmpty()) {
                 records.forget(record.hostVeth());
                 reported.remove(record.hostVeth());
-                log.accept("forgot the attachment record of " + record.attachment() + ": host veth "
-                        + record.hostVeth() + " is gone");
+                log.info("attachment.forgotten", pod(record), "forgot the attachment record of "
+                        + record.attachment() + ": host veth " + record.hostVeth() + " is gone",
+                        "hostVeth", record.hostVeth());
                 return Done.FORGOTTEN;
             }
             if (now.repairs().isEmpty()) {
@@ -128,16 +134,19 @@ public final class AttachmentRepair {
             }
             plans.run(now.plan());
             reported.remove(record.hostVeth());
-            log.accept("re-attached host veth " + record.hostVeth() + " of " + record.attachment() + " to bridge "
-                    + record.bridge() + (record.hairpin() ? " (hairpin on)" : ""));
+            log.info("attachment.reattached", pod(record), "re-attached host veth " + record.hostVeth() + " of "
+                    + record.attachment() + " to bridge " + record.bridge() + (record.hairpin() ? " (hairpin on)" : ""),
+                    "hostVeth", record.hostVeth(), "bridge", record.bridge());
             return Done.REATTACHED;
         } catch (PlanFailedException e) {
-            reportOnce(record.hostVeth(), "failed: " + e.getMessage(), "warning: cannot re-attach host veth "
+            reportOnce(record, "failed: " + e.getMessage(), LogLevel.ERROR, "attachment.repair_failed",
+                    "cannot re-attach host veth "
                     + record.hostVeth() + " of " + record.attachment() + " to bridge " + record.bridge() + ": "
                     + e.getMessage() + "; trying again on the next run");
             return Done.FAILED;
         } catch (RuntimeException e) {
-            reportOnce(record.hostVeth(), "failed: " + e, "warning: cannot repair the attachment of "
+            reportOnce(record, "failed: " + e, LogLevel.ERROR, "attachment.repair_failed",
+                    "cannot repair the attachment of "
                     + record.attachment() + " (host veth " + record.hostVeth() + "): " + e.getMessage()
                     + "; trying again on the next run");
             return Done.FAILED;
@@ -167,9 +176,14 @@ public final class AttachmentRepair {
         return exist;
     }
 
-    private void reportOnce(String hostVeth, String state, String message) {
-        if (!state.equals(reported.put(hostVeth, state))) {
-            log.accept(message);
+    private void reportOnce(AttachmentRecord record, String state, LogLevel level, String event, String message) {
+        if (!state.equals(reported.put(record.hostVeth(), state))) {
+            log.emit(LogEvent.of(level, event, Optional.of(pod(record)), message, "hostVeth", record.hostVeth(),
+                    "bridge", record.bridge()));
         }
+    }
+
+    private static LogPod pod(AttachmentRecord record) {
+        return LogPod.of(record.containerId(), record.ifname());
     }
 }

@@ -6,8 +6,12 @@ import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NodeObserver;
+import dev.terway.cni.pod.PodIpv6;
 import dev.terway.cni.pod.PodNetwork;
 import dev.terway.cni.pod.PodRoute;
+import dev.terway.cni.pod.PodRoute6;
+import dev.terway.net.Ipv6;
+import dev.terway.net.Ipv6Cidr;
 import dev.terway.cni.pod.VethNames;
 import dev.terway.cni.result.CniResult;
 import dev.terway.cni.result.ResultInterface;
@@ -24,12 +28,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
  * CHECK: the attachment is still what ADD reported in prevResult. The pod interface exists in the netns
- * with its MAC and every address prevResult lists for it; the routes prevResult lists are there; the host
- * veth is on the bridge; and the address is still held (a DHCP lease, or the IPAM plugin's own CHECK).
+ * with its MAC and every address prevResult lists for it (both families); the routes prevResult lists are
+ * there (IPv6 ones with any metric: the kernel's RA routes have 1024); an interface with IPv6 addresses still
+ * takes router advertisements as ADD set it; the host veth is on the bridge; and the addresses are still held
+ * (a DHCP or DHCPv6 lease, or the IPAM plugin's own CHECK).
  */
 final class CheckVerb {
 
@@ -69,18 +76,37 @@ final class CheckVerb {
             }
         }
         List<Route> routes = ctx.observer().podRoutes(netns);
+        boolean hasIpv6 = prev.ips().stream().anyMatch(ip -> ip.family().equals("6"))
+                || prev.routes().stream().anyMatch(r -> r.dst().indexOf(':') >= 0);
+        List<Route> routes6 = List.of();
+        if (hasIpv6) {
+            routes6 = ctx.observer().podIpv6(netns, request.ifname())
+                    .orElseThrow(() -> failed("interface " + request.ifname() + " is missing from " + netns))
+                    .routes();
+        }
         for (ResultRoute r : prev.routes()) {
-            Ipv4Cidr dst = Ipv4Cidr.parseOrNull(r.dst());
-            if (dst == null) {
-                continue; // IPv6: not terway's
+            Optional<String> drift;
+            Ipv6Cidr dst6 = Ipv6Cidr.parseOrNull(r.dst());
+            if (dst6 != null) {
+                // the same comparison the planner checks and repairs IPv6 routes by
+                PodRoute6 wanted = new PodRoute6(dst6, r.gw().map(Ipv6::parseOrNull), false, false, "prevResult");
+                drift = PodNetwork.routeDrift6(wanted, routes6, request.ifname());
+            } else {
+                Ipv4Cidr dst = Ipv4Cidr.parseOrNull(r.dst());
+                if (dst == null) {
+                    throw failed("prevResult route " + r.dst() + " is no network of either family");
+                }
+                // the same comparison the daemon's upkeep repairs by (PodNetwork)
+                PodRoute wanted = new PodRoute(dst, r.gw().map(Ipv4::parseOrNull), false, "prevResult");
+                drift = PodNetwork.routeDrift(wanted, routes, request.ifname(), true);
             }
-            // the same comparison the daemon's upkeep repairs by (PodNetwork)
-            PodRoute wanted = new PodRoute(dst, r.gw().map(Ipv4::parseOrNull), false, "prevResult");
-            Optional<String> drift = PodNetwork.routeDrift(wanted, routes, request.ifname(), true);
             if (drift.isPresent()) {
                 throw failed("route to " + r.dst() + r.gw().map(g -> " via " + g).orElse("") + " is missing from "
                         + netns + " (it " + drift.get() + ")");
             }
+        }
+        if (prev.ips().stream().anyMatch(ip -> ip.family().equals("6"))) {
+            checkIpv6Settings(conf, netns, request.ifname());
         }
         String hostVeth = VethNames.hostVeth(request.containerId(), request.ifname());
         Link host = ctx.observer().link(hostVeth)
@@ -98,7 +124,36 @@ final class CheckVerb {
                 throw failed("the DHCP daemon holds no lease for " + request.containerId() + "/" + request.ifname());
             }
         }
+        if (conf.ipv6().mode() == NetConf.Ipv6Mode.DHCPV6 && ctx.dhcp6().isPresent()) {
+            Optional<Set<LeaseGateway.Attachment>> held6 = ctx.dhcp6().get().held();
+            if (held6.isPresent() && !held6.get().contains(new LeaseGateway.Attachment(request.containerId(),
+                    request.ifname()))) {
+                throw failed("the daemon holds no DHCPv6 lease for " + request.containerId() + "/"
+                        + request.ifname());
+            }
+        }
         return CniReply.empty();
+    }
+
+    /**
+     * An interface with IPv6 addresses still takes router advertisements the way ADD set it, or its SLAAC address
+     * and default route lapse at their next expiry: the planner's comparison of the settings ADD wrote with the
+     * ones read back.
+     */
+    private void checkIpv6Settings(NetConf conf, Path netns, String ifname) throws CniException {
+        PodIpv6.Settings settings = conf.ipv6().mode() == NetConf.Ipv6Mode.DHCPV6 ? PodIpv6.Settings.MANAGED
+                : PodIpv6.Settings.SLAAC;
+        PodNetwork.Target wanted = PodNetwork.Target.ipv6Only(netns, ifname, OptionalInt.empty(),
+                new PodIpv6(settings, false, List.of(), Optional.empty(), List.of(), List.of()));
+        var values = ctx.observer().podIpv6Sysctls(netns, ifname);
+        if (values.isEmpty()) {
+            throw failed("the IPv6 settings of " + ifname + " in " + netns + " cannot be read");
+        }
+        List<String> drift = PodNetwork.drift(wanted, new PodNetwork.Observed(OptionalInt.empty(), List.of(), List.of(),
+                false, values));
+        if (!drift.isEmpty()) {
+            throw failed(String.join("; ", drift));
+        }
     }
 
     private static int podInterfaceIndex(CniResult prev, String ifname, Path netns) throws CniException {

@@ -1,9 +1,16 @@
 package dev.terway.cni.handler;
 
+import dev.terway.cni.spec.CniException;
+import dev.terway.cni.config.CniArgs;
+import dev.terway.log.LogPod;
+import dev.terway.log.LogLevel;
+import dev.terway.log.LogEvent;
+import dev.terway.log.EventLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DaemonLeaseGateway;
+import dev.terway.cni.ipam.Dhcp6Gateway;
 import dev.terway.cni.ipam.DelegatedIpam;
 import dev.terway.cni.ipam.PendingReleases;
 import dev.terway.cni.pod.NetnsProbe;
@@ -20,13 +27,13 @@ import dev.terway.plan.FaultInjection;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.function.Consumer;
 
 /**
  * The daemon's "cni" op (docs/protocol.md): one forwarded invocation in, exactly what `cni-terway` must exit
@@ -37,12 +44,12 @@ public final class CniOps implements RequestHandler {
     public static final String OP = "cni";
 
     private final CniService service;
-    private final Consumer<String> log;
+    private final EventLog log;
     private final Runnable catchUp;
     private final AttachmentRepair repair;
     private volatile CniCalls calls = CniCalls.NONE;
 
-    private CniOps(CniService service, Consumer<String> log, Runnable catchUp, AttachmentRepair repair) {
+    private CniOps(CniService service, EventLog log, Runnable catchUp, AttachmentRepair repair) {
         this.service = service;
         this.log = log;
         this.catchUp = catchUp;
@@ -57,14 +64,23 @@ public final class CniOps implements RequestHandler {
      * of {@code nodeNamespaces}. {@code faults}: what a test asked the verbs to inject.
      */
     public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
-                                   Clock clock, Consumer<String> log, DeferredDeletes deferredDeletes,
+                                   Clock clock, EventLog log, DeferredDeletes deferredDeletes,
                                    NodeNamespaces nodeNamespaces, FaultInjection faults) {
+        return forDaemon(leases, runner, queries, socket, clock, log, deferredDeletes, nodeNamespaces, faults,
+                Optional.empty());
+    }
+
+    /** And the daemon's DHCPv6 leases ({@code dhcp6}; absent: ipv6 mode "dhcpv6" is refused, "auto" is SLAAC only). */
+    public static CniOps forDaemon(LeaseService leases, CommandRunner runner, CommandRunner queries, Path socket,
+                                   Clock clock, EventLog log, DeferredDeletes deferredDeletes,
+                                   NodeNamespaces nodeNamespaces, FaultInjection faults,
+                                   Optional<Dhcp6Gateway> dhcp6) {
         DaemonLeaseGateway gateway = new DaemonLeaseGateway(leases, clock);
         PendingReleases pending = PendingReleases.besideSocket(socket);
         Runnable drain = () -> pending.drain(gateway, log);
         CniService service = new CniService(runner, gateway, DelegatedIpam.processes(), clock, log, drain,
                 AttachmentRecords.besideSocket(socket), NetnsProbe.SYSTEM, nodeNamespaces, Optional.of(deferredDeletes),
-                faults);
+                faults, dhcp6);
         return new CniOps(service, log, () -> {
             drain.run();
             service.finishInterruptedDeletes();
@@ -119,12 +135,15 @@ public final class CniOps implements RequestHandler {
         long start = System.nanoTime();
         CniReply reply = service.execute(new CniInvocation(vars, stdin.asText()));
         long took = System.nanoTime() - start;
-        String verb = vars.getOrDefault(CniInvocation.CNI_COMMAND, "?");
+        String command = vars.getOrDefault(CniInvocation.CNI_COMMAND, "?");
         // One line per invocation: what the runtime asked, for which attachment, how it ended, how long it took.
-        log.accept("cni " + verb + " "
-                + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-") + "/" + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-")
-                + " exit " + reply.exitCode() + " in " + took / 1_000_000 + " ms");
-        calls.answered(verb, errorCode(reply), Duration.ofNanos(took));
+        long millis = took / 1_000_000;
+        log.emit(LogEvent.of(reply.exitCode() == 0 ? LogLevel.INFO : LogLevel.WARN, eventOf(command),
+                Optional.of(logPod(vars)), "cni " + command + " "
+                        + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-") + "/"
+                        + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-") + " exit " + reply.exitCode() + " in "
+                        + millis + " ms", "exit", Integer.toString(reply.exitCode()), "ms", Long.toString(millis)));
+        calls.answered(command, errorCode(reply), Duration.ofNanos(took));
         return new Response(reply.exitCode(), reply.stdout());
     }
 
@@ -137,5 +156,32 @@ public final class CniOps implements RequestHandler {
         }
         Matcher code = ERROR_CODE.matcher(reply.stdout());
         return code.find() ? Integer.parseInt(code.group(1)) : -1;
+    }
+
+    /** {@code cni.add}, {@code cni.del}, …: the verb's event; {@code cni.unknown} for a command no verb has. */
+    static String eventOf(String command) {
+        return switch (command) {
+            case "ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION" -> "cni." + command.toLowerCase(Locale.ROOT);
+            default -> "cni.unknown";
+        };
+    }
+
+    /**
+     * The pod keys of a CNI line, from the invocation's environment as the runtime sent it (before validation,
+     * so a refused request is logged too: the formats quote whatever it holds). The pod's namespace and name
+     * come from CNI_ARGS when it parses.
+     */
+    static LogPod logPod(Map<String, String> env) {
+        Optional<String> namespace = Optional.empty();
+        Optional<String> name = Optional.empty();
+        try {
+            CniArgs args = CniArgs.parse(env.getOrDefault(CniInvocation.CNI_ARGS, ""));
+            namespace = args.podNamespace();
+            name = args.podName();
+        } catch (CniException e) {
+            // the verb reports the bad CNI_ARGS; the line still names the attachment
+        }
+        return new LogPod(env.getOrDefault(CniInvocation.CNI_CONTAINERID, ""), namespace, name,
+                env.getOrDefault(CniInvocation.CNI_IFNAME, ""));
     }
 }

@@ -1,10 +1,13 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
+import dev.terway.log.EventLog;
 import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.config.NetConfParser;
 import dev.terway.cni.ipam.DelegatedIpam;
+import dev.terway.cni.ipam.Dhcp6Gateway;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.NodeNamespaces;
@@ -22,7 +25,6 @@ import dev.terway.plan.FaultInjection;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * The CNI verbs, from an invocation to the reply `cni-terway` exits with. One implementation for both
@@ -44,7 +46,7 @@ public final class CniService implements CniExecutor {
      * @param records where ADD records what it attached, and DEL and GC remove it
      */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records) {
+                      EventLog log, Runnable beforeEachRequest, AttachmentRecords records) {
         this(runner, leases, ipam, clock, log, beforeEachRequest, records, NetnsProbe.SYSTEM,
                 NodeNamespaces.own("the namespace cni-terway runs in"), Optional.empty());
     }
@@ -54,7 +56,7 @@ public final class CniService implements CniExecutor {
      * daemon, where DELs finish after their reply; the node's namespace is the one this process runs in.
      */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      EventLog log, Runnable beforeEachRequest, AttachmentRecords records,
                       NetnsProbe netnsProbe, Optional<DeferredDeletes> deferredDeletes) {
         this(runner, leases, ipam, clock, log, beforeEachRequest, records, netnsProbe,
                 NodeNamespaces.own("the namespace terway runs in"), deferredDeletes);
@@ -62,7 +64,7 @@ public final class CniService implements CniExecutor {
 
     /** With the namespaces that are the node's own and that no pod may be given (the daemon's). */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      EventLog log, Runnable beforeEachRequest, AttachmentRecords records,
                       NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes) {
         this(runner, leases, ipam, clock, log, beforeEachRequest, records, netnsProbe, nodeNamespaces, deferredDeletes,
                 FaultInjection.NONE);
@@ -70,11 +72,20 @@ public final class CniService implements CniExecutor {
 
     /** And the faults a test asked the daemon's verbs to inject ({@code terway dhcp daemon --inject-fault}). */
     public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                      Consumer<String> log, Runnable beforeEachRequest, AttachmentRecords records,
+                      EventLog log, Runnable beforeEachRequest, AttachmentRecords records,
                       NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes,
                       FaultInjection faults) {
+        this(runner, leases, ipam, clock, log, beforeEachRequest, records, netnsProbe, nodeNamespaces, deferredDeletes,
+                faults, Optional.empty());
+    }
+
+    /** And the DHCPv6 leases, where the daemon runs them (absent: ipv6 mode "dhcpv6" is refused). */
+    public CniService(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
+                      EventLog log, Runnable beforeEachRequest, AttachmentRecords records,
+                      NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, Optional<DeferredDeletes> deferredDeletes,
+                      FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
         this.ctx = VerbContext.of(runner, leases, ipam, clock, log, netnsProbe, nodeNamespaces, records,
-                deferredDeletes, faults);
+                deferredDeletes, faults, dhcp6);
         this.beforeEachRequest = beforeEachRequest;
     }
 
@@ -89,15 +100,17 @@ public final class CniService implements CniExecutor {
         }
         DeferredDeletes deferred = ctx.deferredDeletes().get();
         int finished = 0;
-        for (LeaseGateway.Attachment a : deferred.unfinished(ctx.log())) {
+        for (LeaseGateway.Attachment a : deferred.unfinished(ctx.log().warnings("cni.del_record_unreadable"))) {
             String name = a.containerId() + "/" + a.ifname();
             try (Attachments.Permit held = ctx.attachments().hold(a.containerId(), a.ifname())) {
                 String outcome = new DelVerb(ctx).finish(a.containerId(), a.ifname());
                 deferred.finished(a);
-                ctx.log().accept("DEL " + name + " interrupted by the last stop finished now: " + outcome);
+                ctx.log().info("cni.del_finished", LogPod.of(a.containerId(), a.ifname()), "DEL " + name
+                        + " interrupted by the last stop finished now: " + outcome);
                 finished++;
             } catch (CniException | RuntimeException e) {
-                ctx.log().accept("DEL " + name + " interrupted by the last stop could not finish: " + e.getMessage());
+                ctx.log().error("cni.del_unfinished", LogPod.of(a.containerId(), a.ifname()), "DEL " + name
+                        + " interrupted by the last stop could not finish: " + e.getMessage());
             }
         }
         return finished;
@@ -173,7 +186,8 @@ public final class CniService implements CniExecutor {
         }
         String why = "CNI_NETNS " + request.netns() + ": " + problem.get();
         if (request.verb() == Verb.DEL) {
-            ctx.log().accept("DEL " + request.containerId() + "/" + request.ifname() + " does nothing: " + why);
+            ctx.log().warn("cni.del_refused", LogPod.of(request.containerId(), request.ifname()), "DEL "
+                    + request.containerId() + "/" + request.ifname() + " does nothing: " + why);
             return Optional.of(request.dryRun() ? CniReply.success("# nothing to do: " + why + "\n")
                     : CniReply.empty());
         }
@@ -181,7 +195,8 @@ public final class CniService implements CniExecutor {
     }
 
     private void log(Verb verb, CniInvocation inv, String what) {
-        ctx.log().accept("cni " + verb + " " + inv.env(CniInvocation.CNI_CONTAINERID) + "/"
-                + inv.env(CniInvocation.CNI_IFNAME) + ": " + what);
+        ctx.log().warn("cni.failed", CniOps.logPod(inv.env()), "cni " + verb + " "
+                + inv.env(CniInvocation.CNI_CONTAINERID) + "/" + inv.env(CniInvocation.CNI_IFNAME) + ": " + what,
+                "verb", verb.toString());
     }
 }

@@ -1,5 +1,7 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
+import dev.terway.log.EventLog;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.ipam.PendingReleases;
 import java.io.UncheckedIOException;
@@ -63,13 +65,14 @@ public final class DeferredDeletes implements AutoCloseable {
      * recorded or started, when the DEL cannot be deferred (the record cannot be written, or the daemon is
      * stopping): the caller then runs the tail itself.
      */
-    boolean defer(String containerId, String ifname, Attachments.Permit permit, Tail tail, Consumer<String> log) {
+    boolean defer(String containerId, String ifname, LogPod pod, Attachments.Permit permit, Tail tail, EventLog log) {
         LeaseGateway.Attachment attachment = new LeaseGateway.Attachment(containerId, ifname);
         String name = containerId + "/" + ifname;
         try {
             inProgress.mark(containerId, ifname);
         } catch (UncheckedIOException e) {
-            log.accept("DEL " + name + " runs before the reply: " + e.getMessage());
+            log.warn("cni.del_not_deferred", pod, "DEL " + name + " runs before the reply: "
+                    + e.getMessage());
             return false;
         }
         long accepted = System.nanoTime();
@@ -78,12 +81,13 @@ public final class DeferredDeletes implements AutoCloseable {
                 try (permit) {
                     String outcome = tail.run();
                     inProgress.done(attachment);
-                    log.accept("DEL " + name + " finished " + (System.nanoTime() - accepted) / 1_000_000
-                            + " ms after the reply: " + outcome);
+                    long millis = (System.nanoTime() - accepted) / 1_000_000;
+                    log.info("cni.del_finished", pod, "DEL " + name + " finished " + millis
+                            + " ms after the reply: " + outcome, "ms", Long.toString(millis));
                 } catch (Exception e) {
                     // The record stays: the next daemon start runs this DEL again (DEL is idempotent).
-                    log.accept("DEL " + name + " could not finish after the reply; retried at the next"
-                            + " daemon start: " + e.getMessage());
+                    log.error("cni.del_unfinished", pod, "DEL " + name + " could not finish"
+                            + " after the reply; retried at the next daemon start: " + e.getMessage());
                 }
             });
             return true;

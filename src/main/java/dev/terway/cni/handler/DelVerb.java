@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
 import dev.terway.cni.config.CniArgs;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.pod.PodPlans;
@@ -12,9 +13,10 @@ import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanPrinter;
 
 /**
- * DEL: gives the address back, then deletes the veth pair. Idempotent: a missing netns, veth or lease is
- * fine, and a second DEL finds nothing to do. The lease goes first so the daemon can still send
- * DHCPRELEASE from inside the pod while the interface exists.
+ * DEL: gives the addresses back (the DHCP lease, and the DHCPv6 lease where the daemon runs them), then
+ * deletes the veth pair, which takes every address and route of the pod's end with it. Idempotent: a
+ * missing netns, veth or lease is fine, and a second DEL finds nothing to do. The leases go first so the
+ * daemon can still send DHCPRELEASE (and RELEASE) from inside the pod while the interface exists.
  *
  * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (release, veth deletion)
  * runs right after it ({@link DeferredDeletes}); the in-process fallback runs everything before replying.
@@ -40,6 +42,7 @@ final class DelVerb {
         }
         String containerId = request.containerId();
         String ifname = request.ifname();
+        LogPod pod = new LogPod(containerId, args.podNamespace(), args.podName(), ifname);
         Attachments.Permit permit = ctx.attachments().hold(containerId, ifname);
         boolean handedOver = false;
         try {
@@ -50,13 +53,14 @@ final class DelVerb {
             // not held is a no-op. After a delegated IPAM the daemon holds none either.
             DeferredDeletes.Tail tail = () -> finish(containerId, ifname);
             if (ctx.deferredDeletes().isPresent()) {
-                handedOver = ctx.deferredDeletes().get().defer(containerId, ifname, permit, tail, ctx.log());
+                handedOver = ctx.deferredDeletes().get().defer(containerId, ifname, pod, permit, tail, ctx.log());
                 if (handedOver) {
                     return CniReply.empty();
                 }
             }
             String outcome = finish(containerId, ifname);
-            ctx.log().accept("DEL " + containerId + "/" + ifname + ": " + outcome);
+            ctx.log().info("cni.del_finished", pod, "DEL " + containerId + "/" + ifname + ": "
+                    + outcome);
             return CniReply.empty();
         } finally {
             if (!handedOver) {
@@ -71,6 +75,9 @@ final class DelVerb {
      */
     String finish(String containerId, String ifname) throws CniException {
         boolean released = ctx.leases().release(containerId, ifname);
+        // Before the veth goes, so that the DHCPv6 RELEASE still leaves from the pod's interface.
+        String released6 = ctx.dhcp6().map(g -> g.release(containerId, ifname) ? ", DHCPv6 lease released" : "")
+                .orElse("");
         String hostVeth = VethNames.hostVeth(containerId, ifname);
         try {
             ctx.plans().run(PodPlans.delete(hostVeth));
@@ -81,9 +88,9 @@ final class DelVerb {
             }
             // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
             ctx.forgetAttachmentRecord(hostVeth);
-            return ctx.leases().describeRelease(released) + ", host veth was gone";
+            return ctx.leases().describeRelease(released) + released6 + ", host veth was gone";
         }
         ctx.forgetAttachmentRecord(hostVeth);
-        return ctx.leases().describeRelease(released) + ", host veth deleted";
+        return ctx.leases().describeRelease(released) + released6 + ", host veth deleted";
     }
 }

@@ -1,5 +1,6 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
 import dev.terway.cni.config.NetConf;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.VethNames;
@@ -24,8 +25,8 @@ import java.util.stream.Collectors;
 /**
  * GC: everything of this network that belongs to an attachment the runtime no longer knows goes. Host
  * veths on this network's bridge that no valid attachment derives to (and that no ADD in progress is
- * creating) are deleted; DHCP leases of invalid attachments are released, unless their veth sits on
- * another bridge (another terway network's). A delegated IPAM plugin gets GC too.
+ * creating) are deleted; DHCP and DHCPv6 leases of invalid attachments are released, unless their veth sits
+ * on another bridge (another terway network's). A delegated IPAM plugin gets GC too.
  */
 final class GcVerb {
 
@@ -53,22 +54,21 @@ final class GcVerb {
             }
         }
         List<LeaseGateway.Attachment> releases = new ArrayList<>();
+        List<LeaseGateway.Attachment> releases6 = new ArrayList<>();
         if (conf.ipam().isEmpty()) {
-            for (LeaseGateway.Attachment held : ctx.leases().held().orElse(Set.of())) {
-                if (valid.contains(held)) {
-                    continue;
-                }
-                Link veth = veths.get(VethNames.hostVeth(held.containerId(), held.ifname()));
-                boolean ours = veth == null || veth.master().equals(Optional.of(conf.bridge()));
-                if (ours && !ctx.attachments().isBeingAdded(VethNames.hostVeth(held.containerId(), held.ifname()))) {
-                    releases.add(held);
-                }
-            }
+            releases.addAll(stale(ctx.leases().held().orElse(Set.of()), valid, veths, conf));
+        }
+        if (ctx.dhcp6().isPresent()) {
+            releases6.addAll(stale(ctx.dhcp6().get().held().orElse(Set.of()), valid, veths, conf));
         }
         if (request.dryRun()) {
             StringBuilder out = new StringBuilder();
             for (LeaseGateway.Attachment a : releases) {
                 out.append("# release the DHCP lease of ").append(a.containerId()).append('/').append(a.ifname())
+                        .append('\n');
+            }
+            for (LeaseGateway.Attachment a : releases6) {
+                out.append("# release the DHCPv6 lease of ").append(a.containerId()).append('/').append(a.ifname())
                         .append('\n');
             }
             return CniReply.success(out + PlanPrinter.render(deletions.build()));
@@ -78,14 +78,20 @@ final class GcVerb {
         }
         for (LeaseGateway.Attachment a : releases) {
             ctx.leases().release(a.containerId(), a.ifname());
-            ctx.log().accept("GC: released the lease of stale attachment " + a.containerId() + "/" + a.ifname());
+            ctx.log().info("cni.gc_released", LogPod.of(a.containerId(), a.ifname()), "GC: released the lease of stale"
+                    + " attachment " + a.containerId() + "/" + a.ifname());
+        }
+        for (LeaseGateway.Attachment a : releases6) {
+            ctx.dhcp6().get().release(a.containerId(), a.ifname());
+            ctx.log().info("cni.gc_released", LogPod.of(a.containerId(), a.ifname()), "GC: released the DHCPv6"
+                    + " lease of stale attachment " + a.containerId() + "/" + a.ifname(), "family", "6");
         }
         List<String> failures = new ArrayList<>();
         for (Step step : deletions.build().steps()) {
             String veth = step.argv().get(3);
             try {
                 ctx.plans().run(new Plan(List.of(step)));
-                ctx.log().accept("GC: " + step.reason());
+                ctx.log().info("cni.gc_deleted", "GC: " + step.reason(), "hostVeth", veth);
             } catch (PlanFailedException e) {
                 if (ctx.observer().linkExists(veth)) {
                     failures.add(e.getMessage());
@@ -99,5 +105,26 @@ final class GcVerb {
                     + " stale host veth(s)", String.join("; ", failures));
         }
         return CniReply.empty();
+    }
+
+    /**
+     * The leases among {@code held} that belong to no valid attachment and are this network's: their veth is on
+     * this network's bridge or gone, and no ADD is creating it.
+     */
+    private List<LeaseGateway.Attachment> stale(Set<LeaseGateway.Attachment> held, Set<LeaseGateway.Attachment> valid,
+                                                Map<String, Link> veths, NetConf conf) {
+        List<LeaseGateway.Attachment> out = new ArrayList<>();
+        for (LeaseGateway.Attachment a : held) {
+            if (valid.contains(a)) {
+                continue;
+            }
+            String name = VethNames.hostVeth(a.containerId(), a.ifname());
+            Link veth = veths.get(name);
+            boolean ours = veth == null || veth.master().equals(Optional.of(conf.bridge()));
+            if (ours && !ctx.attachments().isBeingAdded(name)) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 }

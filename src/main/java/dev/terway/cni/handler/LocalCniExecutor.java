@@ -1,5 +1,8 @@
 package dev.terway.cni.handler;
 
+import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import dev.terway.log.DaemonLog;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.entry.CniEntry;
 import dev.terway.cni.ipam.DelegatedIpam;
@@ -44,7 +47,9 @@ public final class LocalCniExecutor implements CniExecutor {
         }
         CniService service = new CniService(ExecCommandRunner.registeredOnly(Duration.ofSeconds(30)),
                 new QueuedReleaseGateway(PendingReleases.besideSocket(socket)), DelegatedIpam.processes(),
-                Clock.systemUTC(), line -> System.err.println("cni-terway: " + line), () -> { },
+                Clock.systemUTC(),
+                new DaemonLog(new PrintWriter(System.err, true, StandardCharsets.UTF_8), Clock.systemUTC()),
+                () -> { },
                 AttachmentRecords.besideSocket(socket));
         CniReply reply = service.execute(invocation);
         if (reply.exitCode() != 0 && reply.stdout().isEmpty()) {

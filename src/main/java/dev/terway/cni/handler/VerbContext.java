@@ -1,8 +1,11 @@
 package dev.terway.cni.handler;
 
+import dev.terway.log.LogPod;
+import dev.terway.log.EventLog;
 import dev.terway.cni.attachment.AttachmentRecord;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.cni.ipam.DelegatedIpam;
+import dev.terway.cni.ipam.Dhcp6Gateway;
 import dev.terway.cni.ipam.LeaseGateway;
 import dev.terway.cni.pod.NetnsProbe;
 import dev.terway.cni.pod.NodeNamespaces;
@@ -13,25 +16,25 @@ import dev.terway.plan.FaultInjection;
 import dev.terway.plan.PlanRunner;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * What every verb works with: the node, the plans' runner, the address sources, a clock, a log, the judges
  * of CNI_NETNS (a network namespace, and not one of the node's own) and the attachment records (what the daemon's repair needs to put host veths back on a re-created bridge); in the
  * daemon also where DELs finish after their reply; and the faults a test asked for ({@link FaultInjection#NONE}
- * outside tests).
+ * outside tests). {@code dhcp6}: the daemon's DHCPv6 leases, where it runs them; absent, {@code "ipv6": {"mode":
+ * "dhcpv6"}} is refused and {@code auto} is SLAAC only.
  */
 record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans, LeaseGateway leases,
-                   DelegatedIpam ipam, Clock clock, Consumer<String> log, Attachments attachments,
+                   DelegatedIpam ipam, Clock clock, EventLog log, Attachments attachments,
                    NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, AttachmentRecords records,
-                   Optional<DeferredDeletes> deferredDeletes, FaultInjection faults) {
+                   Optional<DeferredDeletes> deferredDeletes, FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
 
     static VerbContext of(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
-                          Consumer<String> log, NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces,
+                          EventLog log, NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces,
                           AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes,
-                          FaultInjection faults) {
+                          FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
         return new VerbContext(runner, new NodeObserver(runner), new PlanRunner(runner), leases, ipam, clock, log,
-                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes, faults);
+                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes, faults, dhcp6);
     }
 
     /**
@@ -43,8 +46,9 @@ record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans
             records.put(AttachmentRecord.of(spec.containerId(), spec.ifname(), spec.netns(), spec.bridge(),
                     spec.hairpin()).withAddress(Optional.of(cidr)));
         } catch (RuntimeException e) {
-            log.accept("warning: " + e.getMessage() + "; the pod works, but its host veth will not be re-attached"
-                    + " if bridge " + spec.bridge() + " is created again");
+            log.warn("attachment.record_failed", LogPod.of(spec.containerId(), spec.ifname()), e.getMessage()
+                    + "; the pod works, but its host veth will not be re-attached if bridge " + spec.bridge()
+                    + " is created again");
         }
     }
 
@@ -55,16 +59,18 @@ record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans
      */
     void noteAddressChange(String containerId, String ifname, AttachmentRecord.AddressChange change) {
         try {
-            Optional<AttachmentRecord> record = records.get(containerId, ifname, w -> log.accept("warning: " + w));
+            LogPod pod = LogPod.of(containerId, ifname);
+            Optional<AttachmentRecord> record = records.get(containerId, ifname,
+                    w -> log.warn("attachment.record_unreadable", pod, w));
             if (record.isEmpty()) {
-                log.accept("no attachment record of " + containerId + "/" + ifname + " to note its address change"
-                        + " in");
+                log.info("attachment.note_skipped", pod, "no attachment record of " + containerId + "/" + ifname
+                        + " to note its address change in");
                 return;
             }
             records.put(record.get().withAddressChange(change));
         } catch (RuntimeException e) {
-            log.accept("warning: could not note the address change of " + containerId + "/" + ifname
-                    + " in its attachment record: " + e.getMessage());
+            log.warn("attachment.note_failed", LogPod.of(containerId, ifname), "could not note the address change of "
+                    + containerId + "/" + ifname + " in its attachment record: " + e.getMessage());
         }
     }
 
@@ -76,7 +82,8 @@ record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans
         try {
             records.forget(hostVeth);
         } catch (RuntimeException e) {
-            log.accept("warning: " + e.getMessage() + "; the daemon's repair drops it once it sees the veth is gone");
+            log.warn("attachment.forget_failed", e.getMessage() + "; the daemon's repair drops it once it sees the"
+                    + " veth is gone", "hostVeth", hostVeth);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.terway.cni.ipam;
 
+import dev.terway.log.LogPod;
+import dev.terway.log.EventLog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -116,12 +118,12 @@ public final class PendingReleases {
     }
 
     /** Releases every pending attachment through {@code gateway}; returns how many were handled. */
-    public int drain(LeaseGateway gateway, Consumer<String> log) {
+    public int drain(LeaseGateway gateway, EventLog log) {
         int n = 0;
-        for (LeaseGateway.Attachment a : pending(log)) {
+        for (LeaseGateway.Attachment a : pending(log.warnings("cni.pending_unreadable"))) {
             boolean released = gateway.release(a.containerId(), a.ifname());
-            log.accept("pending release of " + a.containerId() + "/" + a.ifname() + ": "
-                    + (released ? "lease released" : "no lease was held"));
+            log.info("cni.pending_released", LogPod.of(a.containerId(), a.ifname()), "pending release of "
+                    + a.containerId() + "/" + a.ifname() + ": " + (released ? "lease released" : "no lease was held"));
             done(a);
             n++;
         }

@@ -1,5 +1,6 @@
 package dev.terway.cni.ipam;
 
+import dev.terway.log.EventLog;
 import dev.terway.net.Ipv4Cidr;
 import dev.terway.cni.pod.NodeObserver;
 import dev.terway.cni.pod.NodeView;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Consumer;
 
 /**
  * The daemon's answer to lease events: it looks at the pod (`ip -j` in its netns) and at the node (the bridge's
@@ -36,20 +36,17 @@ public final class PodNetworkUpkeep implements LeaseEvents {
     private final NodeObserver observer;
     private final PlanRunner planRunner;
     private final Clock clock;
-    private final Consumer<String> info;
-    private final Consumer<String> warn;
+    private final EventLog log;
 
     /**
      * @param observer   reads pod and node with read-only `ip -j` queries
      * @param planRunner runs the changes (with an audited runner)
      */
-    public PodNetworkUpkeep(NodeObserver observer, PlanRunner planRunner, Clock clock, Consumer<String> info,
-                            Consumer<String> warn) {
+    public PodNetworkUpkeep(NodeObserver observer, PlanRunner planRunner, Clock clock, EventLog log) {
         this.observer = observer;
         this.planRunner = planRunner;
         this.clock = clock;
-        this.info = info;
-        this.warn = warn;
+        this.log = log;
     }
 
     @Override
@@ -64,13 +61,13 @@ public final class PodNetworkUpkeep implements LeaseEvents {
         try {
             target = target(lease, event.network(), pod);
         } catch (CniException | RuntimeException e) {
-            warn.accept("upkeep of " + pod.describe() + " skipped: " + e.getMessage());
+            log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: " + e.getMessage());
             return;
         }
         PodNetwork.Repair repair = PodNetwork.plan(target, observed.get());
         if (run(pod, repair.plan()) && !repair.repaired().isEmpty()) {
-            info.accept("repaired pod " + pod.describe() + " (lease " + event.kind().text() + "): "
-                    + String.join("; ", repair.repaired()));
+            log.info("pod.repaired", pod.logPod(), "repaired pod " + pod.describe() + " (lease " + event.kind().text()
+                    + "): " + String.join("; ", repair.repaired()), "lease", event.kind().text());
         }
     }
 
@@ -92,7 +89,7 @@ public final class PodNetworkUpkeep implements LeaseEvents {
             OptionalInt configured = network.get().mtu();
             mtuLimit = configured.isPresent() ? configured.getAsInt() : node.bridgeExists() ? node.bridgeMtu() : 0;
             if (!services.isEmpty() && node.bridgeAddress().isEmpty()) {
-                warn.accept("upkeep of " + pod.describe() + ": bridge " + network.get().bridge() + " has no IPv4"
+                log.warn("pod.upkeep_partial", pod.logPod(), "upkeep of " + pod.describe() + ": bridge " + network.get().bridge() + " has no IPv4"
                         + " address, so the service routes " + services + " cannot be checked");
                 services.clear();
             }
@@ -117,13 +114,13 @@ public final class PodNetworkUpkeep implements LeaseEvents {
 
     private Optional<PodNetwork.Observed> observe(PodIdentity pod) {
         if (!Files.exists(pod.netns())) {
-            warn.accept("upkeep of " + pod.describe() + " skipped: netns " + pod.netns() + " is gone");
+            log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: netns " + pod.netns() + " is gone");
             return Optional.empty();
         }
         try {
             Optional<NodeObserver.PodInterface> link = observer.podInterface(pod.netns(), pod.ifname());
             if (link.isEmpty()) {
-                warn.accept("upkeep of " + pod.describe() + " skipped: no interface " + pod.ifname() + " in "
+                log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: no interface " + pod.ifname() + " in "
                         + pod.netns());
                 return Optional.empty();
             }
@@ -132,7 +129,8 @@ public final class PodNetworkUpkeep implements LeaseEvents {
             return Optional.of(new PodNetwork.Observed(mtu > 0 ? OptionalInt.of(mtu) : OptionalInt.empty(),
                     link.get().addresses(), routes));
         } catch (RuntimeException e) {
-            warn.accept("upkeep of " + pod.describe() + " skipped: " + e.getMessage());
+            log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: "
+                    + e.getMessage());
             return Optional.empty();
         }
     }
@@ -145,7 +143,7 @@ public final class PodNetworkUpkeep implements LeaseEvents {
             planRunner.run(plan);
             return true;
         } catch (PlanFailedException e) {
-            warn.accept("upkeep of " + pod.describe() + " failed: " + e.getMessage());
+            log.error("pod.upkeep_failed", pod.logPod(), "upkeep of " + pod.describe() + " failed: " + e.getMessage());
             return false;
         }
     }

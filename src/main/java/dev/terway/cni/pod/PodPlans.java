@@ -41,6 +41,15 @@ public final class PodPlans {
      * and that command runs in the pod's namespace.
      */
     public static Plan link(PodSpec spec, NodeView node) {
+        return link(spec, node, Optional.empty());
+    }
+
+    /**
+     * {@link #link(PodSpec, NodeView)} with the pod end's IPv6 settings ({@link PodNetwork#ipv6SettingsStep}), if
+     * any, set between its creation and its coming up: the interface identifier and RA acceptance must be in place
+     * when the kernel makes the link-local address and solicits routers, which it does as the link comes up.
+     */
+    public static Plan link(PodSpec spec, NodeView node, Optional<Step> podIpv6Settings) {
         Plan.Builder plan = Plan.builder();
         if (node.hostVethExists()) {
             plan.add(Step.of("remove the leftover host veth of an earlier ADD of this attachment",
@@ -69,6 +78,7 @@ public final class PodPlans {
             plan.add(Step.undoable(created, Program.IP.argv(create), undo));
             plan.add(Step.of(labelled, Program.IP.argv(label)));
         }
+        podIpv6Settings.ifPresent(plan::add);
         plan.add(Step.of("bring " + spec.ifname() + " up in the pod, ready for DHCP",
                 ipInNetns(spec.netns(), "link", "set", "dev", spec.ifname(), "up")));
         return plan.build();

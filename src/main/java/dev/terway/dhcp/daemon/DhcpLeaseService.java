@@ -7,6 +7,7 @@ import dev.terway.dhcp.client.Lease;
 import dev.terway.dhcp.client.RetransmitPolicy;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.log.EventLog;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -92,6 +93,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private final Settings settings;
     private final LeaseRecords records;
     private final LeaseCounters counters = new LeaseCounters();
+    private final ServersSeen servers = new ServersSeen();
     private final ConcurrentHashMap<LeaseKey, PodLease> pods = new ConcurrentHashMap<>();
     private final PodLeaseContext context;
     private volatile boolean closed;
@@ -102,7 +104,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     /** A service without ARP sockets: {@code settings} must not ask for an ARP probe (a probe would fail). */
     public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets, NodeSender nodeSender,
                             LeaseEvents upkeep, Executor upkeepExecutor, ExecutorService receivers,
-                            LeaseTimer timer, Clock clock, DaemonLog log) {
+                            LeaseTimer timer, Clock clock, EventLog log) {
         this(settings, store, sockets, (netns, ifname) -> {
             throw new IOException("this lease service has no ARP sockets");
         }, nodeSender, upkeep, upkeepExecutor, receivers, timer, clock, log);
@@ -111,12 +113,12 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets,
                             PodArpSocket.Factory arpSockets, NodeSender nodeSender, LeaseEvents upkeep,
                             Executor upkeepExecutor, ExecutorService receivers, LeaseTimer timer, Clock clock,
-                            DaemonLog log) {
+                            EventLog log) {
         SecureRandom seeds = new SecureRandom();
         this.settings = settings;
         this.records = new LeaseRecords(store, nodeSender, seeds, log);
         this.context = new PodLeaseContext(settings, records, upkeep, new LeaseEventQueue(upkeepExecutor, log),
-                sockets, arpSockets, nodeSender, receivers, timer, clock, log, seeds, counters, pods,
+                sockets, arpSockets, nodeSender, receivers, timer, clock, log, seeds, counters, servers, pods,
                 () -> addressChanges, () -> timings);
     }
 
@@ -167,6 +169,24 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         }
         held.sort(Comparator.comparing(HeldLease::containerId).thenComparing(HeldLease::ifname));
         return held;
+    }
+
+    /**
+     * Every pod interface the service keeps a lease for, held or being (re-)acquired, in a stable order
+     * (container id, then interface): what the daemon's {@code status} shows.
+     */
+    public List<LeaseStatus> statuses() {
+        List<LeaseStatus> all = new ArrayList<>();
+        for (PodLease pod : pods.values()) {
+            pod.status().ifPresent(all::add);
+        }
+        all.sort(Comparator.comparing((LeaseStatus l) -> l.pod().containerId()).thenComparing(l -> l.pod().ifname()));
+        return all;
+    }
+
+    /** The DHCP servers whose ACKs and NAKs decided a lease since the service started, by address. */
+    public List<ServersSeen.Server> serversSeen() {
+        return servers.all();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.log.EventLog;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,9 +20,9 @@ final class LeaseEventQueue {
     static final Duration REMOVAL_WAIT = Duration.ofSeconds(2);
 
     private final Executor executor;
-    private final DaemonLog log;
+    private final EventLog log;
 
-    LeaseEventQueue(Executor executor, DaemonLog log) {
+    LeaseEventQueue(Executor executor, EventLog log) {
         this.executor = executor;
         this.log = log;
     }
@@ -45,10 +46,10 @@ final class LeaseEventQueue {
         try {
             done.get(REMOVAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            log.warn("address upkeep is more than " + REMOVAL_WAIT.toMillis() + " ms behind; going on without"
+            log.warn("upkeep.behind", "address upkeep is more than " + REMOVAL_WAIT.toMillis() + " ms behind; going on without"
                     + " waiting for it");
         } catch (ExecutionException e) {
-            log.warn("address upkeep failed: " + e.getCause());
+            log.error("upkeep.failed", "address upkeep failed: " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,5 +1,7 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.log.EventLog;
+import dev.terway.log.LogPod;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.dhcp.client.DhcpClient;
 import dev.terway.dhcp.codec.ClientIdentifier;
@@ -28,9 +30,9 @@ final class LeaseRecords {
     private final LeaseStore store;
     private final NodeSender nodeSender;
     private final SecureRandom seeds;
-    private final DaemonLog log;
+    private final EventLog log;
 
-    LeaseRecords(LeaseStore store, NodeSender nodeSender, SecureRandom seeds, DaemonLog log) {
+    LeaseRecords(LeaseStore store, NodeSender nodeSender, SecureRandom seeds, EventLog log) {
         this.store = store;
         this.nodeSender = nodeSender;
         this.seeds = seeds;
@@ -75,7 +77,8 @@ final class LeaseRecords {
             store.save(key, LeaseJson.toStoredJson(lease));
             return true;
         } catch (IOException e) {
-            log.warn("could not save the lease of " + lease.identity().describe() + " (it is held, but a restart"
+            log.error("lease.save_failed", lease.identity().logPod(), "could not save the lease of "
+                    + lease.identity().describe() + " (it is held, but a restart"
                     + " would not know it): " + e.getMessage());
             return false;
         }
@@ -91,7 +94,8 @@ final class LeaseRecords {
         try {
             store.save(key, mark);
         } catch (IOException e) {
-            log.warn("could not record the request of " + offered.identity().describe() + " for "
+            log.warn("lease.save_failed", offered.identity().logPod(), "could not record the request of "
+                    + offered.identity().describe() + " for "
                     + offered.address() + " (if the daemon stops before the answer, the server keeps it until it"
                     + " expires): " + e.getMessage());
         }
@@ -101,7 +105,7 @@ final class LeaseRecords {
         try {
             store.delete(key);
         } catch (IOException e) {
-            log.warn("could not delete the stored lease of " + key + ": " + e.getMessage());
+            log.warn("lease.delete_failed", LogPod.of(key.containerId(), key.ifname()), "could not delete the stored lease of " + key + ": " + e.getMessage());
         }
     }
 
@@ -116,10 +120,12 @@ final class LeaseRecords {
                     Optional.of(ClientIdentifier.ofText(lease.clientId())), lease.address(),
                     lease.server(), seeds.nextInt());
             nodeSender.send(release.encode(), lease.server().toInetAddress());
-            log.info("released " + pod.describe() + " address " + lease.cidr() + " server "
-                    + lease.server() + " (from the node: " + why + ")");
+            log.info("lease.released", pod.logPod(), "released " + pod.describe() + " address " + lease.cidr()
+                    + " server " + lease.server() + " (from the node: " + why + ")", "address", lease.cidr(), "server",
+                    lease.server().toString());
         } catch (IOException | RuntimeException e) {
-            log.warn("forgot " + pod.describe() + " address " + lease.cidr() + " without a release (" + why
+            log.warn("lease.forgotten", pod.logPod(), "forgot " + pod.describe() + " address " + lease.cidr()
+                    + " without a release (" + why
                     + "; sending DHCPRELEASE from the node to " + lease.server() + " failed: "
                     + e.getMessage() + "); the server frees it at " + lease.expires());
         }

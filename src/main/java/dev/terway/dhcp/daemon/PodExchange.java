@@ -1,5 +1,6 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.log.EventLog;
 import dev.terway.dhcp.client.AddressProbe;
 import dev.terway.dhcp.client.ClientState;
 import dev.terway.dhcp.client.DhcpClient;
@@ -61,7 +62,7 @@ final class PodExchange implements DhcpTransport, AddressProbe {
     private final ExecutorService receivers;
     private final LeaseTimer timer;
     private final Clock clock;
-    private final DaemonLog log;
+    private final EventLog log;
     private final AtomicLong arpProbesSent;
 
     private String mac = "";
@@ -145,7 +146,7 @@ final class PodExchange implements DhcpTransport, AddressProbe {
                 client.onArp(packet.get());
             }
         } catch (IOException e) {
-            log.warn("reading ARP on " + pod.interfaceDescription() + " failed: " + e.getMessage());
+            log.warn("dhcp.arp_failed", pod.logPod(), "reading ARP on " + pod.interfaceDescription() + " failed: " + e.getMessage());
             closeArpSocket();
         }
     }
@@ -193,7 +194,7 @@ final class PodExchange implements DhcpTransport, AddressProbe {
         try {
             receivers.execute(() -> receiveLoop(s));
         } catch (RejectedExecutionException e) {
-            log.warn("no receive thread for " + pod.describe() + ": " + e.getMessage());
+            log.error("dhcp.receive_failed", pod.logPod(), "no receive thread for " + pod.describe() + ": " + e.getMessage());
         }
     }
 
@@ -207,7 +208,7 @@ final class PodExchange implements DhcpTransport, AddressProbe {
                 synchronized (lock) {
                     if (socket == s && receiver.active()) {
                         // The interface went down or away; the next send opens a fresh socket.
-                        log.warn("receiving on " + pod.interfaceDescription() + " failed: " + e.getMessage());
+                        log.warn("dhcp.receive_failed", pod.logPod(), "receiving on " + pod.interfaceDescription() + " failed: " + e.getMessage());
                         closeSocket();
                     }
                 }

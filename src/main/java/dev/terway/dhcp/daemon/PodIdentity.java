@@ -1,5 +1,6 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.log.LogPod;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,5 +46,10 @@ public record PodIdentity(String containerId, String ifname, Path netns, Optiona
                 ? podNamespace.get() + "/" + podName.get()
                 : "container " + (containerId.length() > 12 ? containerId.substring(0, 12) : containerId);
         return who + " " + ifname;
+    }
+
+    /** The keys a log line about this pod interface carries. */
+    public LogPod logPod() {
+        return new LogPod(containerId, podNamespace, podName, ifname);
     }
 }

@@ -14,11 +14,13 @@ import dev.terway.dhcp.client.LeaseLoss;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.dhcp.store.LeaseKey;
+import dev.terway.log.EventLog;
 import dev.terway.net.Ipv4;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +42,7 @@ final class PodLease implements LeaseListener {
     private final PodLeaseContext context;
     private final DhcpLeaseService.Settings settings;
     private final LeaseCounters counters;
-    private final DaemonLog log;
+    private final EventLog log;
     private final PodIdentity pod;
     private final LeaseKey key;
     private final String clientId;
@@ -135,7 +137,8 @@ final class PodLease implements LeaseListener {
             client = newClient(settings.defaultTimeout(), Optional.empty());
             client.reboot(stored.lease());
         } catch (IllegalArgumentException e) {
-            log.warn("cannot take up the stored lease of " + pod.describe() + ": " + e.getMessage());
+            log.error("lease.restore_failed", pod.logPod(), "cannot take up the stored lease of " + pod.describe() + ": "
+                    + e.getMessage());
             forget(false);
             return;
         }
@@ -196,6 +199,19 @@ final class PodLease implements LeaseListener {
         return forgotten ? Optional.empty() : Optional.ofNullable(held);
     }
 
+    /**
+     * What the pod's lease is doing now, for the daemon's {@code status}: empty once it was released or
+     * forgotten.
+     */
+    synchronized Optional<LeaseStatus> status() {
+        if (forgotten) {
+            return Optional.empty();
+        }
+        String state = client == null ? "starting" : client.state().name().toLowerCase(Locale.ROOT);
+        return Optional.of(new LeaseStatus(pod, state, Optional.ofNullable(held), lostSinceBound,
+                Optional.ofNullable(lostAddress), lastFailure));
+    }
+
     /** DHCPRELEASE (from the pod; from the node if that fails) and forget. */
     synchronized Optional<HeldLease> release() {
         HeldLease had = held;
@@ -210,7 +226,8 @@ final class PodLease implements LeaseListener {
                 try {
                     client.release();
                 } catch (IOException e) {
-                    log.warn("DHCPRELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+                    log.warn("lease.release_unsent", pod.logPod(), "DHCPRELEASE for " + pod.describe()
+                            + " could not be sent: " + e.getMessage());
                 }
             } else {
                 client.stop();
@@ -220,8 +237,8 @@ final class PodLease implements LeaseListener {
                 + " was released while it was being acquired"));
         forget(true);
         if (had != null) {
-            log.info("released " + pod.describe() + " address " + had.cidr() + " server "
-                    + had.server());
+            log.info("lease.released", pod.logPod(), "released " + pod.describe() + " address " + had.cidr()
+                    + " server " + had.server(), "address", had.cidr(), "server", had.server().toString());
         }
         return Optional.ofNullable(had);
     }
@@ -270,7 +287,8 @@ final class PodLease implements LeaseListener {
             scheduled = null;
             scheduledAt = null;
             if (!Files.exists(pod.netns())) {
-                log.info("forgot " + pod.describe() + ": its netns " + pod.netns() + " is gone");
+                log.info("lease.forgotten", pod.logPod(), "forgot " + pod.describe() + ": its netns " + pod.netns()
+                        + " is gone");
                 forget(true);
                 return;
             }
@@ -320,7 +338,8 @@ final class PodLease implements LeaseListener {
             try {
                 client.release(); // the transport falls back to the node
             } catch (IOException e) {
-                log.warn("DHCPRELEASE for " + pod.describe() + " could not be sent: " + e.getMessage());
+                log.warn("lease.release_unsent", pod.logPod(), "DHCPRELEASE for " + pod.describe()
+                        + " could not be sent: " + e.getMessage());
             }
         } else {
             client.stop();
@@ -328,8 +347,13 @@ final class PodLease implements LeaseListener {
         nextBound.completeExceptionally(new LeaseException("cannot acquire a lease for "
                 + pod.interfaceDescription() + ": its netns " + pod.netns() + " disappeared"));
         forget(true);
-        log.info("released " + pod.describe() + (had == null ? "" : " address " + had.cidr() + " server "
-                + had.server()) + " (its netns " + pod.netns() + " is gone)");
+        String message = "released " + pod.describe() + (had == null ? "" : " address " + had.cidr() + " server "
+                + had.server()) + " (its netns " + pod.netns() + " is gone)";
+        if (had == null) {
+            log.info("lease.released", pod.logPod(), message);
+        } else {
+            log.info("lease.released", pod.logPod(), message, "address", had.cidr(), "server", had.server().toString());
+        }
     }
 
     private void cancelTimer() {
@@ -358,6 +382,8 @@ final class PodLease implements LeaseListener {
         boolean firstByCaller = firstBindIsTheCallers;
         boolean restoring = !firstByCaller && !lostSinceBound && held != null;
         boolean reacquired = lostSinceBound;
+        // A restored lease kept after INIT-REBOOT went unanswered is the stored one: no server replied.
+        boolean answered = !(restoring && held.lease().equals(lease));
         if (reacquired && now.address().equals(lostAddress)) {
             counters.addressesRegained.incrementAndGet();
         }
@@ -374,8 +400,11 @@ final class PodLease implements LeaseListener {
         if (firstByCaller && acquireBegan != null) {
             context.timings().get().leaseAcquired(Duration.between(acquireBegan, context.clock().instant()));
         }
+        if (answered) {
+            context.servers().replied(now.server(), context.clock().instant());
+        }
         String event = reacquired ? "acquired again" : restoring ? "restored" : "acquired";
-        log.info(event + " " + describe(now));
+        logLease(reacquired ? "lease.reacquired" : restoring ? "lease.restored" : "lease.acquired", event, now);
         if (!firstByCaller) {
             emit(reacquired ? LeaseEvents.Kind.REACQUIRED
                     : restoring ? LeaseEvents.Kind.RESTORED : LeaseEvents.Kind.RENEWED, now);
@@ -402,7 +431,8 @@ final class PodLease implements LeaseListener {
         HeldLease now = held(lease);
         held = now;
         context.records().save(key, now);
-        log.info("renewed " + describe(now));
+        context.servers().replied(now.server(), context.clock().instant());
+        logLease("lease.renewed", "renewed", now);
         emit(LeaseEvents.Kind.RENEWED, now);
     }
 
@@ -415,10 +445,12 @@ final class PodLease implements LeaseListener {
     public void lost(Lease lease, LeaseLoss loss) {
         HeldLease had = held != null ? held : held(lease);
         counters.lost(loss.reason());
-        String event = loss.reason() == LeaseLoss.Reason.EXPIRED ? "expired" : "lost";
-        log.info(event + " " + pod.describe() + " address " + had.cidr() + " server "
-                + had.server() + ": " + loss.describe() + "; asking for " + lease.address()
-                + " again");
+        boolean expired = loss.reason() == LeaseLoss.Reason.EXPIRED;
+        loss.server().ifPresent(s -> context.servers().replied(s, context.clock().instant()));
+        log.warn(expired ? "lease.expired" : "lease.lost", pod.logPod(), (expired ? "expired" : "lost") + " "
+                + pod.describe() + " address " + had.cidr() + " server " + had.server() + ": " + loss.describe()
+                + "; asking for " + lease.address() + " again", "address", had.cidr(), "server",
+                had.server().toString(), "reason", loss.reason().name().toLowerCase(Locale.ROOT));
         held = null;
         lostSinceBound = true;
         lostAddress = lease.address();
@@ -445,11 +477,13 @@ final class PodLease implements LeaseListener {
         (change.policy() == AddressChangePolicy.FOLLOW ? counters.addressChangesFollowed
                 : counters.addressChangesRemoved).incrementAndGet();
         if (change.policy() == AddressChangePolicy.FOLLOW) {
-            log.warn(what + "the pod has " + granted + " now, while Kubernetes still knows it as "
-                    + change.previous() + " (pod status, endpoints) until the pod is re-created");
+            log.warn("lease.address_changed", pod.logPod(), what + "the pod has " + granted + " now, while Kubernetes"
+                    + " still knows it as " + change.previous() + " (pod status, endpoints) until the pod is re-created",
+                    "previous", previous, "address", granted, "policy", change.policy().configName());
         } else {
-            log.warn(what + granted + " was released and the pod is left without an address; re-create the"
-                    + " pod to give it one");
+            log.warn("lease.address_changed", pod.logPod(), what + granted + " was released and the pod is left"
+                    + " without an address; re-create the pod to give it one", "previous", previous, "address",
+                    granted, "policy", change.policy().configName());
             String report = "the lease of " + pod.interfaceDescription() + " was lost and the server granted "
                     + granted + " instead of " + previous + "; onAddressChange remove left the pod without an"
                     + " address";
@@ -464,7 +498,8 @@ final class PodLease implements LeaseListener {
             try {
                 sink.accept(report);
             } catch (RuntimeException e) {
-                log.warn("could not note the address change of " + pod.describe() + ": " + e.getMessage());
+                log.warn("attachment.note_failed", pod.logPod(), "could not note the address change of "
+                        + pod.describe() + ": " + e.getMessage());
             }
         });
     }
@@ -483,8 +518,8 @@ final class PodLease implements LeaseListener {
             exchange.markNetnsGone();
             return;
         }
-        log.warn(pod.describe() + ": " + report + "; trying again in " + settings.reacquireRetry().toSeconds()
-                + " s");
+        log.warn("lease.reacquire_failed", pod.logPod(), pod.describe() + ": " + report + "; trying again in "
+                + settings.reacquireRetry().toSeconds() + " s");
         cancelTimer();
         schedule(context.clock().instant().plus(settings.reacquireRetry()), gen -> () -> retryAcquire(gen));
     }
@@ -492,18 +527,19 @@ final class PodLease implements LeaseListener {
     @Override
     public void declined(AddressConflict conflict) {
         long n = counters.addressConflicts.incrementAndGet();
-        log.warn("address conflict: " + pod.describe() + " was offered " + conflict.address() + " by server "
+        log.warn("lease.conflict", pod.logPod(), "address conflict: " + pod.describe() + " was offered " + conflict.address() + " by server "
                 + conflict.server() + ", but " + conflict.claimant() + " " + conflict.claim().text()
                 + "; declined it (DHCPDECLINE) and discovering again in "
                 + AcquireFailure.seconds(settings.declineWait()) + " (" + n + " address conflict"
-                + (n == 1 ? "" : "s") + " since the daemon started)");
+                + (n == 1 ? "" : "s") + " since the daemon started)", "address", conflict.address().toString(),
+                "server", conflict.server().toString());
     }
 
     @Override
     public void unprobed(Lease lease, String why) {
         counters.unprobedBinds.incrementAndGet();
-        log.warn(pod.describe() + ": " + why + "; binding " + lease.address()
-                + " without checking that it is free");
+        log.warn("lease.unprobed", pod.logPod(), pod.describe() + ": " + why + "; binding " + lease.address()
+                + " without checking that it is free", "address", lease.address().toString());
     }
 
     @Override
@@ -518,7 +554,8 @@ final class PodLease implements LeaseListener {
             emit(LeaseEvents.Kind.RENEWAL_DUE, held);
         }
         if (to == ClientState.REBINDING && held != null) {
-            log.info("rebinding " + describe(held) + ": no answer from the server while renewing");
+            log.info("lease.rebinding", pod.logPod(), "rebinding " + describe(held) + ": no answer from the server"
+                    + " while renewing", "address", held.cidr(), "server", held.server().toString());
         }
     }
 
@@ -529,7 +566,14 @@ final class PodLease implements LeaseListener {
 
     @Override
     public void warning(String message) {
-        log.warn(pod.describe() + ": " + message);
+        log.warn("dhcp.warning", pod.logPod(), pod.describe() + ": " + message);
+    }
+
+    /** One line per lease event: the human words and the lease's facts as keys. */
+    private void logLease(String event, String words, HeldLease lease) {
+        log.info(event, pod.logPod(), words + " " + describe(lease), "address", lease.cidr(), "server",
+                lease.server().toString(), "gateway", lease.gateway().map(Ipv4::toString).orElse(""), "expires",
+                lease.expires().toString());
     }
 
     private String describe(HeldLease lease) {

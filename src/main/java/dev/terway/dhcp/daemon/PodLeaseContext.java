@@ -1,6 +1,7 @@
 package dev.terway.dhcp.daemon;
 
 import dev.terway.dhcp.store.LeaseKey;
+import dev.terway.log.EventLog;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,12 +12,13 @@ import java.util.function.Supplier;
 /**
  * What every pod's lease shares with the {@link DhcpLeaseService} that holds it: the settings, the lease
  * records, where lease events go, the sockets and threads of the exchanges, the timer and clock, the
- * counters, the service's map of pods (a forgotten pod leaves it), and where timings go.
+ * counters, the DHCP servers heard from, the service's map of pods (a forgotten pod leaves it), and where
+ * timings go.
  */
 record PodLeaseContext(DhcpLeaseService.Settings settings, LeaseRecords records, LeaseEvents events,
                        LeaseEventQueue queue, PodSocket.Factory sockets, PodArpSocket.Factory arpSockets,
                        NodeSender nodeSender, ExecutorService receivers, LeaseTimer timer, Clock clock,
-                       DaemonLog log, SecureRandom seeds, LeaseCounters counters,
+                       EventLog log, SecureRandom seeds, LeaseCounters counters, ServersSeen servers,
                        ConcurrentHashMap<LeaseKey, PodLease> pods,
                        Supplier<Consumer<AddressChangeReport>> addressChanges,
                        Supplier<LeaseStatistics.Timings> timings) {

@@ -93,7 +93,23 @@ class NetConfParserTest {
     @CsvSource(delimiter = '|', value = {
         "\"bridge\":1|field \"bridge\" must be a string, got number",
         "\"dhcpSocket\":true|field \"dhcpSocket\" must be a string, got boolean",
-        "\"serviceCIDR\":[]|field \"serviceCIDR\" must be a string, got array",
+        "\"serviceCIDR\":{}|field \"serviceCIDR\" must be a network (string) or a list of at most one per family, got object",
+        "\"serviceCIDR\":[1]|field \"serviceCIDR[0]\" must be a string, got number",
+        "\"serviceCIDR\":\"fd00:96::1/108\"|field \"serviceCIDR\" has invalid value \"fd00:96::1/108\": has host bits set; the network is fd00:96::/108",
+        "\"serviceCIDR\":[\"fd00:96::/108\",\"fd00:97::/108\"]|field \"serviceCIDR[1]\" has invalid value \"fd00:97::/108\": a second IPv6 network",
+        "\"serviceCIDR\":[\"10.96.0.0/12\",\"10.112.0.0/12\"]|field \"serviceCIDR[1]\" has invalid value \"10.112.0.0/12\": a second IPv4 network",
+        "\"serviceCIDR\":[\"fd00::x/108\"]|field \"serviceCIDR[0]\" has invalid value \"fd00::x/108\": must be an IPv6 network",
+        "\"ipv6\":\"auto\"|field \"ipv6\" must be an object, got string",
+        "\"ipv6\":{\"mode\":\"SLAAC\"}|field \"ipv6.mode\" has invalid value \"SLAAC\": must be \"auto\"",
+        "\"ipv6\":{\"mode\":1}|field \"ipv6.mode\" must be a string, got number",
+        "\"ipv6\":{\"timeout\":3}|field \"ipv6.timeout\" must be a string, got number",
+        "\"ipv6\":{\"timeout\":\"3\"}|field \"ipv6.timeout\" has invalid value \"3\": must be a duration such as \"3s\"",
+        "\"ipv6\":{\"timeout\":\"50ms\"}|field \"ipv6.timeout\" has invalid value \"50ms\": must be between 100ms and 300s",
+        "\"ipv6\":{\"timeout\":\"301s\"}|must be between 100ms and 300s",
+        "\"ipv4\":\"no\"|field \"ipv4\" must be a boolean, got string",
+        "\"ipv4\":false,\"ipv6\":{\"mode\":\"off\"}|field \"ipv4\" has invalid value \"false\": with ipv6.mode \"off\" the pod would get no address at all",
+        "\"ipv4\":false,\"ipam\":{\"type\":\"host-local\"}|field \"ipv4\" has invalid value \"false\": ipam names a delegated IPAM plugin",
+        "\"ipv4\":false,\"serviceCIDR\":\"10.96.0.0/12\"|field \"ipv4\" has invalid value \"false\": serviceCIDR names the IPv4 network 10.96.0.0/12",
         "\"hairpinMode\":\"yes\"|field \"hairpinMode\" must be a boolean, got string",
         "\"mtu\":\"1500\"|field \"mtu\" must be an integer, got string",
         "\"mtu\":1500.5|field \"mtu\" must be an integer, got number",
@@ -129,11 +145,38 @@ class NetConfParserTest {
         assertEquals(1, assertThrows(CniException.class,
                 () -> parse("{\"cniVersion\":\"0.2.0\",\"name\":\"lan\",\"type\":\"t\"}")).code());
         assertEquals(2, assertThrows(CniException.class,
-                () -> parse(MIN + ",\"serviceCIDR\":\"fd00::/108\"}")).code());
-        assertEquals(2, assertThrows(CniException.class,
                 () -> parse(MIN + ",\"runtimeConfig\":{\"ips\":[\"fd00::5/64\"]}}")).code());
         assertEquals(2, assertThrows(CniException.class,
                 () -> parse(MIN + ",\"runtimeConfig\":{\"ips\":[\"10.0.0.5/24\",\"10.0.0.6/24\"]}}")).code());
+    }
+
+    @Test
+    void serviceCidrTakesOneNetworkOfEitherFamilyOrAListOfOnePerFamily() throws Exception {
+        NetConf v6 = parse(MIN + ",\"serviceCIDR\":\"fd00:96::/108\"}");
+        assertEquals(Optional.empty(), v6.serviceCidr());
+        assertEquals("fd00:96::/108", v6.serviceCidr6().orElseThrow().toString());
+        NetConf dual = parse(MIN + ",\"serviceCIDR\":[\"fd00:96::/108\",\"10.96.0.0/12\"]}");
+        assertEquals("10.96.0.0/12", dual.serviceCidr().orElseThrow().toString());
+        assertEquals("fd00:96::/108", dual.serviceCidr6().orElseThrow().toString());
+        NetConf none = parse(MIN + ",\"serviceCIDR\":[]}");
+        assertTrue(none.serviceCidr().isEmpty() && none.serviceCidr6().isEmpty());
+    }
+
+    @Test
+    void ipv6DefaultsToAutoWithinThreeSecondsAndTakesEachMode() throws Exception {
+        assertEquals(new NetConf.Ipv6(NetConf.Ipv6Mode.AUTO, Duration.ofSeconds(3)), parse(MIN + "}").ipv6());
+        assertTrue(parse(MIN + "}").ipv4());
+        assertEquals(NetConf.Ipv6.DEFAULT, parse(MIN + ",\"ipv6\":{}}").ipv6());
+        for (NetConf.Ipv6Mode mode : NetConf.Ipv6Mode.values()) {
+            assertEquals(mode, parse(MIN + ",\"ipv6\":{\"mode\":\"" + mode.text() + "\"}}").ipv6().mode());
+        }
+        assertEquals(Duration.ofMillis(1500), parse(MIN + ",\"ipv6\":{\"timeout\":\"1500ms\"}}").ipv6().timeout());
+        assertEquals(Duration.ofSeconds(10), parse(MIN + ",\"ipv6\":{\"timeout\":\"10s\"}}").ipv6().timeout());
+        NetConf v6only = parse(MIN + ",\"ipv4\":false,\"ipv6\":{\"mode\":\"slaac\"},"
+                + "\"serviceCIDR\":\"fd00:96::/108\"}");
+        assertFalse(v6only.ipv4());
+        assertTrue(NetConf.Ipv6Mode.SLAAC.required() && NetConf.Ipv6Mode.DHCPV6.required());
+        assertFalse(NetConf.Ipv6Mode.AUTO.required() || NetConf.Ipv6Mode.OFF.required());
     }
 
     @Test

@@ -44,7 +44,7 @@ class AttachmentRepairTest {
         records = new AttachmentRecords(dir.resolve("run/attachments"));
         service = new CniService(node, new CniServiceTest.FakeLeases(), new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { }, records,
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, records,
                 path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path), Optional.empty());
         repair = service.attachmentRepair(node);
         assertEquals(0, service.execute(new CniInvocation(FakeNode.env("ADD", netns.toString()),
@@ -69,7 +69,7 @@ class AttachmentRepairTest {
         assertEquals(new AttachmentRepair.Outcome(1, 0, 0, 0, 0, 0), outcome);
         assertEquals(List.of(
                 "ip -j -d link show type veth",
-                "ip -j -d -4 addr show dev mybr0",
+                "ip -j -d addr show dev mybr0",
                 "ip -j -d link show dev " + VETH,
                 "ip link set dev " + VETH + " master mybr0 up",
                 "bridge link set dev " + VETH + " hairpin on"), node.commandLines());
@@ -133,7 +133,7 @@ class AttachmentRepairTest {
         assertEquals(1, repair.run().failed());
         assertEquals(1, repair.run().failed());
         assertEquals(1, log.size(), log.toString());
-        assertTrue(log.get(0).startsWith("warning: cannot re-attach host veth " + VETH), log.get(0));
+        assertTrue(log.get(0).startsWith("cannot re-attach host veth " + VETH), log.get(0));
         node.failOn = null;
         assertEquals(1, repair.run().reattached());
     }
@@ -152,7 +152,7 @@ class AttachmentRepairTest {
         // The node-wide look sees the veth without master; by the time the repair holds the lock, DEL took it.
         CommandRunnerAfterLook racing = new CommandRunnerAfterLook(node, () -> node.vethMaster.remove(VETH));
         AttachmentRepair raced = new AttachmentRepair(new NodeObserver(racing), new PlanRunner(racing),
-                new Attachments(), records, log::add);
+                new Attachments(), records, e -> log.add(e.message()));
         bridgeDeleted();
         assertEquals(1, raced.run().forgotten());
         assertEquals(List.of(), changes());
@@ -162,7 +162,7 @@ class AttachmentRepairTest {
     void anAttachmentWhoseVerbHoldsTheLockIsSkippedNotWaitedFor() throws Exception {
         Attachments attachments = new Attachments();
         AttachmentRepair withLocks = new AttachmentRepair(new NodeObserver(node), new PlanRunner(node), attachments,
-                records, log::add);
+                records, e -> log.add(e.message()));
         bridgeDeleted();
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

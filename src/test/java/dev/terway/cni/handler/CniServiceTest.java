@@ -59,7 +59,7 @@ class CniServiceTest {
         records = new AttachmentRecords(dir.resolve("run/attachments"));
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { }, records,
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, records,
                 path -> path.equals(netns) ? java.util.Optional.empty() : NetnsProbe.SYSTEM.problem(path),
                 java.util.Optional.empty());
     }
@@ -86,7 +86,7 @@ class CniServiceTest {
         String hmac = VethNames.hostMac("c0ffee", "eth0");
         String ns = netns.toString();
         assertEquals(List.of(
-                "ip -j -d -4 addr show dev mybr0",
+                "ip -j -d addr show dev mybr0",
                 "ip -batch - <<< link add name " + VETH + " address " + hmac + " mtu 1450 master mybr0 up type veth"
                         + " peer name eth0 address " + pmac + " mtu 1450 netns " + ns + "; link set dev " + VETH
                         + " alias terway:c0ffee/eth0 type bridge_slave hairpin on",

@@ -52,7 +52,7 @@ class DeferredDeletesTest {
     CniService service(DeferredDeletes deferred) {
         return new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { }, new AttachmentRecords(dir.resolve("attachments")),
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, new AttachmentRecords(dir.resolve("attachments")),
                 path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path), Optional.of(deferred));
     }
 

@@ -62,7 +62,7 @@ class HostileInputTest {
         netns = Files.createFile(dir.resolve("pod-netns"));
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin may run for hostile input");
-        }), Clock.systemUTC(), log::add, () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
                 path -> path.equals(netns) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path), Optional.empty());
     }
 
@@ -337,10 +337,12 @@ class HostileInputTest {
             case 2 -> base.substring(0, random.nextInt(base.length())); // truncations
             case 3 -> { // a typed field set to a value of the wrong kind or size
                 String[] fields = {"mtu", "bridge", "hairpinMode", "serviceCIDR", "ipam", "dns", "dhcpSocket",
-                        "runtimeConfig", "prevResult", "cniVersion", "name", "type"};
+                        "runtimeConfig", "prevResult", "cniVersion", "name", "type", "ipv6", "ipv4"};
                 String[] values = {"1e400", "-0", "18446744073709551616", "\"\"", "null", "[]", "{}", "true",
                         "\"" + "x".repeat(5000) + "\"", "\"../../x\"", "\"a;b\"", "\"\\u0000\"", "[[[[[[]]]]]]",
-                        "\"999.1.1.1/33\"", "{\"type\":\"../../bin/sh\"}", "{\"nameservers\":[1,2]}"};
+                        "\"999.1.1.1/33\"", "{\"type\":\"../../bin/sh\"}", "{\"nameservers\":[1,2]}",
+                        "[\"fd00::/108\",\"fd00:1::/108\"]", "{\"mode\":\"dhcpv6\",\"timeout\":\"99999999999s\"}",
+                        "{\"mode\":\"off\",\"timeout\":\"-1s\"}", "false"};
                 String field = fields[random.nextInt(fields.length)];
                 String value = values[random.nextInt(values.length)];
                 yield base.replace("{\"cniVersion\"", "{\"" + field + "\":" + value + ",\"cniVersion\"")

@@ -51,7 +51,7 @@ class NodeNamespaceRefusalTest {
                 NetnsIdentity.of(nodeNetns).orElseThrow(), "the namespace of the test daemon")));
         service = new CniService(node, leases, new DelegatedIpam((b, e, s, t) -> {
             throw new AssertionError("no IPAM plugin expected");
-        }), Clock.systemUTC(), log::add, () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
+        }), Clock.systemUTC(), e -> log.add(e.message()), () -> { }, new AttachmentRecords(dir.resolve("run/attachments")),
                 // every test file is a "network namespace", so only the node check can refuse one
                 path -> Files.isRegularFile(path) ? Optional.empty() : NetnsProbe.SYSTEM.problem(path),
                 nodeNamespaces, Optional.empty());

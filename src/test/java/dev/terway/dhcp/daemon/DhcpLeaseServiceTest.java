@@ -1,5 +1,6 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.log.DaemonLog;
 import static dev.terway.dhcp.daemon.FakeLan.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -146,7 +147,7 @@ class DhcpLeaseServiceTest {
         assertEquals(List.of(lease), service.list());
         HeldLease stored = store.loadAll(LeaseJson::fromJson).get(0).value();
         assertEquals(lease, stored);
-        assertTrue(log().contains(" acquired default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
+        assertTrue(log().contains("msg=\"acquired default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
         assertEquals(List.of(), upkeep, "the first address is CNI ADD's to configure");
         eventually("the socket is closed once bound", () -> lan.openSockets() == 0);
     }
@@ -235,7 +236,7 @@ class DhcpLeaseServiceTest {
         assertEquals(MessageType.DECLINE, lan.received.get(2).type());
         assertEquals(Optional.of(Ipv4.parse("192.0.2.100")), decline.requestedAddress());
         assertEquals(Optional.of(FakeLan.SERVER), decline.serverId());
-        assertTrue(log().contains(" warning: address conflict: default/web-1 eth0 was offered 192.0.2.100 by server"
+        assertTrue(log().contains("msg=\"address conflict: default/web-1 eth0 was offered 192.0.2.100 by server"
                 + " 192.0.2.254, but 02:00:5e:00:00:99 answered for it with an ARP reply; declined it (DHCPDECLINE)"
                 + " and discovering again in 1s (1 address conflict since the daemon started)"), log());
         assertEquals(0, lan.openArpSockets());
@@ -303,7 +304,7 @@ class DhcpLeaseServiceTest {
 
         lan.timer.advanceTo(first.renewAt());
 
-        eventually("the renewal is acknowledged", () -> log().contains(" renewed "));
+        eventually("the renewal is acknowledged", () -> log().contains(" event=lease.renewed "));
         assertEquals(MessageType.REQUEST, lan.received.get(0).type());
         assertEquals(FakeLan.SERVER.toInetAddress(), lan.received.get(0).destination(), "RENEWING unicasts");
         assertEquals(first.address(), lan.received.get(0).message().ciaddr());
@@ -327,8 +328,8 @@ class DhcpLeaseServiceTest {
 
         lan.timer.advanceTo(first.rebindAt());
 
-        eventually("rebinding is logged and answered", () -> log().contains(" renewed "));
-        assertTrue(log().contains(" rebinding default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
+        eventually("rebinding is logged and answered", () -> log().contains(" event=lease.renewed "));
+        assertTrue(log().contains("msg=\"rebinding default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
         assertEquals(Ipv4.BROADCAST.toInetAddress(), lan.received.get(0).destination());
     }
 
@@ -347,7 +348,7 @@ class DhcpLeaseServiceTest {
 
         lan.answering = true;
         lan.timer.advanceTo(first.rebindAt());
-        eventually("reopened to rebind, and answered", () -> log().contains(" renewed "));
+        eventually("reopened to rebind, and answered", () -> log().contains(" event=lease.renewed "));
         eventually("closed again once bound", () -> lan.openSockets() == 0);
     }
 
@@ -357,16 +358,16 @@ class DhcpLeaseServiceTest {
         lan.answering = false;
 
         lan.timer.advanceTo(first.expires().minusMillis(1));
-        assertFalse(log().contains(" expired "), log());
+        assertFalse(log().contains(" event=lease.expired "), log());
         lan.timer.advanceTo(first.expires());
 
-        eventually("expiry is logged", () -> log().contains(" expired default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("expiry is logged", () -> log().contains("msg=\"expired default/web-1 eth0 address 192.0.2.100/24"));
         eventually("the address comes off", () -> upkeep.contains("remove 192.0.2.100/24"));
         assertEquals(List.of(), service.list(), "an expired lease is not held");
 
         lan.answering = true;
         lan.timer.advance(Duration.ofSeconds(1)); // the re-acquisition's retransmission
-        eventually("the lease is obtained again", () -> log().contains(" acquired again default/web-1 eth0"));
+        eventually("the lease is obtained again", () -> log().contains("msg=\"acquired again default/web-1 eth0"));
         eventually("and the address restored", () -> upkeep.contains("restore 192.0.2.100/24"));
         assertEquals(1, service.list().size());
     }
@@ -503,7 +504,7 @@ class DhcpLeaseServiceTest {
         assertFalse(lan.holdsLease("terway/default/web-1/eth0"), "the server freed the address");
         assertEquals(List.of(), service.list());
         assertEquals(List.of(), store.loadAll(LeaseJson::fromJson));
-        assertTrue(log().contains(" released default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
+        assertTrue(log().contains("msg=\"released default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254"), log());
 
         assertFalse(service.release("c1", "eth0"));
         assertFalse(service.release("never", "eth0"));
@@ -537,7 +538,9 @@ class DhcpLeaseServiceTest {
         service = newService();
         assertEquals(1, service.restoreAll());
 
-        eventually("the kept lease is confirmed", () -> log().contains(" restored default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("the kept lease is confirmed", () -> log().contains("msg=\"restored default/web-1 eth0 address 192.0.2.100/24"));
+        assertEquals(List.of(1L), service.serversSeen().stream().map(ServersSeen.Server::replies).toList(),
+                "the INIT-REBOOT's ACK");
         FakeLan.Received reboot = lan.received.stream().filter(r -> !r.fromNode()).findFirst().orElseThrow();
         assertEquals(MessageType.REQUEST, reboot.type());
         assertEquals(Optional.of(kept.address()), reboot.message().requestedAddress());
@@ -555,7 +558,24 @@ class DhcpLeaseServiceTest {
         // and it is renewed as usual afterwards
         lan.received.clear();
         lan.timer.advanceTo(restored.renewAt());
-        eventually("renewed after the restart", () -> log().contains(" renewed default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("renewed after the restart", () -> log().contains("msg=\"renewed default/web-1 eth0 address 192.0.2.100/24"));
+    }
+
+    @Test
+    void aRestoredLeaseKeptWithoutAnAnswerCountsNoServerReply() throws Exception {
+        service.acquire(request("c1", netns));
+        service.close();
+        lan.silentOnRequest = true;
+
+        service = newService();
+        service.restoreAll();
+        for (int i = 0; i < 10 && !log().contains("msg=\"restored default/web-1"); i++) {
+            lan.timer.advance(Duration.ofSeconds(5)); // the INIT-REBOOT REQUESTs go unanswered
+        }
+        eventually("kept after no answer", () -> log().contains("msg=\"restored default/web-1 eth0 address 192.0.2.100/24"));
+        assertTrue(log().contains("no answer to INIT-REBOOT REQUEST"), log());
+        assertEquals(List.of(), service.serversSeen(), "no server answered this daemon");
+        assertEquals("bound", service.statuses().get(0).state());
     }
 
     @Test
@@ -567,7 +587,7 @@ class DhcpLeaseServiceTest {
         service = newService();
         service.restoreAll();
 
-        eventually("obtained again", () -> log().contains(" acquired again default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("obtained again", () -> log().contains("msg=\"acquired again default/web-1 eth0 address 192.0.2.100/24"));
         eventually("removed then restored", () -> upkeep.equals(List.of("remove 192.0.2.100/24", "restore 192.0.2.100/24")));
     }
 
@@ -579,7 +599,7 @@ class DhcpLeaseServiceTest {
 
         lan.timer.advanceTo(lease.renewAt());
 
-        eventually("released", () -> log().contains(" released default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("released", () -> log().contains("msg=\"released default/web-1 eth0 address 192.0.2.100/24"));
         FakeLan.Received release = lan.received.get(lan.received.size() - 1);
         assertEquals(MessageType.RELEASE, release.type());
         assertTrue(release.fromNode());

@@ -1,5 +1,6 @@
 package dev.terway.dhcp.daemon;
 
+import dev.terway.log.DaemonLog;
 import static dev.terway.dhcp.daemon.FakeLan.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -129,17 +130,23 @@ class LostLeaseTest {
         HeldLease first = acquire(AddressChangePolicy.FOLLOW);
         renewalIsNaked(first, 150);
 
-        eventually("bound again", () -> log().contains(" acquired again default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("bound again", () -> log().contains("msg=\"acquired again default/web-1 eth0 address 192.0.2.100/24"));
         assertEquals(List.of(MessageType.REQUEST, MessageType.DISCOVER, MessageType.REQUEST), lan.types());
         assertEquals(Optional.of(FIRST), discovers().get(0).message().requestedAddress(),
                 "the DISCOVER after the NAK asks for the old address");
-        assertTrue(log().contains(" lost default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254: server"
+        assertTrue(log().contains("msg=\"lost default/web-1 eth0 address 192.0.2.100/24 server 192.0.2.254: server"
                 + " 192.0.2.254 sent DHCPNAK in RENEWING"), log());
         assertEquals(List.of("192.0.2.100/24"), service.list().stream().map(HeldLease::cidr).toList());
         assertEquals(List.of(), reports, "no address change");
         assertFalse(log().contains("changed from"), log());
         assertEquals(List.of("remove 192.0.2.100/24 after [REQUEST]", "restore 192.0.2.100/24"), upkeep);
         assertEquals(1L, service.counters().get("addressesRegained"));
+        LeaseStatus status = service.statuses().get(0);
+        assertEquals("bound", status.state());
+        assertFalse(status.lost(), "bound again: no longer lost");
+        assertEquals(Optional.of("192.0.2.100/24"), status.held().map(HeldLease::cidr));
+        assertEquals(List.of(FakeLan.SERVER), service.serversSeen().stream().map(ServersSeen.Server::address).toList());
+        assertEquals(3, service.serversSeen().get(0).replies(), "the ACK, the NAK and the ACK again");
         assertEquals(0L, service.counters().get("addressChangesFollowed"));
     }
 
@@ -150,10 +157,12 @@ class LostLeaseTest {
         renewalIsNaked(first, 150);
         lan.occupy(FIRST);
 
-        eventually("bound again", () -> log().contains(" acquired again default/web-1 eth0 address 192.0.2.150/24"));
+        eventually("bound again", () -> log().contains("msg=\"acquired again default/web-1 eth0 address 192.0.2.150/24"));
         assertEquals(Optional.of(FIRST), discovers().get(0).message().requestedAddress());
-        String warning = log().lines().filter(l -> l.contains("warning: address of")).findFirst().orElseThrow();
-        assertTrue(warning.contains("warning: address of default/web-1 eth0 (container c1, netns " + netns
+        String warning = log().lines().filter(l -> l.contains(" level=warn event=lease.address_changed ")).findFirst().orElseThrow();
+        assertTrue(warning.contains(" containerId=c1 podNamespace=default podName=web-1 ifname=eth0 previous=192.0.2.100/24"
+                + " address=192.0.2.150/24 policy=follow msg="), warning);
+        assertTrue(warning.contains("\"address of default/web-1 eth0 (container c1, netns " + netns
                 + ") changed from 192.0.2.100/24 to 192.0.2.150/24: server 192.0.2.254 sent DHCPNAK in RENEWING"),
                 warning);
         assertTrue(warning.contains("onAddressChange follow: the pod has 192.0.2.150/24 now, while Kubernetes still"
@@ -245,7 +254,7 @@ class LostLeaseTest {
         HeldLease first = acquire(AddressChangePolicy.FOLLOW);
         renewalIsNaked(first, 150);
 
-        eventually("bound again", () -> log().contains(" acquired again default/web-1 eth0 address 192.0.2.100/24"));
+        eventually("bound again", () -> log().contains("msg=\"acquired again default/web-1 eth0 address 192.0.2.100/24"));
         eventually("the removal ran", () -> !upkeep.isEmpty());
         assertEquals("remove 192.0.2.100/24 after [REQUEST]", upkeep.get(0),
                 "removed before anything but the NAKed renewal reached the server");
