@@ -193,7 +193,7 @@ class DhcpLeaseServiceTest {
         assertEquals(Map.of(ClientState.BOUND, 1L), service.clientsByState());
 
         lan.timer.advanceTo(lease.renewAt());
-        eventually("the renewal is acknowledged", () -> log().contains(" renewed "));
+        eventually("the renewal is acknowledged", () -> log().contains(" event=lease.renewed "));
         LeaseStatistics stats = service.statistics();
         assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.DISCOVER, ExchangeOutcome.Result.OFFER));
         assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.ACK));
@@ -400,6 +400,8 @@ class DhcpLeaseServiceTest {
         lan.nakRequests = true;
         Future<HeldLease> acquiring = acquireInBackground();
         eventually("a REQUEST was refused", () -> lan.types().contains(MessageType.REQUEST));
+        // the NAK travels through a receive thread: under load it can still be on its way when the deadline passes
+        eventually("the client took the NAK", () -> log().contains("DHCPNAK from 192.0.2.254"));
         lan.timer.advance(Duration.ofSeconds(10));
 
         Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
