@@ -232,7 +232,7 @@ public final class DaemonMetrics {
                 .callback(cb -> families.forEach((family, source) -> {
                     for (ExchangeOutcome.Exchange exchange : ExchangeOutcome.Exchange.values()) {
                         for (ExchangeOutcome.Result result : ExchangeOutcome.Result.values()) {
-                            if (possible(exchange, result)) {
+                            if (ExchangeOutcome.possible(exchange, result)) {
                                 cb.call(source.statistics().exchanges(exchange, result), family, exchange.label(),
                                         result.label());
                             }
@@ -260,18 +260,6 @@ public final class DaemonMetrics {
         perFamily(families, ADDRESS_CONFLICTS, "Acknowledged addresses the ARP probe found in use, declined"
                 + " (DHCPDECLINE)", LeaseStatistics::addressConflicts);
         perFamily(families, ARP_PROBES, "ARP probes sent for acknowledged addresses", LeaseStatistics::arpProbesSent);
-    }
-
-    /** Whether {@code exchange} can end in {@code result} (an OFFER answers a DISCOVER only). */
-    static boolean possible(ExchangeOutcome.Exchange exchange, ExchangeOutcome.Result result) {
-        if (exchange == ExchangeOutcome.Exchange.DISCOVER) {
-            return result == ExchangeOutcome.Result.OFFER || result == ExchangeOutcome.Result.TIMEOUT;
-        }
-        if (result == ExchangeOutcome.Result.OFFER) {
-            return false;
-        }
-        // only the first REQUEST of an acquisition is followed by the ARP probe
-        return result != ExchangeOutcome.Result.DECLINED || exchange == ExchangeOutcome.Exchange.REQUEST;
     }
 
     private void perFamily(Map<String, LeaseSource> families, String name, String help,

@@ -52,11 +52,6 @@ public final class MetricsServer implements AutoCloseable {
         return address;
     }
 
-    /** The port listened on. */
-    public int port() {
-        return server.getPort();
-    }
-
     @Override
     public void close() {
         server.close();

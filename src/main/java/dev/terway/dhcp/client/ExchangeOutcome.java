@@ -52,9 +52,23 @@ public record ExchangeOutcome(Exchange exchange, Result result) {
         if (exchange == null || result == null) {
             throw new IllegalArgumentException("an exchange outcome needs an exchange and a result");
         }
-        if (result == Result.OFFER && exchange != Exchange.DISCOVER
-                || exchange == Exchange.DISCOVER && result != Result.OFFER && result != Result.TIMEOUT) {
+        if (!possible(exchange, result)) {
             throw new IllegalArgumentException(exchange + " cannot end in " + result);
         }
+    }
+
+    /**
+     * Whether {@code exchange} can end in {@code result}: a DISCOVER in an OFFER or a timeout, any REQUEST in an
+     * ACK, a NAK or a timeout, and only the first REQUEST of an acquisition (the one followed by the ARP probe) in
+     * a decline.
+     */
+    public static boolean possible(Exchange exchange, Result result) {
+        if (exchange == Exchange.DISCOVER) {
+            return result == Result.OFFER || result == Result.TIMEOUT;
+        }
+        if (result == Result.OFFER) {
+            return false;
+        }
+        return result != Result.DECLINED || exchange == Exchange.REQUEST;
     }
 }

@@ -188,6 +188,7 @@ class ExchangeOutcomeTest {
     void anOfferAnswersOnlyADiscover() {
         assertThrows(IllegalArgumentException.class, () -> outcome(Exchange.RENEW, Result.OFFER));
         assertThrows(IllegalArgumentException.class, () -> outcome(Exchange.DISCOVER, Result.ACK));
+        assertThrows(IllegalArgumentException.class, () -> outcome(Exchange.RENEW, Result.DECLINED));
         assertEquals("rebind", Exchange.REBIND.label());
         assertEquals("declined", Result.DECLINED.label());
     }
