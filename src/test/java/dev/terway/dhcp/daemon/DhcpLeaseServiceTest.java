@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.dhcp.client.ClientState;
+import dev.terway.dhcp.client.ExchangeOutcome;
 import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpMessage;
@@ -169,8 +171,54 @@ class DhcpLeaseServiceTest {
         assertEquals(3, lan.arpSent.size());
         assertEquals(List.of(MessageType.DISCOVER, MessageType.REQUEST), lan.types());
         assertEquals(0, lan.openArpSockets(), "the ARP socket is open only while probing");
-        assertEquals(Map.of("arpProbesSent", 3L, "addressConflicts", 0L, "unprobedBinds", 0L, "addressesRegained", 0L,
-                "addressChangesFollowed", 0L, "addressChangesRemoved", 0L), service.counters());
+        assertEquals(Map.ofEntries(Map.entry("arpProbesSent", 3L), Map.entry("addressConflicts", 0L),
+                Map.entry("unprobedBinds", 0L), Map.entry("addressesRegained", 0L),
+                Map.entry("addressChangesFollowed", 0L), Map.entry("addressChangesRemoved", 0L),
+                Map.entry("renewalsLate", 0L), Map.entry("renewalsMissed", 0L), Map.entry("leasesLostExpired", 0L),
+                Map.entry("leasesLostNak", 0L), Map.entry("leasesLostAddressChanged", 0L),
+                Map.entry("leasesRestored", 0L)), service.counters());
+    }
+
+    @Test
+    void theStatisticsCountEachExchangeOnceAndTheAddsTimeToLeaseWithTheProbe() throws Exception {
+        service.close();
+        service = newProbingService();
+        List<Duration> timeToLease = new CopyOnWriteArrayList<>();
+        service.reportTimingsTo(timeToLease::add);
+        Future<HeldLease> add = acquireInBackground();
+        eventually("the first ARP probe goes out from the pod", () -> lan.arpSent.size() == 1);
+        lan.timer.advance(Duration.ofMillis(200));
+        HeldLease lease = add.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(Duration.ofMillis(200)), timeToLease, "DORA takes no time on the fake LAN: the probe's");
+        assertEquals(Map.of(ClientState.BOUND, 1L), service.clientsByState());
+
+        lan.timer.advanceTo(lease.renewAt());
+        eventually("the renewal is acknowledged", () -> log().contains(" event=lease.renewed "));
+        LeaseStatistics stats = service.statistics();
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.DISCOVER, ExchangeOutcome.Result.OFFER));
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.ACK));
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.RENEW, ExchangeOutcome.Result.ACK));
+        assertEquals(0, stats.renewalsLate(), "the timer fired at T1");
+        assertEquals(1, timeToLease.size(), "a renewal is no time to lease");
+        assertEquals(3, stats.arpProbesSent());
+    }
+
+    @Test
+    void aLeaseKeptUnconfirmedAfterARestartPastItsT1RenewsLateAndIsCounted() throws Exception {
+        HeldLease kept = service.acquire(request("c1", netns));
+        service.close();
+        lan.clock.set(kept.renewAt().plusSeconds(2)); // the daemon was down over T1
+        lan.answering = false;
+        service = newService();
+        assertEquals(1, service.restoreAll());
+        assertEquals(Map.of(ClientState.REBOOTING, 1L), service.clientsByState());
+        // INIT-REBOOT REQUESTs go unanswered: the restored lease is kept, and its renewal is overdue at once
+        lan.timer.advance(Duration.ofSeconds(20));
+        LeaseStatistics stats = service.statistics();
+        assertEquals(1, stats.leasesRestored());
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.REBOOT, ExchangeOutcome.Result.TIMEOUT));
+        assertEquals(1, stats.renewalsLate());
+        assertEquals(1, service.counters().get("renewalsLate"));
     }
 
     @Test
@@ -203,8 +251,12 @@ class DhcpLeaseServiceTest {
                 MessageType.REQUEST), lan.types());
         assertEquals(List.of("192.0.2.100", "192.0.2.101", "192.0.2.101", "192.0.2.101"),
                 lan.arpSent.stream().map(p -> p.targetIp().toString()).toList());
-        assertEquals(Map.of("arpProbesSent", 4L, "addressConflicts", 1L, "unprobedBinds", 0L, "addressesRegained", 0L,
-                "addressChangesFollowed", 0L, "addressChangesRemoved", 0L), service.counters());
+        assertEquals(Map.ofEntries(Map.entry("arpProbesSent", 4L), Map.entry("addressConflicts", 1L),
+                Map.entry("unprobedBinds", 0L), Map.entry("addressesRegained", 0L),
+                Map.entry("addressChangesFollowed", 0L), Map.entry("addressChangesRemoved", 0L),
+                Map.entry("renewalsLate", 0L), Map.entry("renewalsMissed", 0L), Map.entry("leasesLostExpired", 0L),
+                Map.entry("leasesLostNak", 0L), Map.entry("leasesLostAddressChanged", 0L),
+                Map.entry("leasesRestored", 0L)), service.counters());
         assertEquals(List.of(lease), service.list());
         assertEquals("192.0.2.101", store.loadAll(LeaseJson::fromJson).get(0).value().address().toString());
     }
@@ -348,6 +400,8 @@ class DhcpLeaseServiceTest {
         lan.nakRequests = true;
         Future<HeldLease> acquiring = acquireInBackground();
         eventually("a REQUEST was refused", () -> lan.types().contains(MessageType.REQUEST));
+        // the NAK travels through a receive thread: under load it can still be on its way when the deadline passes
+        eventually("the client took the NAK", () -> log().contains("DHCPNAK from 192.0.2.254"));
         lan.timer.advance(Duration.ofSeconds(10));
 
         Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
