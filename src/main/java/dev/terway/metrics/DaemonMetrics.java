@@ -3,9 +3,6 @@ package dev.terway.metrics;
 import dev.terway.cni.handler.CniCalls;
 import dev.terway.cni.spec.CniErrorCode;
 import dev.terway.cni.spec.Verb;
-import dev.terway.dhcp.client.ClientState;
-import dev.terway.dhcp.client.ExchangeOutcome;
-import dev.terway.dhcp.client.LeaseLoss;
 import dev.terway.dhcp.daemon.LeaseStatistics;
 import dev.terway.migration.BridgeWatch;
 import dev.terway.migration.GatewayChecks;
@@ -24,12 +21,13 @@ import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The daemon's metrics: the one place that names them, and the registry {@link MetricsServer} serves. Counts
@@ -40,11 +38,14 @@ import java.util.function.Supplier;
  * <p>Names and labels follow the Prometheus conventions: the {@code terway_} prefix, base units, {@code _total}
  * on counters, {@code _seconds} on durations, and only bounded label values (no pod, container or address: a
  * label value is one of a fixed set, and anything else is folded into {@code unknown} or {@code other}). The DHCP
- * metrics carry {@code family} ({@value #IPV4} now) so that DHCPv6 joins them under the same names.
+ * metrics carry {@code family}: {@value #IPV4} for the DHCPv4 leases, {@value #IPV6} for the DHCPv6 ones, under the
+ * same names; each family brings its own fixed sets of states, exchanges, outcomes and loss reasons
+ * ({@link LeaseSource}).
  */
 public final class DaemonMetrics {
 
     public static final String IPV4 = "ipv4";
+    public static final String IPV6 = "ipv6";
 
     static final String LEASES = "terway_dhcp_leases";
     static final String EXCHANGES = "terway_dhcp_exchanges_total";
@@ -65,10 +66,6 @@ public final class DaemonMetrics {
     static final String GATEWAY_CHECKS = "terway_node_gateway_checks_total";
     static final String GATEWAY_ANSWERED = "terway_node_gateway_answered";
 
-    /** The client states in which a pod holds a lease, as {@link #LEASES} labels them. */
-    static final List<ClientState> HELD = List.of(ClientState.BOUND, ClientState.RENEWING, ClientState.REBINDING,
-            ClientState.REBOOTING);
-
     /** The CNI error codes a reply may carry as a label; any other is {@code other}. */
     static final Set<Integer> CODES = Set.of(0, CniErrorCode.INCOMPATIBLE_VERSION, CniErrorCode.UNSUPPORTED_FIELD,
             CniErrorCode.UNKNOWN_CONTAINER, CniErrorCode.INVALID_ENVIRONMENT, CniErrorCode.IO_FAILURE,
@@ -79,15 +76,12 @@ public final class DaemonMetrics {
 
     /**
      * Time to lease: an ADD's lease takes a few ms of DORA plus the ARP probe (200 ms by default); a decline adds
-     * the 10 s wait; the acquire timeout is 10 s by default.
+     * the 10 s wait; the acquire timeout is 10 s by default. A DHCPv6 lease of a fresh pod takes ~1.7 s, most of it
+     * the wait for the link-local address's DAD (docs/dhcp.md).
      */
     static final double[] TIME_TO_LEASE_BOUNDS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60};
     /** CNI calls in the daemon: GC/STATUS in ms, DEL answered once on record, ADD with its lease up to the timeout. */
     static final double[] CNI_BOUNDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-
-    /** One family's lease service: its counters and its clients by state, read at each scrape. */
-    public record LeaseSource(LeaseStatistics statistics, Supplier<Map<ClientState, Long>> clientsByState) {
-    }
 
     /**
      * What the metrics read: the lease services by family, the process's plan outcomes and gateway checks, and
@@ -217,56 +211,59 @@ public final class DaemonMetrics {
     private void registerLeases(Map<String, LeaseSource> families) {
         GaugeWithCallback.builder().name(LEASES)
                 .help("Leases the daemon holds for pods, by the state of their DHCP client (bound; renewing from T1;"
-                        + " rebinding from T2; rebooting: restored at start and being confirmed)")
+                        + " rebinding from T2; ipv4 rebooting, ipv6 confirming: restored at start and being confirmed;"
+                        + " ipv6 requesting: asked for again after NoBinding)")
                 .labelNames("family", "state")
-                .callback(cb -> families.forEach((family, source) -> {
-                    Map<ClientState, Long> states = source.clientsByState().get();
-                    for (ClientState state : HELD) {
-                        cb.call(states.getOrDefault(state, 0L), family, label(state));
-                    }
-                })).register(registry);
+                .callback(cb -> families.forEach((family, source) ->
+                        source.leasesByState().forEach((state, n) -> cb.call(n, family, state))))
+                .register(registry);
         CounterWithCallback.builder().name(EXCHANGES)
-                .help("DHCP exchanges with the servers, by what the client asked (discover, request, renew, rebind,"
-                        + " reboot) and how it ended (offer, ack, nak, timeout, declined)")
+                .help("DHCP exchanges with the servers, by what the client sent (ipv4: discover, request, renew,"
+                        + " rebind, reboot; ipv6: solicit, request, renew, rebind, confirm, release) and how it ended"
+                        + " (ipv4: offer, ack, nak, timeout, declined; ipv6: advertise, reply, no_addrs_avail,"
+                        + " no_binding, not_on_link, withdrawn, unusable, timeout, sent)")
                 .labelNames("family", "exchange", "outcome")
-                .callback(cb -> families.forEach((family, source) -> {
-                    for (ExchangeOutcome.Exchange exchange : ExchangeOutcome.Exchange.values()) {
-                        for (ExchangeOutcome.Result result : ExchangeOutcome.Result.values()) {
-                            if (ExchangeOutcome.possible(exchange, result)) {
-                                cb.call(source.statistics().exchanges(exchange, result), family, exchange.label(),
-                                        result.label());
-                            }
-                        }
-                    }
-                })).register(registry);
+                .callback(cb -> families.forEach((family, source) ->
+                        source.exchanges().forEach((exchange, outcomes) ->
+                                outcomes.forEach((outcome, n) -> cb.call(n, family, exchange, outcome)))))
+                .register(registry);
         perFamily(families, RENEWALS_MISSED, "Renewals that got no answer from the leasing server by T2 (the client"
-                + " then rebinds with any server)", LeaseStatistics::renewalsMissed);
-        perFamily(families, RENEWALS_LATE, "Renewals whose first REQUEST went out more than a second after T1 (a"
-                + " starved timer, a stopped daemon, a lease restored after its T1)", LeaseStatistics::renewalsLate);
+                + " then rebinds with any server)", LeaseSource::renewalsMissed);
+        perFamily(families, RENEWALS_LATE, "Renewals whose first REQUEST (ipv6: RENEW, or REBIND past T2) went out"
+                + " more than a second after T1 (a starved timer, a stopped daemon, a lease restored after its T1)",
+                LeaseSource::renewalsLate);
         CounterWithCallback.builder().name(LEASES_LOST)
-                .help("Held leases that ended without a release, by reason (expired; nak; address_changed: the"
-                        + " server acknowledged another address)")
+                .help("Held leases that ended without a release, by reason (expired; ipv4 nak; ipv6 not_on_link,"
+                        + " withdrawn: valid lifetime 0; address_changed: the server granted another address)")
                 .labelNames("family", "reason")
-                .callback(cb -> families.forEach((family, source) -> {
-                    for (LeaseLoss.Reason reason : LeaseLoss.Reason.values()) {
-                        cb.call(source.statistics().leasesLost(reason), family, label(reason));
-                    }
-                })).register(registry);
+                .callback(cb -> families.forEach((family, source) ->
+                        source.leasesLost().forEach((reason, n) -> cb.call(n, family, reason))))
+                .register(registry);
         GaugeWithCallback.builder().name(LEASES_RESTORED)
-                .help("Stored leases the daemon took up when it last started (INIT-REBOOT)")
+                .help("Stored leases the daemon took up when it last started (ipv4 INIT-REBOOT; ipv6 CONFIRM or"
+                        + " REBIND)")
                 .labelNames("family")
                 .callback(cb -> families.forEach((family, source) ->
-                        cb.call(source.statistics().leasesRestored(), family))).register(registry);
-        perFamily(families, ADDRESS_CONFLICTS, "Acknowledged addresses the ARP probe found in use, declined"
-                + " (DHCPDECLINE)", LeaseStatistics::addressConflicts);
-        perFamily(families, ARP_PROBES, "ARP probes sent for acknowledged addresses", LeaseStatistics::arpProbesSent);
+                        cb.call(source.leasesRestored(), family))).register(registry);
+        optionalPerFamily(families, ADDRESS_CONFLICTS, "Acknowledged addresses the ARP probe found in use, declined"
+                + " (DHCPDECLINE; ipv4 only)", LeaseSource::addressConflicts);
+        optionalPerFamily(families, ARP_PROBES, "ARP probes sent for acknowledged addresses (ipv4 only)",
+                LeaseSource::arpProbesSent);
     }
 
     private void perFamily(Map<String, LeaseSource> families, String name, String help,
-                           java.util.function.ToLongFunction<LeaseStatistics> value) {
+                           ToLongFunction<LeaseSource> value) {
         CounterWithCallback.builder().name(name).help(help).labelNames("family")
                 .callback(cb -> families.forEach((family, source) ->
-                        cb.call(value.applyAsLong(source.statistics()), family))).register(registry);
+                        cb.call(value.applyAsLong(source), family))).register(registry);
+    }
+
+    /** A counter only the families that have it expose (no series of zeros for what a family never does). */
+    private void optionalPerFamily(Map<String, LeaseSource> families, String name, String help,
+                                   Function<LeaseSource, OptionalLong> value) {
+        CounterWithCallback.builder().name(name).help(help).labelNames("family")
+                .callback(cb -> families.forEach((family, source) ->
+                        value.apply(source).ifPresent(n -> cb.call(n, family)))).register(registry);
     }
 
     private void registerPlans(PlanOutcomes plans) {

@@ -9,6 +9,10 @@ import dev.terway.dhcp.client.ClientState;
 import dev.terway.dhcp.client.ExchangeOutcome;
 import dev.terway.dhcp.client.LeaseLoss;
 import dev.terway.dhcp.daemon.LeaseStatistics;
+import dev.terway.dhcp6.client.Dhcp6ClientState;
+import dev.terway.dhcp6.client.Dhcp6ExchangeOutcome;
+import dev.terway.dhcp6.client.Dhcp6LossReason;
+import dev.terway.dhcp6.daemon.Lease6Statistics;
 import dev.terway.migration.BridgeWatch;
 import dev.terway.migration.GatewayChecks;
 import dev.terway.plan.CommandResult;
@@ -77,14 +81,44 @@ class DaemonMetricsTest {
         }
     }
 
+    /** The DHCPv6 lease service's counts, set by the test. */
+    static final class FakeStatistics6 implements Lease6Statistics {
+        final Map<String, Long> exchanges = new HashMap<>();
+        final Map<Dhcp6LossReason, Long> lost = new EnumMap<>(Dhcp6LossReason.class);
+        long late;
+        long restored;
+
+        @Override
+        public long exchanges(Dhcp6ExchangeOutcome.Exchange exchange, Dhcp6ExchangeOutcome.Result result) {
+            return exchanges.getOrDefault(exchange + "/" + result, 0L);
+        }
+
+        @Override
+        public long leasesLost(Dhcp6LossReason reason) {
+            return lost.getOrDefault(reason, 0L);
+        }
+
+        @Override
+        public long renewalsLate() {
+            return late;
+        }
+
+        @Override
+        public long leasesRestored() {
+            return restored;
+        }
+    }
+
     final FakeStatistics statistics = new FakeStatistics();
     final Map<ClientState, Long> states = new EnumMap<>(ClientState.class);
+    final FakeStatistics6 statistics6 = new FakeStatistics6();
+    final Map<Dhcp6ClientState, Long> states6 = new EnumMap<>(Dhcp6ClientState.class);
     final PlanOutcomes plans = new PlanOutcomes();
     final GatewayChecks gateways = new GatewayChecks();
     final AtomicBoolean bridged = new AtomicBoolean();
     final DaemonMetrics metrics = DaemonMetrics.withoutJvm(new DaemonMetrics.Sources(
-            Map.of(DaemonMetrics.IPV4, new DaemonMetrics.LeaseSource(statistics, () -> states)), plans, gateways,
-            bridged::get));
+            Map.of(DaemonMetrics.IPV4, LeaseSource.ipv4(statistics, () -> states),
+                    DaemonMetrics.IPV6, LeaseSource.ipv6(statistics6, () -> states6)), plans, gateways, bridged::get));
 
     ExpositionText scrape() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -130,19 +164,74 @@ class DaemonMetricsTest {
         assertEquals(2, text.require("terway_dhcp_leases", "family", "ipv4", "state", "renewing"));
         assertEquals(0, text.require("terway_dhcp_leases", "family", "ipv4", "state", "rebinding"));
         assertEquals(0, text.require("terway_dhcp_leases", "family", "ipv4", "state", "rebooting"));
-        assertEquals(4, text.samples().stream().filter(s -> s.name().equals("terway_dhcp_leases")).count(),
+        assertEquals(4, text.samples().stream().filter(s -> s.name().equals("terway_dhcp_leases")
+                        && s.labels().get("family").equals("ipv4")).count(),
                 "only the states that hold a lease: an acquisition under way holds none");
-        assertEquals(12, text.require("terway_dhcp_exchanges_total", "exchange", "renew", "outcome", "ack"));
+        assertEquals(12, text.require("terway_dhcp_exchanges_total", "family", "ipv4", "exchange", "renew", "outcome",
+                "ack"));
         assertEquals(1, text.require("terway_dhcp_exchanges_total", "exchange", "request", "outcome", "declined"));
         assertEquals(0, text.require("terway_dhcp_exchanges_total", "exchange", "discover", "outcome", "timeout"));
         assertEquals(3, text.require("terway_dhcp_renewals_missed_total", "family", "ipv4"));
         assertEquals(4, text.require("terway_dhcp_renewals_late_total", "family", "ipv4"));
         assertEquals(2, text.require("terway_dhcp_leases_lost_total", "reason", "nak"));
-        assertEquals(0, text.require("terway_dhcp_leases_lost_total", "reason", "expired"));
+        assertEquals(0, text.require("terway_dhcp_leases_lost_total", "family", "ipv4", "reason", "expired"));
         assertEquals(9, text.require("terway_dhcp_leases_restored", "family", "ipv4"));
 
         statistics.exchanges.put("RENEW/ACK", 13L);
         assertEquals(13, scrape().require("terway_dhcp_exchanges_total", "exchange", "renew", "outcome", "ack"));
+    }
+
+    @Test
+    void dhcpv6LeasesAreTheSameMetricsUnderFamilyIpv6() throws Exception {
+        states6.put(Dhcp6ClientState.BOUND, 5L);
+        states6.put(Dhcp6ClientState.CONFIRMING, 2L);
+        states6.put(Dhcp6ClientState.SOLICITING, 3L);
+        statistics6.exchanges.put("SOLICIT/ADVERTISE", 6L);
+        statistics6.exchanges.put("REQUEST/NO_ADDRS_AVAIL", 1L);
+        statistics6.exchanges.put("RENEW/REPLY", 8L);
+        statistics6.exchanges.put("RENEW/TIMEOUT", 2L);
+        statistics6.exchanges.put("CONFIRM/NOT_ON_LINK", 1L);
+        statistics6.exchanges.put("RELEASE/SENT", 4L);
+        statistics6.lost.put(Dhcp6LossReason.NOT_ON_LINK, 1L);
+        statistics6.late = 3;
+        statistics6.restored = 2;
+        states.put(ClientState.BOUND, 9L);
+        statistics.exchanges.put("RENEW/TIMEOUT", 7L);
+        ExpositionText text = scrape();
+        assertEquals(5, text.require("terway_dhcp_leases", "family", "ipv6", "state", "bound"));
+        assertEquals(2, text.require("terway_dhcp_leases", "family", "ipv6", "state", "confirming"));
+        assertEquals(0, text.require("terway_dhcp_leases", "family", "ipv6", "state", "requesting"));
+        assertEquals(9, text.require("terway_dhcp_leases", "family", "ipv4", "state", "bound"), "the families apart");
+        assertEquals(5, text.samples().stream().filter(s -> s.name().equals("terway_dhcp_leases")
+                && s.labels().get("family").equals("ipv6")).count(), "soliciting holds no lease");
+        assertEquals(6, text.require("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", "solicit",
+                "outcome", "advertise"));
+        assertEquals(1, text.require("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", "request",
+                "outcome", "no_addrs_avail"));
+        assertEquals(8, text.require("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", "renew",
+                "outcome", "reply"));
+        assertEquals(1, text.require("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", "confirm",
+                "outcome", "not_on_link"));
+        assertEquals(4, text.require("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", "release",
+                "outcome", "sent"));
+        assertEquals(2, text.require("terway_dhcp_renewals_missed_total", "family", "ipv6"), "RENEW timeouts");
+        assertEquals(7, text.require("terway_dhcp_renewals_missed_total", "family", "ipv4"));
+        assertEquals(3, text.require("terway_dhcp_renewals_late_total", "family", "ipv6"));
+        assertEquals(1, text.require("terway_dhcp_leases_lost_total", "family", "ipv6", "reason", "not_on_link"));
+        assertEquals(0, text.require("terway_dhcp_leases_lost_total", "family", "ipv6", "reason", "withdrawn"));
+        assertTrue(text.value("terway_dhcp_leases_lost_total", "family", "ipv6", "reason", "nak").isEmpty(),
+                "no DHCPNAK in DHCPv6");
+        assertEquals(2, text.require("terway_dhcp_leases_restored", "family", "ipv6"));
+        assertTrue(text.value("terway_dhcp_arp_probes_total", "family", "ipv6").isEmpty(), "no ARP in IPv6");
+        assertTrue(text.value("terway_dhcp_address_conflicts_total", "family", "ipv6").isEmpty());
+        assertEquals(0, text.require("terway_dhcp_arp_probes_total", "family", "ipv4"));
+
+        metrics.timings(DaemonMetrics.IPV6).leaseAcquired(Duration.ofMillis(1700));
+        ExpositionText later = scrape();
+        assertEquals(1, later.require("terway_dhcp_time_to_lease_seconds_count", "family", "ipv6"));
+        assertEquals(0, later.require("terway_dhcp_time_to_lease_seconds_count", "family", "ipv4"));
+        assertEquals(1, later.require("terway_dhcp_time_to_lease_seconds_bucket", "family", "ipv6", "le", "2.5"));
+        assertEquals(0, later.require("terway_dhcp_time_to_lease_seconds_bucket", "family", "ipv6", "le", "1.0"));
     }
 
     @Test
@@ -153,7 +242,16 @@ class DaemonMetricsTest {
         assertTrue(text.value("terway_dhcp_exchanges_total", "exchange", "discover", "outcome", "ack").isEmpty());
         // discover: offer, timeout; request: ack, nak, timeout, declined; renew, rebind, reboot: ack, nak, timeout
         assertEquals(2 + 4 + 3 * 3, text.samples().stream()
-                .filter(s -> s.name().equals("terway_dhcp_exchanges_total")).count());
+                .filter(s -> s.name().equals("terway_dhcp_exchanges_total") && s.labels().get("family").equals("ipv4"))
+                .count());
+        // solicit: advertise, reply, no_addrs_avail, timeout; request: reply, no_addrs_avail, no_binding,
+        // not_on_link, unusable, timeout; renew, rebind: reply, no_binding, not_on_link, withdrawn, timeout;
+        // confirm: reply, not_on_link, timeout; release: sent
+        assertEquals(4 + 6 + 2 * 5 + 3 + 1, text.samples().stream()
+                .filter(s -> s.name().equals("terway_dhcp_exchanges_total") && s.labels().get("family").equals("ipv6"))
+                .count());
+        assertTrue(text.value("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", "release", "outcome",
+                "timeout").isEmpty(), "a RELEASE's REPLY is not waited for");
     }
 
     @Test
@@ -193,9 +291,16 @@ class DaemonMetricsTest {
     @Test
     void noLabelValueComesFromOutsideAFixedSet() throws Exception {
         metrics.cniCalls().answered("ADD; rm -rf /", 12345, Duration.ZERO);
-        Set<String> allowed = new java.util.HashSet<>(Set.of("ipv4", "bound", "renewing", "rebinding", "rebooting",
-                "expired", "nak", "address_changed", "answered", "unanswered", "unknown", "other", "present",
-                "repaired", "left_alone", "failed", "+Inf"));
+        Set<String> allowed = new java.util.HashSet<>(Set.of("ipv4", "ipv6", "bound", "renewing", "rebinding",
+                "rebooting", "confirming", "requesting", "expired", "nak", "not_on_link", "withdrawn",
+                "address_changed", "answered", "unanswered", "unknown", "other", "present", "repaired", "left_alone",
+                "failed", "+Inf"));
+        for (Dhcp6ExchangeOutcome.Exchange e : Dhcp6ExchangeOutcome.Exchange.values()) {
+            allowed.add(e.label());
+        }
+        for (Dhcp6ExchangeOutcome.Result r : Dhcp6ExchangeOutcome.Result.values()) {
+            allowed.add(r.label());
+        }
         for (ExchangeOutcome.Exchange e : ExchangeOutcome.Exchange.values()) {
             allowed.add(e.label());
         }

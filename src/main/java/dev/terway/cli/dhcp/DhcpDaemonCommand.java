@@ -44,6 +44,7 @@ import dev.terway.plan.FaultInjection;
 import dev.terway.plan.PlanOutcomes;
 import dev.terway.plan.PlanRunner;
 import dev.terway.metrics.DaemonMetrics;
+import dev.terway.metrics.LeaseSource;
 import dev.terway.metrics.MetricsAddress;
 import dev.terway.metrics.MetricsServer;
 import dev.terway.cli.DurationConverter;
@@ -223,7 +224,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         // Metrics before anything is taken up or served, so that they see it all; a port that cannot be had stops
         // the start here, before the daemon has changed anything.
         AtomicReference<BridgeWatch.Outcome> lastBridgeLook = new AtomicReference<>();
-        Optional<DaemonMetrics> metrics = metricsAt.map(at -> daemonMetrics(leases, cni, lastBridgeLook));
+        Optional<DaemonMetrics> metrics = metricsAt.map(at -> daemonMetrics(leases, leases6, cni,
+                lastBridgeLook));
         Optional<MetricsServer> metricsServer = Optional.empty();
         if (metricsAt.isPresent()) {
             metricsServer = Optional.of(MetricsServer.start(metrics.get(), metricsAt.get()));
@@ -304,10 +306,10 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
     }
 
     /**
-     * The daemon's metrics over its lease service, CNI calls, plans and gateway checks. The node counts as bridged
+     * The daemon's metrics over its lease services (DHCPv4 and DHCPv6, by {@code family}), CNI calls, plans and gateway checks. The node counts as bridged
      * while the setup record is in --state-dir and the bridge watch (under `terway run`) last found the bridge.
      */
-    private DaemonMetrics daemonMetrics(DhcpLeaseService leases, CniOps cni,
+    private DaemonMetrics daemonMetrics(DhcpLeaseService leases, Dhcp6LeaseService leases6, CniOps cni,
                                         AtomicReference<BridgeWatch.Outcome> lastBridgeLook) {
         SetupRecordStore records = new StateDirectory(stateDir).records();
         BooleanSupplier bridged = () -> {
@@ -322,9 +324,11 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             }
         };
         DaemonMetrics metrics = DaemonMetrics.create(new DaemonMetrics.Sources(
-                Map.of(DaemonMetrics.IPV4, new DaemonMetrics.LeaseSource(leases.statistics(), leases::clientsByState)),
+                Map.of(DaemonMetrics.IPV4, LeaseSource.ipv4(leases.statistics(), leases::clientsByState),
+                        DaemonMetrics.IPV6, LeaseSource.ipv6(leases6.statistics(), leases6::clientsByState)),
                 PlanOutcomes.PROCESS, GatewayChecks.PROCESS, bridged));
         leases.reportTimingsTo(metrics.timings(DaemonMetrics.IPV4));
+        leases6.reportTimingsTo(metrics.timings(DaemonMetrics.IPV6));
         cni.reportCallsTo(metrics.cniCalls());
         return metrics;
     }
