@@ -13,6 +13,7 @@ import dev.terway.dhcp6.client.Dhcp6LossReason;
 import dev.terway.dhcp6.client.Retransmission;
 import dev.terway.jni.NetnsUdp6Socket;
 import dev.terway.log.EventLog;
+import dev.terway.log.LogPod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -369,19 +370,22 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         try {
             store.delete(key);
         } catch (IOException e) {
-            log.warn("lease6.store_problem", "could not delete the stored DHCPv6 lease of " + key + ": "
-                    + e.getMessage());
+            log.warn("lease6.store_problem", LogPod.of(key.containerId(), key.ifname()),
+                    "could not delete the stored DHCPv6 lease of " + key + ": " + e.getMessage());
         }
     }
 
-    /** Runs a lease event off the pod's lock, in order; dropped while shutting down (the next start reconciles). */
-    void emit(Runnable event) {
+    /**
+     * Runs a lease event of {@code pod} off the pod's lock, in order; dropped while shutting down (the next start
+     * reconciles).
+     */
+    void emit(LogPod pod, Runnable event) {
         try {
             eventExecutor.execute(() -> {
                 try {
                     event.run();
                 } catch (RuntimeException e) {
-                    log.warn("lease6.event_failed", "DHCPv6 lease event failed: " + e);
+                    log.warn("lease6.event_failed", pod, "DHCPv6 lease event failed: " + e);
                 }
             });
         } catch (RejectedExecutionException e) {

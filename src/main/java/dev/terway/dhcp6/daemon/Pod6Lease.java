@@ -394,6 +394,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         lostAddress = null;
         restoring = false;
         lastFailure = Optional.empty();
+        // before the caller of acquire() is woken below: a scrape after the ADD sees the lease held
+        heldState = client.state();
         service.save(key, now);
         service.log.info(reacquired ? "lease6.reacquired" : restored ? "lease6.restored" : "lease6.acquired",
                 pod.logPod(), (reacquired ? "acquired again" : restored ? "restored" : "acquired") + " DHCPv6 lease of "
@@ -404,7 +406,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         if (!firstByCaller) {
             Dhcp6LeaseEvents.Kind kind = reacquired ? Dhcp6LeaseEvents.Kind.REACQUIRED
                     : restored ? Dhcp6LeaseEvents.Kind.RESTORED : Dhcp6LeaseEvents.Kind.RENEWED;
-            service.emit(() -> service.events.bound(kind, now));
+            service.emit(pod.logPod(), () -> service.events.bound(kind, now));
         }
         nextBound.complete(now);
     }
@@ -430,22 +432,25 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         service.save(key, now);
         service.log.info("lease6.renewed", pod.logPod(), "renewed DHCPv6 lease of " + now.describe() + " (preferred "
                 + lease.preferred().getSeconds() + " s, valid " + lease.valid().getSeconds() + " s)", fields(now));
-        service.emit(() -> service.events.bound(Dhcp6LeaseEvents.Kind.RENEWED, now));
+        service.emit(pod.logPod(), () -> service.events.bound(Dhcp6LeaseEvents.Kind.RENEWED, now));
     }
 
     @Override
     public void lost(IaNaLease lease, Dhcp6LossReason reason, String why) {
         service.counters.lost(reason);
         HeldLease6 had = held != null ? held : new HeldLease6(pod, duid, lease);
+        // reason: the fixed set the metrics count by (expired, not_on_link, withdrawn, address_changed); msg says why
         service.log.warn("lease6.lost", pod.logPod(), "lost DHCPv6 lease of " + had.describe() + ": " + why
-                + "; asking for " + lease.address() + " again", "address", lease.address().toString(), "reason", why);
+                + "; asking for " + lease.address() + " again", "address", lease.address().toString(), "server",
+                lease.server().toString(), "reason", reason.label());
         held = null;
+        heldState = null;
         lostSinceBound = true;
         lostAddress = lease.address();
         if (nextBound.isDone()) {
             nextBound = new CompletableFuture<>();
         }
-        service.emit(() -> service.events.lost(had, why));
+        service.emit(pod.logPod(), () -> service.events.lost(had, why));
     }
 
     @Override
@@ -466,6 +471,9 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     @Override
     public void stateChanged(Dhcp6ClientState from, Dhcp6ClientState to) {
+        if (held != null) {
+            heldState = to;
+        }
         // A renewal's first message: RENEW at T1, or REBIND at once when the timer (or the restart) came after T2.
         boolean renewalBegins = (from == Dhcp6ClientState.BOUND && to == Dhcp6ClientState.RENEWING)
                 || (to == Dhcp6ClientState.REBINDING
@@ -477,7 +485,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         }
         if (to == Dhcp6ClientState.REBINDING && from == Dhcp6ClientState.RENEWING && held != null) {
             service.log.info("lease6.rebinding", pod.logPod(), "rebinding DHCPv6 lease of " + held.describe()
-                    + ": no answer from its server");
+                    + ": no answer from its server", "address", held.lease().address().toString(), "server",
+                    held.lease().server().toString());
         }
     }
 

@@ -179,6 +179,19 @@ class Dhcp6LeaseServiceTest {
         assertEquals(Map.of(), service.clientsByState());
         assertEquals(1L, service.counters().get("dhcp6LeasesLostExpired"));
         assertEquals(1L, service.counters().get("dhcp6RenewalsMissed"));
+
+        // the log says the same events with the same keys as the IPv4 side: the pod's keys on every lease6 line,
+        // the loss's reason from the fixed set the metrics count by
+        List<String> lines = logText.toString().lines().filter(l -> l.contains("event=lease6.")).toList();
+        assertTrue(lines.size() >= 5, logText.toString());
+        for (String line : lines) {
+            assertTrue(line.contains(" containerId=c1 podNamespace=default podName=web-0 ifname=eth0 "), line);
+        }
+        String lost = lines.stream().filter(l -> l.contains("event=lease6.lost ")).findFirst().orElseThrow();
+        assertTrue(lost.contains(" address=fd00:db8::100 server=" + FakeDhcp6Lan.SERVER + " reason=expired msg="),
+                lost);
+        String rebinding = lines.stream().filter(l -> l.contains("event=lease6.rebinding ")).findFirst().orElseThrow();
+        assertTrue(rebinding.contains(" address=fd00:db8::100 server=" + FakeDhcp6Lan.SERVER + " msg="), rebinding);
     }
 
     @Test
