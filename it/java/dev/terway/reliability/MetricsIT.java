@@ -69,6 +69,10 @@ class MetricsIT {
             assertEquals(1, start.require("terway_node_gateway_answered"));
             assertEquals(0, start.require("terway_dhcp_leases_restored", "family", "ipv4"));
             assertEquals(0, leases(start, "bound"));
+            assertEquals(0, start.require("terway_dhcp_leases", "family", "ipv6", "state", "bound"),
+                    "the DHCPv6 series are there, at 0, before any DHCPv6 pod");
+            assertEquals(0, start.require("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", "solicit",
+                    "outcome", "advertise"));
             assertEquals(0, exchanges(start, "request", "ack"));
             assertTrue(start.require("jvm_memory_used_bytes", "area", "heap") > 0);
             assertTrue(start.require("process_resident_memory_bytes") > 0);
@@ -138,6 +142,9 @@ class MetricsIT {
                         assertTrue(named.stream().noneMatch(value::contains), s + " names the pod");
                     }
                 }
+                String body = DaemonProcess.scrapeMetrics(node.ns(), HOST, PORT);
+                System.out.printf("metrics: one scrape of a lab node's daemon: %d samples, %d bytes%n",
+                        ExpositionText.parse(body).samples().size(), body.length());
                 assertTrue(deleted.types().keySet().stream().filter(n -> !n.startsWith("jvm_")
                         && !n.startsWith("process_")).allMatch(n -> n.startsWith("terway_")), deleted.types()::toString);
             } finally {
