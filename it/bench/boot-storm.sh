@@ -154,6 +154,7 @@ in_batches() {
 make_pods() { local i; for i in $(seq "$pods"); do lab_ns_add "$1$i" > /dev/null; done; }
 
 rows=()
+commands=()
 # storm ROW IMPL PREFIX: N ADDs at once on the running daemon; records the row's figures.
 storm() {
   local row=$1 impl=$2 prefix=$3 file="$LAB_DIR/$1.t" t0 ticks0 ticks1 audit0=0 audit1=0
@@ -190,6 +191,10 @@ storm() {
       awk 'NR == FNR { d[$1] = $2; next } ($1 in d) { print $5 - d[$1] }' - "$file" | sort -n |
       awk '{ v[NR] = $1 } END { if (NR) printf "%d/%d", v[int((NR - 1) * 0.5) + 1], v[int((NR - 1) * 0.95 + 0.999)]; else printf "-" }')
     spawns=$(awk -v a="$audit0" -v b="$audit1" -v n="$pods" 'BEGIN { printf "%.1f", (b - a) / n }')
+    # which commands they were: the program and its first words, counted (the stdin of a fed `ip -batch` not)
+    commands+=("$row: $(tail -n +"$((audit0 + 1))" "$audit" | head -n "$((audit1 - audit0))" |
+      jq -r '.argv | map(select(startswith("--net=") | not)) | .[0:4] | join(" ")' | sort | uniq -c | sort -rn |
+      awk '{ n = $1; $1 = ""; printf "%s%d×%s", (NR > 1 ? "; " : ""), n, $0 }')")
   fi
   rows+=("$row $stats $(( (ticks1 - ticks0) * 1000 / hz )) $daemon_start_ms $daemon_start_cpu $daemon_side $outside $spawns")
 }
@@ -287,6 +292,8 @@ for r in "${rows[@]}"; do
   printf '%-22s %6d %6d %6d %7d %4d %8d %7d %8d %10s %9s %9s %6s\n' "$label" "$p50" "$p95" "$max" "$all" "$fail" "$csum" "$cp50" \
     "$dcpu" "$dstart/$dstartcpu" "$dside" "$outside" "$spawns"
 done
+echo "commands the terway daemon ran during each storm (its audit log):"
+for c in "${commands[@]}"; do echo "  $c"; done
 echo "all-ready: from the first ADD started to the last one answered. plug-cpu: the N plugin process trees"
 echo "together (cpu-p50 per call). dmn-cpu: the daemon's CPU and its commands' during the storm. dmn-start: socket up after"
 echo "wall/CPU ms. d-side: the daemon's own time per ADD (its log); out: wall minus d-side per pod (plugin JVM"

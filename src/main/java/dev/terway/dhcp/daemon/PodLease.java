@@ -279,7 +279,10 @@ final class PodLease implements LeaseListener {
             return;
         }
         ClientState state = client.state();
-        if (state == ClientState.BOUND || state == ClientState.STOPPED) {
+        // PROBING listens for ARP only (the ACK is in): the DHCP socket would hold one of the daemon's few
+        // receive threads through the whole probe, and in a boot storm the pods past the pool's size waited
+        // a probe's length for a thread before they could see their OFFER.
+        if (state == ClientState.BOUND || state == ClientState.STOPPED || state == ClientState.PROBING) {
             exchange.closeSocket();
         }
         if (state != ClientState.PROBING) {
