@@ -30,6 +30,7 @@ import java.util.Set;
  * CHECK: the attachment is still what ADD reported in prevResult. The pod interface exists in the netns
  * with its MAC and every address prevResult lists for it; the routes prevResult lists are there; the host
  * veth is on the bridge; and the address is still held (a DHCP lease, or the IPAM plugin's own CHECK).
+ * It holds the attachment ({@link Attachments}) while it looks, as ADD and DEL do while they change it.
  */
 final class CheckVerb {
 
@@ -52,6 +53,13 @@ final class CheckVerb {
             throw new CniException(CniErrorCode.INVALID_ENVIRONMENT,
                     "invalid CNI_NETNS " + netns + ": " + notNetns.get());
         }
+        // Not while an ADD or DEL of the attachment is under way: it would find the pod half made or half gone.
+        try (Attachments.Permit held = ctx.attachments().hold(request.containerId(), request.ifname())) {
+            return check(request, conf, prev, netns);
+        }
+    }
+
+    private CniReply check(CniRequest request, NetConf conf, CniResult prev, Path netns) throws CniException {
         int index = podInterfaceIndex(prev, request.ifname(), netns);
         ResultInterface expected = prev.interfaces().get(index);
         NodeObserver.PodInterface actual = ctx.observer().podInterface(netns, request.ifname())
