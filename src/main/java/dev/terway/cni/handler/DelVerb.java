@@ -12,9 +12,12 @@ import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanPrinter;
 
 /**
- * DEL: gives the address back, then deletes the veth pair. Idempotent: a missing netns, veth or lease is
- * fine, and a second DEL finds nothing to do. The lease goes first so the daemon can still send
- * DHCPRELEASE from inside the pod while the interface exists.
+ * DEL: deletes the veth pair, then gives the address back. Idempotent: a missing netns, veth or lease is
+ * fine, and a second DEL finds nothing to do. The veth goes first: deleting it takes 10-40 ms (the kernel
+ * waits for RCU grace periods), and a lease released before that would let the server hand the address to
+ * another pod while this one still has it and answers ARP for it. The DHCPRELEASE goes out from the node
+ * (the server identifies the lease by chaddr, client id and ciaddr, not by the packet's source). A veth
+ * that cannot be deleted keeps its lease: the DEL fails and is retried, the address stays this pod's.
  *
  * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (release, veth deletion)
  * runs right after it ({@link DeferredDeletes}); the in-process fallback runs everything before replying.
@@ -66,24 +69,26 @@ final class DelVerb {
     }
 
     /**
-     * The part of DEL that needs no request: release the lease, delete the veth pair. Also what the daemon
-     * runs at start for DELs a crash interrupted. Returns what it did, for the log.
+     * The part of DEL that needs no request: delete the veth pair, then release the lease. Also what the
+     * daemon runs at start for DELs a crash interrupted. Returns what it did, for the log.
      */
     String finish(String containerId, String ifname) throws CniException {
-        boolean released = ctx.leases().release(containerId, ifname);
         String hostVeth = VethNames.hostVeth(containerId, ifname);
+        String veth;
         try {
             ctx.plans().run(PodPlans.delete(hostVeth));
+            veth = "host veth deleted";
         } catch (PlanFailedException e) {
             if (ctx.observer().linkExists(hostVeth)) {
                 throw new CniException(CniErrorCode.TEARDOWN_FAILED, "DEL of " + ifname
-                        + " could not delete host veth " + hostVeth + ": " + e.getMessage());
+                        + " could not delete host veth " + hostVeth + " (its lease is kept until it is gone): "
+                        + e.getMessage());
             }
             // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
-            ctx.forgetAttachmentRecord(hostVeth);
-            return ctx.leases().describeRelease(released) + ", host veth was gone";
+            veth = "host veth was gone";
         }
         ctx.forgetAttachmentRecord(hostVeth);
-        return ctx.leases().describeRelease(released) + ", host veth deleted";
+        boolean released = ctx.leases().release(containerId, ifname);
+        return veth + ", " + ctx.leases().describeRelease(released);
     }
 }

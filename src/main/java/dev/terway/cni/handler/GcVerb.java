@@ -73,14 +73,10 @@ final class GcVerb {
             }
             return CniReply.success(out + PlanPrinter.render(deletions.build()));
         }
-        if (conf.ipam().isPresent()) {
-            ctx.ipam().gc(request, conf.ipam().get().type());
-        }
-        for (LeaseGateway.Attachment a : releases) {
-            ctx.leases().release(a.containerId(), a.ifname());
-            ctx.log().accept("GC: released the lease of stale attachment " + a.containerId() + "/" + a.ifname());
-        }
+        // The stale veths first, then their leases, as DEL does: a pod must not answer for an address the
+        // server may already be handing to another.
         List<String> failures = new ArrayList<>();
+        Set<String> kept = new HashSet<>();
         for (Step step : deletions.build().steps()) {
             String veth = step.argv().get(3);
             try {
@@ -89,10 +85,21 @@ final class GcVerb {
             } catch (PlanFailedException e) {
                 if (ctx.observer().linkExists(veth)) {
                     failures.add(e.getMessage());
+                    kept.add(veth);
                     continue;
                 }
             }
             ctx.forgetAttachmentRecord(veth);
+        }
+        if (conf.ipam().isPresent()) {
+            ctx.ipam().gc(request, conf.ipam().get().type());
+        }
+        for (LeaseGateway.Attachment a : releases) {
+            if (kept.contains(VethNames.hostVeth(a.containerId(), a.ifname()))) {
+                continue; // its pod still has the address: released by the next GC, once the veth is gone
+            }
+            ctx.leases().release(a.containerId(), a.ifname());
+            ctx.log().accept("GC: released the lease of stale attachment " + a.containerId() + "/" + a.ifname());
         }
         if (!failures.isEmpty()) {
             throw new CniException(CniErrorCode.TEARDOWN_FAILED, "GC could not delete " + failures.size()

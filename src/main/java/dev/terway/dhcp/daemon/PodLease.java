@@ -186,8 +186,11 @@ final class PodLease implements LeaseListener {
         return forgotten ? Optional.empty() : Optional.ofNullable(held);
     }
 
-    /** DHCPRELEASE (from the pod; from the node if that fails) and forget. */
-    synchronized Optional<HeldLease> release() {
+    /**
+     * DHCPRELEASE and forget. From the pod when it holds the address (from the node if that fails); from the
+     * node at once when {@code unplugged}: the caller deleted the pod's interface first.
+     */
+    synchronized Optional<HeldLease> release(boolean unplugged) {
         HeldLease had = held;
         if (forgotten) {
             return Optional.empty();
@@ -195,7 +198,7 @@ final class PodLease implements LeaseListener {
         if (client != null) {
             if (client.lease().isPresent() || client.state() == ClientState.PROBING) {
                 // PROBING: acknowledged, so committed by the server, but not on the pod yet
-                exchange.releaseFromPod(client.lease().isPresent()
+                exchange.releaseFromPod(!unplugged && client.lease().isPresent()
                         && context.events().holds(pod, client.lease().get().cidr()));
                 try {
                     client.release();

@@ -77,7 +77,7 @@ class DeferredDeletesTest {
         assertEquals(List.of("ip link del " + VETH), node.commandLines());
         assertFalse(Files.exists(records.resolve(VETH + ".json")), "the record goes when the DEL is done");
         assertFalse(Files.exists(dir.resolve("attachments").resolve(VETH + ".json")), "so does the attachment's");
-        assertTrue(log.stream().anyMatch(l -> l.contains("finished") && l.contains("lease released, host veth deleted")),
+        assertTrue(log.stream().anyMatch(l -> l.contains("finished") && l.contains("host veth deleted, lease released")),
                 String.join("\n", log));
     }
 

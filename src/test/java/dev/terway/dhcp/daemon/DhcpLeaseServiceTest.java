@@ -507,6 +507,23 @@ class DhcpLeaseServiceTest {
     }
 
     @Test
+    void anUnpluggedReleaseGoesOutFromTheNodeWithoutALookIntoThePod() throws Exception {
+        service.acquire(request("c1", netns));
+        int socketsBefore = lan.sockets.size();
+        // what the pod would say, were it asked: CNI DEL deleted its interface, so it must not be
+        podHoldsAddress = true;
+
+        assertTrue(service.releaseUnplugged("c1", "eth0"));
+
+        FakeLan.Received release = lan.received.get(lan.received.size() - 1);
+        assertEquals(MessageType.RELEASE, release.type());
+        assertTrue(release.fromNode(), "the pod's interface is gone: the release goes out from the node");
+        assertEquals(socketsBefore, lan.sockets.size(), "no socket was opened in the pod");
+        assertFalse(lan.holdsLease("terway/default/web-1/eth0"));
+        assertFalse(service.releaseUnplugged("c1", "eth0"), "a second release finds nothing");
+    }
+
+    @Test
     void restartTakesStoredLeasesUpWithInitRebootAndReleasesThoseWhosePodIsGone() throws Exception {
         HeldLease kept = service.acquire(request("c1", netns));
         Path doomed = Files.createFile(tmp.resolve("netns-doomed"));
