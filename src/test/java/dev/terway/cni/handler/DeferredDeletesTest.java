@@ -94,7 +94,7 @@ class DeferredDeletesTest {
         CniReply reply = add.get(10, TimeUnit.SECONDS);
         assertEquals(0, reply.exitCode(), reply.stdout());
         List<String> lines = node.commandLines();
-        assertTrue(lines.lastIndexOf("ip link del " + VETH) < lastIndexStarting(lines, "ip -batch - <<< link add name " + VETH),
+        assertTrue(lines.lastIndexOf("ip link del " + VETH) < lastIndexStarting(lines, "ip -batch - <<< link add name eth0 "),
                 "the old veth went before the new one was made: " + lines);
         assertTrue(node.vethMaster.containsKey(VETH));
     }
