@@ -19,7 +19,7 @@ import dev.terway.plan.PlanPrinter;
  * (the server identifies the lease by chaddr, client id and ciaddr, not by the packet's source). A veth
  * that cannot be deleted keeps its lease: the DEL fails and is retried, the address stays this pod's.
  *
- * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (release, veth deletion)
+ * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (veth deletion, release)
  * runs right after it ({@link DeferredDeletes}); the in-process fallback runs everything before replying.
  */
 final class DelVerb {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The daemon's DEL: reply first, release and veth deletion after, and what makes that safe. */
+/** The daemon's DEL: reply first, veth deletion and release after, and what makes that safe. */
 class DeferredDeletesTest {
 
     static final String VETH = VethNames.hostVeth("c0ffee", "eth0");
