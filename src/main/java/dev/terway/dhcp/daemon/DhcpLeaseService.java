@@ -153,12 +153,18 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     }
 
     @Override
+    public boolean releaseUnplugged(String containerId, String ifname) {
+        PodLease pod = pods.remove(new LeaseKey(containerId, ifname));
+        return pod != null && pod.release(true).isPresent();
+    }
+
+    @Override
     public Optional<HeldLease> releaseLease(String containerId, String ifname) {
         PodLease pod = pods.remove(new LeaseKey(containerId, ifname));
         if (pod == null) {
             return Optional.empty();
         }
-        return pod.release();
+        return pod.release(false);
     }
 
     @Override

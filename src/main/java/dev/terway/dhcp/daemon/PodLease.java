@@ -212,8 +212,11 @@ final class PodLease implements LeaseListener {
                 Optional.ofNullable(lostAddress), lastFailure));
     }
 
-    /** DHCPRELEASE (from the pod; from the node if that fails) and forget. */
-    synchronized Optional<HeldLease> release() {
+    /**
+     * DHCPRELEASE and forget. From the pod when it holds the address (from the node if that fails); from the
+     * node at once when {@code unplugged}: the caller deleted the pod's interface first.
+     */
+    synchronized Optional<HeldLease> release(boolean unplugged) {
         HeldLease had = held;
         if (forgotten) {
             return Optional.empty();
@@ -221,7 +224,7 @@ final class PodLease implements LeaseListener {
         if (client != null) {
             if (client.lease().isPresent() || client.state() == ClientState.PROBING) {
                 // PROBING: acknowledged, so committed by the server, but not on the pod yet
-                exchange.releaseFromPod(client.lease().isPresent()
+                exchange.releaseFromPod(!unplugged && client.lease().isPresent()
                         && context.events().holds(pod, client.lease().get().cidr()));
                 try {
                     client.release();
@@ -307,7 +310,10 @@ final class PodLease implements LeaseListener {
             return;
         }
         ClientState state = client.state();
-        if (state == ClientState.BOUND || state == ClientState.STOPPED) {
+        // PROBING listens for ARP only (the ACK is in): the DHCP socket would hold one of the daemon's few
+        // receive threads through the whole probe, and in a boot storm the pods past the pool's size waited
+        // a probe's length for a thread before they could see their OFFER.
+        if (state == ClientState.BOUND || state == ClientState.STOPPED || state == ClientState.PROBING) {
             exchange.closeSocket();
         }
         if (state != ClientState.PROBING) {

@@ -222,6 +222,42 @@ class DhcpLeaseServiceTest {
     }
 
     @Test
+    void aPodThatIsProbingHoldsNoReceiveThreadSoTheNextPodsExchangeGoesOnMeanwhile() throws Exception {
+        service.close();
+        // one receive thread: the daemon's pool is bounded, and a boot storm has more pods than threads
+        ExecutorService oneReceiver = Executors.newFixedThreadPool(1, r -> {
+            Thread t = new Thread(r, "test-rx-1");
+            t.setDaemon(true);
+            return t;
+        });
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            service = new DhcpLeaseService(DhcpLeaseService.Settings.lan(Duration.ofSeconds(10))
+                    .withArpProbe(Duration.ofMillis(200), Duration.ofSeconds(1)), store, lan.sockets(),
+                    lan.arpSocketFactory(), lan.nodeSender(), recordingUpkeep, Runnable::run, oneReceiver, lan.timer,
+                    lan.clock, new DaemonLog(new PrintWriter(logText, true), lan.clock));
+            Future<HeldLease> first = callers.submit(() -> service.acquire(request("c1", netns)));
+            eventually("the first pod probes its address", () -> lan.arpSent.size() == 1);
+            eventually("and its DHCP socket is closed while it does", () -> lan.openSockets() == 0);
+
+            Path other = Files.createFile(tmp.resolve("netns-pod2"));
+            Future<HeldLease> second = callers.submit(() -> service.acquire(request("c2", other).withPod("default", "web-2")));
+            // Without advancing the clock: the first pod is still probing, and the second one's OFFER and ACK
+            // need the one receive thread.
+            eventually("the second pod is acknowledged and probes while the first still does",
+                    () -> lan.arpSent.size() == 2);
+            assertFalse(first.isDone(), "the first pod's probe is not over");
+
+            lan.timer.advance(Duration.ofMillis(200));
+            assertEquals("192.0.2.100/24", first.get(5, TimeUnit.SECONDS).cidr());
+            assertEquals("192.0.2.101/24", second.get(5, TimeUnit.SECONDS).cidr());
+        } finally {
+            callers.shutdownNow();
+            oneReceiver.shutdownNow();
+        }
+    }
+
+    @Test
     void aSquattedAddressIsDeclinedLoggedAndCountedAndTheAddGetsAFreeOne() throws Exception {
         service.close();
         service = newProbingService();
@@ -523,6 +559,23 @@ class DhcpLeaseServiceTest {
         assertEquals(MessageType.RELEASE, release.type());
         assertTrue(release.fromNode());
         assertFalse(lan.holdsLease("terway/default/web-1/eth0"));
+    }
+
+    @Test
+    void anUnpluggedReleaseGoesOutFromTheNodeWithoutALookIntoThePod() throws Exception {
+        service.acquire(request("c1", netns));
+        int socketsBefore = lan.sockets.size();
+        // what the pod would say, were it asked: CNI DEL deleted its interface, so it must not be
+        podHoldsAddress = true;
+
+        assertTrue(service.releaseUnplugged("c1", "eth0"));
+
+        FakeLan.Received release = lan.received.get(lan.received.size() - 1);
+        assertEquals(MessageType.RELEASE, release.type());
+        assertTrue(release.fromNode(), "the pod's interface is gone: the release goes out from the node");
+        assertEquals(socketsBefore, lan.sockets.size(), "no socket was opened in the pod");
+        assertFalse(lan.holdsLease("terway/default/web-1/eth0"));
+        assertFalse(service.releaseUnplugged("c1", "eth0"), "a second release finds nothing");
     }
 
     @Test
