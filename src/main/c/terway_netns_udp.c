@@ -314,6 +314,8 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jcla
 
 static long long monotonic_millis(void);
 static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length);
+static int send_arguments_ok(JNIEnv *env, jbyteArray data, jint offset, jint length, jbyteArray address,
+        jsize address_length, jint port, const char *usage);
 static ssize_t send_staged(JNIEnv *env, int fd, jbyteArray data, jint offset, jint length,
         const struct sockaddr *dst, socklen_t dst_len, jstring target_text);
 
@@ -475,10 +477,8 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send6(JNIEnv *env, jcl
         jint offset, jint length, jbyteArray ipv6, jint scope_id, jint port, jstring target_text)
 {
     (void) cls;
-    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, ipv6) != 16 || port < 1 || port > 65535) {
-        if (!(*env)->ExceptionCheck(env)) {
-            throw_illegal_argument(env, "destination must be 16 address bytes and a port 1..65535");
-        }
+    if (!send_arguments_ok(env, data, offset, length, ipv6, 16, port,
+            "destination must be 16 address bytes and a port 1..65535")) {
         return -1;
     }
     struct sockaddr_in6 dst = { 0 };
@@ -522,6 +522,23 @@ static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length)
     return 1;
 }
 
+/*
+ * The checks send and send6 share: data bounds, an address of address_length bytes, a port 1..65535.
+ * 1 when all hold, else 0 with an exception thrown (usage is its message for everything but the bounds).
+ */
+static int send_arguments_ok(JNIEnv *env, jbyteArray data, jint offset, jint length, jbyteArray address,
+        jsize address_length, jint port, const char *usage)
+{
+    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, address) != address_length
+            || port < 1 || port > 65535) {
+        if (!(*env)->ExceptionCheck(env)) {
+            throw_illegal_argument(env, usage);
+        }
+        return 0;
+    }
+    return 1;
+}
+
 /* Sends data[offset, offset + length) to dst, staged in native memory; -1 with an exception thrown on failure. */
 static ssize_t send_staged(JNIEnv *env, int fd, jbyteArray data, jint offset, jint length,
         const struct sockaddr *dst, socklen_t dst_len, jstring target_text)
@@ -549,10 +566,8 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send(JNIEnv *env, jcla
         jint offset, jint length, jbyteArray ipv4, jint port, jstring target_text)
 {
     (void) cls;
-    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, ipv4) != 4 || port < 1 || port > 65535) {
-        if (!(*env)->ExceptionCheck(env)) {
-            throw_illegal_argument(env, "destination must be 4 address bytes and a port 1..65535");
-        }
+    if (!send_arguments_ok(env, data, offset, length, ipv4, 4, port,
+            "destination must be 4 address bytes and a port 1..65535")) {
         return -1;
     }
     struct sockaddr_in dst = { 0 };
