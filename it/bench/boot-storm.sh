@@ -25,6 +25,9 @@
 #
 #   sudo bash it/bench/boot-storm.sh [N]     (default 30, at most 50; needs `mvn -DskipTests package`)
 #
+# BOOT_STORM_ROWS picks rows (default all: "fresh warm sequential ref-fresh no-probe restore ref-restore"),
+# e.g. "fresh ref-fresh" for quick alternated comparisons of two builds; warm and sequential need fresh.
+#
 # TERWAY_DAEMON_BIN overrides the terway that runs the daemon (e.g. bin/terway, the checkout's launcher).
 # Everything runs in lab network namespaces created here and removed on exit (it/lib/lab.sh).
 set -euo pipefail
@@ -154,6 +157,7 @@ in_batches() {
 make_pods() { local i; for i in $(seq "$pods"); do lab_ns_add "$1$i" > /dev/null; done; }
 
 rows=()
+commands=()
 # storm ROW IMPL PREFIX: N ADDs at once on the running daemon; records the row's figures.
 storm() {
   local row=$1 impl=$2 prefix=$3 file="$LAB_DIR/$1.t" t0 ticks0 ticks1 audit0=0 audit1=0
@@ -190,6 +194,10 @@ storm() {
       awk 'NR == FNR { d[$1] = $2; next } ($1 in d) { print $5 - d[$1] }' - "$file" | sort -n |
       awk '{ v[NR] = $1 } END { if (NR) printf "%d/%d", v[int((NR - 1) * 0.5) + 1], v[int((NR - 1) * 0.95 + 0.999)]; else printf "-" }')
     spawns=$(awk -v a="$audit0" -v b="$audit1" -v n="$pods" 'BEGIN { printf "%.1f", (b - a) / n }')
+    # which commands they were: the program and its first words, counted (the stdin of a fed `ip -batch` not)
+    commands+=("$row: $(tail -n +"$((audit0 + 1))" "$audit" | head -n "$((audit1 - audit0))" |
+      jq -r '.argv | map(select(startswith("--net=") | not)) | .[0:4] | join(" ")' | sort | uniq -c | sort -rn |
+      awk '{ n = $1; $1 = ""; printf "%s%d×%s", (NR > 1 ? "; " : ""), n, $0 }')")
   fi
   rows+=("$row $stats $(( (ticks1 - ticks0) * 1000 / hz )) $daemon_start_ms $daemon_start_cpu $daemon_side $outside $spawns")
 }
@@ -216,61 +224,79 @@ if [ -z "${TERWAY_NO_DAEMON_ARCHIVE:-}" ]; then
   archive=$(cd "$TERWAY_DAEMON_ARCHIVE_DIR" 2>/dev/null && ls -s --block-size=M terway-daemon-* 2>/dev/null | tr '\n' ' ')
   archive="${archive:-none was written}, learned by a previous boot"
 fi
+selected=" ${BOOT_STORM_ROWS:-fresh warm sequential ref-fresh no-probe restore ref-restore} "
+wanted() { [[ $selected == *" $1 "* ]]; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "boot-storm: $pods pods per storm; load average $load_start" >&2
 
 # terway, fresh, then warm on the same daemon
-make_pods tf; make_pods tw
-start_daemon terway "$LAB_DIR/terway/state-fresh"
-storm fresh terway tf
-all_at_once terway DEL tf "$LAB_DIR/fresh-del.t"
-sleep 2 # the DELs finish after their replies
-# the warm row reads the same daemon's start-up figures and audit log
-ln -s "$LAB_DIR/terway/state-fresh" "$LAB_DIR/terway/state-warm"
-storm warm terway tw
-all_at_once terway DEL tw "$LAB_DIR/warm-del.t"
-sleep 2
-# the baseline without contention: the same N ADDs one after another on the now warm daemon
-make_pods ts
-ln -s "$LAB_DIR/terway/state-fresh" "$LAB_DIR/terway/state-sequential"
-storm sequential terway ts
-all_at_once terway DEL ts "$LAB_DIR/sequential-del.t"
-sleep 2
-stop_daemon
+if wanted fresh; then
+  make_pods tf
+  start_daemon terway "$LAB_DIR/terway/state-fresh"
+  storm fresh terway tf
+  all_at_once terway DEL tf "$LAB_DIR/fresh-del.t"
+  sleep 2 # the DELs finish after their replies
+  if wanted warm; then
+    # the warm row reads the same daemon's start-up figures and audit log
+    make_pods tw
+    ln -s "$LAB_DIR/terway/state-fresh" "$LAB_DIR/terway/state-warm"
+    storm warm terway tw
+    all_at_once terway DEL tw "$LAB_DIR/warm-del.t"
+    sleep 2
+  fi
+  if wanted sequential; then
+    # the baseline without contention: the same N ADDs one after another on the now warm daemon
+    make_pods ts
+    ln -s "$LAB_DIR/terway/state-fresh" "$LAB_DIR/terway/state-sequential"
+    storm sequential terway ts
+    all_at_once terway DEL ts "$LAB_DIR/sequential-del.t"
+    sleep 2
+  fi
+  stop_daemon
+fi
 
 # the reference, fresh
-make_pods rf
-start_daemon ref -
-storm ref-fresh ref rf
-all_at_once ref DEL rf "$LAB_DIR/ref-fresh-del.t"
-stop_daemon
+if wanted ref-fresh; then
+  make_pods rf
+  start_daemon ref -
+  storm ref-fresh ref rf
+  all_at_once ref DEL rf "$LAB_DIR/ref-fresh-del.t"
+  stop_daemon
+fi
 
 # terway, fresh without the ARP probe
-make_pods tn
-start_daemon terway "$LAB_DIR/terway/state-no-probe" --arp-probe 0
-storm no-probe terway tn
-all_at_once terway DEL tn "$LAB_DIR/no-probe-del.t"
-sleep 2
-stop_daemon
+if wanted no-probe; then
+  make_pods tn
+  start_daemon terway "$LAB_DIR/terway/state-no-probe" --arp-probe 0
+  storm no-probe terway tn
+  all_at_once terway DEL tn "$LAB_DIR/no-probe-del.t"
+  sleep 2
+  stop_daemon
+fi
 
 # terway, restarted over N stored leases of N running pods
-make_pods to; make_pods tr
-start_daemon terway "$LAB_DIR/terway/state-restore"
-in_batches terway ADD to
-stop_daemon
-start_daemon terway "$LAB_DIR/terway/state-restore"
-storm restore terway tr
-restored=$(grep -o '[0-9]* stored lease(s) taken up' "$daemon_log" | cut -d' ' -f1)
-stop_daemon
+restored="-"
+if wanted restore; then
+  make_pods to; make_pods tr
+  start_daemon terway "$LAB_DIR/terway/state-restore"
+  in_batches terway ADD to
+  stop_daemon
+  start_daemon terway "$LAB_DIR/terway/state-restore"
+  storm restore terway tr
+  restored=$(grep -o '[0-9]* stored lease(s) taken up' "$daemon_log" | cut -d' ' -f1)
+  stop_daemon
+fi
 
 # the reference, restarted with N old pods running
-make_pods ro; make_pods rr
-start_daemon ref -
-in_batches ref ADD ro
-stop_daemon
-start_daemon ref -
-storm ref-restore ref rr
-stop_daemon
+if wanted ref-restore; then
+  make_pods ro; make_pods rr
+  start_daemon ref -
+  in_batches ref ADD ro
+  stop_daemon
+  start_daemon ref -
+  storm ref-restore ref rr
+  stop_daemon
+fi
 
 echo
 echo "boot storm: $pods ADDs at once on a just-started daemon, ms ($(nproc) cores; load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -287,6 +313,8 @@ for r in "${rows[@]}"; do
   printf '%-22s %6d %6d %6d %7d %4d %8d %7d %8d %10s %9s %9s %6s\n' "$label" "$p50" "$p95" "$max" "$all" "$fail" "$csum" "$cp50" \
     "$dcpu" "$dstart/$dstartcpu" "$dside" "$outside" "$spawns"
 done
+echo "commands the terway daemon ran during each storm (its audit log):"
+for c in "${commands[@]}"; do echo "  $c"; done
 echo "all-ready: from the first ADD started to the last one answered. plug-cpu: the N plugin process trees"
 echo "together (cpu-p50 per call). dmn-cpu: the daemon's CPU and its commands' during the storm. dmn-start: socket up after"
 echo "wall/CPU ms. d-side: the daemon's own time per ADD (its log); out: wall minus d-side per pod (plugin JVM"

@@ -174,14 +174,14 @@ daemon_stats() {
   grep -o "cni $1 [^ ]* exit 0 in [0-9]* ms" "$LAB_DIR/terway/daemon.log" | awk '{print $(NF-1)}' | sort -n |
     awk '{v[NR]=$1} END { if (NR) printf "p50 %d ms, p95 %d ms (%d calls)", v[int((NR-1)*0.5)+1], v[int((NR-1)*0.95+0.999)], NR }'
 }
-# the daemon replies to DEL first and finishes it (release, veth deletion) right after: "DEL id/if finished M ms
+# the daemon replies to DEL first and finishes it (veth deletion, release) right after: "DEL id/if finished M ms
 # after the reply"
 tail_stats() {
   grep -o "DEL [^ ]* finished [0-9]* ms after the reply" "$LAB_DIR/terway/daemon.log" | awk '{print $4}' | sort -n |
     awk '{v[NR]=$1} END { if (NR) printf "p50 %d ms, p95 %d ms (%d DELs)", v[int((NR-1)*0.5)+1], v[int((NR-1)*0.95+0.999)], NR }'
 }
 echo "terway daemon-side time (warm-up included): ADD $(daemon_stats ADD); DEL $(daemon_stats DEL)"
-echo "terway DEL finished after its reply (release + veth deletion): $(tail_stats)"
+echo "terway DEL finished after its reply (veth deletion + release): $(tail_stats)"
 echo "terway daemon: $(grep -o 'no ARP probe\|ARP probe [0-9]* ms' "$LAB_DIR/terway/daemon.log" | head -1)"
 echo "cni ADD/DEL latency, ms, $pods pods per row ($(nproc) cores; JVM start included for cni-terway)"
 echo "load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every row)"

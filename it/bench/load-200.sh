@@ -4,7 +4,11 @@
 # address) against what a 10 s T1 implies, reports every missed renewal (a gap of 1.5 x T1 or more
 # between two ACKs of one pod, or at the ends of the window), and the daemon's RSS and CPU.
 #
-#   sudo bash it/bench/load-200.sh [--minutes N] [--pods N]   (defaults 5 and 200; needs a built checkout)
+#   sudo bash it/bench/load-200.sh [--minutes N] [--pods N] [--metrics]   (defaults 5, 200, off; needs a built checkout)
+#
+# --metrics: the daemon serves its Prometheus metrics (--metrics-address 127.0.0.1:9153 in the node's namespace)
+# and they are scraped every 15 s through the window, as a Prometheus server would; the last scrape's lease and
+# renewal counts are printed beside dnsmasq's. Alternate runs with and without it to see what metrics cost.
 #
 # Everything runs in a throwaway lab of network namespaces (it/lib/lab.sh), removed on exit.
 set -euo pipefail
@@ -12,11 +16,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 minutes=5
 pods=200
+metrics=off
+metrics_address=127.0.0.1:9153
 while [ $# -gt 0 ]; do
   case $1 in
     --minutes) minutes=$2; shift 2 ;;
     --pods) pods=$2; shift 2 ;;
-    *) echo "usage: load-200.sh [--minutes N] [--pods N]" >&2; exit 2 ;;
+    --metrics) metrics=on; shift ;;
+    *) echo "usage: load-200.sh [--minutes N] [--pods N] [--metrics]" >&2; exit 2 ;;
   esac
 done
 [[ $minutes =~ ^[0-9]+$ ]] && [ "$minutes" -ge 1 ] || { echo "load-200: --minutes must be a positive integer" >&2; exit 2; }
@@ -49,8 +56,10 @@ ip netns exec "$LAB_NS_n1" "$root/bin/terway" setup --iface eth0 --state-dir "$L
   > "$LAB_DIR/setup.log" 2>&1 || { cat "$LAB_DIR/setup.log" >&2; exit 1; }
 sock="$LAB_DIR/run/dhcp.sock"
 mkdir -p "$LAB_DIR/run"
+metrics_opts=()
+[ "$metrics" = on ] && metrics_opts=(--metrics-address "$metrics_address")
 lab_bg ip netns exec "$LAB_NS_n1" "$root/bin/terway" dhcp daemon --socket "$sock" \
-  --state-dir "$LAB_DIR/state" > "$LAB_DIR/daemon.log" 2>&1
+  --state-dir "$LAB_DIR/state" "${metrics_opts[@]}" > "$LAB_DIR/daemon.log" 2>&1
 daemon_pid=$LAB_BG_PID # `ip netns exec` and bin/terway exec: this is the JVM
 for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { echo "load-200: the daemon did not start" >&2; cat "$LAB_DIR/daemon.log" >&2; exit 1; }
@@ -90,14 +99,37 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
+# scrape: GET /metrics inside the node's namespace (bash's /dev/tcp: nothing to install) into $LAB_DIR/metrics.txt.
+scrapes=0
+scrape() {
+  ip netns exec "$LAB_NS_n1" timeout 10 bash -c 'exec 3<>/dev/tcp/${0%:*}/${0##*:} &&
+    printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' "$metrics_address" > "$LAB_DIR/metrics.http" &&
+    head -n1 "$LAB_DIR/metrics.http" | grep -q ' 200 ' &&
+    sed '1,/^\r$/d' "$LAB_DIR/metrics.http" > "$LAB_DIR/metrics.txt" && scrapes=$((scrapes + 1))
+}
+# metric NAME LABEL="VALUE"...: the value of the sample NAME with those labels (in any order) in the last scrape.
+metric() {
+  awk -v name="$1" -v want="${*:2}" '
+    index($1, name "{") == 1 {
+      n = split(want, pairs, " "); ok = 1
+      for (i = 1; i <= n; i++) if (index($1, pairs[i]) == 0) ok = 0
+      if (ok) print $2
+    }' "$LAB_DIR/metrics.txt"
+}
+
 sleep 5 # let the last leases settle into their T1 rhythm
 window=$((minutes * 60))
 t0=$(date +%s)
 ticks0=$(cpu_ticks "$daemon_pid")
 rss_max=0
 echo "load-200: measuring for $minutes min ..." >&2
+tick=0
 while (( $(date +%s) < t0 + window )); do
   rss=$(rss_kib "$daemon_pid"); (( rss > rss_max )) && rss_max=$rss
+  if [ "$metrics" = on ] && (( tick % 3 == 0 )); then
+    scrape || echo "load-200: a scrape of http://$metrics_address/metrics failed" >&2
+  fi
+  tick=$((tick + 1))
   sleep 5
 done
 t1=$(date +%s)
@@ -146,6 +178,16 @@ printf '%-34s %s\n' "pods with no renewal at all" "$silent"
 printf '%-34s %s\n' "longest gap between renewals" "$worst s"
 printf '%-34s %s\n' "daemon RSS at end / max" "$((rss_end / 1024)) / $((rss_max / 1024)) MiB"
 printf '%-34s %s\n' "daemon CPU in window" "$cpu_s s ($cpu_pct % of one core)"
+printf '%-34s %s\n' "load average at end" "$(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$metrics" = on ]; then
+  scrape || true
+  printf '%-34s %s\n' "metrics" "on, $scrapes scrapes of $(wc -c < "$LAB_DIR/metrics.txt") bytes"
+  printf '%-34s %s\n' "  leases bound / renewing" "$(metric terway_dhcp_leases 'state="bound"') / $(metric terway_dhcp_leases 'state="renewing"')"
+  printf '%-34s %s\n' "  renew ACKs since start" "$(metric terway_dhcp_exchanges_total 'exchange="renew"' 'outcome="ack"')"
+  printf '%-34s %s\n' "  renewals missed / late" "$(metric terway_dhcp_renewals_missed_total 'family="ipv4"') / $(metric terway_dhcp_renewals_late_total 'family="ipv4"')"
+else
+  printf '%-34s %s\n' "metrics" "off"
+fi
 
 echo "load-200: deleting the pods ..." >&2
 in_batches DEL

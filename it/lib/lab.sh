@@ -118,9 +118,23 @@ lab_configure_static_node() {
   ip -n "$ns" -6 route add default via "$(lab_v6 1)" dev eth0
 }
 
+# lab_await_log PID LOG PATTERN WHAT GOAL: waits up to 10 s for PATTERN (grep) in LOG while PID lives; on
+# failure says "WHAT exited" or "WHAT did not GOAL within 10 s" and shows the log. For the lab's daemons.
+lab_await_log() {
+  local pid=$1 log=$2 pattern=$3 what=$4 goal=$5 i
+  for i in $(seq 100); do
+    grep -q "$pattern" "$log" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "lab: $what exited:" >&2; cat "$log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "lab: $what did not $goal within 10 s:" >&2
+  cat "$log" >&2
+  return 1
+}
+
 # lab_start_dnsmasq: DHCP for .100-.199 on the LAN switch; waits until it serves. Sets LAB_DNSMASQ_PID.
 lab_start_dnsmasq() {
-  local log="$LAB_DIR/dnsmasq.log" i
+  local log="$LAB_DIR/dnsmasq.log"
   ip netns exec "$LAB_LAN" dnsmasq --no-daemon --no-resolv --no-ping --port=0 \
     --interface="$LAB_SWITCH" --bind-interfaces \
     --dhcp-range="$(lab_v4 100),$(lab_v4 199),255.255.255.0,2m" \
@@ -130,35 +144,21 @@ lab_start_dnsmasq() {
     --log-facility=- > "$log" 2>&1 < /dev/null &
   LAB_DNSMASQ_PID=$!
   LAB_PIDS+=("$LAB_DNSMASQ_PID")
-  for i in $(seq 100); do
-    grep -q 'DHCP, IP range' "$log" 2>/dev/null && return 0
-    kill -0 "$LAB_DNSMASQ_PID" 2>/dev/null || { echo "lab: dnsmasq exited:" >&2; cat "$log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "lab: dnsmasq did not start within 10 s:" >&2
-  cat "$log" >&2
-  return 1
+  lab_await_log "$LAB_DNSMASQ_PID" "$log" 'DHCP, IP range' dnsmasq start
 }
 
 # lab_start_router_advertisements [MODE]: a second dnsmasq announcing the LAN's IPv6 prefix from the switch
 # every 3 s (router lifetime 300 s), MODE ra-only (SLAAC; the default) or ra-stateless (SLAAC, O flag); the
 # twin of NetnsLab.startRouterAdvertisements. Waits until it advertises. Sets LAB_RA_PID.
 lab_start_router_advertisements() {
-  local mode=${1:-ra-only} log="$LAB_DIR/dnsmasq-${1:-ra-only}.log" i
+  local mode=${1:-ra-only} log="$LAB_DIR/dnsmasq-${1:-ra-only}.log"
   ip netns exec "$LAB_LAN" dnsmasq --no-daemon --no-resolv --port=0 --interface="$LAB_SWITCH" --bind-interfaces \
     --enable-ra --dhcp-range=::,constructor:"$LAB_SWITCH","$mode",64,10m --ra-param="$LAB_SWITCH",3,300 \
     --dhcp-leasefile="$LAB_DIR/dnsmasq-$mode.leases" --pid-file="$LAB_DIR/dnsmasq-$mode.pid" \
     --log-facility=- > "$log" 2>&1 < /dev/null &
   LAB_RA_PID=$!
   LAB_PIDS+=("$LAB_RA_PID")
-  for i in $(seq 100); do
-    grep -q "RTR-ADVERT($LAB_SWITCH)" "$log" 2>/dev/null && return 0
-    kill -0 "$LAB_RA_PID" 2>/dev/null || { echo "lab: dnsmasq (RA) exited:" >&2; cat "$log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "lab: dnsmasq (RA) did not advertise within 10 s:" >&2
-  cat "$log" >&2
-  return 1
+  lab_await_log "$LAB_RA_PID" "$log" "RTR-ADVERT($LAB_SWITCH)" "dnsmasq (RA)" advertise
 }
 
 # lab_bg CMD...: runs CMD in the background, killed at cleanup at the latest; sets LAB_BG_PID.

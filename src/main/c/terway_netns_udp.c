@@ -283,14 +283,24 @@ static int create_udp_socket(void *ctx, struct failure *f)
     return create_bound_socket(r->ifname, r->port, r->netns_text, r->device_text, r->socket_text, f);
 }
 
+/* Copies the namespace path and interface name into C strings; 0, or -1 with an exception thrown. */
+static int copy_path_and_ifname(JNIEnv *env, jbyteArray netns_path, jbyteArray ifname_bytes,
+        char path[PATH_MAX], char ifname[IFNAMSIZ])
+{
+    if (copy_c_string(env, netns_path, path, PATH_MAX, "network namespace path") != 0
+            || copy_c_string(env, ifname_bytes, ifname, IFNAMSIZ, "interface name") != 0) {
+        return -1;
+    }
+    return 0;
+}
+
 JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jclass cls, jbyteArray netns_path,
         jbyteArray ifname_bytes, jint port, jstring netns_text, jstring device_text, jstring socket_text)
 {
     (void) cls;
     char path[PATH_MAX];
     char ifname[IFNAMSIZ];
-    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
-            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
+    if (copy_path_and_ifname(env, netns_path, ifname_bytes, path, ifname) != 0) {
         return -1;
     }
     if (port < 0 || port > 65535) {
@@ -304,6 +314,8 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open(JNIEnv *env, jcla
 
 static long long monotonic_millis(void);
 static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length);
+static int send_arguments_ok(JNIEnv *env, jbyteArray data, jint offset, jint length, jbyteArray address,
+        jsize address_length, jint port, const char *usage);
 static ssize_t send_staged(JNIEnv *env, int fd, jbyteArray data, jint offset, jint length,
         const struct sockaddr *dst, socklen_t dst_len, jstring target_text);
 
@@ -440,8 +452,7 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_open6(JNIEnv *env, jcl
     (void) cls;
     char path[PATH_MAX];
     char ifname[IFNAMSIZ];
-    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
-            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
+    if (copy_path_and_ifname(env, netns_path, ifname_bytes, path, ifname) != 0) {
         return -1;
     }
     if (port < 0 || port > 65535 || wait_millis < 0 || (*env)->GetArrayLength(env, local_address) < 16
@@ -466,10 +477,8 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send6(JNIEnv *env, jcl
         jint offset, jint length, jbyteArray ipv6, jint scope_id, jint port, jstring target_text)
 {
     (void) cls;
-    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, ipv6) != 16 || port < 1 || port > 65535) {
-        if (!(*env)->ExceptionCheck(env)) {
-            throw_illegal_argument(env, "destination must be 16 address bytes and a port 1..65535");
-        }
+    if (!send_arguments_ok(env, data, offset, length, ipv6, 16, port,
+            "destination must be 16 address bytes and a port 1..65535")) {
         return -1;
     }
     struct sockaddr_in6 dst = { 0 };
@@ -513,6 +522,23 @@ static int in_bounds(JNIEnv *env, jbyteArray array, jint offset, jint length)
     return 1;
 }
 
+/*
+ * The checks send and send6 share: data bounds, an address of address_length bytes, a port 1..65535.
+ * 1 when all hold, else 0 with an exception thrown (usage is its message for everything but the bounds).
+ */
+static int send_arguments_ok(JNIEnv *env, jbyteArray data, jint offset, jint length, jbyteArray address,
+        jsize address_length, jint port, const char *usage)
+{
+    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, address) != address_length
+            || port < 1 || port > 65535) {
+        if (!(*env)->ExceptionCheck(env)) {
+            throw_illegal_argument(env, usage);
+        }
+        return 0;
+    }
+    return 1;
+}
+
 /* Sends data[offset, offset + length) to dst, staged in native memory; -1 with an exception thrown on failure. */
 static ssize_t send_staged(JNIEnv *env, int fd, jbyteArray data, jint offset, jint length,
         const struct sockaddr *dst, socklen_t dst_len, jstring target_text)
@@ -540,10 +566,8 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_send(JNIEnv *env, jcla
         jint offset, jint length, jbyteArray ipv4, jint port, jstring target_text)
 {
     (void) cls;
-    if (!in_bounds(env, data, offset, length) || (*env)->GetArrayLength(env, ipv4) != 4 || port < 1 || port > 65535) {
-        if (!(*env)->ExceptionCheck(env)) {
-            throw_illegal_argument(env, "destination must be 4 address bytes and a port 1..65535");
-        }
+    if (!send_arguments_ok(env, data, offset, length, ipv4, 4, port,
+            "destination must be 4 address bytes and a port 1..65535")) {
         return -1;
     }
     struct sockaddr_in dst = { 0 };
@@ -641,19 +665,44 @@ static void close_socket(JNIEnv *env, int fd, jstring socket_text)
     }
 }
 
+/*
+ * The checks receive and receive6 share: buffer bounds, a non-empty buffer, a timeout >= 0 and room for the
+ * source info; source_room_ok says whether the caller's own source storage is large enough.
+ * 1 when all hold, else 0 with an exception thrown (usage is its message for everything but the bounds).
+ */
+static int receive_arguments_ok(JNIEnv *env, jbyteArray buffer, jint offset, jint length, jint timeout_millis,
+        jintArray source_info, int source_room_ok, const char *usage)
+{
+    if (!in_bounds(env, buffer, offset, length)) {
+        return 0;
+    }
+    if (length < 1 || timeout_millis < 0
+            || (*env)->GetArrayLength(env, source_info) < dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE
+            || !source_room_ok) {
+        throw_illegal_argument(env, usage);
+        return 0;
+    }
+    return 1;
+}
+
+/* Fills the source info array: the address word (IPv4 address, or IPv6 scope id), port and full length. */
+static void store_source_info(JNIEnv *env, jintArray source_info, jint address_word, jint port, jint full_length)
+{
+    jint info[dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE];
+    info[dev_terway_jni_NetnsUdpNative_SOURCE_ADDRESS] = address_word;
+    info[dev_terway_jni_NetnsUdpNative_SOURCE_PORT] = port;
+    info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = full_length;
+    (*env)->SetIntArrayRegion(env, source_info, 0, dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE, info);
+}
+
 JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive(JNIEnv *env, jclass cls, jint fd,
         jbyteArray buffer, jint offset, jint length, jint timeout_millis, jintArray source_info, jstring socket_text)
 {
     (void) cls;
-    if (!in_bounds(env, buffer, offset, length)) {
+    if (!receive_arguments_ok(env, buffer, offset, length, timeout_millis, source_info, 1,
+            "receive needs a non-empty buffer, a timeout >= 0 and room for the source")) {
         return -1;
     }
-    if (length < 1 || timeout_millis < 0
-            || (*env)->GetArrayLength(env, source_info) < dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE) {
-        throw_illegal_argument(env, "receive needs a non-empty buffer, a timeout >= 0 and room for the source");
-        return -1;
-    }
-
     struct sockaddr_in src = { 0 };
     jint full_length = 0;
     jint copied = wait_and_receive(env, fd, buffer, offset, length, timeout_millis, "wait for a datagram on",
@@ -662,11 +711,7 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive(JNIEnv *env, j
         return copied;
     }
 
-    jint info[dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE];
-    info[dev_terway_jni_NetnsUdpNative_SOURCE_ADDRESS] = (jint) ntohl(src.sin_addr.s_addr);
-    info[dev_terway_jni_NetnsUdpNative_SOURCE_PORT] = (jint) ntohs(src.sin_port);
-    info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = full_length;
-    (*env)->SetIntArrayRegion(env, source_info, 0, dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE, info);
+    store_source_info(env, source_info, (jint) ntohl(src.sin_addr.s_addr), ntohs(src.sin_port), full_length);
     return copied;
 }
 
@@ -675,13 +720,9 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive6(JNIEnv *env, 
         jbyteArray source_address, jstring socket_text)
 {
     (void) cls;
-    if (!in_bounds(env, buffer, offset, length)) {
-        return -1;
-    }
-    if (length < 1 || timeout_millis < 0
-            || (*env)->GetArrayLength(env, source_info) < dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE
-            || (*env)->GetArrayLength(env, source_address) < 16) {
-        throw_illegal_argument(env, "receive6 needs a non-empty buffer, a timeout >= 0 and room for the source");
+    if (!receive_arguments_ok(env, buffer, offset, length, timeout_millis, source_info,
+            (*env)->GetArrayLength(env, source_address) >= 16,
+            "receive6 needs a non-empty buffer, a timeout >= 0 and room for the source")) {
         return -1;
     }
     struct sockaddr_in6 src = { 0 };
@@ -691,11 +732,7 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsUdpNative_receive6(JNIEnv *env, 
     if (copied < 0) {
         return copied;
     }
-    jint info[dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE];
-    info[dev_terway_jni_NetnsUdpNative_SOURCE_ADDRESS] = (jint) src.sin6_scope_id;
-    info[dev_terway_jni_NetnsUdpNative_SOURCE_PORT] = (jint) ntohs(src.sin6_port);
-    info[dev_terway_jni_NetnsUdpNative_FULL_LENGTH] = full_length;
-    (*env)->SetIntArrayRegion(env, source_info, 0, dev_terway_jni_NetnsUdpNative_SOURCE_INFO_SIZE, info);
+    store_source_info(env, source_info, (jint) src.sin6_scope_id, ntohs(src.sin6_port), full_length);
     (*env)->SetByteArrayRegion(env, source_address, 0, 16, (const jbyte *) src.sin6_addr.s6_addr);
     return copied;
 }
@@ -817,8 +854,7 @@ JNIEXPORT jint JNICALL Java_dev_terway_jni_NetnsPacketNative_open(JNIEnv *env, j
     (void) cls;
     char path[PATH_MAX];
     char ifname[IFNAMSIZ];
-    if (copy_c_string(env, netns_path, path, sizeof path, "network namespace path") != 0
-            || copy_c_string(env, ifname_bytes, ifname, sizeof ifname, "interface name") != 0) {
+    if (copy_path_and_ifname(env, netns_path, ifname_bytes, path, ifname) != 0) {
         return -1;
     }
     /* Below 0x0600 the field is an 802.3 length, not an EtherType. */

@@ -364,7 +364,8 @@ class CniPluginIT {
         env.put("TERWAY_DRY_RUN", "1");
         CniRuntime.Result dry = CniRuntime.invoke(node1.ns(), env, node1.conf("1.0.0"));
         assertEquals(0, dry.exit(), dry::describe);
-        assertTrue(dry.stdout().contains("\nlink add name " + VethNames.hostVeth("dry", "eth0")), dry::describe);
+        assertTrue(dry.stdout().contains("\nlink add name eth0 "), dry::describe);
+        assertTrue(dry.stdout().contains(" peer name " + VethNames.hostVeth("dry", "eth0") + " "), dry::describe);
         assertEquals(before, node1.links());
     }
 

@@ -372,7 +372,7 @@ class PoolAndChurnIT {
                     conf());
         }
 
-        /** DEL, and waits until the daemon has finished it after its reply (release, veth deletion). */
+        /** DEL, and waits until the daemon has finished it after its reply (veth deletion, release). */
         void delAndWait(String id, String podNs) {
             CniRuntime.Result del = cni("DEL", id, podNs);
             assertEquals(0, del.exit(), del::describe);

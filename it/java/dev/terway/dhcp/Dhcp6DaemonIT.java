@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.terway.daemon.DaemonClient;
 import dev.terway.daemon.Response;
+import dev.terway.it.DaemonProcess;
 import dev.terway.it.NetnsLab;
+import dev.terway.metrics.ExpositionText;
 import dev.terway.net.Ipv6;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,9 +20,26 @@ import org.junit.jupiter.api.Test;
  * The daemon's DHCPv6 leases as a real process against real dnsmasq (--enable-ra, a managed range, 2 minute
  * leases: T1 1 min, T2 1 min 45 s), over the real JNI socket in a pod namespace on the node's bridge: acquire,
  * the renewal at T1 (RENEW in dnsmasq's log, the pod's address re-timed), a daemon killed and started again
- * (the stored lease restored with CONFIRM), release (RELEASE in dnsmasq's log). Root only; about 80 s.
+ * (the stored lease restored with CONFIRM), release (RELEASE in dnsmasq's log). After each step the daemon's
+ * /metrics are scraped in the node's namespace: the {@code family="ipv6"} series move as the step says, the
+ * {@code ipv4} ones stay still. Root only; about 80 s.
  */
 class Dhcp6DaemonIT {
+
+    private static final String METRICS_HOST = "127.0.0.1";
+    private static final int METRICS_PORT = 9153;
+
+    private static ExpositionText scrape(DhcpLab lab) {
+        return ExpositionText.parse(DaemonProcess.scrapeMetrics(lab.node, METRICS_HOST, METRICS_PORT));
+    }
+
+    private static double exchanges6(ExpositionText text, String exchange, String outcome) {
+        return text.require("terway_dhcp_exchanges_total", "family", "ipv6", "exchange", exchange, "outcome", outcome);
+    }
+
+    private static double leases6(ExpositionText text, String state) {
+        return text.require("terway_dhcp_leases", "family", "ipv6", "state", state);
+    }
 
     private static Response call(DhcpLab lab, String request) throws IOException {
         return new DaemonClient(lab.socket, Duration.ofSeconds(30)).call(request);
@@ -43,7 +62,12 @@ class Dhcp6DaemonIT {
             NetnsLab.DhcpServer dhcp6 = lab.lab.startDhcp6Server(lab.lab.net().lanV6(0x100),
                     lab.lab.net().lanV6(0x1ff));
             String pod = lab.addPod("p1");
-            lab.startDaemon();
+            String metricsAt = METRICS_HOST + ":" + METRICS_PORT;
+            lab.startDaemon("--metrics-address", metricsAt);
+            ExpositionText before = scrape(lab);
+            assertEquals(0, leases6(before, "bound"));
+            assertEquals(0, exchanges6(before, "solicit", "advertise"));
+            assertEquals(0, before.require("terway_dhcp_leases_restored", "family", "ipv6"));
 
             long start = System.nanoTime();
             Response acquired = call(lab, "{\"op\":\"acquire6\",\"containerId\":\"c6\",\"netns\":\""
@@ -79,6 +103,20 @@ class Dhcp6DaemonIT {
             assertTrue(stats.toString().contains("dhcp6SolicitSent") && stats.toString().contains("dhcp6ReplyReceived"),
                     stats.toString());
 
+            ExpositionText acquiredMetrics = scrape(lab);
+            assertEquals(1, exchanges6(acquiredMetrics, "solicit", "advertise"));
+            assertEquals(1, exchanges6(acquiredMetrics, "request", "reply"));
+            assertEquals(0, exchanges6(acquiredMetrics, "solicit", "timeout"));
+            assertEquals(1, leases6(acquiredMetrics, "bound"));
+            assertEquals(0, acquiredMetrics.require("terway_dhcp_leases", "family", "ipv4", "state", "bound"),
+                    "the families apart");
+            assertEquals(1, acquiredMetrics.require("terway_dhcp_time_to_lease_seconds_count", "family", "ipv6"));
+            double timeToLease = acquiredMetrics.require("terway_dhcp_time_to_lease_seconds_sum", "family", "ipv6");
+            assertTrue(timeToLease > 0 && timeToLease <= tookMs / 1000.0, "within the acquire call's " + tookMs
+                    + " ms: " + timeToLease);
+            System.out.printf("metrics: DHCPv6 time to lease %.3f s (the acquire call took %d ms)%n", timeToLease,
+                    tookMs);
+
             // What ADD does with the lease: the address on the pod with the lease's lifetimes.
             NetnsLab.ip(pod, "-6", "addr", "add", address + "/128", "dev", "eth0", "valid_lft", "120",
                     "preferred_lft", "120", "nodad");
@@ -95,11 +133,19 @@ class Dhcp6DaemonIT {
                     return false;
                 }
             });
+            ExpositionText renewedMetrics = scrape(lab);
+            assertTrue(exchanges6(renewedMetrics, "renew", "reply") >= 1, lab.log());
+            assertEquals(1, leases6(renewedMetrics, "bound"));
+            assertEquals(0, renewedMetrics.require("terway_dhcp_renewals_missed_total", "family", "ipv6"));
+            assertEquals(0, renewedMetrics.require("terway_dhcp_renewals_late_total", "family", "ipv6"),
+                    "the RENEW left at T1");
+            assertEquals(0, renewedMetrics.require("terway_dhcp_leases_lost_total", "family", "ipv6", "reason",
+                    "expired"));
 
             // A daemon killed and started again takes the stored lease up: CONFIRM before the next T1.
             assertTrue(Files.exists(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")));
             lab.killDaemon();
-            lab.startDaemon();
+            lab.startDaemon("--metrics-address", metricsAt);
             DhcpLab.waitFor("the restored lease is confirmed", Duration.ofSeconds(20),
                     () -> lab.log().contains("restored DHCPv6 lease of default/web-6 eth0 address " + address));
             assertTrue(DhcpLab.read(dhcp6.log()).contains("DHCPCONFIRM(sw0)"), DhcpLab.read(dhcp6.log()));
@@ -107,6 +153,13 @@ class Dhcp6DaemonIT {
             assertEquals(duid,
                     DhcpLab.JSON.readTree(Files.readString(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")))
                     .get("duid").asText(), "the same DUID after the restart");
+            ExpositionText restoredMetrics = scrape(lab);
+            assertEquals(1, restoredMetrics.require("terway_dhcp_leases_restored", "family", "ipv6"));
+            assertEquals(0, restoredMetrics.require("terway_dhcp_leases_restored", "family", "ipv4"));
+            assertEquals(1, exchanges6(restoredMetrics, "confirm", "reply"));
+            assertEquals(1, leases6(restoredMetrics, "bound"));
+            assertEquals(0, restoredMetrics.require("terway_dhcp_time_to_lease_seconds_count", "family", "ipv6"),
+                    "a restore is no ADD's time to lease");
 
             Response released = call(lab, "{\"op\":\"release6\",\"containerId\":\"c6\",\"ifname\":\"eth0\"}");
             assertEquals(0, released.status(), released.body());
@@ -115,6 +168,11 @@ class Dhcp6DaemonIT {
                     () -> DhcpLab.read(dhcp6.log()).contains("DHCPRELEASE(sw0)"));
             assertFalse(Files.exists(lab.stateDir.resolve("leases/dhcp6@c6@eth0.json")));
             assertFalse(lab.cli("list").out().contains("ipv6"), lab.cli("list").out());
+            ExpositionText releasedMetrics = scrape(lab);
+            assertEquals(1, exchanges6(releasedMetrics, "release", "sent"));
+            assertEquals(0, leases6(releasedMetrics, "bound"));
+            assertEquals(0, releasedMetrics.require("terway_dhcp_leases_lost_total", "family", "ipv6", "reason",
+                    "not_on_link"));
         }
     }
 

@@ -31,7 +31,8 @@ class ManifestPodmanTest {
         assertTrue(o.contains("/opt/cni/bin:/opt/cni/bin:ro"), o.toString());
         assertEquals(List.of("/opt/terway/bin/terway"), main.command());
         // kubelet expands $(VAR) from the container's environment, here the ConfigMap's values
-        assertEquals(List.of("run", "--bridge", "mybr0", "--iface", ""), main.args());
+        assertEquals(List.of("run", "--bridge", "mybr0", "--iface", "", "--metrics-address", "127.0.0.1:9153"),
+                main.args());
         assertEquals(List.of("startupProbe", "readinessProbe", "livenessProbe"), List.copyOf(main.probes().keySet()));
     }
 

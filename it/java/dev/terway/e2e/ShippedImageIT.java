@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.terway.it.DaemonProcess;
 import dev.terway.it.Eventually;
 import dev.terway.it.FedCommand;
 import dev.terway.it.NetnsLab;
+import dev.terway.metrics.ExpositionText;
+import dev.terway.metrics.MetricsAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,6 +127,13 @@ class ShippedImageIT {
             FedCommand.Outcome o = probe(dual, probe);
             assertEquals(0, o.exit(), probe + " answers: " + o.stderr());
         }
+        // the daemon's metrics, on the address the ConfigMap gives (the node's loopback), from the image's runtime
+        List<String> args = manifest.container(MAIN).args();
+        MetricsAddress metrics = MetricsAddress.parse(args.get(args.indexOf("--metrics-address") + 1));
+        ExpositionText scraped = ExpositionText.parse(DaemonProcess.scrapeMetrics(dual.ns(), metrics.host(),
+                metrics.port()));
+        assertEquals(1, scraped.require("terway_node_bridged"), "the DaemonSet bridged the node");
+        assertTrue(scraped.require("process_resident_memory_bytes") > 0, "the JVM's metrics come from the image too");
     }
 
     @Test

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 /**
- * Waits for a condition the system reaches on its own: a daemon DEL replies before its tail (release,
- * veth deletion) has run, a server rewrites its lease file when it gets to it. Polls every 50 ms.
+ * Waits for a condition the system reaches on its own: a daemon DEL replies before its tail (veth
+ * deletion, release) has run, a server rewrites its lease file when it gets to it. Polls every 50 ms.
  */
 public final class Eventually {
 

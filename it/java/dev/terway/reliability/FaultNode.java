@@ -186,10 +186,18 @@ final class FaultNode implements AutoCloseable {
      * directory {@link #setup} uses), then the daemon, which watches the bridge. Waits until it answers.
      */
     void startRun() {
+        startRun(List.of());
+    }
+
+    /** As {@link #startRun()}, with more options for `terway run`, e.g. {@code --metrics-address}. */
+    void startRun(List<String> options) {
         try {
             Files.createDirectories(socket().getParent());
-            launch(new ProcessBuilder("ip", "netns", "exec", ns(), home().resolve("bin/terway").toString(), "run",
-                    "--iface", NetnsLab.NIC, "--socket", socket().toString(), "--state-dir", stateDir().toString())
+            List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(), home().resolve("bin/terway").toString(),
+                    "run", "--iface", NetnsLab.NIC, "--socket", socket().toString(), "--state-dir",
+                    stateDir().toString()));
+            argv.addAll(options);
+            launch(new ProcessBuilder(argv)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile())),
                     "terway run in " + ns());
         } catch (IOException e) {

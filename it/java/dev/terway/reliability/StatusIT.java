@@ -65,9 +65,9 @@ class StatusIT {
                     healthy.duration().toMillis());
             assertEquals(0, healthy.exitCode(), describe(healthy));
             assertTrue(healthy.stdout().startsWith("terway status: healthy\n"), describe(healthy));
-            assertTrue(healthy.stdout().contains("default/s1 eth0  " + one.address() + "/24  bound  renew in "),
+            assertTrue(healthy.stdout().contains("default/s1 eth0  ipv4  " + one.address() + "/24  bound  renew in "),
                     describe(healthy));
-            assertTrue(healthy.stdout().contains("default/s2 eth0  " + two.address() + "/24  bound  renew in "),
+            assertTrue(healthy.stdout().contains("default/s2 eth0  ipv4  " + two.address() + "/24  bound  renew in "),
                     describe(healthy));
             assertTrue(healthy.stdout().contains("setup:   " + NetnsLab.NIC + " bridged into mybr0 since "),
                     describe(healthy));
@@ -78,6 +78,7 @@ class StatusIT {
             assertEquals(2, report.path("daemon").path("leases").size(), json.stdout());
             for (JsonNode lease : report.path("daemon").path("leases")) {
                 assertEquals("bound", lease.path("state").asText(), lease.toString());
+                assertEquals("ipv4", lease.path("family").asText(), lease.toString());
                 assertTrue(lease.path("expiresInSeconds").asLong() > 0, lease.toString());
             }
             assertEquals(lab.net().lanV4(254), report.path("daemon").path("servers").path(0).path("address").asText(),
@@ -162,7 +163,7 @@ class StatusIT {
                     + " eth0 was lost")), describe(status(node)) + "\n" + node.log());
             CommandResult lost = status(node);
             assertEquals(1, lost.exitCode(), describe(lost));
-            assertTrue(lost.stdout().contains("default/k1 eth0  " + kept.address() + "/24"), describe(lost));
+            assertTrue(lost.stdout().contains("default/k1 eth0  ipv4  " + kept.address() + "/24"), describe(lost));
             System.out.println("terway status with a lost lease:\n" + lost.stdout());
         }
     }

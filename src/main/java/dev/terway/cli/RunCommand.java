@@ -80,6 +80,10 @@ public final class RunCommand implements Callable<Integer> {
             description = "How long the daemon waits after declining an address in use (default: ${DEFAULT-VALUE}).")
     private Duration declineWait;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve the daemon's Prometheus metrics at http://HOST:PORT/metrics; absent or empty: off"
+                    + " (the DaemonSet's ConfigMap sets it).")
+    private String metricsAddress;
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
             converter = LogFormatConverter.class,
             description = "The daemon's log: text (key=value lines) or json (one object per line)"
@@ -137,6 +141,10 @@ public final class RunCommand implements Callable<Integer> {
         if (iface != null && !iface.isBlank()) {
             args.add("--repair-iface");
             args.add(iface);
+        }
+        if (metricsAddress != null && !metricsAddress.isBlank()) {
+            args.add("--metrics-address");
+            args.add(metricsAddress);
         }
         addFaults(args);
         return args;

@@ -182,6 +182,7 @@ public final class BridgeSetup {
         List<String> notes = new ArrayList<>();
         for (Gateway g : migration.gateways()) {
             GatewayProbe.Result after = probe.probe(g, migration.bridge(), request.verifyTimeout());
+            GatewayChecks.PROCESS.checked(after.answered());
             if (!after.answered()) {
                 GatewayProbe.Result earlier = before.get(g);
                 String beforeSetup = earlier == null

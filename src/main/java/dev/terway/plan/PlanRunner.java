@@ -17,9 +17,16 @@ import java.util.regex.Pattern;
 public final class PlanRunner {
 
     private final CommandRunner runner;
+    private final PlanOutcomes outcomes;
 
     public PlanRunner(CommandRunner runner) {
+        this(runner, PlanOutcomes.PROCESS);
+    }
+
+    /** Counting into {@code outcomes} instead of the process's (tests). */
+    public PlanRunner(CommandRunner runner, PlanOutcomes outcomes) {
         this.runner = runner;
+        this.outcomes = outcomes;
     }
 
     /** Runs every step; returns the steps that completed, which {@link #undo} can roll back later. */
@@ -32,6 +39,7 @@ public final class PlanRunner {
                         : runner.run(step.argv());
             } catch (RuntimeException e) {
                 // A runner that refuses a step (a program not in Program) must not strand the steps before it.
+                outcomes.stepFailed();
                 for (CommandResult failed : undo(done)) {
                     e.addSuppressed(new IllegalStateException("undo failed: " + ShellQuote.join(failed.argv())
                             + " exited " + failed.exitCode() + ": " + failed.stderr().strip()));
@@ -39,6 +47,7 @@ public final class PlanRunner {
                 throw e;
             }
             if (!result.succeeded()) {
+                outcomes.stepFailed();
                 List<Step> toUndo = new ArrayList<>(done);
                 if (step.undo().isPresent() && partlyApplied(step, result)) {
                     toUndo.add(step);
@@ -68,11 +77,13 @@ public final class PlanRunner {
      */
     public List<CommandResult> undo(List<Step> completed) {
         List<CommandResult> failed = new ArrayList<>();
+        boolean undid = false;
         for (int i = completed.size() - 1; i >= 0; i--) {
             Step step = completed.get(i);
             if (step.undo().isEmpty()) {
                 continue;
             }
+            undid = true;
             CommandResult result;
             try {
                 result = runner.run(step.undo().get());
@@ -84,6 +95,9 @@ public final class PlanRunner {
             if (!result.succeeded()) {
                 failed.add(result);
             }
+        }
+        if (undid) {
+            outcomes.rolledBack(failed.size());
         }
         return failed;
     }

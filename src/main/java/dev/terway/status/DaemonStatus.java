@@ -39,6 +39,8 @@ public record DaemonStatus(String version, Instant startedAt, Instant now, List<
     /**
      * A pod interface's lease.
      *
+     * @param family           {@code ipv4} (a DHCPv4 lease) or {@code ipv6} (a DHCPv6 lease): a pod interface may
+     *                         hold one of each, judged alike
      * @param state            the client's state ({@code bound}, {@code renewing}, {@code rebinding},
      *                         {@code selecting}, …)
      * @param address          the held address (CIDR); empty while the pod holds none
@@ -47,9 +49,24 @@ public record DaemonStatus(String version, Instant startedAt, Instant now, List<
      * @param lost             the lease was lost (expiry, NAK) and none has been bound since
      */
     public record Lease(String containerId, String ifname, Optional<String> podNamespace, Optional<String> podName,
-                        String state, Optional<String> address, Optional<String> server, Optional<Instant> renewAt,
+                        String family, String state, Optional<String> address, Optional<String> server,
+                        Optional<Instant> renewAt,
                         Optional<Long> renewInSeconds, Optional<Instant> expires, Optional<Long> expiresInSeconds,
                         boolean lost, Optional<String> lostAddress, Optional<String> lastFailure) {
+
+        public static final String IPV4 = "ipv4";
+        public static final String IPV6 = "ipv6";
+
+        public Lease {
+            if (!IPV4.equals(family) && !IPV6.equals(family)) {
+                throw new IllegalArgumentException("a lease's family is ipv4 or ipv6, not " + family);
+            }
+        }
+
+        /** "lease of default/web-1 eth0", "DHCPv6 lease of default/web-1 eth0": the two of one interface apart. */
+        public String describe() {
+            return (IPV6.equals(family) ? "DHCPv6 lease of " : "lease of ") + who();
+        }
 
         /** {@code namespace/name} when known, else the container id's first 12 characters; then the interface. */
         public String who() {
@@ -93,6 +110,7 @@ public record DaemonStatus(String version, Instant startedAt, Instant now, List<
             o.put("ifname", l.ifname());
             o.put("podNamespace", l.podNamespace().orElse(null));
             o.put("podName", l.podName().orElse(null));
+            o.put("family", l.family());
             o.put("state", l.state());
             o.put("address", l.address().orElse(null));
             o.put("server", l.server().orElse(null));
@@ -123,6 +141,20 @@ public record DaemonStatus(String version, Instant startedAt, Instant now, List<
         return node;
     }
 
+    /**
+     * A lease's family; a daemon from before the field (the same release's status command talks to it only during
+     * a rolling upgrade) is read by the address, an IPv6 one having colons.
+     */
+    private static String family(JsonNode lease) {
+        Optional<String> family = optionalText(lease, "family");
+        if (family.isPresent()) {
+            return family.get();
+        }
+        boolean colons = optionalText(lease, "address").or(() -> optionalText(lease, "lostAddress"))
+                .map(a -> a.contains(":")).orElse(false);
+        return colons ? Lease.IPV6 : Lease.IPV4;
+    }
+
     /** Reads an answer's body; {@link IllegalArgumentException} says what is wrong. */
     public static DaemonStatus parse(String body) {
         try {
@@ -141,7 +173,7 @@ public record DaemonStatus(String version, Instant startedAt, Instant now, List<
                 list(node, "attachments", a -> new Attachment(text(a, "containerId"), text(a, "ifname"),
                         text(a, "hostVeth"), text(a, "bridge"), optionalText(a, "address"))),
                 list(node, "leases", l -> new Lease(text(l, "containerId"), text(l, "ifname"),
-                        optionalText(l, "podNamespace"), optionalText(l, "podName"), text(l, "state"),
+                        optionalText(l, "podNamespace"), optionalText(l, "podName"), family(l), text(l, "state"),
                         optionalText(l, "address"), optionalText(l, "server"),
                         optionalText(l, "renewAt").map(t -> parseInstant(t, "renewAt")),
                         optionalLong(l, "renewInSeconds"),

@@ -114,18 +114,19 @@ public final class NodeHealth {
     private static void leases(DaemonStatus daemon, List<Finding> findings) {
         for (DaemonStatus.Lease l : daemon.leases()) {
             if (l.lost()) {
-                findings.add(new Finding(Finding.Check.LEASE_LOST, "lease of " + l.who() + " was lost"
+                findings.add(new Finding(Finding.Check.LEASE_LOST, l.describe() + " was lost"
                         + l.lostAddress().map(a -> " (" + a + ")").orElse("") + " and is being acquired again ("
                         + l.state() + ")" + l.lastFailure().map(f -> "; last failure: " + f).orElse("")));
             } else if (l.address().isPresent() && l.expiresInSeconds().orElse(1L) <= 0) {
-                findings.add(new Finding(Finding.Check.LEASE_EXPIRED, "lease of " + l.who() + " for "
+                findings.add(new Finding(Finding.Check.LEASE_EXPIRED, l.describe() + " for "
                         + l.address().get() + " has expired"));
             } else if (l.state().equals("rebinding")) {
-                findings.add(new Finding(Finding.Check.LEASE_REBINDING, "lease of " + l.who() + " is rebinding: server "
+                findings.add(new Finding(Finding.Check.LEASE_REBINDING, l.describe() + " is rebinding: server "
                         + l.server().orElse("?") + " did not answer its renewals; it expires in "
                         + l.expiresInSeconds().map(StatusReport::duration).orElse("?")));
             } else if (l.address().isEmpty() && l.lastFailure().isPresent()) {
-                findings.add(new Finding(Finding.Check.LEASE_FAILING, "no lease for " + l.who() + ": "
+                String what = l.family().equals(DaemonStatus.Lease.IPV6) ? "DHCPv6 lease" : "lease";
+                findings.add(new Finding(Finding.Check.LEASE_FAILING, "no " + what + " for " + l.who() + ": "
                         + l.lastFailure().get()));
             }
         }

@@ -104,7 +104,8 @@ public final class StatusOp {
     static DaemonStatus.Lease lease(LeaseStatus s, Instant now) {
         Optional<HeldLease> h = s.held();
         return new DaemonStatus.Lease(s.pod().containerId(), s.pod().ifname(), s.pod().podNamespace(),
-                s.pod().podName(), s.state(), h.map(HeldLease::cidr), h.map(l -> l.server().toString()),
+                s.pod().podName(), DaemonStatus.Lease.IPV4, s.state(), h.map(HeldLease::cidr),
+                h.map(l -> l.server().toString()),
                 h.map(HeldLease::renewAt), h.map(l -> Duration.between(now, l.renewAt()).toSeconds()),
                 h.map(HeldLease::expires), h.map(l -> Duration.between(now, l.expires()).toSeconds()), s.lost(),
                 s.lostAddress().map(Ipv4::toString), s.lastFailure());
@@ -114,7 +115,8 @@ public final class StatusOp {
     static DaemonStatus.Lease lease6(Lease6Status s, Instant now) {
         Optional<IaNaLease> h = s.held().map(HeldLease6::lease);
         return new DaemonStatus.Lease(s.pod().containerId(), s.pod().ifname(), s.pod().podNamespace(),
-                s.pod().podName(), s.state(), h.map(l -> l.address().toString()), h.map(l -> l.server().toString()),
+                s.pod().podName(), DaemonStatus.Lease.IPV6, s.state(), h.map(l -> l.address().toString()),
+                h.map(l -> l.server().toString()),
                 h.map(IaNaLease::renewAt), h.map(l -> Duration.between(now, l.renewAt()).toSeconds()),
                 h.map(IaNaLease::expiresAt), h.map(l -> Duration.between(now, l.expiresAt()).toSeconds()), s.lost(),
                 s.lostAddress().map(Ipv6::toString), s.lastFailure());

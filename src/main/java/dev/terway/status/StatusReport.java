@@ -79,7 +79,8 @@ public record StatusReport(NodeObservation node, Optional<DaemonStatus> daemon, 
         if (!d.leases().isEmpty()) {
             out.append("leases:\n");
             for (DaemonStatus.Lease l : d.leases()) {
-                out.append("  ").append(printable(l.who())).append("  ").append(l.address().orElse("(none)"))
+                out.append("  ").append(printable(l.who())).append("  ").append(l.family()).append("  ")
+                        .append(l.address().orElse("(none)"))
                         .append("  ").append(l.state());
                 if (l.lost()) {
                     out.append(" (lost").append(l.lostAddress().map(a -> " " + a).orElse("")).append(")");

@@ -97,7 +97,7 @@ class StatusCommandTest {
         Run run = status();
         assertEquals(0, run.exit(), run.out());
         assertTrue(run.out().startsWith("terway status: healthy\n"), run.out());
-        assertTrue(run.out().contains("default/web eth0  10.0.0.110/24  bound  renew in 5m00s"), run.out());
+        assertTrue(run.out().contains("default/web eth0  ipv4  10.0.0.110/24  bound  renew in 5m00s"), run.out());
         assertEquals(List.of(List.of("ip", "-j", "-d", "link", "show"), List.of("bridge", "-j", "link", "show")), ran,
                 "two read-only queries, nothing else");
     }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.terway.cli.TerwayCli;
 import dev.terway.cni.entry.CniEntry;
+import dev.terway.metrics.MetricsAddress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -149,6 +150,13 @@ class ManifestsTest {
         assertEquals(value(install, "--dhcp-socket"), value(run, "--socket"),
                 "install's --dhcp-socket (written to the conflist) is run's --socket");
         assertEquals(Path.of(CniEntry.DEFAULT_SOCKET), value(run, "--socket"));
+    }
+
+    @Test
+    void theDaemonServesMetricsOnTheNodesLoopbackByDefault() {
+        String address = parse(mainContainer()).subcommand().commandSpec().findOption("--metrics-address").getValue();
+        MetricsAddress metrics = MetricsAddress.parse(address);
+        assertEquals("127.0.0.1", metrics.host(), "only the node reaches them unless the ConfigMap says otherwise");
     }
 
     @Test

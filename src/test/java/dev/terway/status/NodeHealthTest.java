@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.netstate.Link;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,8 +43,9 @@ class NodeHealthTest {
     }
 
     private static DaemonStatus.Lease bound(String id, String name, String address) {
-        return new DaemonStatus.Lease(id, "eth0", Optional.of("default"), Optional.of(name), "bound",
-                Optional.of(address), Optional.of("10.0.0.2"), Optional.of(NOW.plusSeconds(250)), Optional.of(250L),
+        return new DaemonStatus.Lease(id, "eth0", Optional.of("default"), Optional.of(name), "ipv4",
+                "bound", Optional.of(address), Optional.of("10.0.0.2"), Optional.of(NOW.plusSeconds(250)),
+                Optional.of(250L),
                 Optional.of(NOW.plusSeconds(550)), Optional.of(550L), false, Optional.empty(), Optional.empty());
     }
 
@@ -73,9 +75,9 @@ class NodeHealthTest {
         assertTrue(text.startsWith("terway status: healthy\n"), text);
         assertTrue(text.contains("setup:   eth0 bridged into mybr0 since 2026-12-05T01:00:00Z"), text);
         assertTrue(text.contains("daemon:  up 2h03m"), text);
-        assertTrue(text.contains("default/web-1 eth0  10.0.0.110/24  bound  renew in 4m10s  expires in 9m10s"
+        assertTrue(text.contains("default/web-1 eth0  ipv4  10.0.0.110/24  bound  renew in 4m10s  expires in 9m10s"
                 + "  server 10.0.0.2"), text);
-        assertTrue(text.contains("default/web-2 eth0  10.0.0.111/24  bound"), text);
+        assertTrue(text.contains("default/web-2 eth0  ipv4  10.0.0.111/24  bound"), text);
         assertTrue(text.contains("10.0.0.2  last reply 12s ago, 4 replies"), text);
         JsonNode json = new ObjectMapper().readTree(report.toJson().toString());
         assertTrue(json.get("healthy").asBoolean());
@@ -128,17 +130,18 @@ class NodeHealthTest {
     @Test
     void lostExpiredRebindingAndFailingLeasesNeedAttention() {
         DaemonStatus.Lease lost = new DaemonStatus.Lease("c1", "eth0", Optional.of("default"), Optional.of("web-1"),
-                "selecting", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                "ipv4", "selecting", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(),
                 Optional.empty(), true, Optional.of("10.0.0.110"), Optional.of("no answer to 4 DISCOVERs"));
         DaemonStatus.Lease rebinding = new DaemonStatus.Lease("c2", "eth0", Optional.empty(), Optional.empty(),
-                "rebinding", Optional.of("10.0.0.111/24"), Optional.of("10.0.0.2"), Optional.of(NOW.minusSeconds(300)),
+                "ipv4", "rebinding", Optional.of("10.0.0.111/24"), Optional.of("10.0.0.2"), Optional.of(NOW.minusSeconds(300)),
                 Optional.of(-300L), Optional.of(NOW.plusSeconds(75)), Optional.of(75L), false, Optional.empty(),
                 Optional.empty());
         DaemonStatus.Lease expired = new DaemonStatus.Lease("c3", "eth1", Optional.empty(), Optional.empty(),
-                "rebinding", Optional.of("10.0.0.112/24"), Optional.of("10.0.0.2"), Optional.of(NOW.minusSeconds(600)),
+                "ipv4", "rebinding", Optional.of("10.0.0.112/24"), Optional.of("10.0.0.2"), Optional.of(NOW.minusSeconds(600)),
                 Optional.of(-600L), Optional.of(NOW), Optional.of(0L), false, Optional.empty(), Optional.empty());
         DaemonStatus.Lease failing = new DaemonStatus.Lease("c4", "eth0", Optional.empty(), Optional.empty(),
-                "stopped", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                "ipv4", "stopped", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), false, Optional.empty(), Optional.of("DHCPNAK from 10.0.0.2"));
         DaemonStatus d = daemon(l -> List.of(lost, rebinding, expired, failing), List.of());
         StatusReport report = NodeHealth.assess(node(healthyLinks()), Optional.of(d), "");
@@ -146,9 +149,52 @@ class NodeHealthTest {
         assertEquals("lease of default/web-1 eth0 was lost (10.0.0.110) and is being acquired again (selecting);"
                 + " last failure: no answer to 4 DISCOVERs", report.findings().get(0).message());
         assertTrue(report.findings().get(1).message().contains("expires in 1m15s"), report.findings().toString());
-        assertTrue(report.text().contains("container c3 eth1  10.0.0.112/24  rebinding  renew due  expires EXPIRED"),
+        assertTrue(report.text().contains("container c3 eth1  ipv4  10.0.0.112/24  rebinding  renew due  expires"
+                + " EXPIRED"),
                 report.text());
-        assertTrue(report.text().contains("default/web-1 eth0  (none)  selecting (lost 10.0.0.110)"), report.text());
+        assertTrue(report.text().contains("default/web-1 eth0  ipv4  (none)  selecting (lost 10.0.0.110)"),
+                report.text());
+    }
+
+    @Test
+    void dhcpv6LeasesCountInTheVerdictLikeIpv4OnesAndSayTheirFamily() {
+        DaemonStatus.Lease lost6 = new DaemonStatus.Lease("c1", "eth0", Optional.of("default"), Optional.of("web-1"),
+                "ipv6", "soliciting", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), true, Optional.of("fd00:db8::100"),
+                Optional.of("no DHCPv6 lease for eth0: no server answered"));
+        DaemonStatus.Lease expired6 = new DaemonStatus.Lease("c2", "eth0", Optional.of("default"), Optional.of("web-2"),
+                "ipv6", "rebinding", Optional.of("fd00:db8::101"), Optional.of("000100012c4f5a100242ac110002"),
+                Optional.of(NOW.minusSeconds(120)), Optional.of(-120L), Optional.of(NOW.minusSeconds(1)),
+                Optional.of(-1L), false, Optional.empty(), Optional.empty());
+        DaemonStatus d = daemon(l -> {
+            List<DaemonStatus.Lease> all = new ArrayList<>(l);
+            all.add(lost6);
+            all.add(expired6);
+            return all;
+        }, List.of());
+        StatusReport report = NodeHealth.assess(node(healthyLinks()), Optional.of(d), "");
+        assertEquals(List.of("lease-lost", "lease-expired"), checks(report), "the IPv4 leases are bound");
+        assertEquals(1, report.exitCode());
+        assertEquals("DHCPv6 lease of default/web-1 eth0 was lost (fd00:db8::100) and is being acquired again"
+                + " (soliciting); last failure: no DHCPv6 lease for eth0: no server answered",
+                report.findings().get(0).message());
+        assertTrue(report.findings().get(1).message().startsWith("DHCPv6 lease of default/web-2 eth0 for"
+                + " fd00:db8::101 has expired"), report.findings().toString());
+        assertTrue(report.text().contains("default/web-1 eth0  ipv6  (none)  soliciting (lost fd00:db8::100)"),
+                report.text());
+        assertTrue(report.text().contains("default/web-1 eth0  ipv4  10.0.0.110/24  bound"), report.text());
+
+        JsonNode json = report.toJson();
+        List<String> families = new ArrayList<>();
+        json.path("daemon").path("leases").forEach(l -> families.add(l.path("family").asText()));
+        assertEquals(List.of("ipv4", "ipv4", "ipv6", "ipv6"), families);
+        DaemonStatus back = DaemonStatus.fromJson(json.path("daemon"));
+        assertEquals(d.leases(), back.leases(), "the family survives the daemon's answer");
+        ((ObjectNode) json.path("daemon").path("leases").get(2)).remove("family");
+        ((ObjectNode) json.path("daemon").path("leases").get(0)).remove("family");
+        DaemonStatus older = DaemonStatus.fromJson(json.path("daemon"));
+        assertEquals("ipv6", older.leases().get(2).family(), "a daemon from before the field: by the address");
+        assertEquals("ipv4", older.leases().get(0).family());
     }
 
     @Test

@@ -118,5 +118,6 @@ class StatusOpTest {
         assertEquals(Optional.of(Duid.forAttachment("c6", "eth0").toString()), v6.server(), "the server's DUID");
         assertEquals(Optional.of(70L), v6.expiresInSeconds(), "valid 180 s from 110 s ago");
         assertEquals("rebinding", v6.state(), "what NodeHealth reports as LEASE_REBINDING");
+        assertEquals("ipv6", v6.family());
     }
 }

@@ -30,6 +30,7 @@ import dev.terway.cli.TerwayVersion;
 import dev.terway.cni.attachment.AttachmentRecords;
 import dev.terway.migration.BridgeSetup;
 import dev.terway.migration.BridgeWatch;
+import dev.terway.migration.GatewayChecks;
 import dev.terway.migration.Host;
 import dev.terway.migration.MigrationException;
 import dev.terway.migration.SetupRecord;
@@ -44,7 +45,12 @@ import dev.terway.plan.CommandResult;
 import dev.terway.plan.CommandRunner;
 import dev.terway.plan.ExecCommandRunner;
 import dev.terway.plan.FaultInjection;
+import dev.terway.plan.PlanOutcomes;
 import dev.terway.plan.PlanRunner;
+import dev.terway.metrics.DaemonMetrics;
+import dev.terway.metrics.LeaseSource;
+import dev.terway.metrics.MetricsAddress;
+import dev.terway.metrics.MetricsServer;
 import dev.terway.cli.DurationConverter;
 import dev.terway.cli.FaultOption;
 import java.nio.file.Path;
@@ -53,6 +59,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -66,6 +73,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -133,6 +141,14 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                     + " asks for at least 10s (default: ${DEFAULT-VALUE}).")
     Duration declineWait;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = {"Serve Prometheus metrics at http://HOST:PORT/metrics: leases by state, DHCP exchanges,"
+                    + " time to lease, CNI calls, plan failures, the node's bridge, the JVM (docs/operations.md)."
+                    + " Absent or empty: off.",
+                    "They name no pod, but anyone who reaches the port learns how busy the node is: keep it on"
+                            + " loopback unless a scraper needs it."})
+    String metricsAddress;
+
     @Option(names = "--repair-bridge", paramLabel = "NAME", hidden = true,
             description = "Set by `terway run`: re-create bridge NAME from the setup record in --state-dir when it is"
                     + " deleted, as `terway setup` would (checked against the gateways, rolled back on failure).")
@@ -161,6 +177,13 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         if (arpProbe.compareTo(MAX_ARP_PROBE) > 0) {
             throw new ParameterException(spec.commandLine(), "--arp-probe must be at most "
                     + MAX_ARP_PROBE.toSeconds() + "s, got " + arpProbe.toMillis() + "ms");
+        }
+        Optional<MetricsAddress> metricsAt;
+        try {
+            metricsAt = metricsAddress == null || metricsAddress.isBlank() ? Optional.empty()
+                    : Optional.of(MetricsAddress.parse(metricsAddress));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--metrics-address: " + e.getMessage());
         }
         Clock clock = Clock.systemUTC();
         Instant started = clock.instant();
@@ -202,6 +225,15 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                 nodeNamespaces, faults.faults(), Optional.of(new DaemonDhcp6Gateway(leases6, clock)));
         // A pod whose lease was lost and came back as another address: noted in its attachment record.
         leases.reportAddressChangesTo(cni::recordAddressChange);
+        // Metrics before anything is taken up or served, so that they see it all; a port that cannot be had stops
+        // the start here, before the daemon has changed anything.
+        AtomicReference<BridgeWatch.Outcome> lastBridgeLook = new AtomicReference<>();
+        Optional<DaemonMetrics> metrics = metricsAt.map(at -> daemonMetrics(leases, leases6, cni,
+                lastBridgeLook));
+        Optional<MetricsServer> metricsServer = Optional.empty();
+        if (metricsAt.isPresent()) {
+            metricsServer = Optional.of(MetricsServer.start(metrics.get(), metricsAt.get()));
+        }
         // Host veths back on a bridge that was re-created while the daemon was down, before the stored leases
         // are taken up: their INIT-REBOOT goes out through the pod's veth and the bridge.
         AttachmentRepair repair = cni.attachmentRepair();
@@ -227,7 +259,8 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         log.info("daemon.started", "terway dhcp daemon listening on " + socket.socket() + "; state in " + stateDir
                 + "; " + restored + " stored lease(s) taken up; " + restored6 + " stored DHCPv6 lease(s) taken up; "
                 + (arpProbe.isZero() ? "no ARP probe"
-                : "ARP probe " + arpProbe.toMillis() + " ms, " + declineWait.toMillis() + " ms wait after a decline"));
+                : "ARP probe " + arpProbe.toMillis() + " ms, " + declineWait.toMillis() + " ms wait after a decline")
+                + metricsServer.map(s -> "; metrics on " + s.address().url()).orElse(""));
         // And while it runs: `terway teardown` + `terway setup` on a live node re-creates the bridge empty.
         scheduler.scheduleWithFixedDelay(() -> repairAttachments(repair, log), REPAIR_INTERVAL.toMillis(),
                 REPAIR_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -238,7 +271,10 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             BridgeWatch watch = bridgeWatch(log);
             bridgeWatch = Executors.newSingleThreadScheduledExecutor(threads("terway-bridge-watch", 0));
             bridgeWatch.scheduleWithFixedDelay(() -> {
-                if (watch.check() == BridgeWatch.Outcome.REPAIRED) {
+                BridgeWatch.Outcome outcome = watch.check();
+                lastBridgeLook.set(outcome);
+                metrics.ifPresent(m -> m.bridgeChecked(outcome));
+                if (outcome == BridgeWatch.Outcome.REPAIRED) {
                     repairAttachments(repair, log);
                 }
             }, BRIDGE_WATCH_INTERVAL.toMillis(), BRIDGE_WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -247,6 +283,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
                     + stateDir, "bridge", repairBridge);
         }
         ScheduledExecutorService watching = bridgeWatch;
+        Optional<MetricsServer> serving = metricsServer;
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -255,6 +292,7 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
             if (watching != null) {
                 watching.shutdownNow();
             }
+            serving.ifPresent(MetricsServer::close);
             server.close(Duration.ofSeconds(3));
             // DELs already answered finish first: their releases need the lease service still running.
             if (!deferredDeletes.close(Duration.ofSeconds(5))) {
@@ -273,6 +311,34 @@ public final class DhcpDaemonCommand implements Callable<Integer> {
         }, "terway-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The daemon's metrics over its lease services (DHCPv4 and DHCPv6, by {@code family}), CNI calls, plans and gateway checks. The node counts as bridged
+     * while the setup record is in --state-dir and the bridge watch (under `terway run`) last found the bridge.
+     */
+    private DaemonMetrics daemonMetrics(DhcpLeaseService leases, Dhcp6LeaseService leases6, CniOps cni,
+                                        AtomicReference<BridgeWatch.Outcome> lastBridgeLook) {
+        SetupRecordStore records = new StateDirectory(stateDir).records();
+        BooleanSupplier bridged = () -> {
+            BridgeWatch.Outcome look = lastBridgeLook.get();
+            if (look == BridgeWatch.Outcome.FAILED || look == BridgeWatch.Outcome.LEFT_ALONE) {
+                return false;
+            }
+            try {
+                return records.load().isPresent();
+            } catch (MigrationException e) {
+                return false;
+            }
+        };
+        DaemonMetrics metrics = DaemonMetrics.create(new DaemonMetrics.Sources(
+                Map.of(DaemonMetrics.IPV4, LeaseSource.ipv4(leases.statistics(), leases::clientsByState),
+                        DaemonMetrics.IPV6, LeaseSource.ipv6(leases6.statistics(), leases6::clientsByState)),
+                PlanOutcomes.PROCESS, GatewayChecks.PROCESS, bridged));
+        leases.reportTimingsTo(metrics.timings(DaemonMetrics.IPV4));
+        leases6.reportTimingsTo(metrics.timings(DaemonMetrics.IPV6));
+        cni.reportCallsTo(metrics.cniCalls());
+        return metrics;
     }
 
     private BridgeWatch bridgeWatch(DaemonLog log) {

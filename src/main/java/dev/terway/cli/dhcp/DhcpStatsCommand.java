@@ -10,8 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
         description = {"Prints the daemon's counters since it started, as JSON: ARP probes sent, address conflicts"
-                + " found (acknowledged addresses another host had, declined with DHCPDECLINE), and addresses bound"
-                + " unchecked because a probe could not be sent."})
+                + " found (acknowledged addresses another host had, declined with DHCPDECLINE), addresses bound"
+                + " unchecked because a probe could not be sent, lost leases regained or changed, renewals late or"
+                + " missed, leases lost by reason and leases restored at start.",
+                "The daemon's --metrics-address serves the same counts as Prometheus metrics."})
 public final class DhcpStatsCommand implements Callable<Integer> {
 
     @Spec

@@ -274,6 +274,12 @@ final class AddVerb {
     private String undo(CniRequest request, NetConf conf, AddressChoice choice, boolean addressTaken,
                         List<Step> linked) {
         StringBuilder problems = new StringBuilder();
+        // The veth first, as DEL does: the pod may have the address already, and must not keep answering
+        // for it once the server may hand it to another pod.
+        for (var failed : ctx.plans().undo(linked)) {
+            problems.append("; undo failed: ").append(String.join(" ", failed.argv())).append(": ")
+                    .append(failed.stderr().strip());
+        }
         if (addressTaken) {
             if (choice.isDelegated()) {
                 try {
@@ -284,10 +290,6 @@ final class AddVerb {
             } else if (choice.isDhcp()) {
                 ctx.leases().release(request.containerId(), request.ifname());
             }
-        }
-        for (var failed : ctx.plans().undo(linked)) {
-            problems.append("; undo failed: ").append(String.join(" ", failed.argv())).append(": ")
-                    .append(failed.stderr().strip());
         }
         return problems.length() == 0 ? "; everything done before was undone" : problems.toString();
     }

@@ -37,6 +37,7 @@ import java.util.Set;
  * there (IPv6 ones with any metric: the kernel's RA routes have 1024); an interface with IPv6 addresses still
  * takes router advertisements as ADD set it; the host veth is on the bridge; and the addresses are still held
  * (a DHCP or DHCPv6 lease, or the IPAM plugin's own CHECK).
+ * It holds the attachment ({@link Attachments}) while it looks, as ADD and DEL do while they change it.
  */
 final class CheckVerb {
 
@@ -59,6 +60,13 @@ final class CheckVerb {
             throw new CniException(CniErrorCode.INVALID_ENVIRONMENT,
                     "invalid CNI_NETNS " + netns + ": " + notNetns.get());
         }
+        // Not while an ADD or DEL of the attachment is under way: it would find the pod half made or half gone.
+        try (Attachments.Permit held = ctx.attachments().hold(request.containerId(), request.ifname())) {
+            return check(request, conf, prev, netns);
+        }
+    }
+
+    private CniReply check(CniRequest request, NetConf conf, CniResult prev, Path netns) throws CniException {
         int index = podInterfaceIndex(prev, request.ifname(), netns);
         ResultInterface expected = prev.interfaces().get(index);
         NodeObserver.PodInterface actual = ctx.observer().podInterface(netns, request.ifname())

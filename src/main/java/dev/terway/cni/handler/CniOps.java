@@ -26,11 +26,14 @@ import dev.terway.plan.CommandRunner;
 import dev.terway.plan.FaultInjection;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The daemon's "cni" op (docs/protocol.md): one forwarded invocation in, exactly what `cni-terway` must exit
@@ -44,6 +47,7 @@ public final class CniOps implements RequestHandler {
     private final EventLog log;
     private final Runnable catchUp;
     private final AttachmentRepair repair;
+    private volatile CniCalls calls = CniCalls.NONE;
 
     private CniOps(CniService service, EventLog log, Runnable catchUp, AttachmentRepair repair) {
         this.service = service;
@@ -108,6 +112,11 @@ public final class CniOps implements RequestHandler {
         return repair;
     }
 
+    /** Where every answered call is reported (the daemon's metrics); set before the daemon serves. */
+    public void reportCallsTo(CniCalls sink) {
+        this.calls = sink;
+    }
+
     @Override
     public Response handle(JsonNode request) {
         JsonNode env = request.get("env");
@@ -125,15 +134,28 @@ public final class CniOps implements RequestHandler {
         }
         long start = System.nanoTime();
         CniReply reply = service.execute(new CniInvocation(vars, stdin.asText()));
-        // One line per invocation: what the runtime asked, for which attachment, how it ended, how long it took.
+        long took = System.nanoTime() - start;
         String command = vars.getOrDefault(CniInvocation.CNI_COMMAND, "?");
-        long millis = (System.nanoTime() - start) / 1_000_000;
+        // One line per invocation: what the runtime asked, for which attachment, how it ended, how long it took.
+        long millis = took / 1_000_000;
         log.emit(LogEvent.of(reply.exitCode() == 0 ? LogLevel.INFO : LogLevel.WARN, eventOf(command),
                 Optional.of(logPod(vars)), "cni " + command + " "
                         + vars.getOrDefault(CniInvocation.CNI_CONTAINERID, "-") + "/"
                         + vars.getOrDefault(CniInvocation.CNI_IFNAME, "-") + " exit " + reply.exitCode() + " in "
                         + millis + " ms", "exit", Integer.toString(reply.exitCode()), "ms", Long.toString(millis)));
+        calls.answered(command, errorCode(reply), Duration.ofNanos(took));
         return new Response(reply.exitCode(), reply.stdout());
+    }
+
+    private static final Pattern ERROR_CODE = Pattern.compile("\"code\"\\s*:\\s*(\\d{1,9})");
+
+    /** 0 for success, else the {@code code} of the reply's error JSON ({@link CniReply#error}); -1 without one. */
+    static int errorCode(CniReply reply) {
+        if (reply.exitCode() == 0) {
+            return 0;
+        }
+        Matcher code = ERROR_CODE.matcher(reply.stdout());
+        return code.find() ? Integer.parseInt(code.group(1)) : -1;
     }
 
     /** {@code cni.add}, {@code cni.del}, …: the verb's event; {@code cni.unknown} for a command no verb has. */

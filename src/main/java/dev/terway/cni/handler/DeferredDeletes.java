@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * The slow half of the daemon's DELs, run after the reply: the DHCP release (a datagram and a look into the
- * pod) and the deletion of the veth pair, on which the kernel spends 10-40 ms waiting for RCU grace periods
- * while it unregisters the devices. kubelet waits for every DEL it starts; the pod is gone for it either
+ * The slow half of the daemon's DELs, run after the reply: the deletion of the veth pair, on which the kernel
+ * spends 10-40 ms waiting for RCU grace periods while it unregisters the devices, and then the DHCP release
+ * (a datagram from the node). kubelet waits for every DEL it starts; the pod is gone for it either
  * way, and the runtime deletes the netns next, which takes the pod end with it.
  *
  * <p>What makes the early reply safe:

@@ -13,12 +13,17 @@ import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanPrinter;
 
 /**
- * DEL: gives the addresses back (the DHCP lease, and the DHCPv6 lease where the daemon runs them), then
- * deletes the veth pair, which takes every address and route of the pod's end with it. Idempotent: a
- * missing netns, veth or lease is fine, and a second DEL finds nothing to do. The leases go first so the
- * daemon can still send DHCPRELEASE (and RELEASE) from inside the pod while the interface exists.
+ * DEL: deletes the veth pair, then gives the IPv4 address back; a DHCPv6 lease (where the daemon runs them) is
+ * released first. Idempotent: a missing netns, veth or lease is fine, and a second DEL finds nothing to do.
+ * The veth goes before the IPv4 lease: deleting it takes 10-40 ms (the kernel waits for RCU grace periods), and
+ * a lease released before that would let the server hand the address to another pod while this one still has
+ * it and answers ARP for it. The DHCPRELEASE goes out from the node (the server identifies the lease by
+ * chaddr, client id and ciaddr, not by the packet's source). A veth that cannot be deleted keeps its lease:
+ * the DEL fails and is retried, the address stays this pod's. The DHCPv6 RELEASE must leave from the pod's
+ * link-local address, so it goes while the interface exists; the next holder's duplicate address detection
+ * guards IPv6 in that window.
  *
- * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (release, veth deletion)
+ * <p>A delegated IPAM plugin's DEL runs before the reply. In the daemon, the rest (veth deletion, release)
  * runs right after it ({@link DeferredDeletes}); the in-process fallback runs everything before replying.
  */
 final class DelVerb {
@@ -70,27 +75,29 @@ final class DelVerb {
     }
 
     /**
-     * The part of DEL that needs no request: release the lease, delete the veth pair. Also what the daemon
-     * runs at start for DELs a crash interrupted. Returns what it did, for the log.
+     * The part of DEL that needs no request: delete the veth pair, then release the lease. Also what the
+     * daemon runs at start for DELs a crash interrupted. Returns what it did, for the log.
      */
     String finish(String containerId, String ifname) throws CniException {
-        boolean released = ctx.leases().release(containerId, ifname);
         // Before the veth goes, so that the DHCPv6 RELEASE still leaves from the pod's interface.
-        String released6 = ctx.dhcp6().map(g -> g.release(containerId, ifname) ? ", DHCPv6 lease released" : "")
+        String released6 = ctx.dhcp6().map(g -> g.release(containerId, ifname) ? "DHCPv6 lease released, " : "")
                 .orElse("");
         String hostVeth = VethNames.hostVeth(containerId, ifname);
+        String veth;
         try {
             ctx.plans().run(PodPlans.delete(hostVeth));
+            veth = "host veth deleted";
         } catch (PlanFailedException e) {
             if (ctx.observer().linkExists(hostVeth)) {
                 throw new CniException(CniErrorCode.TEARDOWN_FAILED, "DEL of " + ifname
-                        + " could not delete host veth " + hostVeth + ": " + e.getMessage());
+                        + " could not delete host veth " + hostVeth + " (its lease is kept until it is gone): "
+                        + e.getMessage());
             }
             // Gone meanwhile (the netns was torn down under us): that is what DEL wanted.
-            ctx.forgetAttachmentRecord(hostVeth);
-            return ctx.leases().describeRelease(released) + released6 + ", host veth was gone";
+            veth = "host veth was gone";
         }
         ctx.forgetAttachmentRecord(hostVeth);
-        return ctx.leases().describeRelease(released) + released6 + ", host veth deleted";
+        boolean released = ctx.leases().release(containerId, ifname);
+        return released6 + veth + ", " + ctx.leases().describeRelease(released);
     }
 }

@@ -73,20 +73,16 @@ final class GcVerb {
             }
             return CniReply.success(out + PlanPrinter.render(deletions.build()));
         }
-        if (conf.ipam().isPresent()) {
-            ctx.ipam().gc(request, conf.ipam().get().type());
-        }
-        for (LeaseGateway.Attachment a : releases) {
-            ctx.leases().release(a.containerId(), a.ifname());
-            ctx.log().info("cni.gc_released", LogPod.of(a.containerId(), a.ifname()), "GC: released the lease of stale"
-                    + " attachment " + a.containerId() + "/" + a.ifname());
-        }
+        // DHCPv6 leases before their veths: RELEASE leaves from the pod's interface (the kernel's DAD guards
+        // IPv6 against a second holder). Then the stale veths, then their IPv4 leases, as DEL does: a pod must
+        // not answer ARP for an address the server may already be handing to another.
         for (LeaseGateway.Attachment a : releases6) {
             ctx.dhcp6().get().release(a.containerId(), a.ifname());
             ctx.log().info("cni.gc_released", LogPod.of(a.containerId(), a.ifname()), "GC: released the DHCPv6"
                     + " lease of stale attachment " + a.containerId() + "/" + a.ifname(), "family", "6");
         }
         List<String> failures = new ArrayList<>();
+        Set<String> kept = new HashSet<>();
         for (Step step : deletions.build().steps()) {
             String veth = step.argv().get(3);
             try {
@@ -95,10 +91,22 @@ final class GcVerb {
             } catch (PlanFailedException e) {
                 if (ctx.observer().linkExists(veth)) {
                     failures.add(e.getMessage());
+                    kept.add(veth);
                     continue;
                 }
             }
             ctx.forgetAttachmentRecord(veth);
+        }
+        if (conf.ipam().isPresent()) {
+            ctx.ipam().gc(request, conf.ipam().get().type());
+        }
+        for (LeaseGateway.Attachment a : releases) {
+            if (kept.contains(VethNames.hostVeth(a.containerId(), a.ifname()))) {
+                continue; // its pod still has the address: released by the next GC, once the veth is gone
+            }
+            ctx.leases().release(a.containerId(), a.ifname());
+            ctx.log().info("cni.gc_released", LogPod.of(a.containerId(), a.ifname()), "GC: released the lease of stale"
+                    + " attachment " + a.containerId() + "/" + a.ifname());
         }
         if (!failures.isEmpty()) {
             throw new CniException(CniErrorCode.TEARDOWN_FAILED, "GC could not delete " + failures.size()

@@ -257,7 +257,7 @@ final class Ipv6Add {
                 lease.ifPresent(l -> addresses.add(leasedAddress(l, look)));
             } else {
                 dhcp.thenAccept(late -> late.ifPresent(l -> {
-                    ctx.log().info("cni.dhcp6_late", LogPod.of(request.containerId(), request.ifname()), "ADD "
+                    ctx.log().info("cni.dhcp6_late", logPod(request), "ADD "
                             + attachment + ": its DHCPv6 lease of " + l.address() + " came after the SLAAC address"
                             + " was reported; given back");
                     releaseLate(attachment);
@@ -375,10 +375,15 @@ final class Ipv6Add {
             if (required) {
                 throw e;
             }
-            ctx.log().info("cni.dhcp6_none", LogPod.of(request.containerId(), request.ifname()),
+            ctx.log().info("cni.dhcp6_none", logPod(request),
                     "DHCPv6 gave no lease: " + e.getCause().getMessage());
             return Optional.empty();
         }
+    }
+
+    /** The pod keys of a log line about {@code request}: its pod's namespace and name, when the runtime passed them. */
+    private static LogPod logPod(Dhcp6Gateway.Dhcp6Request request) {
+        return new LogPod(request.containerId(), request.podNamespace(), request.podName(), request.ifname());
     }
 
     private void releaseLate(String attachment) {

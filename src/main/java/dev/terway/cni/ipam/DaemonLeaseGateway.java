@@ -70,7 +70,7 @@ public final class DaemonLeaseGateway implements LeaseGateway {
 
     @Override
     public boolean release(String containerId, String ifname) {
-        return leases.release(containerId, ifname);
+        return leases.releaseUnplugged(containerId, ifname);
     }
 
     @Override

@@ -14,7 +14,11 @@ public interface LeaseGateway {
     /** Leases an address for the pod interface; "try again later" (11) with the failure report if none. */
     PodAddress acquire(LeaseRequest request) throws CniException;
 
-    /** Releases the interface's lease; false when none was held. Never fails for an unknown lease. */
+    /**
+     * Releases the lease of an interface that is gone by now: the verbs delete the pod's veth first, so the
+     * pod never answers for an address the server may already be handing to another. False when none was
+     * held. Never fails for an unknown lease.
+     */
     boolean release(String containerId, String ifname);
 
     /** How a DEL reports a {@link #release} that returned {@code released}, for the log. */

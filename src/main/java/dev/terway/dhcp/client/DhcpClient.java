@@ -309,6 +309,7 @@ public final class DhcpClient {
         offer = m;
         attempts = 0;
         firstRequestAt = null;
+        report(ExchangeOutcome.Exchange.DISCOVER, ExchangeOutcome.Result.OFFER);
         transition(ClientState.REQUESTING);
         try {
             listener.requesting(LeaseReader.read(m, now, server).lease());
@@ -332,6 +333,7 @@ public final class DhcpClient {
             return;
         }
         if (type == MessageType.NAK) {
+            report(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.NAK);
             listener.warning("DHCPNAK from " + selected + " for " + offer.yiaddr() + " on " + config.interfaceName()
                     + m.message().map(text -> ": \"" + text + "\"").orElse("") + "; discovering again");
             rediscover(now);
@@ -356,6 +358,7 @@ public final class DhcpClient {
      * ({@link #settle}).
      */
     private void bind(Lease acquired) {
+        report(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.ACK);
         acquisition = null;
         offer = null;
         nextSend = null;
@@ -443,6 +446,7 @@ public final class DhcpClient {
         AddressConflict conflict = new AddressConflict(declined.address(), claimant, claim, declined.serverId(), now);
         clearProbe();
         acquisition.declined.add(conflict);
+        report(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.DECLINED);
         DhcpMessage message = message(MessageType.DECLINE, now, false, Ipv4.ANY)
                 .put(DhcpOptions.REQUESTED_ADDRESS, declined.address())
                 .put(DhcpOptions.SERVER_ID, declined.serverId())
@@ -482,6 +486,7 @@ public final class DhcpClient {
             return;
         }
         if (type == MessageType.NAK) {
+            report(leaseExchange(from), ExchangeOutcome.Result.NAK);
             lease = null;
             nextSend = null;
             transition(ClientState.INIT);
@@ -503,6 +508,7 @@ public final class DhcpClient {
             return;
         }
         nextSend = null;
+        report(leaseExchange(from), ExchangeOutcome.Result.ACK);
         if (!renewed.address().equals(held.address())) {
             LeaseLoss loss = new LeaseLoss(LeaseLoss.Reason.ADDRESS_CHANGED, from, server, Optional.empty());
             lease = null;
@@ -544,8 +550,10 @@ public final class DhcpClient {
             }
             case SELECTING -> {
                 if (!now.isBefore(acquisition.deadline)) {
+                    report(ExchangeOutcome.Exchange.DISCOVER, ExchangeOutcome.Result.TIMEOUT);
                     fail(now, "acquire timeout of " + AcquireFailure.seconds(config.acquireTimeout()) + " passed");
                 } else if (discoversExhausted()) {
+                    report(ExchangeOutcome.Exchange.DISCOVER, ExchangeOutcome.Result.TIMEOUT);
                     fail(now, "no usable answer to " + config.maxDiscovers() + " DISCOVERs");
                 } else {
                     sendDiscover(now);
@@ -553,8 +561,10 @@ public final class DhcpClient {
             }
             case REQUESTING -> {
                 if (!now.isBefore(acquisition.deadline)) {
+                    report(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.TIMEOUT);
                     fail(now, "acquire timeout of " + AcquireFailure.seconds(config.acquireTimeout()) + " passed");
                 } else if (attempts >= config.maxRequests()) {
+                    report(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.TIMEOUT);
                     listener.warning("no ACK from " + offer.serverId().orElseThrow() + " for " + offer.yiaddr()
                             + " after " + attempts + " REQUESTs on " + config.interfaceName() + "; discovering again");
                     rediscover(now);
@@ -564,8 +574,15 @@ public final class DhcpClient {
             }
             case BOUND, RENEWING -> {
                 if (!now.isBefore(lease.expiresAt())) {
+                    if (state == ClientState.RENEWING) {
+                        report(ExchangeOutcome.Exchange.RENEW, ExchangeOutcome.Result.TIMEOUT);
+                    }
                     expire(now);
                 } else if (!now.isBefore(lease.rebindAt())) {
+                    if (state == ClientState.RENEWING) {
+                        // T2 with no answer from the leasing server: a missed renewal
+                        report(ExchangeOutcome.Exchange.RENEW, ExchangeOutcome.Result.TIMEOUT);
+                    }
                     beginExchange(now);
                     transition(ClientState.REBINDING);
                     sendRebindRequest(now);
@@ -579,6 +596,7 @@ public final class DhcpClient {
             }
             case REBINDING -> {
                 if (!now.isBefore(lease.expiresAt())) {
+                    report(ExchangeOutcome.Exchange.REBIND, ExchangeOutcome.Result.TIMEOUT);
                     expire(now);
                 } else {
                     sendRebindRequest(now);
@@ -586,8 +604,10 @@ public final class DhcpClient {
             }
             case REBOOTING -> {
                 if (!now.isBefore(lease.expiresAt())) {
+                    report(ExchangeOutcome.Exchange.REBOOT, ExchangeOutcome.Result.TIMEOUT);
                     expire(now);
                 } else if (attempts >= config.maxRequests()) {
+                    report(ExchangeOutcome.Exchange.REBOOT, ExchangeOutcome.Result.TIMEOUT);
                     listener.warning("no answer to INIT-REBOOT REQUEST for " + lease.address() + " on "
                             + config.interfaceName() + " after " + attempts + " tries; keeping the restored lease"
                             + " until it expires at " + lease.expiresAt());
@@ -823,6 +843,20 @@ public final class DhcpClient {
     }
 
     // ---- bookkeeping ----
+
+    private void report(ExchangeOutcome.Exchange exchange, ExchangeOutcome.Result result) {
+        listener.exchanged(new ExchangeOutcome(exchange, result));
+    }
+
+    /** The exchange of a held lease's REQUEST in {@code state}: RENEWING, REBINDING or REBOOTING. */
+    private static ExchangeOutcome.Exchange leaseExchange(ClientState state) {
+        return switch (state) {
+            case RENEWING -> ExchangeOutcome.Exchange.RENEW;
+            case REBINDING -> ExchangeOutcome.Exchange.REBIND;
+            case REBOOTING -> ExchangeOutcome.Exchange.REBOOT;
+            default -> throw new IllegalStateException("no lease exchange in state " + state);
+        };
+    }
 
     private void ignore(String why) {
         if (acquisition != null) {

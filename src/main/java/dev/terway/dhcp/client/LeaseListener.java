@@ -50,6 +50,13 @@ public interface LeaseListener {
     default void unprobed(Lease lease, String why) {
     }
 
+    /**
+     * An exchange ended: an OFFER taken, a REQUEST acknowledged, refused, declined or unanswered in time. Called
+     * before the callbacks that follow from it ({@link #bound}, {@link #renewed}, {@link #lost}, {@link #failed}).
+     */
+    default void exchanged(ExchangeOutcome outcome) {
+    }
+
     /** Every state change, for one-line logs (RENEWING, REBINDING, ...). */
     default void stateChanged(ClientState from, ClientState to) {
     }

@@ -1,18 +1,14 @@
 package dev.terway.dhcp.codec;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Option 119 (RFC 3397): a sequence of DNS names in RFC 1035 wire format, compressed with pointers
- * whose offsets count from the start of the (concatenated) option value.
- *
- * <p>Decoding is safe against hostile pointers: a pointer must point before the start of the name
- * being read, and each further pointer of the same name before the previous target. Offsets therefore
- * strictly decrease and no loop can form; work per name is bounded by the value length.
+ * whose offsets count from the start of the (concatenated) option value. {@link DomainNameList} decodes
+ * it, as it does DHCPv6's uncompressed domain list; encoding writes the pointers.
  *
  * <p>The names end up in resolv.conf, so labels must pass {@link DomainNames}: anything else (dots
  * inside labels, spaces, newlines) is rejected rather than passed on.
@@ -24,82 +20,8 @@ final class DomainSearchCodec implements OptionCodec<List<String>> {
 
     @Override
     public List<String> decode(WireReader in) throws DhcpParseException {
-        byte[] data = in.bytes(in.remaining(), "search list");
-        if (data.length == 0) {
-            throw new DhcpParseException("empty search list");
-        }
-        List<String> names = new ArrayList<>();
-        int position = 0;
-        while (position < data.length) {
-            int[] next = new int[1];
-            names.add(readName(data, position, next, names.size() + 1));
-            position = next[0];
-        }
-        return List.copyOf(names);
-    }
-
-    /** Reads the name starting at {@code start}; stores in {@code next[0]} where the following name starts. */
-    private static String readName(byte[] data, int start, int[] next, int index) throws DhcpParseException {
-        StringBuilder name = new StringBuilder();
-        int position = start;
-        int limit = start;          // the next pointer must point strictly below this
-        int resume = -1;            // where the linear stream continues once this name is read
-        int octets = 0;
-        while (true) {
-            if (position >= data.length) {
-                throw new DhcpParseException("name " + index + " runs past the end of the search list");
-            }
-            int length = data[position] & 0xff;
-            if (length == 0) {
-                if (resume < 0) {
-                    resume = position + 1;
-                }
-                break;
-            }
-            int kind = length & 0xc0;
-            if (kind == 0xc0) {
-                if (position + 1 >= data.length) {
-                    throw new DhcpParseException("name " + index + " has a truncated compression pointer");
-                }
-                int target = (length & 0x3f) << 8 | data[position + 1] & 0xff;
-                if (target >= limit) {
-                    throw new DhcpParseException("name " + index + " has a compression pointer to offset " + target
-                            + " that does not point backwards (offset " + position + ")");
-                }
-                if (resume < 0) {
-                    resume = position + 2;
-                }
-                limit = target;
-                position = target;
-                continue;
-            }
-            if (kind != 0) {
-                throw new DhcpParseException("name " + index + " uses reserved label type 0x"
-                        + Integer.toHexString(kind) + " at offset " + position);
-            }
-            if (position + 1 + length > data.length) {
-                throw new DhcpParseException("name " + index + " has a label running past the end of the search list");
-            }
-            octets += length + 1;
-            if (octets + 1 > MAX_NAME_OCTETS) {
-                throw new DhcpParseException("name " + index + " is longer than " + MAX_NAME_OCTETS + " octets");
-            }
-            String label = new String(data, position + 1, length, StandardCharsets.ISO_8859_1);
-            String problem = DomainNames.labelProblem(label);
-            if (problem != null) {
-                throw new DhcpParseException("name " + index + " " + problem);
-            }
-            if (name.length() > 0) {
-                name.append('.');
-            }
-            name.append(label);
-            position += 1 + length;
-        }
-        if (name.length() == 0) {
-            throw new DhcpParseException("name " + index + " is the empty root name");
-        }
-        next[0] = resume;
-        return name.toString();
+        return DomainNameList.decode(in.bytes(in.remaining(), "search list"), "search list",
+                DomainNameList.Compression.ALLOWED);
     }
 
     /** Writes every name, replacing any suffix that was written before with a pointer to it. */

@@ -2,6 +2,7 @@ package dev.terway.dhcp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.dhcp.client.ClientState;
 import dev.terway.dhcp.client.Lease;
 import dev.terway.dhcp.client.RetransmitPolicy;
 import dev.terway.dhcp.store.LeaseKey;
@@ -13,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -97,6 +99,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     private volatile boolean closed;
     private volatile Consumer<AddressChangeReport> addressChanges = report -> {
     };
+    private volatile LeaseStatistics.Timings timings = LeaseStatistics.Timings.NONE;
 
     /** A service without ARP sockets: {@code settings} must not ask for an ARP probe (a probe would fail). */
     public DhcpLeaseService(Settings settings, LeaseStore store, PodSocket.Factory sockets, NodeSender nodeSender,
@@ -116,7 +119,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         this.records = new LeaseRecords(store, nodeSender, seeds, log);
         this.context = new PodLeaseContext(settings, records, upkeep, new LeaseEventQueue(upkeepExecutor, log),
                 sockets, arpSockets, nodeSender, receivers, timer, clock, log, seeds, counters, servers, pods,
-                () -> addressChanges);
+                () -> addressChanges, () -> timings);
     }
 
     // ---- API ----
@@ -150,12 +153,18 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
     }
 
     @Override
+    public boolean releaseUnplugged(String containerId, String ifname) {
+        PodLease pod = pods.remove(new LeaseKey(containerId, ifname));
+        return pod != null && pod.release(true).isPresent();
+    }
+
+    @Override
     public Optional<HeldLease> releaseLease(String containerId, String ifname) {
         PodLease pod = pods.remove(new LeaseKey(containerId, ifname));
         if (pod == null) {
             return Optional.empty();
         }
-        return pod.release();
+        return pod.release(false);
     }
 
     @Override
@@ -196,6 +205,28 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
         return counters.snapshot();
     }
 
+    /** The same counters, for the daemon's metrics: read when asked, never counted twice. */
+    public LeaseStatistics statistics() {
+        return counters;
+    }
+
+    /**
+     * How many pods' clients are in each state now (a pod's first acquisition included); a state no client is in
+     * is left out. Reads one volatile field per pod, no pod's lock: a scrape never waits on an exchange.
+     */
+    public Map<ClientState, Long> clientsByState() {
+        Map<ClientState, Long> states = new EnumMap<>(ClientState.class);
+        for (PodLease pod : pods.values()) {
+            states.merge(pod.clientState(), 1L, Long::sum);
+        }
+        return states;
+    }
+
+    /** Where the time each pod's first lease took is reported (the daemon's metrics); set before serving. */
+    public void reportTimingsTo(LeaseStatistics.Timings sink) {
+        this.timings = sink;
+    }
+
     /**
      * Takes up every stored lease after a start: a lease whose pod netns still exists is confirmed with an
      * INIT-REBOOT REQUEST for its address and then renewed as usual; one whose netns is gone is released
@@ -204,7 +235,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
      * @return the number of leases taken up
      */
     public int restoreAll() throws IOException {
-        return records.restoreAll((key, stored) -> {
+        int restored = records.restoreAll((key, stored) -> {
             HeldLease lease = stored.lease();
             PodLease keeper = new PodLease(context, lease.identity(), lease.clientId(), lease.hostname(), false,
                     stored.onAddressChange(), stored.network());
@@ -214,6 +245,8 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             keeper.reboot(lease);
             return true;
         });
+        counters.leasesRestored.addAndGet(restored);
+        return restored;
     }
 
     /**

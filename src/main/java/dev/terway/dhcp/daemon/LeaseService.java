@@ -27,6 +27,16 @@ public interface LeaseService {
      */
     boolean release(String containerId, String ifname);
 
+    /**
+     * Like {@link #release}, for an interface that is gone: CNI DEL, GC and a failed ADD delete the pod's
+     * veth before they give its address back, so that the pod no longer answers for an address the server
+     * may already be handing to another. The DHCPRELEASE goes out from the node at once, without a look
+     * into the pod for the address.
+     */
+    default boolean releaseUnplugged(String containerId, String ifname) {
+        return release(containerId, ifname);
+    }
+
     /** Every lease held now, in a stable order (container id, then interface). */
     List<HeldLease> list();
 

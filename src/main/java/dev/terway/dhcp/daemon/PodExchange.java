@@ -281,8 +281,8 @@ final class PodExchange implements DhcpTransport, AddressProbe {
             if (!release || !releaseFromPod) {
                 throw e;
             }
-            // The pod side is gone (interface deleted first by CNI DEL): the server takes the release
-            // from any source, so send it from the node.
+            // The pod side went away after the look that found the address on it (the netns torn down
+            // meanwhile): the server takes the release from any source, so send it from the node.
             nodeSender.send(bytes, to);
         }
     }

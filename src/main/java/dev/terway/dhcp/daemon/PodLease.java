@@ -7,6 +7,7 @@ import dev.terway.dhcp.client.AddressConflict;
 import dev.terway.dhcp.client.ClientState;
 import dev.terway.dhcp.client.DhcpClient;
 import dev.terway.dhcp.client.DhcpClientConfig;
+import dev.terway.dhcp.client.ExchangeOutcome;
 import dev.terway.dhcp.client.Lease;
 import dev.terway.dhcp.client.LeaseListener;
 import dev.terway.dhcp.client.LeaseLoss;
@@ -67,6 +68,10 @@ final class PodLease implements LeaseListener {
     /** Released, failed or stopped: events that still arrive are ignored. */
     private boolean forgotten;
     private Optional<String> lastFailure = Optional.empty();
+    /** The client's state, for {@link DhcpLeaseService#clientsByState} to read without the lock. */
+    private volatile ClientState clientState = ClientState.STOPPED;
+    /** When acquire() began this pod's first acquisition: its time to lease counts from here. */
+    private Instant acquireBegan;
 
     PodLease(PodLeaseContext context, PodIdentity pod, String clientId, Optional<String> hostname,
              boolean firstBindIsTheCallers, AddressChangePolicy onAddressChange, Optional<PodNetworkConfig> network) {
@@ -119,6 +124,7 @@ final class PodLease implements LeaseListener {
                     + e.getMessage(), e);
         }
         exchange.startReceiving();
+        acquireBegan = context.clock().instant();
         client.start();
         afterEvent();
     }
@@ -185,6 +191,10 @@ final class PodLease implements LeaseListener {
         }
     }
 
+    ClientState clientState() {
+        return clientState;
+    }
+
     synchronized Optional<HeldLease> snapshot() {
         return forgotten ? Optional.empty() : Optional.ofNullable(held);
     }
@@ -202,8 +212,11 @@ final class PodLease implements LeaseListener {
                 Optional.ofNullable(lostAddress), lastFailure));
     }
 
-    /** DHCPRELEASE (from the pod; from the node if that fails) and forget. */
-    synchronized Optional<HeldLease> release() {
+    /**
+     * DHCPRELEASE and forget. From the pod when it holds the address (from the node if that fails); from the
+     * node at once when {@code unplugged}: the caller deleted the pod's interface first.
+     */
+    synchronized Optional<HeldLease> release(boolean unplugged) {
         HeldLease had = held;
         if (forgotten) {
             return Optional.empty();
@@ -211,7 +224,7 @@ final class PodLease implements LeaseListener {
         if (client != null) {
             if (client.lease().isPresent() || client.state() == ClientState.PROBING) {
                 // PROBING: acknowledged, so committed by the server, but not on the pod yet
-                exchange.releaseFromPod(client.lease().isPresent()
+                exchange.releaseFromPod(!unplugged && client.lease().isPresent()
                         && context.events().holds(pod, client.lease().get().cidr()));
                 try {
                     client.release();
@@ -297,7 +310,10 @@ final class PodLease implements LeaseListener {
             return;
         }
         ClientState state = client.state();
-        if (state == ClientState.BOUND || state == ClientState.STOPPED) {
+        // PROBING listens for ARP only (the ACK is in): the DHCP socket would hold one of the daemon's few
+        // receive threads through the whole probe, and in a boot storm the pods past the pool's size waited
+        // a probe's length for a thread before they could see their OFFER.
+        if (state == ClientState.BOUND || state == ClientState.STOPPED || state == ClientState.PROBING) {
             exchange.closeSocket();
         }
         if (state != ClientState.PROBING) {
@@ -387,6 +403,9 @@ final class PodLease implements LeaseListener {
             // running pod holds.
             context.records().delete(key);
         }
+        if (firstByCaller && acquireBegan != null) {
+            context.timings().get().leaseAcquired(Duration.between(acquireBegan, context.clock().instant()));
+        }
         if (answered) {
             context.servers().replied(now.server(), context.clock().instant());
         }
@@ -431,6 +450,7 @@ final class PodLease implements LeaseListener {
     @Override
     public void lost(Lease lease, LeaseLoss loss) {
         HeldLease had = held != null ? held : held(lease);
+        counters.lost(loss.reason());
         boolean expired = loss.reason() == LeaseLoss.Reason.EXPIRED;
         loss.server().ifPresent(s -> context.servers().replied(s, context.clock().instant()));
         log.warn(expired ? "lease.expired" : "lease.lost", pod.logPod(), (expired ? "expired" : "lost") + " "
@@ -530,6 +550,12 @@ final class PodLease implements LeaseListener {
 
     @Override
     public void stateChanged(ClientState from, ClientState to) {
+        clientState = to;
+        if (from == ClientState.BOUND && to == ClientState.RENEWING && client.lease().isPresent()
+                && Duration.between(client.lease().get().renewAt(), context.clock().instant())
+                .compareTo(LeaseCounters.LATE_RENEWAL) > 0) {
+            counters.renewalsLate.incrementAndGet();
+        }
         if (from == ClientState.BOUND && to == ClientState.RENEWING && held != null) {
             emit(LeaseEvents.Kind.RENEWAL_DUE, held);
         }
@@ -537,6 +563,11 @@ final class PodLease implements LeaseListener {
             log.info("lease.rebinding", pod.logPod(), "rebinding " + describe(held) + ": no answer from the server"
                     + " while renewing", "address", held.cidr(), "server", held.server().toString());
         }
+    }
+
+    @Override
+    public void exchanged(ExchangeOutcome outcome) {
+        counters.exchanged(outcome);
     }
 
     @Override

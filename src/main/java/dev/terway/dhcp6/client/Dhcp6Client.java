@@ -78,6 +78,8 @@ public final class Dhcp6Client {
     /** SOLICITING: ADVERTISEs usable, and until when they are collected (null once acted on at once). */
     private final List<Advertised> advertised = new ArrayList<>();
     private Instant collectUntil;
+    /** SOLICITING: an ADVERTISE said NoAddrsAvail (a SOLICIT that times out then ends in no_addrs_avail). */
+    private boolean noAddrsAdvertised;
     /** REQUESTING: the server asked and the addresses asked for. */
     private Advertised chosen;
     /** The address asked for in SOLICIT: the one of a lease lost last. */
@@ -147,8 +149,8 @@ public final class Dhcp6Client {
             Instant now = clock.instant();
             if (!now.isBefore(stored.expiresAt())) {
                 hint = stored.address();
-                listener.lost(stored, "its valid lifetime ended at " + stored.expiresAt() + " while the daemon was"
-                        + " down");
+                listener.lost(stored, Dhcp6LossReason.EXPIRED, "its valid lifetime ended at " + stored.expiresAt()
+                        + " while the daemon was down");
                 beginAcquisition(now);
                 return;
             }
@@ -227,6 +229,8 @@ public final class Dhcp6Client {
             } else {
                 transport.multicast(release);
             }
+            listener.exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.RELEASE,
+                    Dhcp6ExchangeOutcome.Result.SENT));
             return Optional.of(held);
         } finally {
             dispatching = false;
@@ -333,6 +337,7 @@ public final class Dhcp6Client {
             }
             Reading reading = read(m, server, Optional.ofNullable(hint), exchangeStart);
             if (reading.lease != null) {
+                ended(Dhcp6ExchangeOutcome.Result.REPLY);
                 bind(reading.lease);
             } else {
                 ignore("rapid-commit REPLY from " + server + " without a usable address: " + reading.problem);
@@ -341,6 +346,7 @@ public final class Dhcp6Client {
         }
         Reading reading = read(m, server, Optional.ofNullable(hint), exchangeStart);
         if (reading.lease == null) {
+            noAddrsAdvertised |= refusedWith(m, StatusCode.NO_ADDRS_AVAIL);
             ignore("ADVERTISE from " + server + " without a usable address: " + reading.problem);
             return;
         }
@@ -358,8 +364,10 @@ public final class Dhcp6Client {
         if (status.code() == StatusCode.NOT_ON_LINK) {
             listener.warning("REPLY from " + server + " to REQUEST on " + config.interfaceName() + ": "
                     + status.describe() + "; soliciting again without asking for " + chosen.address());
+            ended(Dhcp6ExchangeOutcome.Result.NOT_ON_LINK);
             if (lease != null) {
-                lose(now, "the server answered NotOnLink to the REQUEST after NoBinding");
+                lose(now, Dhcp6LossReason.NOT_ON_LINK,
+                        "the server answered NotOnLink to the REQUEST after NoBinding");
                 return;
             }
             hint = null;
@@ -374,6 +382,9 @@ public final class Dhcp6Client {
             }
             listener.warning("REPLY from " + server + " to REQUEST on " + config.interfaceName() + ": "
                     + reading.problem);
+            ended(refusedWith(m, StatusCode.NO_ADDRS_AVAIL) ? Dhcp6ExchangeOutcome.Result.NO_ADDRS_AVAIL
+                    : refusedWith(m, StatusCode.NO_BINDING) ? Dhcp6ExchangeOutcome.Result.NO_BINDING
+                    : Dhcp6ExchangeOutcome.Result.UNUSABLE);
             advertised.removeIf(a -> a.server().equals(server));
             if (lease != null) {
                 beginRebind(now);
@@ -384,6 +395,7 @@ public final class Dhcp6Client {
             }
             return;
         }
+        ended(Dhcp6ExchangeOutcome.Result.REPLY);
         if (lease != null) {
             settleRenewal(reading.lease, now);
         } else {
@@ -408,13 +420,15 @@ public final class Dhcp6Client {
             return;
         }
         if (status.code() == StatusCode.NOT_ON_LINK) {
-            lose(now, "the server answered NotOnLink: " + status.describe());
+            ended(Dhcp6ExchangeOutcome.Result.NOT_ON_LINK);
+            lose(now, Dhcp6LossReason.NOT_ON_LINK, "the server answered NotOnLink: " + status.describe());
             return;
         }
         Optional<IaNa> ia = m.iaNa(config.iaid());
         if (ia.isPresent() && ia.get().statusCode() == StatusCode.NO_BINDING) {
             listener.warning(server + " has no binding for " + lease.address() + " on " + config.interfaceName()
                     + "; requesting it again");
+            ended(Dhcp6ExchangeOutcome.Result.NO_BINDING);
             chosen = new Advertised(server, 0, lease.address());
             beginExchange(now, config.request());
             transition(Dhcp6ClientState.REQUESTING);
@@ -423,7 +437,8 @@ public final class Dhcp6Client {
         }
         if (ia.isPresent() && ia.get().addresses().stream()
                 .anyMatch(a -> a.address().equals(lease.address()) && a.validLifetime() == 0)) {
-            lose(now, "the server withdrew it (valid lifetime 0)");
+            ended(Dhcp6ExchangeOutcome.Result.WITHDRAWN);
+            lose(now, Dhcp6LossReason.WITHDRAWN, "the server withdrew it (valid lifetime 0)");
             return;
         }
         Reading reading = read(m, server, Optional.of(lease.address()), exchangeStart);
@@ -432,6 +447,7 @@ public final class Dhcp6Client {
                     + lease.address() + " until it expires at " + lease.expiresAt());
             return;
         }
+        ended(Dhcp6ExchangeOutcome.Result.REPLY);
         settleRenewal(reading.lease, now);
     }
 
@@ -441,13 +457,16 @@ public final class Dhcp6Client {
         }
         StatusCode status = m.status();
         if (status.code() == StatusCode.NOT_ON_LINK) {
-            lose(now, "CONFIRM answered NotOnLink by " + server + ": the pod's link is not the lease's");
+            ended(Dhcp6ExchangeOutcome.Result.NOT_ON_LINK);
+            lose(now, Dhcp6LossReason.NOT_ON_LINK, "CONFIRM answered NotOnLink by " + server
+                    + ": the pod's link is not the lease's");
             return;
         }
         if (!status.success()) {
             ignore("REPLY to CONFIRM from " + server + ": " + status.describe());
             return;
         }
+        ended(Dhcp6ExchangeOutcome.Result.REPLY);
         nextSend = null;
         confirmEnds = null;
         restoring = false;
@@ -461,7 +480,8 @@ public final class Dhcp6Client {
         IaNaLease held = lease;
         if (!granted.address().equals(held.address())) {
             lease = null;
-            listener.lost(held, "the server granted " + granted.address() + " instead");
+            listener.lost(held, Dhcp6LossReason.ADDRESS_CHANGED, "the server granted " + granted.address()
+                    + " instead");
             restoring = false;
             bind(granted);
             return;
@@ -482,6 +502,8 @@ public final class Dhcp6Client {
         switch (state) {
             case SOLICITING -> {
                 if (!now.isBefore(acquisition.deadline)) {
+                    ended(noAddrsAdvertised ? Dhcp6ExchangeOutcome.Result.NO_ADDRS_AVAIL
+                            : Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     fail(now, "acquire timeout of " + seconds(config.acquireTimeout()) + " passed");
                 } else if (!advertised.isEmpty() && collectUntil != null && !now.isBefore(collectUntil)) {
                     requestBest(now);
@@ -491,10 +513,13 @@ public final class Dhcp6Client {
             }
             case REQUESTING -> {
                 if (lease != null && !now.isBefore(lease.expiresAt())) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     expire(now);
                 } else if (lease == null && !now.isBefore(acquisition.deadline)) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     fail(now, "acquire timeout of " + seconds(config.acquireTimeout()) + " passed");
                 } else if (times.maxCount() > 0 && sends >= times.maxCount()) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     listener.warning("no REPLY from " + chosen.server() + " to " + sends + " REQUESTs on "
                             + config.interfaceName());
                     advertised.removeIf(a -> a.server().equals(chosen.server()));
@@ -522,8 +547,10 @@ public final class Dhcp6Client {
             }
             case RENEWING -> {
                 if (!now.isBefore(lease.expiresAt())) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     expire(now);
                 } else if (!now.isBefore(lease.rebindAt())) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     beginRebind(now);
                 } else {
                     sendRenewal(now);
@@ -531,6 +558,7 @@ public final class Dhcp6Client {
             }
             case REBINDING -> {
                 if (!now.isBefore(lease.expiresAt())) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     expire(now);
                 } else {
                     sendRenewal(now);
@@ -538,8 +566,10 @@ public final class Dhcp6Client {
             }
             case CONFIRMING -> {
                 if (!now.isBefore(lease.expiresAt())) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     expire(now);
                 } else if (!now.isBefore(confirmEnds)) {
+                    ended(Dhcp6ExchangeOutcome.Result.TIMEOUT);
                     listener.warning("no REPLY to CONFIRM of " + lease.address() + " on " + config.interfaceName()
                             + " within " + seconds(Retransmission.CONFIRM.maxDuration()) + "; keeping the restored"
                             + " lease (RFC 8415 §18.2.3)");
@@ -565,6 +595,7 @@ public final class Dhcp6Client {
 
     private void solicit(Instant now) {
         advertised.clear();
+        noAddrsAdvertised = false;
         chosen = null;
         beginExchange(now, config.solicit());
         transition(Dhcp6ClientState.SOLICITING);
@@ -579,6 +610,9 @@ public final class Dhcp6Client {
 
     /** The best ADVERTISE: highest preference, the first received on a tie (§18.2.9). */
     private void requestBest(Instant now) {
+        if (state == Dhcp6ClientState.SOLICITING) {
+            ended(Dhcp6ExchangeOutcome.Result.ADVERTISE);
+        }
         Advertised best = advertised.get(0);
         for (Advertised a : advertised) {
             if (a.preference() > best.preference()) {
@@ -615,17 +649,17 @@ public final class Dhcp6Client {
     }
 
     private void expire(Instant now) {
-        lose(now, "its valid lifetime ended at " + lease.expiresAt());
+        lose(now, Dhcp6LossReason.EXPIRED, "its valid lifetime ended at " + lease.expiresAt());
     }
 
     /** The lease ends without a release: tell, then solicit again asking for the same address. */
-    private void lose(Instant now, String why) {
+    private void lose(Instant now, Dhcp6LossReason reason, String why) {
         IaNaLease held = lease;
         lease = null;
         nextSend = null;
         restoring = false;
         hint = held.address();
-        listener.lost(held, why);
+        listener.lost(held, reason, why);
         beginAcquisition(now);
     }
 
@@ -815,6 +849,25 @@ public final class Dhcp6Client {
     }
 
     // ---- bookkeeping ----
+
+    /** The exchange of the current state ended in {@code result}; called before the state changes. */
+    private void ended(Dhcp6ExchangeOutcome.Result result) {
+        Dhcp6ExchangeOutcome.Exchange exchange = switch (state) {
+            case SOLICITING -> Dhcp6ExchangeOutcome.Exchange.SOLICIT;
+            case REQUESTING -> Dhcp6ExchangeOutcome.Exchange.REQUEST;
+            case RENEWING -> Dhcp6ExchangeOutcome.Exchange.RENEW;
+            case REBINDING -> Dhcp6ExchangeOutcome.Exchange.REBIND;
+            case CONFIRMING -> Dhcp6ExchangeOutcome.Exchange.CONFIRM;
+            case BOUND, STOPPED -> throw new IllegalStateException("no exchange under way in " + state);
+        };
+        listener.exchanged(new Dhcp6ExchangeOutcome(exchange, result));
+    }
+
+    /** Whether {@code m} refuses with {@code code}, in the message or in our IA_NA. */
+    private boolean refusedWith(Dhcp6Message m, int code) {
+        return m.status().code() == code
+                || m.iaNa(config.iaid()).map(ia -> ia.statusCode() == code).orElse(false);
+    }
 
     private void ignore(String why) {
         if (acquisition != null) {

@@ -15,8 +15,11 @@ public interface Dhcp6Listener {
     /** A RENEW or REBIND (or a REQUEST after NoBinding) extended the lease of the same address: new lifetimes. */
     void renewed(IaNaLease lease);
 
-    /** The lease ended without a release (valid lifetime over, NotOnLink, withdrawn): the address must go. */
-    void lost(IaNaLease lease, String why);
+    /**
+     * The lease ended without a release (valid lifetime over, NotOnLink, withdrawn, another address granted): the
+     * address must go. {@code why} says it for people.
+     */
+    void lost(IaNaLease lease, Dhcp6LossReason reason, String why);
 
     /** An acquisition gave up; the client is STOPPED. {@code report} names what was sent and what came back. */
     void failed(String report);
@@ -27,6 +30,10 @@ public interface Dhcp6Listener {
      * now, and a crash before the REPLY is stored can be released at the next start.
      */
     default void requesting(Duid server, Ipv6 address) {
+    }
+
+    /** An exchange ended: what was sent and what came of it (counted by the daemon for its metrics). */
+    default void exchanged(Dhcp6ExchangeOutcome outcome) {
     }
 
     default void stateChanged(Dhcp6ClientState from, Dhcp6ClientState to) {

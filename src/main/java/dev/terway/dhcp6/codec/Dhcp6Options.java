@@ -1,6 +1,7 @@
 package dev.terway.dhcp6.codec;
 
 import dev.terway.dhcp.codec.DhcpParseException;
+import dev.terway.dhcp.codec.DomainNameList;
 import dev.terway.dhcp.codec.DomainNames;
 import dev.terway.dhcp.codec.WireReader;
 import dev.terway.dhcp.codec.WireWriter;
@@ -133,7 +134,10 @@ public final class Dhcp6Options {
                 }
                 yield new DnsServers(servers);
             }
-            case Dhcp6Option.DOMAIN_LIST -> new DomainList(domainList(value));
+            // RFC 3646 §4 / RFC 8415 §10: names in RFC 1035 wire format, uncompressed, one after the other;
+            // the labels must pass DomainNames like DHCPv4's option 119: they end up in resolv.conf.
+            case Dhcp6Option.DOMAIN_LIST -> new DomainList(DomainNameList.decode(value, "domain list",
+                    DomainNameList.Compression.REFUSED));
             default -> null;
         };
         return option != null ? option : new Raw(code, value);
@@ -191,60 +195,6 @@ public final class Dhcp6Options {
         } catch (CharacterCodingException e) {
             throw new DhcpParseException("status message is not UTF-8");
         }
-    }
-
-    /**
-     * RFC 3646 §4 / RFC 8415 §10: names in RFC 1035 wire format, uncompressed, one after the other. The
-     * labels must pass {@link DomainNames} like DHCPv4's option 119: they end up in resolv.conf.
-     */
-    static List<String> domainList(byte[] data) throws DhcpParseException {
-        if (data.length == 0) {
-            throw new DhcpParseException("empty domain list");
-        }
-        List<String> names = new ArrayList<>();
-        int position = 0;
-        while (position < data.length) {
-            int index = names.size() + 1;
-            StringBuilder name = new StringBuilder();
-            int octets = 1;
-            while (true) {
-                if (position >= data.length) {
-                    throw new DhcpParseException("name " + index + " runs past the end of the domain list");
-                }
-                int length = data[position] & 0xff;
-                if (length == 0) {
-                    position++;
-                    break;
-                }
-                if ((length & 0xc0) != 0) {
-                    throw new DhcpParseException("name " + index + " has a compression pointer or reserved label"
-                            + " type at offset " + position + " (DHCPv6 names are never compressed)");
-                }
-                if (position + 1 + length > data.length) {
-                    throw new DhcpParseException("name " + index + " has a label running past the end of the"
-                            + " domain list");
-                }
-                octets += length + 1;
-                if (octets > 255) {
-                    throw new DhcpParseException("name " + index + " is longer than 255 octets");
-                }
-                String label = new String(data, position + 1, length, StandardCharsets.ISO_8859_1);
-                String problem = DomainNames.labelProblem(label);
-                if (problem != null) {
-                    throw new DhcpParseException("name " + index + " " + problem);
-                }
-                if (name.length() > 0) {
-                    name.append('.');
-                }
-                name.append(label);
-                position += 1 + length;
-            }
-            if (name.length() == 0) {
-                throw new DhcpParseException("name " + index + " is the empty root name");
-            }
-            names.add(name.toString());
-        }
-        return names;
     }
 
     private static long u32(WireReader in, String what) throws DhcpParseException {

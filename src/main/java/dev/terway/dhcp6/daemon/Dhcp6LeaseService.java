@@ -1,14 +1,19 @@
 package dev.terway.dhcp6.daemon;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.terway.dhcp.daemon.LeaseStatistics;
 import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp.store.LeaseStore;
 import dev.terway.dhcp6.client.Dhcp6Client;
+import dev.terway.dhcp6.client.Dhcp6ClientState;
+import dev.terway.dhcp6.client.Dhcp6ExchangeOutcome;
+import dev.terway.dhcp6.client.Dhcp6LossReason;
 import dev.terway.dhcp6.client.Retransmission;
 import dev.terway.jni.NetnsUdp6Socket;
 import dev.terway.log.EventLog;
+import dev.terway.log.LogPod;
 import dev.terway.net.Ipv6;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +35,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -67,12 +74,56 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         }
     }
 
-    /** Messages sent and received since the daemon started, by type; for `terway dhcp stats`. */
-    static final class Counters {
+    /**
+     * Since the daemon started: messages sent and received by type (`terway dhcp stats`), and how exchanges ended,
+     * leases lost by reason, late renewals and leases restored, which `terway dhcp stats` prints and the metrics read
+     * ({@link Lease6Statistics}).
+     */
+    static final class Counters implements Lease6Statistics {
+        /**
+         * A renewal whose first message goes out more than this after T1 is late (as on the IPv4 side): a starved
+         * timer, a stopped daemon, or a lease restored after its T1.
+         */
+        static final Duration LATE_RENEWAL = Duration.ofSeconds(1);
+        private static final int RESULTS = Dhcp6ExchangeOutcome.Result.values().length;
+
         private final ConcurrentHashMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
+        private final AtomicLongArray exchanges =
+                new AtomicLongArray(Dhcp6ExchangeOutcome.Exchange.values().length * RESULTS);
+        private final AtomicLongArray lost = new AtomicLongArray(Dhcp6LossReason.values().length);
+        final AtomicLong renewalsLate = new AtomicLong();
+        final AtomicLong leasesRestored = new AtomicLong();
 
         void count(String name) {
             counts.computeIfAbsent(name, n -> new AtomicLong()).incrementAndGet();
+        }
+
+        void exchanged(Dhcp6ExchangeOutcome outcome) {
+            exchanges.incrementAndGet(outcome.exchange().ordinal() * RESULTS + outcome.result().ordinal());
+        }
+
+        void lost(Dhcp6LossReason reason) {
+            lost.incrementAndGet(reason.ordinal());
+        }
+
+        @Override
+        public long exchanges(Dhcp6ExchangeOutcome.Exchange exchange, Dhcp6ExchangeOutcome.Result result) {
+            return exchanges.get(exchange.ordinal() * RESULTS + result.ordinal());
+        }
+
+        @Override
+        public long leasesLost(Dhcp6LossReason reason) {
+            return lost.get(reason.ordinal());
+        }
+
+        @Override
+        public long renewalsLate() {
+            return renewalsLate.get();
+        }
+
+        @Override
+        public long leasesRestored() {
+            return leasesRestored.get();
         }
 
         Map<String, Long> snapshot() {
@@ -87,6 +138,13 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                 }
             }
             counts.forEach((name, n) -> out.putIfAbsent(name, n.get()));
+            out.put("dhcp6RenewalsLate", renewalsLate.get());
+            out.put("dhcp6RenewalsMissed", renewalsMissed());
+            out.put("dhcp6LeasesLostExpired", leasesLost(Dhcp6LossReason.EXPIRED));
+            out.put("dhcp6LeasesLostNotOnLink", leasesLost(Dhcp6LossReason.NOT_ON_LINK));
+            out.put("dhcp6LeasesLostWithdrawn", leasesLost(Dhcp6LossReason.WITHDRAWN));
+            out.put("dhcp6LeasesLostAddressChanged", leasesLost(Dhcp6LossReason.ADDRESS_CHANGED));
+            out.put("dhcp6LeasesRestored", leasesRestored.get());
             return out;
         }
     }
@@ -103,6 +161,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
     final SecureRandom seeds = new SecureRandom();
     final Counters counters = new Counters();
     final ConcurrentHashMap<LeaseKey, Pod6Lease> pods = new ConcurrentHashMap<>();
+    volatile LeaseStatistics.Timings timings = LeaseStatistics.Timings.NONE;
     private volatile boolean closed;
     private volatile Supplier<Optional<String>> nodeLink = Optional::empty;
 
@@ -234,6 +293,31 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         return counters.snapshot();
     }
 
+    /** What the service counted since the start, read when asked (the metrics' {@code family="ipv6"}). */
+    public Lease6Statistics statistics() {
+        return counters;
+    }
+
+    /**
+     * The pod interfaces that hold a lease now, by the state of their client (BOUND, RENEWING, REBINDING,
+     * CONFIRMING after a restart, REQUESTING after NoBinding); read without the pods' locks, for the metrics.
+     */
+    public Map<Dhcp6ClientState, Long> clientsByState() {
+        Map<Dhcp6ClientState, Long> states = new EnumMap<>(Dhcp6ClientState.class);
+        for (Pod6Lease pod : pods.values()) {
+            Dhcp6ClientState state = pod.heldState();
+            if (state != null) {
+                states.merge(state, 1L, Long::sum);
+            }
+        }
+        return states;
+    }
+
+    /** Where each ADD's time to its DHCPv6 lease is reported (the metrics' histogram); set before acquiring. */
+    public void reportTimingsTo(LeaseStatistics.Timings sink) {
+        timings = sink;
+    }
+
     /**
      * Where a RELEASE for a pod whose netns is gone leaves from: a link of the daemon's own namespace on the pods'
      * LAN (the bridge), from its link-local address and port 546. A server knows the client by its DUID and IAID,
@@ -271,6 +355,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                 restored++;
             }
         }
+        counters.leasesRestored.addAndGet(restored);
         return restored;
     }
 
@@ -293,6 +378,8 @@ public final class Dhcp6LeaseService implements AutoCloseable {
             socket.send(release, release.length, NetnsUdp6Socket.ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
                     Pod6Lease.SERVER_PORT);
             counters.count("dhcp6ReleaseSent");
+            counters.exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.RELEASE,
+                    Dhcp6ExchangeOutcome.Result.SENT));
             log.info("lease6.released", pod.logPod(), "released " + what, "address",
                     request.lease().address().toString(), "server", request.lease().server().toString());
         } catch (IOException | RuntimeException e) {
@@ -369,19 +456,22 @@ public final class Dhcp6LeaseService implements AutoCloseable {
         try {
             store.delete(key);
         } catch (IOException e) {
-            log.warn("lease6.store_problem", "could not delete the stored DHCPv6 lease of " + key + ": "
-                    + e.getMessage());
+            log.warn("lease6.store_problem", LogPod.of(key.containerId(), key.ifname()),
+                    "could not delete the stored DHCPv6 lease of " + key + ": " + e.getMessage());
         }
     }
 
-    /** Runs a lease event off the pod's lock, in order; dropped while shutting down (the next start reconciles). */
-    void emit(Runnable event) {
+    /**
+     * Runs a lease event of {@code pod} off the pod's lock, in order; dropped while shutting down (the next start
+     * reconciles).
+     */
+    void emit(LogPod pod, Runnable event) {
         try {
             eventExecutor.execute(() -> {
                 try {
                     event.run();
                 } catch (RuntimeException e) {
-                    log.warn("lease6.event_failed", "DHCPv6 lease event failed: " + e);
+                    log.warn("lease6.event_failed", pod, "DHCPv6 lease event failed: " + e);
                 }
             });
         } catch (RejectedExecutionException e) {

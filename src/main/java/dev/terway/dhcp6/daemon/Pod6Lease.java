@@ -6,6 +6,8 @@ import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp6.client.Dhcp6Client;
 import dev.terway.dhcp6.client.Dhcp6ClientConfig;
 import dev.terway.dhcp6.client.Dhcp6ClientState;
+import dev.terway.dhcp6.client.Dhcp6ExchangeOutcome;
+import dev.terway.dhcp6.client.Dhcp6LossReason;
 import dev.terway.dhcp6.client.Dhcp6Listener;
 import dev.terway.dhcp6.client.Dhcp6Transport;
 import dev.terway.dhcp6.client.IaNaLease;
@@ -68,6 +70,10 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     private Optional<String> lastFailure = Optional.empty();
     /** Addresses this pod declined before, which its client must not take again. */
     private Set<Ipv6> avoided = Set.of();
+    /** When the ADD's acquire began (its time to lease is measured from there, the link-local wait included). */
+    private Instant acquireBegan;
+    /** The client's state while a lease is held, else null: for {@link Dhcp6LeaseService#clientsByState}. */
+    private volatile Dhcp6ClientState heldState;
 
     Pod6Lease(Dhcp6LeaseService service, PodIdentity pod, boolean firstBindIsTheCallers) {
         this.service = service;
@@ -88,6 +94,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
                     + ": the netns " + pod.netns() + " does not exist");
         }
         Instant started = service.clock.instant();
+        acquireBegan = started;
         try {
             openSocket(min(timeout, service.settings.linkLocalWait()));
         } catch (IOException | RuntimeException e) {
@@ -188,6 +195,11 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
                 Optional.ofNullable(lostAddress), lastFailure));
     }
 
+    /** The client's state while a lease is held, null while none is; read without the lock. */
+    Dhcp6ClientState heldState() {
+        return heldState;
+    }
+
     synchronized Optional<HeldLease6> snapshot() {
         return forgotten ? Optional.empty() : Optional.ofNullable(held);
     }
@@ -232,12 +244,14 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             client.stop();
         }
         forgotten = true;
+        heldState = null;
         cancelTimer();
         closeSocket();
     }
 
     synchronized void forget(boolean deleteStored) {
         forgotten = true;
+        heldState = null;
         cancelTimer();
         closeSocket();
         service.pods.remove(key, this);
@@ -283,6 +297,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
             return;
         }
         Dhcp6ClientState state = client.state();
+        heldState = held != null ? state : null;
         if (state == Dhcp6ClientState.BOUND || state == Dhcp6ClientState.STOPPED) {
             closeSocket();
         }
@@ -421,14 +436,19 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         lostAddress = null;
         restoring = false;
         lastFailure = Optional.empty();
+        // before the caller of acquire() is woken below: a scrape after the ADD sees the lease held
+        heldState = client.state();
         service.save(key, now);
         service.log.info(reacquired ? "lease6.reacquired" : restored ? "lease6.restored" : "lease6.acquired",
                 pod.logPod(), (reacquired ? "acquired again" : restored ? "restored" : "acquired") + " DHCPv6 lease of "
                 + now.describe(), fields(now));
+        if (firstByCaller && acquireBegan != null) {
+            service.timings.leaseAcquired(Duration.between(acquireBegan, service.clock.instant()));
+        }
         if (!firstByCaller) {
             Dhcp6LeaseEvents.Kind kind = reacquired ? Dhcp6LeaseEvents.Kind.REACQUIRED
                     : restored ? Dhcp6LeaseEvents.Kind.RESTORED : Dhcp6LeaseEvents.Kind.RENEWED;
-            service.emit(() -> service.events.bound(kind, now));
+            service.emit(pod.logPod(), () -> service.events.bound(kind, now));
         }
         nextBound.complete(now);
     }
@@ -454,21 +474,25 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         service.save(key, now);
         service.log.info("lease6.renewed", pod.logPod(), "renewed DHCPv6 lease of " + now.describe() + " (preferred "
                 + lease.preferred().getSeconds() + " s, valid " + lease.valid().getSeconds() + " s)", fields(now));
-        service.emit(() -> service.events.bound(Dhcp6LeaseEvents.Kind.RENEWED, now));
+        service.emit(pod.logPod(), () -> service.events.bound(Dhcp6LeaseEvents.Kind.RENEWED, now));
     }
 
     @Override
-    public void lost(IaNaLease lease, String why) {
+    public void lost(IaNaLease lease, Dhcp6LossReason reason, String why) {
+        service.counters.lost(reason);
         HeldLease6 had = held != null ? held : new HeldLease6(pod, duid, lease);
+        // reason: the fixed set the metrics count by (expired, not_on_link, withdrawn, address_changed); msg says why
         service.log.warn("lease6.lost", pod.logPod(), "lost DHCPv6 lease of " + had.describe() + ": " + why
-                + "; asking for " + lease.address() + " again", "address", lease.address().toString(), "reason", why);
+                + "; asking for " + lease.address() + " again", "address", lease.address().toString(), "server",
+                lease.server().toString(), "reason", reason.label());
         held = null;
+        heldState = null;
         lostSinceBound = true;
         lostAddress = lease.address();
         if (nextBound.isDone()) {
             nextBound = new CompletableFuture<>();
         }
-        service.emit(() -> service.events.lost(had, why));
+        service.emit(pod.logPod(), () -> service.events.lost(had, why));
     }
 
     @Override
@@ -489,10 +513,28 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     @Override
     public void stateChanged(Dhcp6ClientState from, Dhcp6ClientState to) {
+        if (held != null) {
+            heldState = to;
+        }
+        // A renewal's first message: RENEW at T1, or REBIND at once when the timer (or the restart) came after T2.
+        boolean renewalBegins = (from == Dhcp6ClientState.BOUND && to == Dhcp6ClientState.RENEWING)
+                || (to == Dhcp6ClientState.REBINDING
+                && (from == Dhcp6ClientState.BOUND || from == Dhcp6ClientState.STOPPED));
+        if (renewalBegins && client != null && client.lease().isPresent()
+                && Duration.between(client.lease().get().renewAt(), service.clock.instant())
+                .compareTo(Dhcp6LeaseService.Counters.LATE_RENEWAL) > 0) {
+            service.counters.renewalsLate.incrementAndGet();
+        }
         if (to == Dhcp6ClientState.REBINDING && from == Dhcp6ClientState.RENEWING && held != null) {
             service.log.info("lease6.rebinding", pod.logPod(), "rebinding DHCPv6 lease of " + held.describe()
-                    + ": no answer from its server");
+                    + ": no answer from its server", "address", held.lease().address().toString(), "server",
+                    held.lease().server().toString());
         }
+    }
+
+    @Override
+    public void exchanged(Dhcp6ExchangeOutcome outcome) {
+        service.counters.exchanged(outcome);
     }
 
     @Override

@@ -60,7 +60,8 @@ class ThinClientClassLoadTest {
                 .filter(l -> l.contains("picocli") || l.contains("com.fasterxml") || l.contains("com.google")
                         || l.contains("org.zeroturnaround") || l.contains("dev.terway.cni.handler")
                         || l.contains("dev.terway.dhcp")
-                        || l.contains("dev.terway.plan") || l.contains("dev.terway.netstate"))
+                        || l.contains("dev.terway.plan") || l.contains("dev.terway.netstate")
+                        || l.contains("io.prometheus") || l.contains("dev.terway.metrics"))
                 .toList();
         assertEquals(List.of(), foreign);
     }

@@ -87,10 +87,10 @@ class CniServiceTest {
         String ns = netns.toString();
         assertEquals(List.of(
                 "ip -j -d addr show dev mybr0",
-                "ip -batch - <<< link add name " + VETH + " address " + hmac + " mtu 1450 master mybr0 up type veth"
-                        + " peer name eth0 address " + pmac + " mtu 1450 netns " + ns + "; link set dev " + VETH
-                        + " alias terway:c0ffee/eth0 type bridge_slave hairpin on",
-                "nsenter --net=" + ns + " ip link set dev eth0 up",
+                "ip -batch - <<< link add name eth0 address " + pmac + " mtu 1450 netns " + ns + " up type veth"
+                        + " peer name " + VETH + " address " + hmac + " mtu 1450; link set dev " + VETH
+                        + " master mybr0 up alias terway:c0ffee/eth0; link set dev " + VETH
+                        + " type bridge_slave hairpin on",
                 "nsenter --net=" + ns + " ip -4 -batch - <<< addr add 10.20.30.101/24 dev eth0 valid_lft 3600"
                         + " preferred_lft 3600; route replace default via 10.20.30.1 dev eth0;"
                         + " route replace 10.96.0.0/12 via 10.20.30.5 dev eth0"),
@@ -136,17 +136,20 @@ class CniServiceTest {
     @Test
     void aFailingLinkStepLeavesNothing() throws Exception {
         // the second line of the node-side batch fails after the first created the pair
-        node.failOn = "ip link set dev " + VETH + " alias";
+        node.failOn = "ip link set dev " + VETH + " master";
         CniReply reply = run("ADD", CONF);
         assertEquals(CniErrorCode.SETUP_FAILED, code(reply));
         assertTrue(reply.stdout().contains("Command failed -:2"), reply.stdout());
         assertTrue(node.vethMaster.isEmpty(), "the half-done batch was undone: " + node.vethMaster);
         assertTrue(node.commandLines().contains("ip link del " + VETH), node.commandLines().toString());
         assertTrue(leases.acquired.isEmpty());
-        // and when the pod side fails after the batch succeeded, the batch is undone as a completed step
-        node.failOn = "nsenter --net=" + netns + " ip link set dev eth0 up";
-        assertEquals(CniErrorCode.SETUP_FAILED, code(run("ADD", CONF)));
+        // and when its last line (hairpin) fails, with the pair made and attached
+        node.failOn = "ip link set dev " + VETH + " type bridge_slave";
+        reply = run("ADD", CONF);
+        assertEquals(CniErrorCode.SETUP_FAILED, code(reply));
+        assertTrue(reply.stdout().contains("Command failed -:3"), reply.stdout());
         assertTrue(node.vethMaster.isEmpty());
+        assertTrue(leases.acquired.isEmpty());
     }
 
     @Test
@@ -155,12 +158,13 @@ class CniServiceTest {
         CniReply reply = run("ADD", CONF);
         assertEquals(0, reply.exitCode(), reply.stdout());
         List<String> lines = node.commandLines();
-        String create = "ip -batch - <<< link add name " + VETH;
-        int firstAdd = lines.indexOf(lines.stream().filter(l -> l.startsWith(create)).findFirst().orElseThrow());
+        java.util.function.Predicate<String> create = l -> l.startsWith("ip -batch - <<< link add name eth0 ")
+                && l.contains(" peer name " + VETH + " ");
+        int firstAdd = lines.indexOf(lines.stream().filter(create).findFirst().orElseThrow());
         assertEquals(List.of("ip link del " + VETH), lines.stream().filter(l -> l.startsWith("ip link del")).toList(),
                 "the leftover is removed once; the failed creation (line 1) is not undone");
         assertTrue(lines.indexOf("ip link del " + VETH) > firstAdd, "removed after the first attempt failed");
-        assertEquals(2, lines.stream().filter(l -> l.startsWith(create)).count());
+        assertEquals(2, lines.stream().filter(create).count());
     }
 
     @Test
@@ -206,7 +210,8 @@ class CniServiceTest {
     void dryRunPrintsThePlanAndChangesNothing() {
         CniReply reply = run("ADD", CONF, "TERWAY_DRY_RUN", "1");
         assertEquals(0, reply.exitCode());
-        assertTrue(reply.stdout().contains("ip -batch - <<'EOF'\nlink add name " + VETH), reply.stdout());
+        assertTrue(reply.stdout().contains("ip -batch - <<'EOF'\nlink add name eth0 "), reply.stdout());
+        assertTrue(reply.stdout().contains(" peer name " + VETH + " "), reply.stdout());
         assertTrue(reply.stdout().contains("# then: a DHCP lease"), reply.stdout());
         assertTrue(node.commandLines().stream().noneMatch(c -> c.contains("link add")));
         assertTrue(leases.acquired.isEmpty());

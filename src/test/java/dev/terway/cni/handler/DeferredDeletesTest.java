@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The daemon's DEL: reply first, release and veth deletion after, and what makes that safe. */
+/** The daemon's DEL: reply first, veth deletion and release after, and what makes that safe. */
 class DeferredDeletesTest {
 
     static final String VETH = VethNames.hostVeth("c0ffee", "eth0");
@@ -77,7 +77,7 @@ class DeferredDeletesTest {
         assertEquals(List.of("ip link del " + VETH), node.commandLines());
         assertFalse(Files.exists(records.resolve(VETH + ".json")), "the record goes when the DEL is done");
         assertFalse(Files.exists(dir.resolve("attachments").resolve(VETH + ".json")), "so does the attachment's");
-        assertTrue(log.stream().anyMatch(l -> l.contains("finished") && l.contains("lease released, host veth deleted")),
+        assertTrue(log.stream().anyMatch(l -> l.contains("finished") && l.contains("host veth deleted, lease released")),
                 String.join("\n", log));
     }
 
@@ -94,7 +94,7 @@ class DeferredDeletesTest {
         CniReply reply = add.get(10, TimeUnit.SECONDS);
         assertEquals(0, reply.exitCode(), reply.stdout());
         List<String> lines = node.commandLines();
-        assertTrue(lines.lastIndexOf("ip link del " + VETH) < lastIndexStarting(lines, "ip -batch - <<< link add name " + VETH),
+        assertTrue(lines.lastIndexOf("ip link del " + VETH) < lastIndexStarting(lines, "ip -batch - <<< link add name eth0 "),
                 "the old veth went before the new one was made: " + lines);
         assertTrue(node.vethMaster.containsKey(VETH));
     }

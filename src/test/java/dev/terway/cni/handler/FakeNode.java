@@ -146,12 +146,17 @@ final class FakeNode implements CommandRunner {
             return ok(argv, "[" + String.join(",", all) + "]");
         }
         if (argv.get(0).equals("ip") && argv.get(1).equals("link") && argv.get(2).equals("add")) {
-            String veth = argv.get(4);
+            // `link add name POD … netns NS up type veth peer name HOST …`: the pod end first, in its netns
+            int peer = argv.indexOf("peer");
+            if (!argv.subList(0, peer).contains("netns")) {
+                throw new AssertionError("the pod end comes first, created in the pod's netns: " + argv);
+            }
+            String veth = argv.get(peer + 2);
             if (vethMaster.containsKey(veth)) {
                 return result(argv, 2, "", "RTNETLINK answers: File exists");
             }
-            vethMaster.put(veth, argv.contains("master") ? argv.get(argv.indexOf("master") + 1) : "");
-            podInterfaces.add(argv.get(argv.indexOf("peer") + 2));
+            vethMaster.put(veth, "");
+            podInterfaces.add(argv.get(4));
             return ok(argv, "");
         }
         if (line.startsWith("ip link set dev ")) {

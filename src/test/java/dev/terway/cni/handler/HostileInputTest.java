@@ -104,8 +104,8 @@ class HostileInputTest {
             CniReply reply = run(env("ADD"), stdin);
             if (reply.exitCode() == 0) {
                 accepted++;
-                assertTrue(node.commandLines().stream().anyMatch(c -> c.startsWith("ip -batch - <<< link add name "
-                        + CniServiceTest.VETH + " ")), node.commandLines().toString());
+                assertTrue(node.commandLines().stream().anyMatch(c -> c.startsWith("ip -batch - <<< link add name ")
+                        && c.contains(" peer name " + CniServiceTest.VETH + " ")), node.commandLines().toString());
                 run(env("DEL"), stdin);
                 continue;
             }
@@ -207,7 +207,7 @@ class HostileInputTest {
             // A few of these are legal Linux interface names ("-rf", "$(reboot)"): they go to ip as one argv
             // element each, never through a shell, so they can only name an interface.
             if (reply.exitCode() == 0) {
-                assertTrue(node.commands.stream().anyMatch(c -> c.contains(bad)), "ifname " + bad);
+                assertTrue(node.commands.stream().anyMatch(c -> namesAsOneWord(c, bad)), "ifname " + bad);
                 assertFalse(node.commands.stream().anyMatch(c -> c.contains("sh") || c.contains("-c")),
                         "a shell ran: " + node.commands);
                 run(env("DEL").entrySet().stream().collect(HashMap::new, (m, e) -> m.put(e.getKey(),
@@ -247,11 +247,11 @@ class HostileInputTest {
             CniReply real = run(env, CniServiceTest.CONF);
             assertEquals(0, real.exitCode(), name + ": " + real.stdout());
             List<List<String>> ran = new ArrayList<>(node.commands);
-            assertTrue(pasted.size() >= 2, name + ": " + dry.stdout());
+            assertTrue(pasted.size() >= 1, name + ": " + dry.stdout());
             for (List<String> command : pasted) {
                 assertTrue(ran.contains(command), name + ": the dry run shows " + command + ", the ADD ran " + ran);
             }
-            assertTrue(pasted.stream().anyMatch(c -> c.contains(name)), name + " is one argument: " + pasted);
+            assertTrue(pasted.stream().anyMatch(c -> namesAsOneWord(c, name)), name + " is one argument: " + pasted);
             Map<String, String> del = env("DEL");
             del.put("CNI_IFNAME", name);
             assertEquals(0, run(del, CniServiceTest.CONF).exitCode());
@@ -290,6 +290,20 @@ class HostileInputTest {
             }
         }
         return commands;
+    }
+
+    /**
+     * {@code name} is one argument of the command, or one word of a line fed to it (`ip -batch` splits its
+     * lines at blanks, and a name with one is never fed: PodPlans runs those as argv).
+     */
+    private static boolean namesAsOneWord(List<String> command, String name) {
+        int fed = command.indexOf("<<<");
+        List<String> argv = fed < 0 ? command : command.subList(0, fed);
+        if (argv.contains(name)) {
+            return true;
+        }
+        return fed >= 0 && java.util.Arrays.stream(command.get(fed + 1).split("; "))
+                .anyMatch(line -> List.of(line.split(" ")).contains(name));
     }
 
     @Test

@@ -262,7 +262,7 @@ class Ipv6AddTest {
         dhcp6.held.add(new LeaseGateway.Attachment("c0ffee", "eth0"));
         assertEquals(0, run(service, "DEL", conf("1.1.0", ",\"ipv6\":{\"mode\":\"dhcpv6\"}")).exitCode());
         assertEquals(List.of("c0ffee/eth0"), dhcp6.released);
-        assertTrue(log.stream().anyMatch(l -> l.contains("DEL c0ffee/eth0: lease released, DHCPv6 lease released")),
+        assertTrue(log.stream().anyMatch(l -> l.contains("DEL c0ffee/eth0: DHCPv6 lease released, host veth deleted, lease released")),
                 log.toString());
     }
 

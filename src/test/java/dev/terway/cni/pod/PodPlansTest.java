@@ -40,23 +40,21 @@ class PodPlansTest {
     }
 
     @Test
-    void linkPlanCreatesAndLabelsTheVethInOneBatchThenBringsThePodEndUp() {
+    void linkPlanIsOneBatchOnTheNodeThatLeavesThePodEndUpAndTheHostEndOnTheBridge() {
         Plan plan = PodPlans.link(SPEC, NODE);
-        assertEquals(2, plan.steps().size());
+        assertEquals(1, plan.steps().size(), "no command inside the pod");
         Step batch = plan.steps().get(0);
         assertEquals(List.of("ip", "-batch", "-"), batch.argv());
-        assertEquals(Optional.of("link add name twaaaaaaaaaaaaa address " + SPEC.hostMac() + " mtu 1450 master mybr0 up"
-                + " type veth peer name eth0 address " + SPEC.podMac() + " mtu 1450 netns /run/netns/p1\n"
-                + "link set dev twaaaaaaaaaaaaa alias " + VethNames.alias(SPEC.containerId(), SPEC.ifname())
-                + " type bridge_slave hairpin on\n"), batch.input());
+        assertEquals(Optional.of("link add name eth0 address " + SPEC.podMac() + " mtu 1450 netns /run/netns/p1 up"
+                + " type veth peer name twaaaaaaaaaaaaa address " + SPEC.hostMac() + " mtu 1450\n"
+                + "link set dev twaaaaaaaaaaaaa master mybr0 up alias " + VethNames.alias(SPEC.containerId(), SPEC.ifname())
+                + "\nlink set dev twaaaaaaaaaaaaa type bridge_slave hairpin on\n"), batch.input());
         assertEquals(Optional.of(List.of("ip", "link", "del", "twaaaaaaaaaaaaa")), batch.undo());
         assertTrue(PodPlans.createsVeth(batch));
-        assertEquals(List.of("nsenter", "--net=/run/netns/p1", "ip", "link", "set", "dev", "eth0", "up"),
-                plan.steps().get(1).argv());
         PodSpec noHairpin = new PodSpec("c1", "eth0", Path.of("/n"), "twx", "fe:00:00:00:00:01", "02:00:00:00:00:01",
                 "mybr0", 1450, false);
         assertTrue(PodPlans.link(noHairpin, NODE).steps().get(0).input().orElseThrow()
-                .endsWith("\nlink set dev twx alias " + VethNames.alias("c1", "eth0") + "\n"));
+                .endsWith("\nlink set dev twx master mybr0 up alias " + VethNames.alias("c1", "eth0") + "\n"));
     }
 
     @Test
@@ -65,13 +63,15 @@ class PodPlansTest {
                 "fe:00:00:00:00:01", "02:00:00:00:00:01", "mybr0", 1450, true);
         Plan plan = PodPlans.link(blank, NODE);
         assertEquals(3, plan.steps().size());
-        assertEquals(List.of("ip", "link", "add", "name", "twaaaaaaaaaaaaa", "address", "fe:00:00:00:00:01", "mtu", "1450",
-                "master", "mybr0", "up", "type", "veth", "peer", "name", "eth0", "address", "02:00:00:00:00:01", "mtu",
-                "1450", "netns", "/run/netns/my pod"), plan.steps().get(0).argv());
+        assertEquals(List.of("ip", "link", "add", "name", "eth0", "address", "02:00:00:00:00:01", "mtu", "1450",
+                "netns", "/run/netns/my pod", "up", "type", "veth", "peer", "name", "twaaaaaaaaaaaaa", "address",
+                "fe:00:00:00:00:01", "mtu", "1450"), plan.steps().get(0).argv());
         assertEquals(Optional.of(List.of("ip", "link", "del", "twaaaaaaaaaaaaa")), plan.steps().get(0).undo());
         assertTrue(PodPlans.createsVeth(plan.steps().get(0)));
-        assertEquals(List.of("ip", "link", "set", "dev", "twaaaaaaaaaaaaa", "alias", VethNames.alias("c1", "eth0"),
-                "type", "bridge_slave", "hairpin", "on"), plan.steps().get(1).argv());
+        assertEquals(List.of("ip", "link", "set", "dev", "twaaaaaaaaaaaaa", "master", "mybr0", "up", "alias",
+                VethNames.alias("c1", "eth0")), plan.steps().get(1).argv());
+        assertEquals(List.of("ip", "link", "set", "dev", "twaaaaaaaaaaaaa", "type", "bridge_slave", "hairpin", "on"),
+                plan.steps().get(2).argv());
         assertFalse(PodPlans.createsVeth(plan.steps().get(1)));
     }
 

@@ -58,13 +58,15 @@ public final class ClientFixtures {
     }
 
     /** Records every message; can be told to fail sends. */
-    static final class FakeTransport implements DhcpTransport {
-        final List<Sent> sent = new ArrayList<>();
-        private final FakeClock clock;
-        String failWith;
+    static final class FakeTransport extends RecordingTransport<DhcpMessage, Ipv4, Sent> implements DhcpTransport {
 
         FakeTransport(FakeClock clock) {
-            this.clock = clock;
+            super(clock);
+        }
+
+        @Override
+        protected Sent recordOf(Instant at, DhcpMessage message, Optional<Ipv4> unicastTo) {
+            return new Sent(at, message, unicastTo);
         }
 
         @Override
@@ -75,17 +77,6 @@ public final class ClientFixtures {
         @Override
         public void unicast(DhcpMessage message, Ipv4 server) throws IOException {
             record(message, Optional.of(server));
-        }
-
-        private void record(DhcpMessage message, Optional<Ipv4> to) throws IOException {
-            if (failWith != null) {
-                throw new IOException(failWith);
-            }
-            sent.add(new Sent(clock.instant(), message, to));
-        }
-
-        Sent last() {
-            return sent.get(sent.size() - 1);
         }
 
         List<Instant> times(MessageType type) {

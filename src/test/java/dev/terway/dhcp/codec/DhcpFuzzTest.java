@@ -2,7 +2,6 @@ package dev.terway.dhcp.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.terway.net.Ipv4;
 import java.util.ArrayList;
@@ -14,98 +13,69 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Feeds the decoder random, structured-random, mutated and truncated packets. The only acceptable
- * outcomes are a message or a {@link DhcpParseException}; a decoded message must be fully readable and
- * survive an encode/decode round trip. The timeout guards against hangs, not speed.
+ * Feeds the DHCPv4 decoder random, structured-random, mutated and truncated packets through
+ * {@link DecoderFuzzer}: a decoded message must be fully readable and survive an encode/decode round trip.
+ * The timeout guards against hangs, not speed.
  */
 class DhcpFuzzTest {
 
     private static final long SEED = 0x7e77a4L;
 
-    private int decoded;
-    private int rejected;
     private int decodedWithKnownOptions;
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void decoderOnlyEverThrowsParseExceptions() {
-        Random random = new Random(SEED);
-        List<byte[]> corpus = corpus();
+        DecoderFuzzer<DhcpMessage> fuzzer = new DecoderFuzzer<>(
+                packet -> DhcpMessage.decode(packet, 0, packet.length), this::check);
+        fuzzer.run(new Random(SEED), corpus(), new DecoderFuzzer.Mix(4000, 700, 5000, 5000),
+                DhcpFuzzTest::structured, DhcpFuzzTest::mutate);
 
-        for (byte[] packet : corpus) {
-            for (int length = 0; length <= packet.length; length++) {
-                feed(Arrays.copyOf(packet, length));
-            }
-        }
-        for (int i = 0; i < 4000; i++) {
-            byte[] junk = new byte[random.nextInt(700)];
-            random.nextBytes(junk);
-            feed(junk);
-        }
-        for (int i = 0; i < 5000; i++) {
-            feed(structured(random));
-        }
-        for (int i = 0; i < 5000; i++) {
-            byte[] packet = corpus.get(random.nextInt(corpus.size())).clone();
-            int edits = 1 + random.nextInt(8);
-            for (int e = 0; e < edits; e++) {
-                // mostly the options area, where the interesting parsing is
-                int at = random.nextInt(4) == 0 ? random.nextInt(packet.length)
-                        : DhcpMessage.OPTIONS_OFFSET + random.nextInt(packet.length - DhcpMessage.OPTIONS_OFFSET);
-                packet[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256) : packet[at] ^ (1 << random.nextInt(8)));
-            }
-            if (random.nextBoolean()) {
-                packet = Arrays.copyOf(packet, random.nextInt(packet.length + 1));
-            }
-            feed(packet);
-        }
-
-        int total = decoded + rejected;
-        System.out.printf("fuzz: %d packets, %d decoded (%d with registered options), %d rejected%n", total, decoded,
-                decodedWithKnownOptions, rejected);
+        int total = fuzzer.total();
+        int rejected = fuzzer.rejected();
+        System.out.printf("fuzz: %d packets, %d decoded (%d with registered options), %d rejected%n", total,
+                fuzzer.decoded(), decodedWithKnownOptions, rejected);
         assertTrue(total >= 10_000, "fed " + total);
         // The mix must reach deep: plenty of packets decode and exercise typed options, plenty are refused.
         assertTrue(decodedWithKnownOptions > 1000, "decoded with options: " + decodedWithKnownOptions);
         assertTrue(rejected > 1000, "rejected: " + rejected);
     }
 
-    private void feed(byte[] packet) {
-        DhcpMessage m;
-        try {
-            m = DhcpMessage.decode(packet, 0, packet.length);
-        } catch (DhcpParseException e) {
-            rejected++;
-            if (e.getMessage() == null || e.getMessage().isBlank()) {
-                fail("parse exception without a message for " + Hex.of(packet));
-            }
-            return;
-        } catch (Throwable t) {
-            throw new AssertionError("decoder threw " + t + " for " + Hex.of(packet), t);
+    /** A decoded message must be fully readable and survive an encode/decode round trip, capped or not. */
+    private void check(DhcpMessage m) throws DhcpParseException {
+        boolean known = false;
+        for (OptionKey<?> key : DhcpOptions.all()) {
+            known |= m.get(key).isPresent();
         }
-        decoded++;
-        try {
-            boolean known = false;
-            for (OptionKey<?> key : DhcpOptions.all()) {
-                known |= m.get(key).isPresent();
-            }
-            if (known) {
-                decodedWithKnownOptions++;
-            }
-            m.toString();
-            byte[] again = m.encode();
-            assertEquals(m, DhcpMessage.decode(again));
-            if (m.sname().isEmpty() && m.file().isEmpty()) {
-                byte[] capped;
-                try {
-                    capped = m.encode(576);
-                } catch (IllegalArgumentException tooBig) {
-                    return;
-                }
-                assertEquals(m, DhcpMessage.decode(capped));
-            }
-        } catch (Throwable t) {
-            throw new AssertionError("decoded message misbehaved: " + t + " for " + Hex.of(packet), t);
+        if (known) {
+            decodedWithKnownOptions++;
         }
+        m.toString();
+        byte[] again = m.encode();
+        assertEquals(m, DhcpMessage.decode(again));
+        if (m.sname().isEmpty() && m.file().isEmpty()) {
+            byte[] capped;
+            try {
+                capped = m.encode(576);
+            } catch (IllegalArgumentException tooBig) {
+                return;
+            }
+            assertEquals(m, DhcpMessage.decode(capped));
+        }
+    }
+
+    /** A few bit flips or random bytes, mostly in the options area, where the interesting parsing is. */
+    private static byte[] mutate(Random random, byte[] packet) {
+        int edits = 1 + random.nextInt(8);
+        for (int e = 0; e < edits; e++) {
+            int at = random.nextInt(4) == 0 ? random.nextInt(packet.length)
+                    : DhcpMessage.OPTIONS_OFFSET + random.nextInt(packet.length - DhcpMessage.OPTIONS_OFFSET);
+            packet[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256) : packet[at] ^ (1 << random.nextInt(8)));
+        }
+        if (random.nextBoolean()) {
+            return Arrays.copyOf(packet, random.nextInt(packet.length + 1));
+        }
+        return packet;
     }
 
     /** A valid header and cookie followed by random options with plausible codes, lengths and values. */

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.terway.dhcp.client.AddressChangePolicy;
+import dev.terway.dhcp.client.ClientState;
+import dev.terway.dhcp.client.ExchangeOutcome;
 import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.DhcpMessage;
@@ -169,8 +171,90 @@ class DhcpLeaseServiceTest {
         assertEquals(3, lan.arpSent.size());
         assertEquals(List.of(MessageType.DISCOVER, MessageType.REQUEST), lan.types());
         assertEquals(0, lan.openArpSockets(), "the ARP socket is open only while probing");
-        assertEquals(Map.of("arpProbesSent", 3L, "addressConflicts", 0L, "unprobedBinds", 0L, "addressesRegained", 0L,
-                "addressChangesFollowed", 0L, "addressChangesRemoved", 0L), service.counters());
+        assertEquals(Map.ofEntries(Map.entry("arpProbesSent", 3L), Map.entry("addressConflicts", 0L),
+                Map.entry("unprobedBinds", 0L), Map.entry("addressesRegained", 0L),
+                Map.entry("addressChangesFollowed", 0L), Map.entry("addressChangesRemoved", 0L),
+                Map.entry("renewalsLate", 0L), Map.entry("renewalsMissed", 0L), Map.entry("leasesLostExpired", 0L),
+                Map.entry("leasesLostNak", 0L), Map.entry("leasesLostAddressChanged", 0L),
+                Map.entry("leasesRestored", 0L)), service.counters());
+    }
+
+    @Test
+    void theStatisticsCountEachExchangeOnceAndTheAddsTimeToLeaseWithTheProbe() throws Exception {
+        service.close();
+        service = newProbingService();
+        List<Duration> timeToLease = new CopyOnWriteArrayList<>();
+        service.reportTimingsTo(timeToLease::add);
+        Future<HeldLease> add = acquireInBackground();
+        eventually("the first ARP probe goes out from the pod", () -> lan.arpSent.size() == 1);
+        lan.timer.advance(Duration.ofMillis(200));
+        HeldLease lease = add.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(Duration.ofMillis(200)), timeToLease, "DORA takes no time on the fake LAN: the probe's");
+        assertEquals(Map.of(ClientState.BOUND, 1L), service.clientsByState());
+
+        lan.timer.advanceTo(lease.renewAt());
+        eventually("the renewal is acknowledged", () -> log().contains(" event=lease.renewed "));
+        LeaseStatistics stats = service.statistics();
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.DISCOVER, ExchangeOutcome.Result.OFFER));
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.REQUEST, ExchangeOutcome.Result.ACK));
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.RENEW, ExchangeOutcome.Result.ACK));
+        assertEquals(0, stats.renewalsLate(), "the timer fired at T1");
+        assertEquals(1, timeToLease.size(), "a renewal is no time to lease");
+        assertEquals(3, stats.arpProbesSent());
+    }
+
+    @Test
+    void aLeaseKeptUnconfirmedAfterARestartPastItsT1RenewsLateAndIsCounted() throws Exception {
+        HeldLease kept = service.acquire(request("c1", netns));
+        service.close();
+        lan.clock.set(kept.renewAt().plusSeconds(2)); // the daemon was down over T1
+        lan.answering = false;
+        service = newService();
+        assertEquals(1, service.restoreAll());
+        assertEquals(Map.of(ClientState.REBOOTING, 1L), service.clientsByState());
+        // INIT-REBOOT REQUESTs go unanswered: the restored lease is kept, and its renewal is overdue at once
+        lan.timer.advance(Duration.ofSeconds(20));
+        LeaseStatistics stats = service.statistics();
+        assertEquals(1, stats.leasesRestored());
+        assertEquals(1, stats.exchanges(ExchangeOutcome.Exchange.REBOOT, ExchangeOutcome.Result.TIMEOUT));
+        assertEquals(1, stats.renewalsLate());
+        assertEquals(1, service.counters().get("renewalsLate"));
+    }
+
+    @Test
+    void aPodThatIsProbingHoldsNoReceiveThreadSoTheNextPodsExchangeGoesOnMeanwhile() throws Exception {
+        service.close();
+        // one receive thread: the daemon's pool is bounded, and a boot storm has more pods than threads
+        ExecutorService oneReceiver = Executors.newFixedThreadPool(1, r -> {
+            Thread t = new Thread(r, "test-rx-1");
+            t.setDaemon(true);
+            return t;
+        });
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            service = new DhcpLeaseService(DhcpLeaseService.Settings.lan(Duration.ofSeconds(10))
+                    .withArpProbe(Duration.ofMillis(200), Duration.ofSeconds(1)), store, lan.sockets(),
+                    lan.arpSocketFactory(), lan.nodeSender(), recordingUpkeep, Runnable::run, oneReceiver, lan.timer,
+                    lan.clock, new DaemonLog(new PrintWriter(logText, true), lan.clock));
+            Future<HeldLease> first = callers.submit(() -> service.acquire(request("c1", netns)));
+            eventually("the first pod probes its address", () -> lan.arpSent.size() == 1);
+            eventually("and its DHCP socket is closed while it does", () -> lan.openSockets() == 0);
+
+            Path other = Files.createFile(tmp.resolve("netns-pod2"));
+            Future<HeldLease> second = callers.submit(() -> service.acquire(request("c2", other).withPod("default", "web-2")));
+            // Without advancing the clock: the first pod is still probing, and the second one's OFFER and ACK
+            // need the one receive thread.
+            eventually("the second pod is acknowledged and probes while the first still does",
+                    () -> lan.arpSent.size() == 2);
+            assertFalse(first.isDone(), "the first pod's probe is not over");
+
+            lan.timer.advance(Duration.ofMillis(200));
+            assertEquals("192.0.2.100/24", first.get(5, TimeUnit.SECONDS).cidr());
+            assertEquals("192.0.2.101/24", second.get(5, TimeUnit.SECONDS).cidr());
+        } finally {
+            callers.shutdownNow();
+            oneReceiver.shutdownNow();
+        }
     }
 
     @Test
@@ -203,8 +287,12 @@ class DhcpLeaseServiceTest {
                 MessageType.REQUEST), lan.types());
         assertEquals(List.of("192.0.2.100", "192.0.2.101", "192.0.2.101", "192.0.2.101"),
                 lan.arpSent.stream().map(p -> p.targetIp().toString()).toList());
-        assertEquals(Map.of("arpProbesSent", 4L, "addressConflicts", 1L, "unprobedBinds", 0L, "addressesRegained", 0L,
-                "addressChangesFollowed", 0L, "addressChangesRemoved", 0L), service.counters());
+        assertEquals(Map.ofEntries(Map.entry("arpProbesSent", 4L), Map.entry("addressConflicts", 1L),
+                Map.entry("unprobedBinds", 0L), Map.entry("addressesRegained", 0L),
+                Map.entry("addressChangesFollowed", 0L), Map.entry("addressChangesRemoved", 0L),
+                Map.entry("renewalsLate", 0L), Map.entry("renewalsMissed", 0L), Map.entry("leasesLostExpired", 0L),
+                Map.entry("leasesLostNak", 0L), Map.entry("leasesLostAddressChanged", 0L),
+                Map.entry("leasesRestored", 0L)), service.counters());
         assertEquals(List.of(lease), service.list());
         assertEquals("192.0.2.101", store.loadAll(LeaseJson::fromJson).get(0).value().address().toString());
     }
@@ -348,6 +436,8 @@ class DhcpLeaseServiceTest {
         lan.nakRequests = true;
         Future<HeldLease> acquiring = acquireInBackground();
         eventually("a REQUEST was refused", () -> lan.types().contains(MessageType.REQUEST));
+        // the NAK travels through a receive thread: under load it can still be on its way when the deadline passes
+        eventually("the client took the NAK", () -> log().contains("DHCPNAK from 192.0.2.254"));
         lan.timer.advance(Duration.ofSeconds(10));
 
         Exception e = assertThrows(Exception.class, () -> acquiring.get(5, TimeUnit.SECONDS));
@@ -469,6 +559,23 @@ class DhcpLeaseServiceTest {
         assertEquals(MessageType.RELEASE, release.type());
         assertTrue(release.fromNode());
         assertFalse(lan.holdsLease("terway/default/web-1/eth0"));
+    }
+
+    @Test
+    void anUnpluggedReleaseGoesOutFromTheNodeWithoutALookIntoThePod() throws Exception {
+        service.acquire(request("c1", netns));
+        int socketsBefore = lan.sockets.size();
+        // what the pod would say, were it asked: CNI DEL deleted its interface, so it must not be
+        podHoldsAddress = true;
+
+        assertTrue(service.releaseUnplugged("c1", "eth0"));
+
+        FakeLan.Received release = lan.received.get(lan.received.size() - 1);
+        assertEquals(MessageType.RELEASE, release.type());
+        assertTrue(release.fromNode(), "the pod's interface is gone: the release goes out from the node");
+        assertEquals(socketsBefore, lan.sockets.size(), "no socket was opened in the pod");
+        assertFalse(lan.holdsLease("terway/default/web-1/eth0"));
+        assertFalse(service.releaseUnplugged("c1", "eth0"), "a second release finds nothing");
     }
 
     @Test

@@ -38,7 +38,7 @@ class Dhcp6ClientFuzzTest {
         }
 
         @Override
-        public void lost(IaNaLease lease, String why) {
+        public void lost(IaNaLease lease, Dhcp6LossReason reason, String why) {
         }
 
         @Override

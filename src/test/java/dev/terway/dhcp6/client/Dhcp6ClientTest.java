@@ -23,6 +23,7 @@ import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import dev.terway.dhcp.client.ClientFixtures.FakeClock;
@@ -207,6 +208,10 @@ class Dhcp6ClientTest {
         verify(listener).failed(report.capture());
         assertTrue(report.getValue().contains("answers: ADVERTISE NoAddrsAvail \"from the test\" from " + SERVER
                 + " (x2)"), report.getValue());
+        verify(listener).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.SOLICIT,
+                Dhcp6ExchangeOutcome.Result.NO_ADDRS_AVAIL));
+        verify(listener, never()).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.SOLICIT,
+                Dhcp6ExchangeOutcome.Result.TIMEOUT));
     }
 
     @Test
@@ -242,6 +247,10 @@ class Dhcp6ClientTest {
         assertEquals(transport.of(Dhcp6MessageType.REQUEST).get(0).at(), lease.acquiredAt(),
                 "counted from the REQUEST");
         verify(listener).bound(lease);
+        verify(listener).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.SOLICIT,
+                Dhcp6ExchangeOutcome.Result.ADVERTISE));
+        verify(listener).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.REQUEST, Dhcp6ExchangeOutcome.Result.REPLY));
+        verify(listener, times(2)).exchanged(any());
     }
 
     @Test
@@ -276,6 +285,10 @@ class Dhcp6ClientTest {
         client.onMessage(status(last(), Dhcp6MessageType.REPLY, OTHER_SERVER, StatusCode.NO_ADDRS_AVAIL, true));
         assertEquals(Dhcp6MessageType.SOLICIT, transport.last().type());
         assertEquals(Dhcp6ClientState.SOLICITING, client.state());
+        verify(listener, times(2)).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.REQUEST,
+                Dhcp6ExchangeOutcome.Result.NO_ADDRS_AVAIL));
+        verify(listener, times(1)).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.SOLICIT,
+                Dhcp6ExchangeOutcome.Result.ADVERTISE));
     }
 
     @Test
@@ -285,6 +298,8 @@ class Dhcp6ClientTest {
         client.onMessage(status(last(), Dhcp6MessageType.REPLY, SERVER, StatusCode.NOT_ON_LINK, false));
         assertEquals(Dhcp6MessageType.SOLICIT, transport.last().type());
         assertEquals(IaNa.asking(IAID, List.of()), last().iaNa(IAID).orElseThrow());
+        verify(listener).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.REQUEST,
+                Dhcp6ExchangeOutcome.Result.NOT_ON_LINK));
     }
 
     @Test
@@ -294,6 +309,7 @@ class Dhcp6ClientTest {
         client.onMessage(advertise(last(), SERVER, ADDRESS, new Dhcp6Option.Preference(255)));
         runUntil(at(15));
         assertEquals(10, transport.of(Dhcp6MessageType.REQUEST).size(), "REQ_MAX_RC");
+        verify(listener).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.REQUEST, Dhcp6ExchangeOutcome.Result.TIMEOUT));
         assertTrue(transport.of(Dhcp6MessageType.SOLICIT).size() >= 2);
     }
 
@@ -398,8 +414,12 @@ class Dhcp6ClientTest {
         assertEquals(Optional.of(lease), client.lease(), "still held");
         client.onMessage(grant(request.message(), SERVER, ADDRESS));
         verify(listener).renewed(any());
-        verify(listener, never()).lost(any(), anyString());
+        verify(listener, never()).lost(any(), any(), anyString());
         verify(listener).requesting(any(), any()); // the acquisition's only: a lease was held meanwhile
+        verify(listener).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.RENEW,
+                Dhcp6ExchangeOutcome.Result.NO_BINDING));
+        verify(listener, times(2)).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.REQUEST,
+                Dhcp6ExchangeOutcome.Result.REPLY));
     }
 
     @Test
@@ -408,7 +428,11 @@ class Dhcp6ClientTest {
         IaNaLease lease = bind();
         runUntil(lease.rebindAt());
         client.onMessage(status(last(), Dhcp6MessageType.REPLY, SERVER, StatusCode.NOT_ON_LINK, false));
-        verify(listener).lost(eq(lease), contains("NotOnLink"));
+        verify(listener).lost(eq(lease), eq(Dhcp6LossReason.NOT_ON_LINK), contains("NotOnLink"));
+        verify(listener).exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.RENEW,
+                Dhcp6ExchangeOutcome.Result.TIMEOUT));
+        verify(listener).exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.REBIND,
+                Dhcp6ExchangeOutcome.Result.NOT_ON_LINK));
         assertEquals(Dhcp6MessageType.SOLICIT, transport.last().type());
         assertEquals(IaNa.asking(IAID, List.of(IaAddress.of(ADDRESS, 0, 0))), last().iaNa(IAID).orElseThrow());
     }
@@ -419,7 +443,9 @@ class Dhcp6ClientTest {
         IaNaLease lease = bind();
         runUntil(lease.renewAt());
         client.onMessage(answer(last(), Dhcp6MessageType.REPLY, SERVER, ADDRESS, 0, 0, 0, 0));
-        verify(listener).lost(eq(lease), contains("withdrew it"));
+        verify(listener).lost(eq(lease), eq(Dhcp6LossReason.WITHDRAWN), contains("withdrew it"));
+        verify(listener).exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.RENEW,
+                Dhcp6ExchangeOutcome.Result.WITHDRAWN));
     }
 
     @Test
@@ -427,7 +453,9 @@ class Dhcp6ClientTest {
         client();
         IaNaLease lease = bind();
         runUntil(lease.expiresAt());
-        verify(listener).lost(eq(lease), contains("valid lifetime ended"));
+        verify(listener).lost(eq(lease), eq(Dhcp6LossReason.EXPIRED), contains("valid lifetime ended"));
+        verify(listener).exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.REBIND,
+                Dhcp6ExchangeOutcome.Result.TIMEOUT));
         assertTrue(transport.of(Dhcp6MessageType.REBIND).size() >= 2);
         assertEquals(Dhcp6ClientState.SOLICITING, client.state());
         client.onMessage(advertise(last(), SERVER, OTHER_ADDRESS, new Dhcp6Option.Preference(255)));
@@ -451,6 +479,25 @@ class Dhcp6ClientTest {
         assertEquals(Dhcp6ClientState.STOPPED, client.state());
         assertTrue(client.nextDeadline().isEmpty());
         assertEquals(Optional.empty(), client.release(), "nothing held any more");
+        verify(listener, times(1)).exchanged(outcome(Dhcp6ExchangeOutcome.Exchange.RELEASE,
+                Dhcp6ExchangeOutcome.Result.SENT));
+    }
+
+    @Test
+    void everyOutcomeTheClientReportsIsAPossibleOneAndNoOtherCanBeMade() {
+        assertThrows(IllegalArgumentException.class, () -> outcome(Dhcp6ExchangeOutcome.Exchange.RELEASE,
+                Dhcp6ExchangeOutcome.Result.REPLY));
+        assertThrows(IllegalArgumentException.class, () -> outcome(Dhcp6ExchangeOutcome.Exchange.SOLICIT,
+                Dhcp6ExchangeOutcome.Result.NOT_ON_LINK));
+        assertThrows(IllegalArgumentException.class, () -> outcome(Dhcp6ExchangeOutcome.Exchange.CONFIRM,
+                Dhcp6ExchangeOutcome.Result.NO_BINDING));
+        assertEquals(Dhcp6ExchangeOutcome.Result.TIMEOUT,
+                outcome(Dhcp6ExchangeOutcome.Exchange.RENEW, Dhcp6ExchangeOutcome.Result.TIMEOUT).result());
+    }
+
+    private static Dhcp6ExchangeOutcome outcome(Dhcp6ExchangeOutcome.Exchange exchange,
+                                                Dhcp6ExchangeOutcome.Result result) {
+        return new Dhcp6ExchangeOutcome(exchange, result);
     }
 
     @Test
@@ -543,7 +590,9 @@ class Dhcp6ClientTest {
         IaNaLease lease = stored(T0.minusSeconds(30));
         client.restore(lease);
         client.onMessage(status(last(), Dhcp6MessageType.REPLY, SERVER, StatusCode.NOT_ON_LINK, false));
-        verify(listener).lost(eq(lease), contains("NotOnLink"));
+        verify(listener).lost(eq(lease), eq(Dhcp6LossReason.NOT_ON_LINK), contains("NotOnLink"));
+        verify(listener).exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.CONFIRM,
+                Dhcp6ExchangeOutcome.Result.NOT_ON_LINK));
         assertEquals(Dhcp6MessageType.SOLICIT, transport.last().type());
     }
 
@@ -557,6 +606,8 @@ class Dhcp6ClientTest {
         runUntil(at(10));
         verify(listener).bound(lease);
         verify(listener).warning(contains("keeping the restored lease"));
+        verify(listener).exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.CONFIRM,
+                Dhcp6ExchangeOutcome.Result.TIMEOUT));
         List<Sent> confirms = transport.of(Dhcp6MessageType.CONFIRM);
         assertTrue(confirms.size() >= 3 && confirms.size() <= 5, "CNF_TIMEOUT 1 s, CNF_MAX_RT 4 s: " + confirms.size());
     }
@@ -579,7 +630,7 @@ class Dhcp6ClientTest {
         client();
         IaNaLease lease = stored(T0.minusSeconds(181));
         client.restore(lease);
-        verify(listener).lost(eq(lease), contains("while the daemon was down"));
+        verify(listener).lost(eq(lease), eq(Dhcp6LossReason.EXPIRED), contains("while the daemon was down"));
         assertEquals(Dhcp6MessageType.SOLICIT, transport.last().type());
     }
 

@@ -1,6 +1,7 @@
 package dev.terway.dhcp6.client;
 
 import dev.terway.dhcp.client.ClientFixtures.FakeClock;
+import dev.terway.dhcp.client.RecordingTransport;
 import dev.terway.dhcp6.codec.Dhcp6Message;
 import dev.terway.dhcp6.codec.Dhcp6MessageType;
 import dev.terway.dhcp6.codec.Dhcp6Option;
@@ -35,13 +36,16 @@ final class Dhcp6Fixtures {
         }
     }
 
-    static final class FakeTransport implements Dhcp6Transport {
-        final List<Sent> sent = new ArrayList<>();
-        private final FakeClock clock;
-        String failWith;
+    /** Records every message; can be told to fail sends. */
+    static final class FakeTransport extends RecordingTransport<Dhcp6Message, Ipv6, Sent> implements Dhcp6Transport {
 
         FakeTransport(FakeClock clock) {
-            this.clock = clock;
+            super(clock);
+        }
+
+        @Override
+        protected Sent recordOf(Instant at, Dhcp6Message message, Optional<Ipv6> unicastTo) {
+            return new Sent(at, message, unicastTo);
         }
 
         @Override
@@ -52,17 +56,6 @@ final class Dhcp6Fixtures {
         @Override
         public void unicast(Dhcp6Message message, Ipv6 server) throws IOException {
             record(message, Optional.of(server));
-        }
-
-        private void record(Dhcp6Message message, Optional<Ipv6> to) throws IOException {
-            if (failWith != null) {
-                throw new IOException(failWith);
-            }
-            sent.add(new Sent(clock.instant(), message, to));
-        }
-
-        Sent last() {
-            return sent.get(sent.size() - 1);
         }
 
         List<Sent> of(Dhcp6MessageType type) {

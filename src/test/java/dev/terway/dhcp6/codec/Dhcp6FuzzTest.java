@@ -2,10 +2,9 @@ package dev.terway.dhcp6.codec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.terway.dhcp.codec.DecoderFuzzer;
 import dev.terway.dhcp.codec.DhcpParseException;
-import dev.terway.dhcp.codec.Hex;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
@@ -15,83 +14,57 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Feeds the DHCPv6 decoder random, structured-random, mutated and truncated messages. The only acceptable
- * outcomes are a message or a {@link DhcpParseException} with a message; a decoded message must survive an
- * encode/decode round trip. The timeout guards against hangs, not speed.
+ * Feeds the DHCPv6 decoder random, structured-random, mutated and truncated messages through
+ * {@link DecoderFuzzer}: a decoded message must survive an encode/decode round trip. The timeout guards
+ * against hangs, not speed.
  */
 class Dhcp6FuzzTest {
 
     private static final long SEED = 0x6d6863L;
     private static final int[] CODES = {1, 2, 3, 5, 6, 7, 8, 12, 13, 14, 23, 24, 99};
 
-    private int decoded;
-    private int rejected;
     private int decodedWithAddresses;
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void decoderOnlyEverThrowsParseExceptions() {
-        Random random = new Random(SEED);
+        DecoderFuzzer<Dhcp6Message> fuzzer = new DecoderFuzzer<>(
+                packet -> Dhcp6Message.decode(packet, 0, packet.length), this::check);
         List<byte[]> corpus = List.of(Dhcp6MessageTest.SOLICIT_WIRE, Dhcp6MessageTest.ADVERTISE_WIRE,
                 Dhcp6MessageTest.DNSMASQ_ADVERTISE_CAPTURE);
-        for (byte[] packet : corpus) {
-            for (int length = 0; length <= packet.length; length++) {
-                feed(Arrays.copyOf(packet, length));
-            }
-        }
-        for (int i = 0; i < 3000; i++) {
-            byte[] junk = new byte[random.nextInt(400)];
-            random.nextBytes(junk);
-            feed(junk);
-        }
-        for (int i = 0; i < 6000; i++) {
-            feed(structured(random));
-        }
-        for (int i = 0; i < 6000; i++) {
-            byte[] packet = corpus.get(random.nextInt(corpus.size())).clone();
-            int edits = 1 + random.nextInt(6);
-            for (int e = 0; e < edits; e++) {
-                int at = random.nextInt(packet.length);
-                packet[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256)
-                        : packet[at] ^ (1 << random.nextInt(8)));
-            }
-            if (random.nextInt(4) == 0) {
-                packet = Arrays.copyOf(packet, random.nextInt(packet.length + 1));
-            }
-            feed(packet);
-        }
-        int total = decoded + rejected;
+        fuzzer.run(new Random(SEED), corpus, new DecoderFuzzer.Mix(3000, 400, 6000, 6000),
+                Dhcp6FuzzTest::structured, Dhcp6FuzzTest::mutate);
+        int total = fuzzer.total();
+        int rejected = fuzzer.rejected();
         System.out.printf("dhcp6 fuzz: %d messages, %d decoded (%d with IA addresses), %d rejected%n", total,
-                decoded, decodedWithAddresses, rejected);
+                fuzzer.decoded(), decodedWithAddresses, rejected);
         assertTrue(total >= 15_000, "fed " + total);
         assertTrue(decodedWithAddresses > 1000, "decoded with addresses: " + decodedWithAddresses);
         assertTrue(rejected > 3000, "rejected: " + rejected);
     }
 
-    private void feed(byte[] packet) {
-        Dhcp6Message m;
-        try {
-            m = Dhcp6Message.decode(packet, 0, packet.length);
-        } catch (DhcpParseException e) {
-            rejected++;
-            if (e.getMessage() == null || e.getMessage().isBlank()) {
-                fail("parse exception without a message for " + Hex.of(packet));
-            }
-            return;
-        } catch (Throwable t) {
-            throw new AssertionError("decoder threw " + t + " for " + Hex.of(packet), t);
+    /** A decoded message must be readable, describe its status and survive an encode/decode round trip. */
+    private void check(Dhcp6Message m) throws DhcpParseException {
+        if (m.all(Dhcp6Option.IaNa.class).stream().anyMatch(ia -> !ia.addresses().isEmpty())) {
+            decodedWithAddresses++;
         }
-        decoded++;
-        try {
-            if (m.all(Dhcp6Option.IaNa.class).stream().anyMatch(ia -> !ia.addresses().isEmpty())) {
-                decodedWithAddresses++;
-            }
-            m.toString();
-            m.status().describe();
-            assertEquals(m, Dhcp6Message.decode(m.encode()));
-        } catch (Throwable t) {
-            throw new AssertionError("decoded message misbehaved: " + t + " for " + Hex.of(packet), t);
+        m.toString();
+        m.status().describe();
+        assertEquals(m, Dhcp6Message.decode(m.encode()));
+    }
+
+    /** A few bit flips or random bytes anywhere, and now and then a truncation. */
+    private static byte[] mutate(Random random, byte[] packet) {
+        int edits = 1 + random.nextInt(6);
+        for (int e = 0; e < edits; e++) {
+            int at = random.nextInt(packet.length);
+            packet[at] = (byte) (random.nextInt(3) == 0 ? random.nextInt(256)
+                    : packet[at] ^ (1 << random.nextInt(8)));
         }
+        if (random.nextInt(4) == 0) {
+            return Arrays.copyOf(packet, random.nextInt(packet.length + 1));
+        }
+        return packet;
     }
 
     /** A valid header and random options with plausible codes and sizes, IA_NA holding IAADDRs and statuses. */

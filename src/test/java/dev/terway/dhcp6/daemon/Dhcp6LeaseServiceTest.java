@@ -10,6 +10,9 @@ import dev.terway.log.DaemonLog;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp.store.LeaseStore;
+import dev.terway.dhcp6.client.Dhcp6ClientState;
+import dev.terway.dhcp6.client.Dhcp6ExchangeOutcome;
+import dev.terway.dhcp6.client.Dhcp6LossReason;
 import dev.terway.dhcp6.codec.Dhcp6Message;
 import dev.terway.dhcp6.codec.Dhcp6MessageType;
 import dev.terway.dhcp6.codec.Dhcp6Option.IaNa;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -138,6 +142,74 @@ class Dhcp6LeaseServiceTest {
         eventually("the REBIND is answered", () -> !events.isEmpty());
         assertEquals(Dhcp6MessageType.REBIND, lan.received.get(lan.received.size() - 1).type());
         assertEquals(List.of("restored fd00:db8::100 valid 120"), events);
+    }
+
+    @Test
+    void exchangesStatesLossesAndTimesAreCountedForTheMetrics() throws Exception {
+        Dhcp6LeaseService service = service();
+        List<Duration> timesToLease = new CopyOnWriteArrayList<>();
+        service.reportTimingsTo(timesToLease::add);
+        lan.openTakes = Duration.ofMillis(1200); // the pod's link-local address passing DAD
+        service.acquire(request("c1"), TIMEOUT);
+        lan.openTakes = Duration.ZERO;
+        Lease6Statistics counts = service.statistics();
+        assertEquals(1, counts.exchanges(Dhcp6ExchangeOutcome.Exchange.SOLICIT, Dhcp6ExchangeOutcome.Result.ADVERTISE));
+        assertEquals(1, counts.exchanges(Dhcp6ExchangeOutcome.Exchange.REQUEST, Dhcp6ExchangeOutcome.Result.REPLY));
+        assertEquals(Map.of(Dhcp6ClientState.BOUND, 1L), service.clientsByState());
+        assertEquals(1, timesToLease.size(), "the ADD's first lease only");
+        assertTrue(timesToLease.get(0).compareTo(Duration.ofMillis(1200)) >= 0,
+                "the link-local wait counts: " + timesToLease);
+
+        lan.answering = false;
+        lan.timer.advance(Duration.ofSeconds(61));
+        eventually("renewing", () -> service.clientsByState().equals(Map.of(Dhcp6ClientState.RENEWING, 1L)));
+        lan.timer.advance(Duration.ofSeconds(45)); // T2: the RENEWs went unanswered
+        eventually("rebinding", () -> service.clientsByState().equals(Map.of(Dhcp6ClientState.REBINDING, 1L)));
+        assertEquals(1, counts.renewalsMissed());
+        lan.timer.advance(Duration.ofSeconds(15)); // the valid lifetime (120 s) ends
+        eventually("the lease is lost", () -> counts.leasesLost(Dhcp6LossReason.EXPIRED) == 1);
+        assertEquals(1, counts.exchanges(Dhcp6ExchangeOutcome.Exchange.REBIND, Dhcp6ExchangeOutcome.Result.TIMEOUT));
+        assertEquals(Map.of(), service.clientsByState(), "soliciting again holds no lease");
+        assertEquals(0, counts.renewalsLate(), "the timer fired at T1");
+
+        lan.answering = true;
+        lan.timer.advance(Duration.ofSeconds(2));
+        eventually("bound again", () -> service.clientsByState().equals(Map.of(Dhcp6ClientState.BOUND, 1L)));
+        assertEquals(1, timesToLease.size(), "a re-acquisition is no ADD's time to lease");
+        service.release("c1", "eth0");
+        assertEquals(1, counts.exchanges(Dhcp6ExchangeOutcome.Exchange.RELEASE, Dhcp6ExchangeOutcome.Result.SENT));
+        assertEquals(Map.of(), service.clientsByState());
+        assertEquals(1L, service.counters().get("dhcp6LeasesLostExpired"));
+        assertEquals(1L, service.counters().get("dhcp6RenewalsMissed"));
+
+        // the log says the same events with the same keys as the IPv4 side: the pod's keys on every lease6 line,
+        // the loss's reason from the fixed set the metrics count by
+        List<String> lines = logText.toString().lines().filter(l -> l.contains("event=lease6.")).toList();
+        assertTrue(lines.size() >= 5, logText.toString());
+        for (String line : lines) {
+            assertTrue(line.contains(" containerId=c1 podNamespace=default podName=web-0 ifname=eth0 "), line);
+        }
+        String lost = lines.stream().filter(l -> l.contains("event=lease6.lost ")).findFirst().orElseThrow();
+        assertTrue(lost.contains(" address=fd00:db8::100 server=" + FakeDhcp6Lan.SERVER + " reason=expired msg="),
+                lost);
+        String rebinding = lines.stream().filter(l -> l.contains("event=lease6.rebinding ")).findFirst().orElseThrow();
+        assertTrue(rebinding.contains(" address=fd00:db8::100 server=" + FakeDhcp6Lan.SERVER + " msg="), rebinding);
+    }
+
+    @Test
+    void leasesTakenUpAtStartAreCountedAndOnePastT1IsALateRenewal() throws Exception {
+        Dhcp6LeaseService first = service();
+        first.acquire(request("c1"), TIMEOUT);
+        first.close();
+        lan.timer.advance(Duration.ofSeconds(70)); // the daemon was down over T1 (60 s)
+        Dhcp6LeaseService second = newService();
+        assertEquals(1, second.restoreAll());
+        eventually("the REBIND is answered", () -> !events.isEmpty());
+        Lease6Statistics counts = second.statistics();
+        assertEquals(1, counts.leasesRestored());
+        assertEquals(1, counts.renewalsLate());
+        assertEquals(1, counts.exchanges(Dhcp6ExchangeOutcome.Exchange.REBIND, Dhcp6ExchangeOutcome.Result.REPLY));
+        assertEquals(Map.of(Dhcp6ClientState.BOUND, 1L), second.clientsByState());
     }
 
     @Test
