@@ -100,10 +100,12 @@ final class Ipv6Add {
     /**
      * Whether the node heard the LAN announce IPv6: its bridge has a global IPv6 address and a route learnt
      * from router advertisements. A static address alone does not count: a LAN without routers announcing
-     * prefixes gives a pod neither SLAAC nor a default route.
+     * prefixes gives a pod neither SLAAC nor a default route. The answer is kept a few seconds
+     * ({@link LanIpv6Announcements}).
      */
     static boolean lanAnnouncesIpv6(VerbContext ctx, NodeView node) {
-        return node.bridgeAddress6().isPresent() && ctx.observer().learntIpv6Routes(node.bridge());
+        return node.bridgeAddress6().isPresent()
+                && ctx.ipv6Announcements().learnt(ctx.observer(), node.bridge(), ctx.clock());
     }
 
     private static PodIpv6 withSettings(PodIpv6.Settings settings, boolean required) {

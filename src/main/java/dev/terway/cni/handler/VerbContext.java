@@ -27,14 +27,16 @@ import java.util.Optional;
 record VerbContext(CommandRunner runner, NodeObserver observer, PlanRunner plans, LeaseGateway leases,
                    DelegatedIpam ipam, Clock clock, EventLog log, Attachments attachments,
                    NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces, AttachmentRecords records,
-                   Optional<DeferredDeletes> deferredDeletes, FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
+                   Optional<DeferredDeletes> deferredDeletes, FaultInjection faults, Optional<Dhcp6Gateway> dhcp6,
+                   LanIpv6Announcements ipv6Announcements) {
 
     static VerbContext of(CommandRunner runner, LeaseGateway leases, DelegatedIpam ipam, Clock clock,
                           EventLog log, NetnsProbe netnsProbe, NodeNamespaces nodeNamespaces,
                           AttachmentRecords records, Optional<DeferredDeletes> deferredDeletes,
                           FaultInjection faults, Optional<Dhcp6Gateway> dhcp6) {
         return new VerbContext(runner, new NodeObserver(runner), new PlanRunner(runner), leases, ipam, clock, log,
-                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes, faults, dhcp6);
+                new Attachments(), netnsProbe, nodeNamespaces, records, deferredDeletes, faults, dhcp6,
+                new LanIpv6Announcements());
     }
 
     /**
