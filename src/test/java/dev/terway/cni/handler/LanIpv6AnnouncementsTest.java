@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class LanIpv6AnnouncementsTest {
@@ -38,6 +40,43 @@ class LanIpv6AnnouncementsTest {
         // 30 ADDs over 3 s: one look.
         assertEquals(1, asked.size());
         assertEquals(List.of("ip", "-j", "-6", "route", "show", "dev", "mybr0"), asked.get(0));
+    }
+
+    @Test
+    void addsThatArriveTogetherShareOneLook() throws Exception {
+        AtomicInteger looks = new AtomicInteger();
+        NodeObserver slow = new NodeObserver(argv -> {
+            looks.incrementAndGet();
+            try {
+                Thread.sleep(50); // an `ip` process start under load
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new CommandResult(argv, 0, RA_DEFAULT, "", Duration.ZERO);
+        });
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> adds = new ArrayList<>();
+        AtomicInteger learnt = new AtomicInteger();
+        for (int i = 0; i < 16; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (announcements.learnt(slow, "mybr0", clock)) {
+                    learnt.incrementAndGet();
+                }
+            });
+            t.start();
+            adds.add(t);
+        }
+        go.countDown();
+        for (Thread t : adds) {
+            t.join(10_000);
+        }
+        assertEquals(16, learnt.get());
+        assertEquals(1, looks.get());
     }
 
     @Test
