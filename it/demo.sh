@@ -31,6 +31,7 @@ SECTIONS=(
   pods_look
   pods_connectivity
   pods_check
+  node_status
   pods_del
   dhcp_daemon_stop
   teardown
@@ -184,14 +185,18 @@ cni_must() {
   [ "$cni_exit" = 0 ] || { printf '%s\n' "$cni_out" >&2; die "cni-terway $1 of $2 exited $cni_exit"; }
 }
 
+# the node namespace's own loopback: the metrics are not reachable from anywhere else
+metrics_address=127.0.0.1:9153
+
 section_dhcp_daemon() {
   section "Start the DHCP daemon on the node: it will hold the pods' leases (socket and state in the demo's temp dir)"
   dhcp_dir="$LAB_DIR/dhcp"
   dhcp_socket="$dhcp_dir/run/dhcp.sock"
   mkdir -p "$dhcp_dir/run"
-  printf '%snode$ bin/terway dhcp daemon --socket %s --state-dir %s &%s\n' "$dim" "$dhcp_socket" "$dhcp_dir/state" "$off"
+  printf '%snode$ bin/terway dhcp daemon --socket %s --state-dir %s --metrics-address %s &%s\n' "$dim" \
+    "$dhcp_socket" "$dhcp_dir/state" "$metrics_address" "$off"
   lab_bg ip netns exec "$LAB_NS_n1" "$terway" dhcp daemon --socket "$dhcp_socket" \
-    --state-dir "$dhcp_dir/state" > "$dhcp_dir/daemon.log" 2>&1
+    --state-dir "$dhcp_dir/state" --metrics-address "$metrics_address" > "$dhcp_dir/daemon.log" 2>&1
   dhcp_daemon_pid=$LAB_BG_PID
   local i
   for i in $(seq 300); do
@@ -307,6 +312,19 @@ section_pods_del() {
   on "$LAB_NS_n1" node ip -br link
   [ -z "$(node_veths)" ] || die "pod veths left on the node: $(node_veths)"
   on "${POD_NS[pod1]}" pod1 ip -br link
+}
+
+section_node_status() {
+  section "terway status: is this node healthy? (exit 0: yes); and a few of the daemon's Prometheus metrics"
+  on "$LAB_NS_n1" node "$terway" status --socket "$dhcp_socket" --state-dir "$state_dir" ||
+    die "terway status found something that needs attention on the demo's node"
+  printf '%snode$ curl -s http://%s/metrics | grep -E ...%s\n' "$dim" "$metrics_address" "$off"
+  # bash's /dev/tcp instead of curl, which a fresh Debian does not have
+  local scrape
+  scrape=$(ip netns exec "$LAB_NS_n1" bash -c 'exec 3<>"/dev/tcp/${1%:*}/${1#*:}" &&
+    printf "GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" >&3 && cat <&3' scrape "$metrics_address")
+  grep -E '^terway_(dhcp_leases|cni_requests_total|dhcp_exchanges_total)\{' <<< "$scrape" | grep -v ' 0\.0$' | head -12
+  grep -q '^terway_' <<< "$scrape" || die "no terway_ metric in the daemon's /metrics"
 }
 
 section_dhcp_daemon_stop() {
