@@ -551,10 +551,8 @@ final class PodLease implements LeaseListener {
     @Override
     public void stateChanged(ClientState from, ClientState to) {
         clientState = to;
-        if (from == ClientState.BOUND && to == ClientState.RENEWING && client.lease().isPresent()
-                && Duration.between(client.lease().get().renewAt(), context.clock().instant())
-                .compareTo(LeaseCounters.LATE_RENEWAL) > 0) {
-            counters.renewalsLate.incrementAndGet();
+        if (from == ClientState.BOUND && to == ClientState.RENEWING && client.lease().isPresent()) {
+            counters.renewalBegan(client.lease().get().renewAt(), context.clock().instant());
         }
         if (from == ClientState.BOUND && to == ClientState.RENEWING && held != null) {
             emit(LeaseEvents.Kind.RENEWAL_DUE, held);

@@ -520,10 +520,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         boolean renewalBegins = (from == Dhcp6ClientState.BOUND && to == Dhcp6ClientState.RENEWING)
                 || (to == Dhcp6ClientState.REBINDING
                 && (from == Dhcp6ClientState.BOUND || from == Dhcp6ClientState.STOPPED));
-        if (renewalBegins && client != null && client.lease().isPresent()
-                && Duration.between(client.lease().get().renewAt(), service.clock.instant())
-                .compareTo(Dhcp6LeaseService.Counters.LATE_RENEWAL) > 0) {
-            service.counters.renewalsLate.incrementAndGet();
+        if (renewalBegins && client != null && client.lease().isPresent()) {
+            service.counters.renewalBegan(client.lease().get().renewAt(), service.clock.instant());
         }
         if (to == Dhcp6ClientState.REBINDING && from == Dhcp6ClientState.RENEWING && held != null) {
             service.log.info("lease6.rebinding", pod.logPod(), "rebinding DHCPv6 lease of " + held.describe()
