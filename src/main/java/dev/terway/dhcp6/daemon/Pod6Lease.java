@@ -1,5 +1,6 @@
 package dev.terway.dhcp6.daemon;
 
+import dev.terway.dhcp.daemon.LeaseDeadline;
 import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
@@ -55,9 +56,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     private Dhcp6Client client;
     private Pod6Socket socket;
-    private LeaseTimer.Scheduled scheduled;
-    private Instant scheduledAt;
-    private long generation;
+    private final LeaseDeadline deadline;
     private LeaseTimer.Scheduled listenTimer;
     private long listenGeneration;
     private HeldLease6 held;
@@ -77,6 +76,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     Pod6Lease(Dhcp6LeaseService service, PodIdentity pod, boolean firstBindIsTheCallers) {
         this.service = service;
+        this.deadline = new LeaseDeadline(service.timer);
         this.pod = pod;
         this.key = new LeaseKey(pod.containerId(), pod.ifname());
         this.duid = Duid.forAttachment(pod.containerId(), pod.ifname());
@@ -245,14 +245,14 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         }
         forgotten = true;
         heldState = null;
-        cancelTimer();
+        deadline.cancel();
         closeSocket();
     }
 
     synchronized void forget(boolean deleteStored) {
         forgotten = true;
         heldState = null;
-        cancelTimer();
+        deadline.cancel();
         closeSocket();
         service.pods.remove(key, this);
         if (deleteStored) {
@@ -264,11 +264,9 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     private void onTimer(long forGeneration) {
         synchronized (this) {
-            if (forgotten || forGeneration != generation) {
+            if (forgotten || !deadline.fired(forGeneration)) {
                 return;
             }
-            scheduled = null;
-            scheduledAt = null;
             client.onTimer();
             afterEvent();
         }
@@ -276,7 +274,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     private void retryAcquire(long forGeneration) {
         synchronized (this) {
-            if (forgotten || forGeneration != generation) {
+            if (forgotten || !deadline.fired(forGeneration)) {
                 return;
             }
             if (!Files.exists(pod.netns())) {
@@ -304,25 +302,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         if (state == Dhcp6ClientState.STOPPED) {
             return;
         }
-        Optional<Instant> next = client.nextDeadline();
-        if (next.isPresent() && next.get().equals(scheduledAt)) {
-            return;
-        }
-        cancelTimer();
-        next.ifPresent(at -> {
-            long gen = ++generation;
-            scheduledAt = at;
-            scheduled = service.timer.at(at, () -> onTimer(gen));
-        });
-    }
-
-    private void cancelTimer() {
-        generation++;
-        if (scheduled != null) {
-            scheduled.cancel();
-        }
-        scheduled = null;
-        scheduledAt = null;
+        deadline.follow(client.nextDeadline(), gen -> () -> onTimer(gen));
     }
 
     // ---- socket ----
@@ -504,11 +484,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         }
         service.log.warn("lease6.acquire_failed", pod.logPod(), pod.describe() + ": " + report + "; trying again in "
                 + service.settings.reacquireRetry().toSeconds() + " s");
-        cancelTimer();
-        long gen = ++generation;
-        Instant at = service.clock.instant().plus(service.settings.reacquireRetry());
-        scheduledAt = at;
-        scheduled = service.timer.at(at, () -> retryAcquire(gen));
+        deadline.schedule(service.clock.instant().plus(service.settings.reacquireRetry()),
+                gen -> () -> retryAcquire(gen));
     }
 
     @Override
