@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.function.LongFunction;
 
 /**
- * The one pending deadline of a pod's lease (the client's next timer, or the retry after a failed acquisition),
- * for both lease services: scheduling cancels what was pending, and a task that fires after it was cancelled or
+ * One pending deadline of a pod's lease, for both lease services: the client's next timer or the retry after a
+ * failed acquisition, and the end of the window the pod's socket stays open after a transmission. Scheduling cancels what was pending, and a task that fires after it was cancelled or
  * replaced finds out through {@link #fired} and does nothing (a cancel can lose the race with a timer thread that
  * already started the task). Not thread-safe: used under the owning pod lease's monitor, which the fired tasks
  * take before calling {@link #fired}.

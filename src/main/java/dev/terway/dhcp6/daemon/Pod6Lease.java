@@ -1,7 +1,6 @@
 package dev.terway.dhcp6.daemon;
 
 import dev.terway.dhcp.daemon.LeaseDeadline;
-import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp6.client.Dhcp6Client;
@@ -57,8 +56,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     private Dhcp6Client client;
     private Pod6Socket socket;
     private final LeaseDeadline deadline;
-    private LeaseTimer.Scheduled listenTimer;
-    private long listenGeneration;
+    private final LeaseDeadline listenWindow;
     private HeldLease6 held;
     private CompletableFuture<HeldLease6> nextBound = new CompletableFuture<>();
     private boolean lostSinceBound;
@@ -77,6 +75,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     Pod6Lease(Dhcp6LeaseService service, PodIdentity pod, boolean firstBindIsTheCallers) {
         this.service = service;
         this.deadline = new LeaseDeadline(service.timer);
+        this.listenWindow = new LeaseDeadline(service.timer);
         this.pod = pod;
         this.key = new LeaseKey(pod.containerId(), pod.ifname());
         this.duid = Duid.forAttachment(pod.containerId(), pod.ifname());
@@ -356,11 +355,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     }
 
     private void closeSocket() {
-        listenGeneration++;
-        if (listenTimer != null) {
-            listenTimer.cancel();
-            listenTimer = null;
-        }
+        listenWindow.cancel();
         if (socket != null) {
             Pod6Socket s = socket;
             socket = null;
@@ -384,13 +379,9 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         byte[] bytes = message.encode();
         openSocket(service.settings.linkLocalWait()).send(bytes, bytes.length, to, SERVER_PORT);
         service.counters.count(counterName(message.type(), "Sent"));
-        if (listenTimer != null) {
-            listenTimer.cancel();
-        }
-        long gen = ++listenGeneration;
-        listenTimer = service.timer.at(service.clock.instant().plus(LISTEN_WINDOW), () -> {
+        listenWindow.schedule(service.clock.instant().plus(LISTEN_WINDOW), gen -> () -> {
             synchronized (this) {
-                if (gen == listenGeneration && !forgotten) {
+                if (listenWindow.fired(gen) && !forgotten) {
                     closeSocket();
                 }
             }
