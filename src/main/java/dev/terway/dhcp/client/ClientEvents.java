@@ -1,5 +1,8 @@
 package dev.terway.dhcp.client;
 
+import dev.terway.dhcp.codec.DhcpParseException;
+import java.util.function.Consumer;
+
 /**
  * One event at a time for a DHCP client ({@link DhcpClient}, and the DHCPv6 client): each public entry runs as one
  * event, and the client calls its listener from inside it. A listener that called back into the same client
@@ -12,6 +15,12 @@ public final class ClientEvents {
     @FunctionalInterface
     public interface Work<T, X extends Exception> {
         T run() throws X;
+    }
+
+    /** A wire format's decoder: the datagram's message, or the parse error of a malformed one. */
+    @FunctionalInterface
+    public interface Decoder<M> {
+        M decode(byte[] data, int offset, int length) throws DhcpParseException;
     }
 
     private final String client;
@@ -40,6 +49,25 @@ public final class ClientEvents {
         } finally {
             dispatching = false;
         }
+    }
+
+    /**
+     * A received datagram as the event {@code event}: decoded and handed to {@code handle}, or, malformed, dropped
+     * with the parse error's message to {@code malformed} (a LAN carries other hosts' broken packets; none of them
+     * may stop the client).
+     */
+    public <M> void runDecoded(String event, byte[] data, int offset, int length, Decoder<M> decoder,
+            Consumer<String> malformed, Consumer<M> handle) {
+        run(event, () -> {
+            M message;
+            try {
+                message = decoder.decode(data, offset, length);
+            } catch (DhcpParseException e) {
+                malformed.accept(e.getMessage());
+                return;
+            }
+            handle.accept(message);
+        });
     }
 
     private void enter(String event) {

@@ -4,7 +4,6 @@ import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOption;
 import dev.terway.dhcp.codec.DhcpOptions;
-import dev.terway.dhcp.codec.DhcpParseException;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.net.Ipv4;
@@ -166,16 +165,8 @@ public final class DhcpClient {
 
     /** Decodes a received datagram and handles it; malformed ones are noted and dropped. */
     public void onDatagram(byte[] data, int offset, int length) {
-        events.run("onDatagram", () -> {
-            DhcpMessage message;
-            try {
-                message = DhcpMessage.decode(data, offset, length);
-            } catch (DhcpParseException e) {
-                ignore("malformed reply: " + e.getMessage());
-                return;
-            }
-            handle(message, clock.instant());
-        });
+        events.runDecoded("onDatagram", data, offset, length, DhcpMessage::decode,
+                why -> ignore("malformed reply: " + why), message -> handle(message, clock.instant()));
     }
 
     /** Handles a received message; replies for other transactions or clients are dropped silently. */

@@ -1,7 +1,6 @@
 package dev.terway.dhcp6.client;
 
 import dev.terway.dhcp.client.ClientEvents;
-import dev.terway.dhcp.codec.DhcpParseException;
 import dev.terway.dhcp6.codec.Dhcp6Message;
 import dev.terway.dhcp6.codec.Dhcp6MessageType;
 import dev.terway.dhcp6.codec.Dhcp6Option;
@@ -166,16 +165,8 @@ public final class Dhcp6Client {
 
     /** Decodes a received datagram and handles it; malformed ones are noted and dropped. */
     public void onDatagram(byte[] data, int offset, int length) {
-        events.run("onDatagram", () -> {
-            Dhcp6Message message;
-            try {
-                message = Dhcp6Message.decode(data, offset, length);
-            } catch (DhcpParseException e) {
-                ignore("malformed DHCPv6 message: " + e.getMessage());
-                return;
-            }
-            handle(message, clock.instant());
-        });
+        events.runDecoded("onDatagram", data, offset, length, Dhcp6Message::decode,
+                why -> ignore("malformed DHCPv6 message: " + why), message -> handle(message, clock.instant()));
     }
 
     /** Handles a received message; those for other transactions or clients are dropped silently. */
