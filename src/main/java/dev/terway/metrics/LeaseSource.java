@@ -155,8 +155,9 @@ public interface LeaseSource {
     }
 
     /** Every possible (exchange, result) pair of a family, by labels, with its count. */
-    private static <E, R> Map<String, Map<String, Long>> exchangeCounts(E[] exchanges, Function<E, String> exchangeLabel,
-            R[] results, Function<R, String> resultLabel, BiPredicate<E, R> possible, ToLongBiFunction<E, R> count) {
+    private static <E, R> Map<String, Map<String, Long>> exchangeCounts(E[] exchanges,
+            Function<E, String> exchangeLabel, R[] results, Function<R, String> resultLabel,
+            BiPredicate<E, R> possible, ToLongBiFunction<E, R> count) {
         Map<String, Map<String, Long>> all = new LinkedHashMap<>();
         for (E exchange : exchanges) {
             for (R result : results) {

@@ -6,10 +6,11 @@ import java.util.function.LongFunction;
 
 /**
  * One pending deadline of a pod's lease, for both lease services: the client's next timer or the retry after a
- * failed acquisition, and the end of the window the pod's socket stays open after a transmission. Scheduling cancels what was pending, and a task that fires after it was cancelled or
- * replaced finds out through {@link #fired} and does nothing (a cancel can lose the race with a timer thread that
- * already started the task). Not thread-safe: used under the owning pod lease's monitor, which the fired tasks
- * take before calling {@link #fired}.
+ * failed acquisition, and the end of the window the pod's socket stays open after a transmission. Scheduling
+ * cancels what was pending, and a task that fires after it was cancelled or replaced finds out through
+ * {@link #fired} and does nothing (a cancel can lose the race with a timer thread that already started the task).
+ * Not thread-safe: used under the owning pod lease's monitor, which the fired tasks take before calling
+ * {@link #fired}.
  */
 public final class LeaseDeadline {
 
