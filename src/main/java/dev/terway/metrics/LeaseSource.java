@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToLongBiFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * One address family's lease service as the DHCP metrics read it, in label values: the metrics share their names
@@ -64,33 +68,19 @@ public interface LeaseSource {
         return new LeaseSource() {
             @Override
             public Map<String, Long> leasesByState() {
-                Map<ClientState, Long> states = clientsByState.get();
-                Map<String, Long> held = new LinkedHashMap<>();
-                HELD_IPV4.forEach(s -> held.put(label(s), states.getOrDefault(s, 0L)));
-                return held;
+                return heldByState(HELD_IPV4, clientsByState.get());
             }
 
             @Override
             public Map<String, Map<String, Long>> exchanges() {
-                Map<String, Map<String, Long>> all = new LinkedHashMap<>();
-                for (ExchangeOutcome.Exchange exchange : ExchangeOutcome.Exchange.values()) {
-                    for (ExchangeOutcome.Result result : ExchangeOutcome.Result.values()) {
-                        if (ExchangeOutcome.possible(exchange, result)) {
-                            all.computeIfAbsent(exchange.label(), e -> new LinkedHashMap<>())
-                                    .put(result.label(), statistics.exchanges(exchange, result));
-                        }
-                    }
-                }
-                return all;
+                return exchangeCounts(ExchangeOutcome.Exchange.values(), ExchangeOutcome.Exchange::label,
+                        ExchangeOutcome.Result.values(), ExchangeOutcome.Result::label, ExchangeOutcome::possible,
+                        statistics::exchanges);
             }
 
             @Override
             public Map<String, Long> leasesLost() {
-                Map<String, Long> lost = new LinkedHashMap<>();
-                for (LeaseLoss.Reason reason : LeaseLoss.Reason.values()) {
-                    lost.put(label(reason), statistics.leasesLost(reason));
-                }
-                return lost;
+                return countsByLabel(LeaseLoss.Reason.values(), LeaseSource::label, statistics::leasesLost);
             }
 
             @Override
@@ -125,33 +115,19 @@ public interface LeaseSource {
         return new LeaseSource() {
             @Override
             public Map<String, Long> leasesByState() {
-                Map<Dhcp6ClientState, Long> states = clientsByState.get();
-                Map<String, Long> held = new LinkedHashMap<>();
-                HELD_IPV6.forEach(s -> held.put(label(s), states.getOrDefault(s, 0L)));
-                return held;
+                return heldByState(HELD_IPV6, clientsByState.get());
             }
 
             @Override
             public Map<String, Map<String, Long>> exchanges() {
-                Map<String, Map<String, Long>> all = new LinkedHashMap<>();
-                for (Dhcp6ExchangeOutcome.Exchange exchange : Dhcp6ExchangeOutcome.Exchange.values()) {
-                    for (Dhcp6ExchangeOutcome.Result result : Dhcp6ExchangeOutcome.Result.values()) {
-                        if (Dhcp6ExchangeOutcome.possible(exchange, result)) {
-                            all.computeIfAbsent(exchange.label(), e -> new LinkedHashMap<>())
-                                    .put(result.label(), statistics.exchanges(exchange, result));
-                        }
-                    }
-                }
-                return all;
+                return exchangeCounts(Dhcp6ExchangeOutcome.Exchange.values(), Dhcp6ExchangeOutcome.Exchange::label,
+                        Dhcp6ExchangeOutcome.Result.values(), Dhcp6ExchangeOutcome.Result::label,
+                        Dhcp6ExchangeOutcome::possible, statistics::exchanges);
             }
 
             @Override
             public Map<String, Long> leasesLost() {
-                Map<String, Long> lost = new LinkedHashMap<>();
-                for (Dhcp6LossReason reason : Dhcp6LossReason.values()) {
-                    lost.put(reason.label(), statistics.leasesLost(reason));
-                }
-                return lost;
+                return countsByLabel(Dhcp6LossReason.values(), Dhcp6LossReason::label, statistics::leasesLost);
             }
 
             @Override
@@ -169,6 +145,38 @@ public interface LeaseSource {
                 return statistics.leasesRestored();
             }
         };
+    }
+
+    /** Every held state of the family's fixed set, in its order, with its count (0 when none). */
+    private static <S extends Enum<S>> Map<String, Long> heldByState(List<S> heldStates, Map<S, Long> states) {
+        Map<String, Long> held = new LinkedHashMap<>();
+        heldStates.forEach(s -> held.put(label(s), states.getOrDefault(s, 0L)));
+        return held;
+    }
+
+    /** Every possible (exchange, result) pair of a family, by labels, with its count. */
+    private static <E, R> Map<String, Map<String, Long>> exchangeCounts(E[] exchanges,
+            Function<E, String> exchangeLabel, R[] results, Function<R, String> resultLabel,
+            BiPredicate<E, R> possible, ToLongBiFunction<E, R> count) {
+        Map<String, Map<String, Long>> all = new LinkedHashMap<>();
+        for (E exchange : exchanges) {
+            for (R result : results) {
+                if (possible.test(exchange, result)) {
+                    all.computeIfAbsent(exchangeLabel.apply(exchange), e -> new LinkedHashMap<>())
+                            .put(resultLabel.apply(result), count.applyAsLong(exchange, result));
+                }
+            }
+        }
+        return all;
+    }
+
+    /** Every value of a fixed set, by label, with its count. */
+    private static <V> Map<String, Long> countsByLabel(V[] values, Function<V, String> label, ToLongFunction<V> count) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (V value : values) {
+            counts.put(label.apply(value), count.applyAsLong(value));
+        }
+        return counts;
     }
 
     private static String label(Enum<?> value) {

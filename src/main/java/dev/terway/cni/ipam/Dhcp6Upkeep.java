@@ -12,9 +12,7 @@ import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
 import dev.terway.netstate.IpAddress;
 import dev.terway.plan.Plan;
-import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanRunner;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -30,14 +28,12 @@ import java.util.OptionalInt;
  */
 public final class Dhcp6Upkeep implements Dhcp6LeaseEvents {
 
-    private final NodeObserver observer;
-    private final PlanRunner planRunner;
+    private final PodUpkeepSteps steps;
     private final Clock clock;
     private final EventLog log;
 
     public Dhcp6Upkeep(NodeObserver observer, PlanRunner planRunner, Clock clock, EventLog log) {
-        this.observer = observer;
-        this.planRunner = planRunner;
+        this.steps = new PodUpkeepSteps(observer, planRunner, log, "DHCPv6 upkeep");
         this.clock = clock;
         this.log = log;
     }
@@ -83,38 +79,10 @@ public final class Dhcp6Upkeep implements Dhcp6LeaseEvents {
     }
 
     private Optional<List<IpAddress>> addresses(PodIdentity pod) {
-        if (!Files.exists(pod.netns())) {
-            log.warn("pod.upkeep_skipped", pod.logPod(), "DHCPv6 upkeep of " + pod.describe() + " skipped: netns "
-                    + pod.netns() + " is gone");
-            return Optional.empty();
-        }
-        try {
-            Optional<NodeObserver.PodInterface> link = observer.podInterface(pod.netns(), pod.ifname());
-            if (link.isEmpty()) {
-                log.warn("pod.upkeep_skipped", pod.logPod(), "DHCPv6 upkeep of " + pod.describe()
-                        + " skipped: no interface " + pod.ifname() + " in "
-                        + pod.netns());
-                return Optional.empty();
-            }
-            return Optional.of(link.get().addresses());
-        } catch (RuntimeException e) {
-            log.warn("pod.upkeep_skipped", pod.logPod(), "DHCPv6 upkeep of " + pod.describe() + " skipped: "
-                    + e.getMessage());
-            return Optional.empty();
-        }
+        return steps.observe(pod, NodeObserver.PodInterface::addresses);
     }
 
     private boolean run(PodIdentity pod, Plan plan) {
-        if (plan.isEmpty()) {
-            return true;
-        }
-        try {
-            planRunner.run(plan);
-            return true;
-        } catch (PlanFailedException e) {
-            log.warn("pod.upkeep_failed", pod.logPod(), "DHCPv6 upkeep of " + pod.describe() + " failed: "
-                    + e.getMessage());
-            return false;
-        }
+        return steps.run(pod, plan);
     }
 }

@@ -18,9 +18,7 @@ import dev.terway.netstate.Family;
 import dev.terway.netstate.IpAddress;
 import dev.terway.netstate.Route;
 import dev.terway.plan.Plan;
-import dev.terway.plan.PlanFailedException;
 import dev.terway.plan.PlanRunner;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +38,7 @@ import java.util.Set;
 public final class PodNetworkUpkeep implements LeaseEvents {
 
     private final NodeObserver observer;
-    private final PlanRunner planRunner;
+    private final PodUpkeepSteps steps;
     private final Clock clock;
     private final EventLog log;
 
@@ -50,7 +48,7 @@ public final class PodNetworkUpkeep implements LeaseEvents {
      */
     public PodNetworkUpkeep(NodeObserver observer, PlanRunner planRunner, Clock clock, EventLog log) {
         this.observer = observer;
-        this.planRunner = planRunner;
+        this.steps = new PodUpkeepSteps(observer, planRunner, log, "upkeep");
         this.clock = clock;
         this.log = log;
     }
@@ -67,7 +65,7 @@ public final class PodNetworkUpkeep implements LeaseEvents {
         try {
             target = target(lease, event.network(), pod);
         } catch (CniException | RuntimeException e) {
-            log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: " + e.getMessage());
+            steps.skipped(pod, e.getMessage());
             return;
         }
         PodNetwork.Observed seen = observed.get();
@@ -186,38 +184,14 @@ public final class PodNetworkUpkeep implements LeaseEvents {
     }
 
     private Optional<PodNetwork.Observed> observe(PodIdentity pod) {
-        if (!Files.exists(pod.netns())) {
-            log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: netns " + pod.netns() + " is gone");
-            return Optional.empty();
-        }
-        try {
-            Optional<NodeObserver.PodInterface> link = observer.podInterface(pod.netns(), pod.ifname());
-            if (link.isEmpty()) {
-                log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: no interface " + pod.ifname() + " in "
-                        + pod.netns());
-                return Optional.empty();
-            }
-            List<Route> routes = observer.podRoutes(pod.netns());
-            int mtu = link.get().link().mtu();
-            return Optional.of(new PodNetwork.Observed(mtu > 0 ? OptionalInt.of(mtu) : OptionalInt.empty(),
-                    link.get().addresses(), routes));
-        } catch (RuntimeException e) {
-            log.warn("pod.upkeep_skipped", pod.logPod(), "upkeep of " + pod.describe() + " skipped: "
-                    + e.getMessage());
-            return Optional.empty();
-        }
+        return steps.observe(pod, link -> {
+            int mtu = link.link().mtu();
+            return new PodNetwork.Observed(mtu > 0 ? OptionalInt.of(mtu) : OptionalInt.empty(), link.addresses(),
+                    observer.podRoutes(pod.netns()));
+        });
     }
 
     private boolean run(PodIdentity pod, Plan plan) {
-        if (plan.isEmpty()) {
-            return true;
-        }
-        try {
-            planRunner.run(plan);
-            return true;
-        } catch (PlanFailedException e) {
-            log.error("pod.upkeep_failed", pod.logPod(), "upkeep of " + pod.describe() + " failed: " + e.getMessage());
-            return false;
-        }
+        return steps.run(pod, plan);
     }
 }

@@ -4,7 +4,6 @@ import dev.terway.dhcp.codec.ArpPacket;
 import dev.terway.dhcp.codec.DhcpMessage;
 import dev.terway.dhcp.codec.DhcpOption;
 import dev.terway.dhcp.codec.DhcpOptions;
-import dev.terway.dhcp.codec.DhcpParseException;
 import dev.terway.dhcp.codec.ClientIdentifier;
 import dev.terway.dhcp.codec.HardwareAddress;
 import dev.terway.net.Ipv4;
@@ -81,7 +80,7 @@ public final class DhcpClient {
      */
     private Ipv4 lostAddress;
     private LeaseLoss lostHow;
-    private boolean dispatching;
+    private final ClientEvents events = new ClientEvents("DhcpClient");
 
     /** A client that never probes: {@code config} must have no {@link DhcpClientConfig#arpProbe()}. */
     public DhcpClient(DhcpClientConfig config, DhcpTransport transport, LeaseListener listener, InstantSource clock,
@@ -130,14 +129,11 @@ public final class DhcpClient {
 
     /** Acquires a new lease: INIT, then DISCOVER. */
     public void start() {
-        enter("start");
-        try {
+        events.run("start", () -> {
             requireStopped("start");
             lease = null;
             beginAcquisition(clock.instant());
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /**
@@ -147,8 +143,7 @@ public final class DhcpClient {
      * already expired is reported lost at once.
      */
     public void reboot(Lease held) {
-        enter("reboot");
-        try {
+        events.run("reboot", () -> {
             requireStopped("reboot");
             Instant now = clock.instant();
             lease = null;
@@ -165,36 +160,20 @@ public final class DhcpClient {
             beginExchange(now);
             transition(ClientState.REBOOTING);
             sendRebootRequest(now);
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Decodes a received datagram and handles it; malformed ones are noted and dropped. */
     public void onDatagram(byte[] data, int offset, int length) {
-        enter("onDatagram");
-        try {
-            DhcpMessage message;
-            try {
-                message = DhcpMessage.decode(data, offset, length);
-            } catch (DhcpParseException e) {
-                ignore("malformed reply: " + e.getMessage());
-                return;
-            }
-            handle(message, clock.instant());
-        } finally {
-            dispatching = false;
-        }
+        events.runDecoded("onDatagram", data, offset, length, DhcpMessage::decode,
+                why -> ignore("malformed reply: " + why), message -> handle(message, clock.instant()));
     }
 
     /** Handles a received message; replies for other transactions or clients are dropped silently. */
     public void onPacket(DhcpMessage message) {
-        enter("onPacket");
-        try {
+        events.run("onPacket", () -> {
             handle(message, clock.instant());
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /**
@@ -203,8 +182,7 @@ public final class DhcpClient {
      * state, or when it claims nothing, it is dropped.
      */
     public void onArp(ArpPacket packet) {
-        enter("onArp");
-        try {
+        events.run("onArp", () -> {
             if (state != ClientState.PROBING) {
                 return;
             }
@@ -212,24 +190,19 @@ public final class DhcpClient {
             if (claim.isPresent()) {
                 decline(clock.instant(), packet.senderMac(), claim.get());
             }
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Does whatever is due by now: retransmissions, probes, T1, T2, expiry, acquire deadline. */
     public void onTimer() {
-        enter("onTimer");
-        try {
+        events.run("onTimer", () -> {
             Instant now = clock.instant();
             Optional<Instant> due = nextDeadline();
             while (due.isPresent() && !due.get().isAfter(now)) {
                 handleDue(now);
                 due = nextDeadline();
             }
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /**
@@ -238,8 +211,7 @@ public final class DhcpClient {
      * has committed it. The client is STOPPED even when sending fails.
      */
     public Optional<Lease> release() throws IOException {
-        enter("release");
-        try {
+        return events.call("release", () -> {
             Lease held = lease != null ? lease : probing;
             Instant now = clock.instant();
             halt();
@@ -254,21 +226,16 @@ public final class DhcpClient {
                     held.serverId(), xid);
             transport.unicast(message, held.serverId());
             return Optional.of(held);
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Stops without a word to the server (daemon shutdown): the lease stays valid and readable. */
     public void stop() {
-        enter("stop");
-        try {
+        events.run("stop", () -> {
             Lease held = lease;
             halt();
             lease = held;
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     // ---- events ----
@@ -880,14 +847,6 @@ public final class DhcpClient {
         if (notes.size() < MAX_NOTES && !notes.contains(text)) {
             notes.add(text);
         }
-    }
-
-    private void enter(String event) {
-        if (dispatching) {
-            throw new IllegalStateException("DhcpClient." + event + " called from inside a listener callback of the "
-                    + "same client; queue it for after the callback returns");
-        }
-        dispatching = true;
     }
 
     private void requireStopped(String event) {

@@ -245,7 +245,7 @@ public final class DhcpLeaseService implements LeaseService, AutoCloseable {
             keeper.reboot(lease);
             return true;
         });
-        counters.leasesRestored.addAndGet(restored);
+        counters.restored(restored);
         return restored;
     }
 

@@ -60,7 +60,6 @@ final class PodExchange implements DhcpTransport, AddressProbe {
     private final PodArpSocket.Factory arpSockets;
     private final NodeSender nodeSender;
     private final ExecutorService receivers;
-    private final LeaseTimer timer;
     private final Clock clock;
     private final EventLog log;
     private final AtomicLong arpProbesSent;
@@ -69,8 +68,7 @@ final class PodExchange implements DhcpTransport, AddressProbe {
     private PodSocket socket;
     /** Open only while the client is PROBING. */
     private PodArpSocket arpSocket;
-    private LeaseTimer.Scheduled listenTimer;
-    private long listenGeneration;
+    private final LeaseDeadline listenWindow;
     /** Set when the pod's netns disappeared under a running client. */
     private boolean netnsGone;
     /**
@@ -87,7 +85,7 @@ final class PodExchange implements DhcpTransport, AddressProbe {
         this.arpSockets = context.arpSockets();
         this.nodeSender = context.nodeSender();
         this.receivers = context.receivers();
-        this.timer = context.timer();
+        this.listenWindow = new LeaseDeadline(context.timer());
         this.clock = context.clock();
         this.log = context.log();
         this.arpProbesSent = context.counters().arpProbesSent;
@@ -226,11 +224,7 @@ final class PodExchange implements DhcpTransport, AddressProbe {
     }
 
     void closeSocket() {
-        listenGeneration++;
-        if (listenTimer != null) {
-            listenTimer.cancel();
-            listenTimer = null;
-        }
+        listenWindow.cancel();
         if (socket != null) {
             PodSocket s = socket;
             socket = null;
@@ -240,16 +234,12 @@ final class PodExchange implements DhcpTransport, AddressProbe {
 
     /** Keeps the socket for {@link #LISTEN_WINDOW} after this transmission, then lets it go. */
     private void listenAfterSending() {
-        if (listenTimer != null) {
-            listenTimer.cancel();
-        }
-        long gen = ++listenGeneration;
-        listenTimer = timer.at(clock.instant().plus(LISTEN_WINDOW), () -> stopListening(gen));
+        listenWindow.schedule(clock.instant().plus(LISTEN_WINDOW), gen -> () -> stopListening(gen));
     }
 
     private void stopListening(long forGeneration) {
         synchronized (lock) {
-            if (forGeneration == listenGeneration && receiver.active()) {
+            if (listenWindow.fired(forGeneration) && receiver.active()) {
                 closeSocket();
             }
         }

@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.LongFunction;
 
 /**
  * The lease of one pod interface and the events it emits: its {@link DhcpClient}, driven by its timer (T1,
@@ -54,9 +53,7 @@ final class PodLease implements LeaseListener {
     private boolean firstBindIsTheCallers;
 
     private DhcpClient client;
-    private LeaseTimer.Scheduled scheduled;
-    private Instant scheduledAt;
-    private long generation;
+    private final LeaseDeadline deadline;
     /** The lease the pod holds now; null while it has none. */
     private HeldLease held;
     /** Completed by the next bind; replaced when a lease is lost. */
@@ -76,6 +73,7 @@ final class PodLease implements LeaseListener {
     PodLease(PodLeaseContext context, PodIdentity pod, String clientId, Optional<String> hostname,
              boolean firstBindIsTheCallers, AddressChangePolicy onAddressChange, Optional<PodNetworkConfig> network) {
         this.context = context;
+        this.deadline = new LeaseDeadline(context.timer());
         this.settings = context.settings();
         this.counters = context.counters();
         this.log = context.log();
@@ -252,14 +250,14 @@ final class PodLease implements LeaseListener {
             client.stop();
         }
         forgotten = true;
-        cancelTimer();
+        deadline.cancel();
         exchange.close();
     }
 
     /** Drops the pod: timer, socket, map entry, and (if asked) its stored lease. */
     synchronized void forget(boolean deleteStored) {
         forgotten = true;
-        cancelTimer();
+        deadline.cancel();
         exchange.close();
         context.pods().remove(key, this);
         if (deleteStored) {
@@ -271,11 +269,9 @@ final class PodLease implements LeaseListener {
 
     private void onTimer(long forGeneration) {
         synchronized (this) {
-            if (forgotten || forGeneration != generation) {
+            if (forgotten || !deadline.fired(forGeneration)) {
                 return;
             }
-            scheduled = null;
-            scheduledAt = null;
             exchange.readArp(client);
             client.onTimer();
             afterEvent();
@@ -284,11 +280,9 @@ final class PodLease implements LeaseListener {
 
     private void retryAcquire(long forGeneration) {
         synchronized (this) {
-            if (forgotten || forGeneration != generation) {
+            if (forgotten || !deadline.fired(forGeneration)) {
                 return;
             }
-            scheduled = null;
-            scheduledAt = null;
             if (!Files.exists(pod.netns())) {
                 log.info("lease.forgotten", pod.logPod(), "forgot " + pod.describe() + ": its netns " + pod.netns()
                         + " is gone");
@@ -322,18 +316,7 @@ final class PodLease implements LeaseListener {
         if (state == ClientState.STOPPED) {
             return; // failed(): a retry, if any, has been scheduled there
         }
-        Optional<Instant> next = client.nextDeadline();
-        if (next.isPresent() && next.get().equals(scheduledAt)) {
-            return;
-        }
-        cancelTimer();
-        next.ifPresent(at -> schedule(at, gen -> () -> onTimer(gen)));
-    }
-
-    private void schedule(Instant at, LongFunction<Runnable> task) {
-        long gen = ++generation;
-        scheduledAt = at;
-        scheduled = context.timer().at(at, task.apply(gen));
+        deadline.follow(client.nextDeadline(), gen -> () -> onTimer(gen));
     }
 
     /** The netns went away without a CNI DEL: nobody will use the lease again. */
@@ -360,15 +343,6 @@ final class PodLease implements LeaseListener {
         } else {
             log.info("lease.released", pod.logPod(), message, "address", had.cidr(), "server", had.server().toString());
         }
-    }
-
-    private void cancelTimer() {
-        generation++;
-        if (scheduled != null) {
-            scheduled.cancel();
-        }
-        scheduled = null;
-        scheduledAt = null;
     }
 
     private HeldLease held(Lease lease) {
@@ -526,8 +500,7 @@ final class PodLease implements LeaseListener {
         }
         log.warn("lease.reacquire_failed", pod.logPod(), pod.describe() + ": " + report + "; trying again in "
                 + settings.reacquireRetry().toSeconds() + " s");
-        cancelTimer();
-        schedule(context.clock().instant().plus(settings.reacquireRetry()), gen -> () -> retryAcquire(gen));
+        deadline.schedule(context.clock().instant().plus(settings.reacquireRetry()), gen -> () -> retryAcquire(gen));
     }
 
     @Override
@@ -551,10 +524,8 @@ final class PodLease implements LeaseListener {
     @Override
     public void stateChanged(ClientState from, ClientState to) {
         clientState = to;
-        if (from == ClientState.BOUND && to == ClientState.RENEWING && client.lease().isPresent()
-                && Duration.between(client.lease().get().renewAt(), context.clock().instant())
-                .compareTo(LeaseCounters.LATE_RENEWAL) > 0) {
-            counters.renewalsLate.incrementAndGet();
+        if (from == ClientState.BOUND && to == ClientState.RENEWING && client.lease().isPresent()) {
+            counters.renewalBegan(client.lease().get().renewAt(), context.clock().instant());
         }
         if (from == ClientState.BOUND && to == ClientState.RENEWING && held != null) {
             emit(LeaseEvents.Kind.RENEWAL_DUE, held);

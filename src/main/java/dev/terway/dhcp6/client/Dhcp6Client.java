@@ -1,6 +1,6 @@
 package dev.terway.dhcp6.client;
 
-import dev.terway.dhcp.codec.DhcpParseException;
+import dev.terway.dhcp.client.ClientEvents;
 import dev.terway.dhcp6.codec.Dhcp6Message;
 import dev.terway.dhcp6.codec.Dhcp6MessageType;
 import dev.terway.dhcp6.codec.Dhcp6Option;
@@ -89,7 +89,7 @@ public final class Dhcp6Client {
     /** The next successful reply binds a restored lease (reported as bound, not renewed). */
     private boolean restoring;
     private Acquisition acquisition;
-    private boolean dispatching;
+    private final ClientEvents events = new ClientEvents("Dhcp6Client");
     /** Addresses declined (by this client or an earlier one of the same pod): never taken again. */
     private final Set<Ipv6> avoided = new HashSet<>();
 
@@ -131,20 +131,16 @@ public final class Dhcp6Client {
 
     /** Acquires a lease: SOLICIT. */
     public void start() {
-        enter("start");
-        try {
+        events.run("start", () -> {
             requireStopped("start");
             lease = null;
             beginAcquisition(clock.instant());
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Takes up a lease stored before a daemon restart: CONFIRM before T1, REBIND after, lost if expired. */
     public void restore(IaNaLease stored) {
-        enter("restore");
-        try {
+        events.run("restore", () -> {
             requireStopped("restore");
             Instant now = clock.instant();
             if (!now.isBefore(stored.expiresAt())) {
@@ -164,57 +160,37 @@ public final class Dhcp6Client {
             } else {
                 beginRebind(now);
             }
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Decodes a received datagram and handles it; malformed ones are noted and dropped. */
     public void onDatagram(byte[] data, int offset, int length) {
-        enter("onDatagram");
-        try {
-            Dhcp6Message message;
-            try {
-                message = Dhcp6Message.decode(data, offset, length);
-            } catch (DhcpParseException e) {
-                ignore("malformed DHCPv6 message: " + e.getMessage());
-                return;
-            }
-            handle(message, clock.instant());
-        } finally {
-            dispatching = false;
-        }
+        events.runDecoded("onDatagram", data, offset, length, Dhcp6Message::decode,
+                why -> ignore("malformed DHCPv6 message: " + why), message -> handle(message, clock.instant()));
     }
 
     /** Handles a received message; those for other transactions or clients are dropped silently. */
     public void onMessage(Dhcp6Message message) {
-        enter("onMessage");
-        try {
+        events.run("onMessage", () -> {
             handle(message, clock.instant());
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Does whatever is due by now. */
     public void onTimer() {
-        enter("onTimer");
-        try {
+        events.run("onTimer", () -> {
             Instant now = clock.instant();
             Optional<Instant> due = nextDeadline();
             while (due.isPresent() && !due.get().isAfter(now)) {
                 handleDue(now);
                 due = nextDeadline();
             }
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Sends one RELEASE for the held lease and stops; empty (a no-op) when none was held. */
     public Optional<IaNaLease> release() throws IOException {
-        enter("release");
-        try {
+        return events.call("release", () -> {
             IaNaLease held = lease;
             Instant now = clock.instant();
             halt();
@@ -232,9 +208,7 @@ public final class Dhcp6Client {
             listener.exchanged(new Dhcp6ExchangeOutcome(Dhcp6ExchangeOutcome.Exchange.RELEASE,
                     Dhcp6ExchangeOutcome.Result.SENT));
             return Optional.of(held);
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /**
@@ -245,8 +219,7 @@ public final class Dhcp6Client {
      * {@link #avoid}. The address is avoided from now on.
      */
     public Optional<IaNaLease> decline() throws IOException {
-        enter("decline");
-        try {
+        return events.call("decline", () -> {
             IaNaLease held = lease;
             Instant now = clock.instant();
             halt();
@@ -258,9 +231,7 @@ public final class Dhcp6Client {
             exchangeStart = now;
             transport.multicast(declineMessage(config.duid(), config.iaid(), held.address(), held.server(), xid));
             return Optional.of(held);
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /** Never takes {@code address} from an ADVERTISE or REPLY: one declined before, by this client or another. */
@@ -280,14 +251,11 @@ public final class Dhcp6Client {
 
     /** Stops without a word to the server (daemon shutdown): the lease stays readable. */
     public void stop() {
-        enter("stop");
-        try {
+        events.run("stop", () -> {
             IaNaLease held = lease;
             halt();
             lease = held;
-        } finally {
-            dispatching = false;
-        }
+        });
     }
 
     /**
@@ -894,14 +862,6 @@ public final class Dhcp6Client {
         if (notes.size() < MAX_NOTES && !notes.contains(text)) {
             notes.add(text);
         }
-    }
-
-    private void enter(String event) {
-        if (dispatching) {
-            throw new IllegalStateException("Dhcp6Client." + event + " called from inside a listener callback of"
-                    + " the same client; queue it for after the callback returns");
-        }
-        dispatching = true;
     }
 
     private void requireStopped(String event) {

@@ -2,6 +2,7 @@ package dev.terway.dhcp6.daemon;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.terway.dhcp.daemon.LeaseStatistics;
+import dev.terway.dhcp.daemon.LeaseTally;
 import dev.terway.dhcp.daemon.LeaseTimer;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
@@ -35,7 +36,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -79,51 +79,22 @@ public final class Dhcp6LeaseService implements AutoCloseable {
      * leases lost by reason, late renewals and leases restored, which `terway dhcp stats` prints and the metrics read
      * ({@link Lease6Statistics}).
      */
-    static final class Counters implements Lease6Statistics {
-        /**
-         * A renewal whose first message goes out more than this after T1 is late (as on the IPv4 side): a starved
-         * timer, a stopped daemon, or a lease restored after its T1.
-         */
-        static final Duration LATE_RENEWAL = Duration.ofSeconds(1);
-        private static final int RESULTS = Dhcp6ExchangeOutcome.Result.values().length;
+    static final class Counters
+            extends LeaseTally<Dhcp6ExchangeOutcome.Exchange, Dhcp6ExchangeOutcome.Result, Dhcp6LossReason>
+            implements Lease6Statistics {
 
         private final ConcurrentHashMap<String, AtomicLong> counts = new ConcurrentHashMap<>();
-        private final AtomicLongArray exchanges =
-                new AtomicLongArray(Dhcp6ExchangeOutcome.Exchange.values().length * RESULTS);
-        private final AtomicLongArray lost = new AtomicLongArray(Dhcp6LossReason.values().length);
-        final AtomicLong renewalsLate = new AtomicLong();
-        final AtomicLong leasesRestored = new AtomicLong();
+
+        Counters() {
+            super(Dhcp6ExchangeOutcome.Exchange.class, Dhcp6ExchangeOutcome.Result.class, Dhcp6LossReason.class);
+        }
 
         void count(String name) {
             counts.computeIfAbsent(name, n -> new AtomicLong()).incrementAndGet();
         }
 
         void exchanged(Dhcp6ExchangeOutcome outcome) {
-            exchanges.incrementAndGet(outcome.exchange().ordinal() * RESULTS + outcome.result().ordinal());
-        }
-
-        void lost(Dhcp6LossReason reason) {
-            lost.incrementAndGet(reason.ordinal());
-        }
-
-        @Override
-        public long exchanges(Dhcp6ExchangeOutcome.Exchange exchange, Dhcp6ExchangeOutcome.Result result) {
-            return exchanges.get(exchange.ordinal() * RESULTS + result.ordinal());
-        }
-
-        @Override
-        public long leasesLost(Dhcp6LossReason reason) {
-            return lost.get(reason.ordinal());
-        }
-
-        @Override
-        public long renewalsLate() {
-            return renewalsLate.get();
-        }
-
-        @Override
-        public long leasesRestored() {
-            return leasesRestored.get();
+            exchanged(outcome.exchange(), outcome.result());
         }
 
         Map<String, Long> snapshot() {
@@ -138,13 +109,13 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                 }
             }
             counts.forEach((name, n) -> out.putIfAbsent(name, n.get()));
-            out.put("dhcp6RenewalsLate", renewalsLate.get());
+            out.put("dhcp6RenewalsLate", renewalsLate());
             out.put("dhcp6RenewalsMissed", renewalsMissed());
             out.put("dhcp6LeasesLostExpired", leasesLost(Dhcp6LossReason.EXPIRED));
             out.put("dhcp6LeasesLostNotOnLink", leasesLost(Dhcp6LossReason.NOT_ON_LINK));
             out.put("dhcp6LeasesLostWithdrawn", leasesLost(Dhcp6LossReason.WITHDRAWN));
             out.put("dhcp6LeasesLostAddressChanged", leasesLost(Dhcp6LossReason.ADDRESS_CHANGED));
-            out.put("dhcp6LeasesRestored", leasesRestored.get());
+            out.put("dhcp6LeasesRestored", leasesRestored());
             return out;
         }
     }
@@ -355,7 +326,7 @@ public final class Dhcp6LeaseService implements AutoCloseable {
                 restored++;
             }
         }
-        counters.leasesRestored.addAndGet(restored);
+        counters.restored(restored);
         return restored;
     }
 

@@ -1,6 +1,6 @@
 package dev.terway.dhcp6.daemon;
 
-import dev.terway.dhcp.daemon.LeaseTimer;
+import dev.terway.dhcp.daemon.LeaseDeadline;
 import dev.terway.dhcp.daemon.PodIdentity;
 import dev.terway.dhcp.store.LeaseKey;
 import dev.terway.dhcp6.client.Dhcp6Client;
@@ -55,11 +55,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     private Dhcp6Client client;
     private Pod6Socket socket;
-    private LeaseTimer.Scheduled scheduled;
-    private Instant scheduledAt;
-    private long generation;
-    private LeaseTimer.Scheduled listenTimer;
-    private long listenGeneration;
+    private final LeaseDeadline deadline;
+    private final LeaseDeadline listenWindow;
     private HeldLease6 held;
     private CompletableFuture<HeldLease6> nextBound = new CompletableFuture<>();
     private boolean lostSinceBound;
@@ -77,6 +74,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     Pod6Lease(Dhcp6LeaseService service, PodIdentity pod, boolean firstBindIsTheCallers) {
         this.service = service;
+        this.deadline = new LeaseDeadline(service.timer);
+        this.listenWindow = new LeaseDeadline(service.timer);
         this.pod = pod;
         this.key = new LeaseKey(pod.containerId(), pod.ifname());
         this.duid = Duid.forAttachment(pod.containerId(), pod.ifname());
@@ -245,14 +244,14 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         }
         forgotten = true;
         heldState = null;
-        cancelTimer();
+        deadline.cancel();
         closeSocket();
     }
 
     synchronized void forget(boolean deleteStored) {
         forgotten = true;
         heldState = null;
-        cancelTimer();
+        deadline.cancel();
         closeSocket();
         service.pods.remove(key, this);
         if (deleteStored) {
@@ -264,11 +263,9 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     private void onTimer(long forGeneration) {
         synchronized (this) {
-            if (forgotten || forGeneration != generation) {
+            if (forgotten || !deadline.fired(forGeneration)) {
                 return;
             }
-            scheduled = null;
-            scheduledAt = null;
             client.onTimer();
             afterEvent();
         }
@@ -276,7 +273,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
 
     private void retryAcquire(long forGeneration) {
         synchronized (this) {
-            if (forgotten || forGeneration != generation) {
+            if (forgotten || !deadline.fired(forGeneration)) {
                 return;
             }
             if (!Files.exists(pod.netns())) {
@@ -304,25 +301,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         if (state == Dhcp6ClientState.STOPPED) {
             return;
         }
-        Optional<Instant> next = client.nextDeadline();
-        if (next.isPresent() && next.get().equals(scheduledAt)) {
-            return;
-        }
-        cancelTimer();
-        next.ifPresent(at -> {
-            long gen = ++generation;
-            scheduledAt = at;
-            scheduled = service.timer.at(at, () -> onTimer(gen));
-        });
-    }
-
-    private void cancelTimer() {
-        generation++;
-        if (scheduled != null) {
-            scheduled.cancel();
-        }
-        scheduled = null;
-        scheduledAt = null;
+        deadline.follow(client.nextDeadline(), gen -> () -> onTimer(gen));
     }
 
     // ---- socket ----
@@ -376,11 +355,7 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
     }
 
     private void closeSocket() {
-        listenGeneration++;
-        if (listenTimer != null) {
-            listenTimer.cancel();
-            listenTimer = null;
-        }
+        listenWindow.cancel();
         if (socket != null) {
             Pod6Socket s = socket;
             socket = null;
@@ -404,13 +379,9 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         byte[] bytes = message.encode();
         openSocket(service.settings.linkLocalWait()).send(bytes, bytes.length, to, SERVER_PORT);
         service.counters.count(counterName(message.type(), "Sent"));
-        if (listenTimer != null) {
-            listenTimer.cancel();
-        }
-        long gen = ++listenGeneration;
-        listenTimer = service.timer.at(service.clock.instant().plus(LISTEN_WINDOW), () -> {
+        listenWindow.schedule(service.clock.instant().plus(LISTEN_WINDOW), gen -> () -> {
             synchronized (this) {
-                if (gen == listenGeneration && !forgotten) {
+                if (listenWindow.fired(gen) && !forgotten) {
                     closeSocket();
                 }
             }
@@ -504,11 +475,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         }
         service.log.warn("lease6.acquire_failed", pod.logPod(), pod.describe() + ": " + report + "; trying again in "
                 + service.settings.reacquireRetry().toSeconds() + " s");
-        cancelTimer();
-        long gen = ++generation;
-        Instant at = service.clock.instant().plus(service.settings.reacquireRetry());
-        scheduledAt = at;
-        scheduled = service.timer.at(at, () -> retryAcquire(gen));
+        deadline.schedule(service.clock.instant().plus(service.settings.reacquireRetry()),
+                gen -> () -> retryAcquire(gen));
     }
 
     @Override
@@ -520,10 +488,8 @@ final class Pod6Lease implements Dhcp6Listener, Dhcp6Transport {
         boolean renewalBegins = (from == Dhcp6ClientState.BOUND && to == Dhcp6ClientState.RENEWING)
                 || (to == Dhcp6ClientState.REBINDING
                 && (from == Dhcp6ClientState.BOUND || from == Dhcp6ClientState.STOPPED));
-        if (renewalBegins && client != null && client.lease().isPresent()
-                && Duration.between(client.lease().get().renewAt(), service.clock.instant())
-                .compareTo(Dhcp6LeaseService.Counters.LATE_RENEWAL) > 0) {
-            service.counters.renewalsLate.incrementAndGet();
+        if (renewalBegins && client != null && client.lease().isPresent()) {
+            service.counters.renewalBegan(client.lease().get().renewAt(), service.clock.instant());
         }
         if (to == Dhcp6ClientState.REBINDING && from == Dhcp6ClientState.RENEWING && held != null) {
             service.log.info("lease6.rebinding", pod.logPod(), "rebinding DHCPv6 lease of " + held.describe()

@@ -3,6 +3,7 @@ package dev.terway.dhcp.client;
 import static dev.terway.dhcp.client.ClientFixtures.ADDRESS;
 import static dev.terway.dhcp.client.ClientFixtures.SERVER;
 import static dev.terway.dhcp.client.ClientFixtures.T0;
+import static dev.terway.dhcp.client.ClientFixtures.at;
 import static dev.terway.dhcp.client.ClientFixtures.ack;
 import static dev.terway.dhcp.client.ClientFixtures.offer;
 import static dev.terway.dhcp.client.DhcpClientTest.MAC;
@@ -57,18 +58,8 @@ class ArpProbeClientTest {
         return DhcpClientTest.config().arpProbe(Duration.ofMillis(200), 3);
     }
 
-    Instant at(double seconds) {
-        return T0.plusNanos(Math.round(seconds * 1e9));
-    }
-
     void runUntil(Instant until) {
-        Optional<Instant> due = client.nextDeadline();
-        while (due.isPresent() && !due.get().isAfter(until)) {
-            clock.set(due.get());
-            client.onTimer();
-            due = client.nextDeadline();
-        }
-        clock.set(until);
+        clock.runUntil(until, client::nextDeadline, client::onTimer);
     }
 
     /** DISCOVER at 0, OFFER of {@code address} at 0.3 (REQUEST), ACK at 0.4: from there the client probes. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /** Hand fakes for the client's collaborators and a scripted DHCP server; the clock is the DHCPv6 tests' too. */
@@ -45,6 +46,25 @@ public final class ClientFixtures {
         public void advance(Duration duration) {
             now = now.plus(duration);
         }
+
+        /**
+         * What the daemon's scheduler does with a client: fire every deadline up to {@code until}, moving the clock
+         * to each, then let time reach {@code until}.
+         */
+        public void runUntil(Instant until, Supplier<Optional<Instant>> nextDeadline, Runnable onTimer) {
+            Optional<Instant> due = nextDeadline.get();
+            while (due.isPresent() && !due.get().isAfter(until)) {
+                now = due.get();
+                onTimer.run();
+                due = nextDeadline.get();
+            }
+            now = until;
+        }
+    }
+
+    /** {@code seconds} after {@link #T0}. */
+    public static Instant at(double seconds) {
+        return T0.plusNanos(Math.round(seconds * 1e9));
     }
 
     record Sent(Instant at, DhcpMessage message, Optional<Ipv4> unicastTo) {

@@ -4,6 +4,7 @@ import static dev.terway.dhcp.client.ClientFixtures.ADDRESS;
 import static dev.terway.dhcp.client.ClientFixtures.OTHER_SERVER;
 import static dev.terway.dhcp.client.ClientFixtures.SERVER;
 import static dev.terway.dhcp.client.ClientFixtures.T0;
+import static dev.terway.dhcp.client.ClientFixtures.at;
 import static dev.terway.dhcp.client.ClientFixtures.ack;
 import static dev.terway.dhcp.client.ClientFixtures.nak;
 import static dev.terway.dhcp.client.ClientFixtures.offer;
@@ -74,19 +75,8 @@ class DhcpClientTest {
         return client(config().build(), new ScriptedRandom(0x1001, 0x1002, 0x1003, 0x1004, 0x1005));
     }
 
-    /** What the daemon's scheduler does: fire every deadline up to {@code until}, then let time reach it. */
     void runUntil(Instant until) {
-        Optional<Instant> due = client.nextDeadline();
-        while (due.isPresent() && !due.get().isAfter(until)) {
-            clock.set(due.get());
-            client.onTimer();
-            due = client.nextDeadline();
-        }
-        clock.set(until);
-    }
-
-    Instant at(double seconds) {
-        return T0.plusNanos(Math.round(seconds * 1e9));
+        clock.runUntil(until, client::nextDeadline, client::onTimer);
     }
 
     /** DORA at T0 with the standard options; returns the lease. */

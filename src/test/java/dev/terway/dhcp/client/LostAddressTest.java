@@ -3,6 +3,7 @@ package dev.terway.dhcp.client;
 import static dev.terway.dhcp.client.ClientFixtures.ADDRESS;
 import static dev.terway.dhcp.client.ClientFixtures.SERVER;
 import static dev.terway.dhcp.client.ClientFixtures.T0;
+import static dev.terway.dhcp.client.ClientFixtures.at;
 import static dev.terway.dhcp.client.ClientFixtures.ack;
 import static dev.terway.dhcp.client.ClientFixtures.nak;
 import static dev.terway.dhcp.client.ClientFixtures.offer;
@@ -53,17 +54,7 @@ class LostAddressTest {
     }
 
     void runUntil(Instant until) {
-        Optional<Instant> due = client.nextDeadline();
-        while (due.isPresent() && !due.get().isAfter(until)) {
-            clock.set(due.get());
-            client.onTimer();
-            due = client.nextDeadline();
-        }
-        clock.set(until);
-    }
-
-    static Instant at(double seconds) {
-        return T0.plusNanos(Math.round(seconds * 1e9));
+        clock.runUntil(until, client::nextDeadline, client::onTimer);
     }
 
     Lease bind() {

@@ -43,13 +43,7 @@ class RogueDhcpTest {
             new ScriptedRandom(0x1001, 0x1002, 0x1003, 0x1004, 0x1005));
 
     void runUntil(Instant until) {
-        Optional<Instant> due = client.nextDeadline();
-        while (due.isPresent() && !due.get().isAfter(until)) {
-            clock.set(due.get());
-            client.onTimer();
-            due = client.nextDeadline();
-        }
-        clock.set(until);
+        clock.runUntil(until, client::nextDeadline, client::onTimer);
     }
 
     Lease bind() {

@@ -154,8 +154,7 @@ public final class FakeLan {
         final Path netns;
         final String ifname;
         final byte[] mac;
-        private final BlockingQueue<byte[]> inbox = new LinkedBlockingQueue<>();
-        volatile boolean closed;
+        private final FakeInbox inbox = new FakeInbox();
 
         FakeSocket(Path netns, String ifname, byte[] mac) {
             this.netns = netns;
@@ -170,9 +169,7 @@ public final class FakeLan {
 
         @Override
         public void send(byte[] data, int length, Inet4Address destination, int port) throws IOException {
-            if (closed) {
-                throw new IOException("send on a closed socket");
-            }
+            inbox.requireOpen("send");
             if (port != 67) {
                 throw new IOException("the client must send to port 67, not " + port);
             }
@@ -185,28 +182,12 @@ public final class FakeLan {
 
         @Override
         public OptionalInt receive(byte[] buffer, Duration timeout) throws IOException {
-            if (closed) {
-                throw new IOException("receive on a closed socket");
-            }
-            try {
-                byte[] datagram = inbox.poll(Math.min(timeout.toMillis(), 50), TimeUnit.MILLISECONDS);
-                if (closed) {
-                    throw new IOException("socket closed");
-                }
-                if (datagram == null) {
-                    return OptionalInt.empty();
-                }
-                System.arraycopy(datagram, 0, buffer, 0, datagram.length);
-                return OptionalInt.of(datagram.length);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
+            return inbox.receive(buffer, timeout);
         }
 
         @Override
         public void close() {
-            closed = true;
+            inbox.close();
         }
     }
 
@@ -223,7 +204,7 @@ public final class FakeLan {
     }
 
     long openSockets() {
-        return sockets.stream().filter(s -> !s.closed).count();
+        return sockets.stream().filter(s -> !s.inbox.closed()).count();
     }
 
     // ---- pod ARP sockets ----

@@ -1,6 +1,7 @@
 package dev.terway.dhcp6.client;
 
 import static dev.terway.dhcp.client.ClientFixtures.T0;
+import static dev.terway.dhcp.client.ClientFixtures.at;
 import static dev.terway.dhcp6.client.Dhcp6Fixtures.ADDRESS;
 import static dev.terway.dhcp6.client.Dhcp6Fixtures.CLIENT;
 import static dev.terway.dhcp6.client.Dhcp6Fixtures.DNS;
@@ -61,17 +62,7 @@ class Dhcp6ClientTest {
     }
 
     void runUntil(Instant until) {
-        Optional<Instant> due = client.nextDeadline();
-        while (due.isPresent() && !due.get().isAfter(until)) {
-            clock.set(due.get());
-            client.onTimer();
-            due = client.nextDeadline();
-        }
-        clock.set(until);
-    }
-
-    Instant at(double seconds) {
-        return T0.plusNanos(Math.round(seconds * 1e9));
+        clock.runUntil(until, client::nextDeadline, client::onTimer);
     }
 
     Dhcp6Message last() {

@@ -1,5 +1,6 @@
 package dev.terway.dhcp6.daemon;
 
+import dev.terway.dhcp.daemon.FakeInbox;
 import dev.terway.dhcp.codec.DhcpParseException;
 import dev.terway.dhcp.daemon.FakeLan.FakeTimer;
 import dev.terway.dhcp.daemon.FakeLan.MutableClock;
@@ -20,10 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An in-memory link for the DHCPv6 lease service: a server that answers like dnsmasq's managed range (one
@@ -122,14 +120,11 @@ final class FakeDhcp6Lan {
     }
 
     final class FakeSocket implements Pod6Socket {
-        private final BlockingQueue<byte[]> inbox = new LinkedBlockingQueue<>();
-        private volatile boolean closed;
+        private final FakeInbox inbox = new FakeInbox();
 
         @Override
         public void send(byte[] data, int length, Ipv6 destination, int port) throws IOException {
-            if (closed) {
-                throw new IOException("closed");
-            }
+            inbox.requireOpen("send");
             Dhcp6Message m;
             try {
                 m = Dhcp6Message.decode(data, 0, length);
@@ -144,28 +139,12 @@ final class FakeDhcp6Lan {
 
         @Override
         public OptionalInt receive(byte[] buffer, Duration timeout) throws IOException {
-            if (closed) {
-                throw new IOException("closed");
-            }
-            try {
-                byte[] got = inbox.poll(Math.min(timeout.toMillis(), 50), TimeUnit.MILLISECONDS);
-                if (closed) {
-                    throw new IOException("closed");
-                }
-                if (got == null) {
-                    return OptionalInt.empty();
-                }
-                System.arraycopy(got, 0, buffer, 0, got.length);
-                return OptionalInt.of(got.length);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
+            return inbox.receive(buffer, timeout);
         }
 
         @Override
         public void close() {
-            closed = true;
+            inbox.close();
         }
     }
 }
