@@ -363,9 +363,13 @@ public final class FakeLan {
         }
     }
 
-    /** Waits (real time) for something the receive threads do. */
+    /**
+     * Waits (real time) for something the receive threads do. 15 s: the fake LAN answers at once, so a healthy
+     * run waits milliseconds; 5 s was now and then too short for a whole re-acquisition in a full unit run while
+     * other builds held both cores (LostLeaseTest, seen several times under load, never alone).
+     */
     public static void eventually(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting until " + what);
