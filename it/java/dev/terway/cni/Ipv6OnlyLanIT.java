@@ -109,7 +109,7 @@ class Ipv6OnlyLanIT {
         assertEquals(1, ips.size(), add.stdout());
         assertTrue(ips.get(0).contains(":"), "only an IPv6 address: " + add.stdout());
         assertEquals("", NetnsLab.ip(pod, "-4", "addr", "show", "dev", "eth0").strip(), "no IPv4 in the pod");
-        assertFalse(node.holdsLease(id), "no DHCPv4 lease");
+        assertFalse(node.holdsLease(id, "ipv4"), "no DHCPv4 lease");
         Ipv6 address = Ipv6Cidr.parse(ips.get(0)).address();
         String router = json(add.stdout()).path("ips").path(0).path("gateway").asText();
         assertTrue(router.startsWith("fe80::"), "gateway is the router's link-local address: " + add.stdout());
@@ -125,6 +125,7 @@ class Ipv6OnlyLanIT {
         assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> !node.hasLink(VethNames.hostVeth(id, "eth0"))),
                 "the host veth of " + id + " is gone");
         assertFalse(NetnsLab.exec(pod, "ip", "link", "show", "dev", "eth0").succeeded(), "no eth0 in " + pod);
+        assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> !node.holdsLease(id)), "no lease of " + id + " held");
         return address;
     }
 
