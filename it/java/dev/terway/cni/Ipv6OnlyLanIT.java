@@ -12,6 +12,7 @@ import dev.terway.it.Eventually;
 import dev.terway.it.NetnsLab;
 import dev.terway.net.Ipv6;
 import dev.terway.net.Ipv6Cidr;
+import dev.terway.plan.CommandResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -120,6 +121,12 @@ class Ipv6OnlyLanIT {
 
         CniRuntime.Result check = cni("CHECK", id, pod, withPrevResult(conf, add.stdout()));
         assertEquals(0, check.exit(), check::describe);
+        CommandResult status = NetnsLab.exec(node.ns(), CniRuntime.home().resolve("bin/terway").toString(), "status",
+                "--state-dir", lab.dir().resolve("only6/setup").toString(), "--socket", node.socket().toString());
+        assertEquals(0, status.exitCode(), () -> "terway status on an IPv6-only node with pod " + id + ":\n"
+                + status.stdout() + status.stderr());
+        assertTrue(status.stdout().startsWith("terway status: healthy"), status.stdout());
+        assertTrue(status.stdout().contains("default/" + id + " eth0  ipv6"), "the pod's IPv6 lease: " + status.stdout());
 
         assertEquals(0, cni("DEL", id, pod, conf).exit());
         assertTrue(Eventually.within(Eventually.DEL_TAIL, () -> !node.hasLink(VethNames.hostVeth(id, "eth0"))),

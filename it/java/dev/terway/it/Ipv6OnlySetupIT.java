@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.terway.netstate.Family;
 import dev.terway.netstate.NetState;
 import dev.terway.netstate.Route;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,5 +126,32 @@ class Ipv6OnlySetupIT {
     @Test
     void setupOfTheNamedNicAndTeardownRestoreTheNode() {
         setupAndTeardown(Optional.of(NIC));
+    }
+
+    /** `terway run` as the DaemonSet runs it, without --iface: setup from the IPv6 default route, then the daemon. */
+    @Test
+    void terwayRunBridgesTheNodeFromItsIpv6DefaultRouteAndServes() throws IOException {
+        NsState before = node.state();
+        Path state = lab.dir().resolve("state");
+        Path socket = lab.dir().resolve("run/dhcp.sock");
+        Files.createDirectories(socket.getParent());
+        Path log = lab.dir().resolve("run.log");
+        Process run = new ProcessBuilder(Terway.argv(node.ns(), List.of("run", "--socket", socket.toString(),
+                "--state-dir", state.toString()))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertTrue(Eventually.within(Duration.ofSeconds(60), () -> DaemonProcess.ping(socket, 2_000)
+                    || !run.isAlive()), "terway run answers");
+            assertTrue(run.isAlive(), () -> "terway run exited " + run.exitValue() + ": " + DaemonProcess.log(log));
+            NetState learnt = await(s -> raDefaultRoute(s, BRIDGE).isPresent() && slaac(s, BRIDGE),
+                    "default router learnt and SLAAC address kept on " + BRIDGE);
+            assertEquals(Optional.of(BRIDGE), learnt.link(NIC).orElseThrow().master(), "eth0 is a port of " + BRIDGE);
+            assertReachesTheLanOverIpv6("under terway run");
+        } finally {
+            DaemonProcess.stop(run);
+        }
+        assertSucceeded(Terway.run(node.ns(), "teardown", "--state-dir", state.toString()));
+        await(s -> raDefaultRoute(s, NIC).isPresent(), "default router learnt again on " + NIC);
+        String diff = before.diff(node.state());
+        assertTrue(diff.isEmpty(), () -> "node state changed by terway run and teardown (lifetimes aside):" + diff);
     }
 }
