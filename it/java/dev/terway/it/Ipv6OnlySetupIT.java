@@ -137,7 +137,7 @@ class Ipv6OnlySetupIT {
         Files.createDirectories(socket.getParent());
         Path log = lab.dir().resolve("run.log");
         Process run = new ProcessBuilder(Terway.argv(node.ns(), List.of("run", "--socket", socket.toString(),
-                "--state-dir", state.toString()))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "--state-dir", state.toString(), "--metrics-address", "[::1]:9153"))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             assertTrue(Eventually.within(Duration.ofSeconds(60), () -> DaemonProcess.ping(socket, 2_000)
                     || !run.isAlive()), "terway run answers");
@@ -146,6 +146,13 @@ class Ipv6OnlySetupIT {
                     "default router learnt and SLAAC address kept on " + BRIDGE);
             assertEquals(Optional.of(BRIDGE), learnt.link(NIC).orElseThrow().master(), "eth0 is a port of " + BRIDGE);
             assertReachesTheLanOverIpv6("under terway run");
+            // metrics on the IPv6 loopback: a node without IPv4 on the LAN still serves them
+            String metrics = DaemonProcess.scrapeMetrics(node.ns(), "::1", 9153);
+            assertTrue(metrics.lines().anyMatch("terway_node_bridged 1.0"::equals), metrics);
+            // setup's check of the IPv6 default router, made in the same process, is counted like an IPv4 gateway's
+            assertTrue(metrics.lines().anyMatch("terway_node_gateway_answered 1.0"::equals), metrics);
+            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("terway_node_gateway_checks_total{result=\"answered\"}")
+                    && !l.endsWith(" 0.0")), metrics);
         } finally {
             DaemonProcess.stop(run);
         }
