@@ -459,6 +459,21 @@ class CniPluginIT {
             return leases().contains(containerId + "/eth0");
         }
 
+        /** Whether the daemon lists a lease of {@code family} ("ipv4" or "ipv6") for {@code containerId}/eth0. */
+        boolean holdsLease(String containerId, String family) {
+            try {
+                for (JsonNode l : json(call("{\"op\":\"list\"}").stdout())) {
+                    if (l.path("containerId").asText().equals(containerId) && l.path("ifname").asText().equals("eth0")
+                            && l.path("family").asText().equals(family)) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
         boolean hasLink(String name) {
             return Cmd.run("ip", "-n", ns(), "link", "show", "dev", name).succeeded();
         }

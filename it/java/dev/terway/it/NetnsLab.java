@@ -478,6 +478,17 @@ public final class NetnsLab implements AutoCloseable {
         }
 
         /**
+         * A node of an IPv6-only LAN: no IPv4 address or route at all, a static global IPv6 address ({@link #ipv6()},
+         * without duplicate detection so it is usable at once) and the kernel's defaults for router advertisements,
+         * so that once the LAN announces itself ({@link NetnsLab#startRouterAdvertisements(String)}) the NIC also has
+         * a SLAAC address and its default route via the router's link-local address ({@code proto ra}).
+         */
+        public Node configureIpv6Only() {
+            ip(ns, "-6", "addr", "add", ipv6() + "/64", "dev", NIC, "nodad");
+            return this;
+        }
+
+        /**
          * Takes {@code name} with a device that is not a bridge (one end of a veth pair inside this node;
          * this kernel may lack the dummy module), so that creating a bridge of that name fails.
          */

@@ -47,16 +47,16 @@ public final class BridgeMigration {
 
     /**
      * The interface to bridge when the operator named none: the device of the main table's IPv4 default
-     * route with the lowest metric (the one the kernel uses). When that device is the bridge of an earlier
-     * setup, the recorded NIC is meant; when there is no default route, the recorded NIC if any.
+     * route with the lowest metric (the one the kernel uses), or on a node without one (an IPv6-only LAN) the
+     * device of its IPv6 default route with the lowest metric, a default router learnt from RAs included. When
+     * that device is the bridge of an earlier setup, the recorded NIC is meant; when there is no default route,
+     * the recorded NIC if any.
      */
     public static String detectInterface(NetState state, Optional<SetupRecord> record) throws MigrationException {
-        Optional<Route> used = state.defaultRoutes().stream()
-                .filter(r -> r.family() == Family.INET && r.dev().isPresent())
-                .min(Comparator.comparingInt(NetIdentity::metric));
+        Optional<Route> used = defaultRoute(state, Family.INET).or(() -> defaultRoute(state, Family.INET6));
         if (used.isEmpty()) {
             return record.map(SetupRecord::iface).orElseThrow(() -> new MigrationException(
-                    "cannot detect the interface to bridge: the main table has no IPv4 default route;"
+                    "cannot detect the interface to bridge: the main table has no IPv4 or IPv6 default route;"
                             + " name it with --iface"));
         }
         String dev = used.get().dev().orElseThrow();
@@ -64,11 +64,19 @@ public final class BridgeMigration {
             return record.get().iface();
         }
         if (state.link(dev).filter(Link::isBridge).isPresent()) {
-            throw new MigrationException("cannot detect the interface to bridge: the IPv4 default route already"
+            throw new MigrationException("cannot detect the interface to bridge: the "
+                    + (used.get().family() == Family.INET ? "IPv4" : "IPv6") + " default route already"
                     + " goes through bridge " + dev + ", and no setup record says which interface that bridges;"
                     + " name it with --iface");
         }
         return dev;
+    }
+
+    /** The main table's default route of {@code family} with a device and the lowest metric: the one the kernel uses. */
+    private static Optional<Route> defaultRoute(NetState state, Family family) {
+        return state.defaultRoutes().stream()
+                .filter(r -> r.family() == family && r.dev().isPresent())
+                .min(Comparator.comparingInt(NetIdentity::metric));
     }
 
     /** Whether setup moves this address: every IPv4 address, and IPv6 ones of global scope (link-local
@@ -190,10 +198,12 @@ public final class BridgeMigration {
         int mtu = recordApplies ? record.get().mtu() : nic.mtu();
         String mac = recordApplies ? record.get().mac() : nic.mac();
 
-        boolean bridgeHasIpv4 = state.addressesOf(bridge).stream().anyMatch(a -> a.family() == Family.INET);
-        if (addresses.stream().noneMatch(a -> a.family() == Family.INET) && !(enslaved && bridgeHasIpv4)) {
-            throw new MigrationException("cannot bridge " + iface + ": it has no IPv4 address to move to "
-                    + bridge + "; the node would lose its address on the LAN");
+        // An IPv6-only LAN is fine: the node keeps its global IPv6 addresses (static or SLAAC) on the bridge.
+        // A NIC with neither family's address would leave the node with no address on the LAN but link-local.
+        boolean bridgeHasAddress = state.addressesOf(bridge).stream().anyMatch(BridgeMigration::moves);
+        if (addresses.isEmpty() && !(enslaved && bridgeHasAddress)) {
+            throw new MigrationException("cannot bridge " + iface + ": it has no IPv4 or global IPv6 address to"
+                    + " move to " + bridge + "; the node would lose its address on the LAN");
         }
 
         List<Step> moving = new ArrayList<>();

@@ -311,9 +311,26 @@ class BridgeMigrationTest {
     }
 
     @Test
-    void anInterfaceWithoutIpv4IsRefused() {
-        String m = message("no-ipv4", NIC, BRIDGE, Optional.empty());
-        assertTrue(m.startsWith("cannot bridge eth0: it has no IPv4 address to move to mybr0"), m);
+    void anIpv6OnlyInterfaceIsBridgedWithItsGlobalAddressAndDefaultRoute() throws MigrationException {
+        // An IPv6-only LAN: the NIC has a global IPv6 address and an IPv6 default route, no IPv4 at all.
+        MigrationPlan m = plan("no-ipv4");
+        assertEquals(List.of("2001:db8::5/64"), m.record().addresses().stream().map(IpAddress::cidr).toList());
+        String plan = PlanPrinter.render(m.plan());
+        assertTrue(plan.contains("ip -6 addr add 2001:db8::5/64 nodad dev mybr0"), plan);
+        assertTrue(plan.contains("ip -6 route replace default via 2001:db8::1 dev mybr0"), plan);
+        assertEquals(List.of(new Gateway(Family.INET6, "2001:db8::1", NIC)), m.gateways(),
+                "setup checks the IPv6 gateway, the node's only way out");
+    }
+
+    @Test
+    void anInterfaceWithoutIpv4OrGlobalIpv6IsRefused() {
+        Fixture f = Fixture.of("no-ipv4");
+        NetState linkLocalOnly = new NetState(f.state().links(), f.state().addresses().stream()
+                .filter(a -> !a.isGlobal() || a.family() != Family.INET6).toList(), f.state().routes());
+        String m = assertThrows(MigrationException.class, () -> BridgeMigration.plan(linkLocalOnly,
+                f.ipv6(NIC, BRIDGE), f.bridgeOptions(BRIDGE), Optional.empty(), NIC, BRIDGE)).getMessage();
+        assertEquals("cannot bridge eth0: it has no IPv4 or global IPv6 address to move to mybr0; the node would lose"
+                + " its address on the LAN", m);
     }
 
     @Test
@@ -372,11 +389,26 @@ class BridgeMigrationTest {
                 () -> BridgeMigration.detectInterface(Fixture.of("migrated").state(), Optional.empty()));
         assertTrue(onBridge.getMessage().contains("already goes through bridge mybr0"), onBridge.getMessage());
 
-        NetState noDefault = Fixture.of("no-ipv4").state(); // only an IPv6 default route
+        NetState noDefault = new NetState(Fixture.of("no-ipv4").state().links(),
+                Fixture.of("no-ipv4").state().addresses(), List.of());
         MigrationException none = assertThrows(MigrationException.class,
                 () -> BridgeMigration.detectInterface(noDefault, Optional.empty()));
-        assertTrue(none.getMessage().contains("no IPv4 default route"), none.getMessage());
+        assertTrue(none.getMessage().contains("no IPv4 or IPv6 default route"), none.getMessage());
         assertEquals(NIC, BridgeMigration.detectInterface(noDefault, Optional.of(staticRoutesRecord())));
+    }
+
+    @Test
+    void onAnIpv6OnlyNodeTheInterfaceComesFromTheIpv6DefaultRoute() throws MigrationException {
+        NetState only6 = Fixture.of("no-ipv4").state(); // only an IPv6 default route, via eth0
+        assertEquals(NIC, BridgeMigration.detectInterface(only6, Optional.empty()));
+        // An IPv4 default route, where there is one, still decides: here via wlan0 although eth0 has IPv6's.
+        List<Link> links = new ArrayList<>(only6.links());
+        links.add(new Link(9, "wlan0", Set.of("UP"), 1500, "02:00:00:00:00:09", Optional.empty(), Optional.empty(),
+                Optional.empty(), "UP"));
+        List<Route> routes = new ArrayList<>(only6.routes());
+        routes.add(defaultVia("wlan0", 600));
+        assertEquals("wlan0", BridgeMigration.detectInterface(new NetState(links, only6.addresses(), routes),
+                Optional.empty()));
     }
 
     @Test

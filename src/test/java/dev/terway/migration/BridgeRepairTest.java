@@ -43,8 +43,8 @@ class BridgeRepairTest {
         Fixture f = Fixture.of("bridge-deleted");
         MigrationException e = assertThrows(MigrationException.class, () -> BridgeMigration.plan(f.state(),
                 f.ipv6(NIC, BRIDGE), f.bridgeOptions(BRIDGE), Optional.empty(), NIC, BRIDGE));
-        assertEquals("cannot bridge eth0: it has no IPv4 address to move to mybr0; the node would lose its address on"
-                + " the LAN", e.getMessage());
+        assertEquals("cannot bridge eth0: it has no IPv4 or global IPv6 address to move to mybr0; the node would lose its"
+                + " address on the LAN", e.getMessage());
     }
 
     @Test
@@ -117,7 +117,7 @@ class BridgeRepairTest {
                 new SetupRecord.BridgedNamespace(new dev.terway.cni.pod.NetnsIdentity(4, 4026531840L), "boot-a")));
         MigrationException e = assertThrows(MigrationException.class, () -> BridgeMigration.plan(f.state(),
                 f.ipv6(NIC, BRIDGE), Optional.empty(), Optional.of(record), NIC, BRIDGE, Optional.of("boot-b")));
-        assertTrue(e.getMessage().startsWith("cannot bridge eth0: it has no IPv4 address to move"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot bridge eth0: it has no IPv4 or global IPv6 address to move"), e.getMessage());
         assertTrue(BridgeMigration.plan(f.state(), f.ipv6(NIC, BRIDGE), Optional.empty(), Optional.of(record), NIC,
                 BRIDGE, Optional.of("boot-a")).repair().isPresent(), "the same boot: repaired");
         assertTrue(BridgeMigration.plan(f.state(), f.ipv6(NIC, BRIDGE), Optional.empty(), Optional.of(record), NIC,

@@ -125,7 +125,8 @@ final class CheckVerb {
         AddressChoice choice = AddressChoice.of(conf, CniArgs.parse(request.cniArgs()));
         if (choice.isDelegated()) {
             ctx.ipam().check(request, choice.delegated().get().type());
-        } else if (choice.isDhcp()) {
+        } else if (choice.isDhcp() && conf.ipv4()) {
+            // An IPv6-only pod ("ipv4": false) never asked for a DHCPv4 lease, so there is none to hold.
             Optional<Set<LeaseGateway.Attachment>> held = ctx.leases().held();
             if (held.isPresent() && !held.get().contains(new LeaseGateway.Attachment(request.containerId(),
                     request.ifname()))) {

@@ -348,6 +348,24 @@ class Ipv6AddTest {
     }
 
     @Test
+    void checkOfAnIpv6OnlyPodAsksForNoDhcpv4Lease() throws Exception {
+        // It has none: CHECK failed "the DHCP daemon holds no lease" for every IPv6-only pod.
+        node.slaacAddress = SLAAC;
+        CniService service = service(Optional.empty());
+        String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"lan\",\"type\":\"cni-terway\",\"ipv4\":false,"
+                + "\"serviceCIDR\":\"fd00:96::/108\"}";
+        CniReply add = run(service, "ADD", conf);
+        assertEquals(0, add.exitCode(), add.stdout());
+        String check = conf.substring(0, conf.length() - 1) + ",\"prevResult\":" + add.stdout().strip() + "}";
+        CniReply ok = run(service, "CHECK", check);
+        assertEquals(0, ok.exitCode(), ok.stdout());
+        node.slaacAddress = null;
+        CniReply gone = run(service, "CHECK", check);
+        assertEquals(CniErrorCode.CHECK_FAILED, code(gone), "CHECK still verifies the IPv6 address");
+        assertTrue(gone.stdout().contains("address " + SLAAC + " is missing from eth0"), gone.stdout());
+    }
+
+    @Test
     void anIpv6ServiceNetworkWithoutABridgeAddressFailsTheAdd() throws Exception {
         node.bridgeAddress6 = null;
         node.slaacAddress = SLAAC;
