@@ -430,6 +430,19 @@ class CniPluginIT {
             DaemonProcess.stop(daemon);
         }
 
+        /** A shared lab's end: the node's daemon (if it was made) stopped, then the lab removed, even if stopping failed. */
+        static void stopAndRemove(TerwayNode node, NetnsLab lab) {
+            try {
+                if (node != null) {
+                    node.stopDaemon();
+                }
+            } finally {
+                if (lab != null) {
+                    lab.close();
+                }
+            }
+        }
+
         String log() {
             return DaemonProcess.log(dir.resolve("daemon.log"));
         }

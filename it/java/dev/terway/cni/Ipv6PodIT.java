@@ -55,15 +55,7 @@ class Ipv6PodIT {
 
     @AfterAll
     void removeLab() {
-        try {
-            if (node != null) {
-                node.stopDaemon();
-            }
-        } finally {
-            if (lab != null) {
-                lab.close();
-            }
-        }
+        CniPluginIT.TerwayNode.stopAndRemove(node, lab);
     }
 
     private String conf(String ipv6) {
